@@ -1,0 +1,218 @@
+"""The ``fazhi`` command: ``index``, ``search``, ``reports``, ``serve``, ``bench``.
+
+A thin layer over the library: library errors become one clear line and a non-zero exit status.
+Its commands and ``--json`` shapes are a contract: extend them, never rename or drop anything.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import click
+
+from search import settings
+from search.core import SORTS, SearchError, search, validate
+from search.engines import ENGINES, open_engine
+from search.models import SECTIONS, SearchRequest, SearchResponse
+
+INDEX_DIR_HELP = "Index folder (default: $FAZHI_INDEX_DIR, then index_data/)."
+
+
+def _engine_option(f):
+    return click.option(
+        "--engine",
+        type=click.Choice(ENGINES),
+        default=lambda: settings.get("ENGINE"),
+        show_default="$FAZHI_ENGINE or whoosh",
+        help="Search engine behind the index.",
+    )(f)
+
+
+def _index_dir_option(f):
+    return click.option("--index-dir", type=click.Path(file_okay=False, path_type=Path), help=INDEX_DIR_HELP)(f)
+
+
+def _print_json(obj) -> None:
+    click.echo(json.dumps(obj, ensure_ascii=False))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="fazhi-search")
+def main() -> None:
+    """Search China's annual rule-of-law government reports (法治政府建设年度报告)."""
+
+
+@main.command("index")
+@click.argument("corpus_dir", type=click.Path(path_type=Path))
+@_index_dir_option
+@_engine_option
+def index_cmd(corpus_dir: Path, index_dir: Path | None, engine: str) -> None:
+    """Index every report under CORPUS_DIR (replacing what the index held).
+
+    Exit status: 0 when every report file was indexed, 1 when some could not be read (the rest are
+    indexed and each failure is listed), 2 when nothing was indexed (the index is left as it was).
+    """
+    from indexer.build import CorpusError, index_corpus
+
+    target = settings.index_dir(index_dir)
+    bar = None
+
+    def progress(rel: str, done: int, total: int) -> None:
+        nonlocal bar
+        if not sys.stderr.isatty():
+            return
+        if bar is None:
+            bar = click.progressbar(length=total, label="Indexing", file=sys.stderr, show_pos=True)
+            bar.__enter__()
+        bar.update(1, rel)
+
+    try:
+        summary = index_corpus(corpus_dir, target, progress=progress, engine=engine)
+    except CorpusError as e:
+        raise click.ClickException(str(e)) from None
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    mb = summary.bytes_read / 1e6
+    click.echo(
+        f"Indexed {summary.reports} reports, {summary.passages} passages in {summary.seconds:.1f} s "
+        f"({mb:.2f} MB, {mb / max(summary.seconds, 1e-9):.2f} MB/s) into {target}"
+    )
+    for rel, why in summary.skipped:
+        click.echo(f"skipped {rel}: {why}")
+    for rel, why in summary.failed:
+        click.echo(f"FAILED  {rel}: {why}", err=True)
+    if summary.failed:
+        sys.exit(1)
+
+
+def _snapshot(index_dir: Path | None, engine: str):
+    try:
+        return open_engine(settings.index_dir(index_dir), engine).snapshot()
+    except FileNotFoundError as e:
+        raise click.ClickException(str(e)) from None
+
+
+def _terminal_snippet(snippet_html: str, color: bool) -> str:
+    """A snippet's HTML as terminal text: marks shown in reverse video (or 【】 without colour)."""
+
+    def repl(m: re.Match) -> str:
+        inner = html.unescape(m.group(1))
+        return click.style(inner, reverse=True, bold=True) if color else f"【{inner}】"
+
+    return html.unescape(re.sub(r"<mark>(.*?)</mark>", lambda m: repl(m).replace("&", "&amp;"), snippet_html))
+
+
+def _print_response(resp: SearchResponse, color: bool) -> None:
+    req = resp.request
+    shown = (
+        f"{(req.page - 1) * req.per_page + 1}–{(req.page - 1) * req.per_page + len(resp.hits)}" if resp.hits else "0"
+    )
+    click.echo(f"{resp.total} passages match {req.query!r} (showing {shown}, {resp.elapsed_ms:.0f} ms)")
+    for n, hit in enumerate(resp.hits, start=(req.page - 1) * req.per_page + 1):
+        click.echo("")
+        meta = " · ".join(str(x) for x in (hit.title, hit.region.label(), hit.year, hit.section) if x)
+        click.echo(click.style(f"{n}. {meta}", bold=True) if color else f"{n}. {meta}")
+        if hit.heading:
+            click.echo(f"   {hit.heading}")
+        click.echo(f"   {_terminal_snippet(hit.snippet, color)}")
+        click.echo(f"   {hit.url}  (第{hit.number}段, {hit.matches} 处)")
+    for name in ("year", "section", "region"):
+        values = resp.facets.get(name, [])[:12]
+        if values:
+            click.echo("")
+            click.echo(f"{name}: " + "  ".join(f"{v.value} ({v.count})" for v in values))
+
+
+@main.command("search")
+@click.argument("query", default="")
+@click.option("--region", multiple=True, help="Region name at any level (repeatable; values OR together).")
+@click.option("--year", type=int, multiple=True, help="Report year (repeatable).")
+@click.option("--section", type=click.Choice(SECTIONS), multiple=True, help="Section (repeatable).")
+@click.option("--page", type=int, default=1, show_default=True)
+@click.option("--per-page", type=int, default=lambda: settings.get_int("PER_PAGE"), show_default="20")
+@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the /api/search JSON object.")
+@_index_dir_option
+@_engine_option
+def search_cmd(query, region, year, section, page, per_page, sort, as_json, index_dir, engine) -> None:
+    """Find passages: terms must all occur; "quoted phrase"; A OR B; -term excludes."""
+    req = SearchRequest(
+        query=query, regions=region, years=year, sections=section, page=page, per_page=per_page, sort=sort
+    )
+    try:
+        validate(req, settings.get_int("MAX_PER_PAGE"), settings.get_int("MAX_QUERY_LENGTH"))
+    except SearchError as e:
+        hint = "QUERY" if e.param == "q" else f"--{e.param.replace('_', '-')}"
+        raise click.BadParameter(str(e), param_hint=hint) from None
+    resp = search(_snapshot(index_dir, engine), req)
+    if as_json:
+        _print_json(resp.to_dict())
+    else:
+        _print_response(resp, color=sys.stdout.isatty())
+
+
+@main.command("reports")
+@click.option("--json", "as_json", is_flag=True, help="Print the /api/reports JSON object.")
+@_index_dir_option
+@_engine_option
+def reports_cmd(as_json: bool, index_dir: Path | None, engine: str) -> None:
+    """List the indexed reports."""
+    snap = _snapshot(index_dir, engine)
+    rows = [r.summary_dict() for r in snap.reports.values()]
+    if as_json:
+        _print_json({"reports": rows})
+        return
+    click.echo(f"{len(rows)} reports, {len(snap.passages)} passages")
+    for r in rows:
+        region = " / ".join(v or "—" for v in r["region"].values())
+        click.echo(
+            f"{r['report_id']}  {r['year'] or '—'}  {region}  {r['passages']:>3} passages  "
+            f"{r['title']}  [{r['source']}]"
+        )
+
+
+@main.command("serve")
+@_index_dir_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=8000, show_default=True)
+@click.option("--workers", type=int, default=2, show_default=True)
+@_engine_option
+def serve_cmd(index_dir: Path | None, host: str, port: int, workers: int, engine: str) -> None:
+    """Serve the site and the JSON API with gunicorn (running web:create_app())."""
+    target = settings.index_dir(index_dir)
+    if not open_engine(target, engine).exists():
+        raise click.ClickException(f"no index in {target}: build one with `fazhi index CORPUS_DIR`")
+    os.environ[settings.PREFIX + "INDEX_DIR"] = str(target.resolve())
+    os.environ[settings.PREFIX + "ENGINE"] = engine
+    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or shutil.which("gunicorn")
+    if gunicorn is None:
+        raise click.ClickException("gunicorn is not installed (pip install gunicorn)")
+    args = [gunicorn, "--bind", f"{host}:{port}", "--workers", str(workers), "--access-logfile", "-"]
+    args.append("web:create_app()")
+    click.echo(f"Serving {target} on http://{host}:{port}/ with {workers} workers", err=True)
+    os.execv(gunicorn, args)
+
+
+@main.command("bench")
+@click.option(
+    "--reports", "n_reports", type=int, default=1000, show_default=True, help="Synthetic reports to generate."
+)
+@click.option("--corpus", type=click.Path(path_type=Path), default=None, help="Sample reports to draw sentences from.")
+@click.option("--repeat", type=int, default=20, show_default=True, help="Runs of each query.")
+@click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="End with one JSON object of the figures.")
+@_engine_option
+def bench_cmd(n_reports: int, corpus: Path | None, repeat: int, seed: int, as_json: bool, engine: str) -> None:
+    """Benchmark indexing and queries on N synthetic reports against a plain substring scan."""
+    from indexer.bench import DEFAULT_CORPUS, run_bench
+
+    result = run_bench(n_reports, corpus or DEFAULT_CORPUS, engine=engine, repeat=repeat, seed=seed, echo=click.echo)
+    if as_json:
+        _print_json(result)

@@ -1,0 +1,259 @@
+"""The one search entry point, independent of the engine behind the index.
+
+An engine (one module per engine, e.g. :mod:`search.whoosh_engine`) provides a :class:`Snapshot`: every
+report and passage of one committed index generation, held in memory in report and passage order, plus
+postings of single folded characters (candidates) and BM25 over jieba words (ranking). This module does
+the rest: exact matching (candidates verified by substring containment in folded text, so a query finds
+exactly what a reader scanning the text finds), filters, facet counts, ordering and snippets.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from search.analysis import segment
+from search.models import (
+    REGION_LEVELS,
+    SECTIONS,
+    FacetValue,
+    Hit,
+    Passage,
+    Region,
+    Report,
+    SearchRequest,
+    SearchResponse,
+)
+from search.query import Clause, ParsedQuery, parse_query
+from search.snippets import match_spans, snippet
+
+SORTS: tuple[str, ...] = ("relevance", "year", "region")
+
+# Above this share of passages, a character's postings narrow nothing worth the cost of reading them.
+_SCAN_SHARE = 0.5
+
+
+class SearchError(ValueError):
+    """A request the search cannot answer; ``param`` names the parameter at fault."""
+
+    def __init__(self, param: str, message: str) -> None:
+        super().__init__(message)
+        self.param = param
+
+
+def _region_keys(region: Region) -> tuple[tuple[str, str, str | None], ...]:
+    """(level, name, parent) for each level a region reaches; a municipality's district has the city as parent."""
+    keys = []
+    parent = None
+    for level, name in zip(REGION_LEVELS, (region.province, region.prefecture, region.county), strict=True):
+        if name:
+            keys.append((level, name, parent))
+            parent = name
+    return tuple(keys)
+
+
+@dataclass
+class Snapshot:
+    """One index generation in memory. Rows are passages in report and passage order."""
+
+    reports: dict[str, Report]
+    passages: list[Passage]
+    folded: list[str]  # matching form of each passage's text
+    row_of: dict[str, int] = field(default_factory=dict)  # passage_id -> row
+    report_rows: list[int] = field(default_factory=list)  # row -> index of its report in `reports`
+
+    def __post_init__(self) -> None:
+        self.row_of = {p.passage_id: i for i, p in enumerate(self.passages)}
+        order = {rid: n for n, rid in enumerate(self.reports)}
+        self.report_rows = [order[p.report_id] for p in self.passages]
+        self._report_list = list(self.reports.values())
+        # Per-row facet values, laid out flat so filtering and counting touch no objects.
+        per_report = [(r.year, frozenset(r.region.names()), _region_keys(r.region)) for r in self._report_list]
+        self.row_year = [per_report[i][0] for i in self.report_rows]
+        self.row_region_names = [per_report[i][1] for i in self.report_rows]
+        self.row_region_keys = [per_report[i][2] for i in self.report_rows]
+        self.row_section = [p.section for p in self.passages]
+
+    def report_of(self, row: int) -> Report:
+        return self._report_list[self.report_rows[row]]
+
+    # Engines override these two.
+    def char_rows(self, ch: str) -> Iterable[int] | None:
+        """Rows whose folded text holds ``ch``, or None when the engine has no postings to offer."""
+        return None
+
+    def char_frequency(self, ch: str) -> int:
+        return len(self.passages)
+
+    def rank(self, words: list[str], rows: set[int]) -> dict[int, float]:
+        """BM25 scores of ``rows`` for the jieba ``words``; rows without any of the words may be left out."""
+        return {}
+
+
+def literal_rows(snap: Snapshot, literal: str, within: set[int] | None = None) -> set[int]:
+    """Rows whose folded text contains ``literal``: candidates from character postings, verified exactly."""
+    folded = snap.folded
+    if within is not None:
+        return {r for r in within if literal in folded[r]}
+    chars = sorted(set(literal), key=snap.char_frequency)
+    n = len(snap.passages)
+    candidates: set[int] | None = None
+    for ch in chars[:3]:
+        if snap.char_frequency(ch) > n * _SCAN_SHARE:
+            break
+        rows = snap.char_rows(ch)
+        if rows is None:
+            break
+        candidates = set(rows) if candidates is None else candidates.intersection(rows)
+        if len(candidates) < 64:
+            break
+    if candidates is None:
+        return {r for r, text in enumerate(folded) if literal in text}
+    return {r for r in candidates if literal in folded[r]}
+
+
+def clause_rows(snap: Snapshot, clause: Clause, within: set[int] | None = None) -> set[int]:
+    rows: set[int] = set()
+    for lit in clause.literals:
+        rows |= literal_rows(snap, lit, within)
+    return rows
+
+
+def matching_rows(snap: Snapshot, parsed: ParsedQuery) -> set[int]:
+    """Rows that satisfy every clause of the query; the empty query matches every passage."""
+    positive = sorted(parsed.positive, key=lambda c: min(len(lit) for lit in c.literals), reverse=True)
+    rows: set[int] | None = None
+    for clause in positive:
+        rows = clause_rows(snap, clause, rows)
+        if not rows:
+            return set()
+    if rows is None:
+        rows = set(range(len(snap.passages)))
+    for clause in parsed.negative:
+        rows -= clause_rows(snap, clause, rows)
+    return rows
+
+
+def validate(request: SearchRequest, max_per_page: int = 100, max_query_length: int = 500) -> None:
+    """Raise :class:`SearchError` naming the parameter when the request cannot be answered."""
+    if len(request.query) > max_query_length:
+        raise SearchError("q", f"q is {len(request.query)} characters long; the limit is {max_query_length}")
+    if any(ord(c) < 32 and c not in "\t\n\r" for c in request.query):
+        raise SearchError("q", "q contains control characters")
+    if request.page < 1:
+        raise SearchError("page", "page must be 1 or more")
+    if not 1 <= request.per_page <= max_per_page:
+        raise SearchError("per_page", f"per_page must be between 1 and {max_per_page}")
+    for s in request.sections:
+        if s not in SECTIONS:
+            raise SearchError("section", f"section must be one of {', '.join(SECTIONS)}, not {s!r}")
+    if request.sort not in SORTS:
+        raise SearchError("sort", f"sort must be one of {', '.join(SORTS)}, not {request.sort!r}")
+
+
+def _facets(snap: Snapshot, rows: set[int], request: SearchRequest) -> dict[str, list[FacetValue]]:
+    """Counts over the whole result set; a facet's own counts ignore the filter on that facet."""
+    want_regions, want_years, want_sections = set(request.regions), set(request.years), set(request.sections)
+    region_c: Counter = Counter()
+    year_c: Counter = Counter()
+    section_c: Counter = Counter()
+    row_year, row_section, row_names, row_keys = (
+        snap.row_year,
+        snap.row_section,
+        snap.row_region_names,
+        snap.row_region_keys,
+    )
+    for r in rows:
+        year, section = row_year[r], row_section[r]
+        in_region = not want_regions or not want_regions.isdisjoint(row_names[r])
+        in_year = not want_years or year in want_years
+        in_section = not want_sections or section in want_sections
+        if in_year and in_section:
+            region_c.update(row_keys[r])
+        if in_region and in_section and year is not None:
+            year_c[year] += 1
+        if in_region and in_year:
+            section_c[section] += 1
+    level_rank = {level: n for n, level in enumerate(REGION_LEVELS)}
+    return {
+        "region": [
+            FacetValue(value=name, count=n, level=level, parent=parent)
+            for (level, name, parent), n in sorted(
+                region_c.items(), key=lambda kv: (level_rank[kv[0][0]], -kv[1], kv[0][1])
+            )
+        ],
+        "year": [FacetValue(value=y, count=n) for y, n in sorted(year_c.items(), reverse=True)],
+        "section": [FacetValue(value=s, count=section_c[s]) for s in SECTIONS if section_c[s]],
+    }
+
+
+def _filtered(snap: Snapshot, rows: set[int], request: SearchRequest) -> list[int]:
+    want_regions, want_years, want_sections = set(request.regions), set(request.years), set(request.sections)
+    if not (want_regions or want_years or want_sections):
+        return list(rows)
+    return [
+        r
+        for r in rows
+        if (not want_regions or not want_regions.isdisjoint(snap.row_region_names[r]))
+        and (not want_years or snap.row_year[r] in want_years)
+        and (not want_sections or snap.row_section[r] in want_sections)
+    ]
+
+
+def _ordered(snap: Snapshot, rows: list[int], parsed: ParsedQuery, sort: str) -> tuple[list[int], dict[int, float]]:
+    words = [w for c in parsed.positive for lit in c.literals for w, _, _ in segment(lit)]
+    scores = snap.rank(words, set(rows)) if words and rows else {}
+    if sort == "year":
+        key = lambda r: (-(snap.row_year[r] or 0), -scores.get(r, 0.0), r)  # noqa: E731
+    elif sort == "region":
+        key = lambda r: (snap.report_of(r).region.names(), -scores.get(r, 0.0), r)  # noqa: E731
+    else:
+        key = lambda r: (-scores.get(r, 0.0), r)  # noqa: E731
+    return sorted(rows, key=key), scores
+
+
+def make_hit(snap: Snapshot, row: int, parsed: ParsedQuery, score: float = 0.0) -> Hit:
+    passage = snap.passages[row]
+    report = snap.report_of(row)
+    spans, count = match_spans(passage.text, parsed.highlight_literals())
+    return Hit(
+        report_id=report.report_id,
+        passage_id=passage.passage_id,
+        source=report.source,
+        title=report.title,
+        region=report.region,
+        year=report.year,
+        section=passage.section,
+        heading=passage.heading,
+        text=passage.text,
+        snippet=snippet(passage.text, spans),
+        url=passage.url(),
+        matches=count,
+        number=passage.number,
+        score=score,
+    )
+
+
+def search(snap: Snapshot, request: SearchRequest) -> SearchResponse:
+    """Answer one request against one snapshot: exact matches, filtered, ordered, paged, with facets."""
+    t0 = time.perf_counter()
+    parsed = parse_query(request.query)
+    rows = matching_rows(snap, parsed)
+    facets = _facets(snap, rows, request)
+    kept = _filtered(snap, rows, request)
+    if parsed.positive or request.sort != "relevance":
+        ordered, scores = _ordered(snap, kept, parsed, request.sort)
+    else:
+        ordered, scores = sorted(kept), {}
+    start = (request.page - 1) * request.per_page
+    page_rows = ordered[start : start + request.per_page]
+    hits = [make_hit(snap, r, parsed, scores.get(r, 0.0)) for r in page_rows]
+    return SearchResponse(
+        request=request,
+        total=len(kept),
+        hits=hits,
+        facets=facets,
+        elapsed_ms=(time.perf_counter() - t0) * 1000,
+    )

@@ -1,0 +1,171 @@
+"""The domain objects every layer shares: reports, passages, search requests and responses."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+SECTIONS: tuple[str, ...] = ("概述", "举措成效", "履职情况", "问题不足", "工作计划", "其他")
+"""Canonical section labels, in the order the mandated outline puts them."""
+
+REGION_LEVELS: tuple[str, ...] = ("province", "prefecture", "county")
+
+
+@dataclass(frozen=True)
+class Region:
+    """Where a report comes from, with official full names; a level the report does not reach is None."""
+
+    province: str | None = None
+    prefecture: str | None = None
+    county: str | None = None
+
+    def names(self) -> list[str]:
+        """The names at every level the region reaches, top down."""
+        return [n for n in (self.province, self.prefecture, self.county) if n]
+
+    def label(self) -> str:
+        """A display form such as ``宁夏回族自治区 / 银川市 / 灵武市``."""
+        return " / ".join(self.names())
+
+    def to_dict(self) -> dict[str, str | None]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One paragraph of a report: the unit that is matched, ranked, shown and cited."""
+
+    passage_id: str
+    report_id: str
+    number: int  # 1-based paragraph number within the report, for citations
+    text: str  # the original text as published, not the folded form used for matching
+    section: str
+    heading: str  # the headings above the passage, joined with " › "
+
+    def url(self) -> str:
+        """The passage's permalink."""
+        return f"/reports/{self.report_id}#{self.passage_id}"
+
+
+@dataclass(frozen=True)
+class Report:
+    """One annual report with its metadata and its passages in order."""
+
+    report_id: str
+    source: str  # path relative to the corpus folder
+    title: str
+    region: Region
+    year: int | None
+    publish_date: str | None  # ISO date, when the text gives one
+    issuer: str | None
+    passages: tuple[Passage, ...] = ()
+
+    def summary_dict(self) -> dict:
+        """The report's metadata as the API shows it in listings."""
+        return {
+            "report_id": self.report_id,
+            "source": self.source,
+            "title": self.title,
+            "region": self.region.to_dict(),
+            "year": self.year,
+            "publish_date": self.publish_date,
+            "issuer": self.issuer,
+            "passages": len(self.passages),
+        }
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """What a user asked for: a query string and facet filters (OR within a facet, AND across facets)."""
+
+    query: str = ""
+    regions: tuple[str, ...] = ()
+    years: tuple[int, ...] = ()
+    sections: tuple[str, ...] = ()
+    page: int = 1
+    per_page: int = 20
+    sort: str = "relevance"  # relevance | year | region
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One matching passage, with its report's metadata and a highlighted snippet."""
+
+    report_id: str
+    passage_id: str
+    source: str
+    title: str
+    region: Region
+    year: int | None
+    section: str
+    heading: str
+    text: str
+    snippet: str  # HTML: matched occurrences in <mark>, everything else escaped
+    url: str
+    matches: int  # occurrences of the query's terms in the passage
+    number: int
+    score: float
+
+    def to_dict(self) -> dict:
+        return {
+            "report_id": self.report_id,
+            "passage_id": self.passage_id,
+            "source": self.source,
+            "title": self.title,
+            "region": self.region.to_dict(),
+            "year": self.year,
+            "section": self.section,
+            "heading": self.heading,
+            "text": self.text,
+            "snippet": self.snippet,
+            "url": self.url,
+            "matches": self.matches,
+            "number": self.number,
+            "score": round(self.score, 4),
+        }
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str | int
+    count: int
+    level: str | None = None  # region facet only: province | prefecture | county
+    parent: str | None = None  # region facet only: the name one level up
+
+
+@dataclass
+class SearchResponse:
+    """The result of one search: the page of hits and facet counts over the whole result set."""
+
+    request: SearchRequest
+    total: int
+    hits: list[Hit]
+    facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+    elapsed_ms: float = 0.0
+
+    def to_dict(self) -> dict:
+        """The JSON shape of ``/api/search`` (a contract: extend it, never rename or drop a field)."""
+        facets: dict[str, list[dict]] = {}
+        for name, values in self.facets.items():
+            rows = []
+            for v in values:
+                row: dict = {"value": v.value, "count": v.count}
+                if name == "region":
+                    row["level"] = v.level
+                    row["parent"] = v.parent
+                rows.append(row)
+            facets[name] = rows
+        return {
+            "query": self.request.query,
+            "total": self.total,
+            "page": self.request.page,
+            "per_page": self.request.per_page,
+            "hits": [h.to_dict() for h in self.hits],
+            "facets": facets,
+            "filters": {
+                "region": list(self.request.regions),
+                "year": list(self.request.years),
+                "section": list(self.request.sections),
+            },
+            "sort": self.request.sort,
+            "elapsed_ms": round(self.elapsed_ms, 2),
+        }

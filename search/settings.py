@@ -1,0 +1,48 @@
+"""Every setting in one table: name, default and help. Environment variables use the prefix ``FAZHI_``."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str
+    help: str
+
+
+PREFIX = "FAZHI_"
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("INDEX_DIR", "index_data", "Folder holding the search index (written by `fazhi index`, read by the site)."),
+    Setting("ENGINE", "whoosh", "Search engine behind the index: whoosh."),
+    Setting("MAX_QUERY_LENGTH", "500", "Longest query accepted, in characters; longer queries get HTTP 400."),
+    Setting("MAX_PER_PAGE", "100", "Largest `per_page` the API accepts."),
+    Setting("PER_PAGE", "20", "Hits per page when `per_page` is not given."),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def get(name: str, overrides: dict[str, object] | None = None) -> str:
+    """A setting's value: ``overrides`` (a test or CLI dict), then ``FAZHI_<NAME>``, then the default."""
+    setting = _BY_NAME[name]
+    if overrides and overrides.get(name) is not None:
+        return str(overrides[name])
+    return os.environ.get(PREFIX + name, setting.default)
+
+
+def get_int(name: str, overrides: dict[str, object] | None = None) -> int:
+    value = get(name, overrides)
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"setting {PREFIX}{name} must be a whole number, not {value!r}") from None
+
+
+def index_dir(explicit: str | os.PathLike | None = None) -> Path:
+    """The index folder: an explicit path, then ``FAZHI_INDEX_DIR``, then ``index_data/``."""
+    return Path(explicit) if explicit else Path(get("INDEX_DIR"))

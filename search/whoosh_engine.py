@@ -1,0 +1,340 @@
+"""The Whoosh engine: the index schema, writing reports into it, and reading a :class:`~search.core.Snapshot`.
+
+Fields per passage: ``chars`` (one token per folded character with sequential positions: candidates for
+exact matching), ``words`` and ``heading_words`` (jieba words: BM25 ranking; a heading's words weigh
+more), and the stored passage and its report's metadata. Each report is also one document of
+``kind=report`` holding its metadata, so one commit holds a whole consistent generation.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh import writing
+from whoosh.analysis import Token, Tokenizer
+from whoosh.fields import ID, STORED, TEXT, Schema
+from whoosh.reading import TermNotFound
+from whoosh.system import pack_uint
+
+from search.analysis import char_tokens, fold_with_offsets, segment
+from search.core import Snapshot
+from search.models import Passage, Region, Report
+
+HEADING_BOOST = 2.0
+BM25_K1 = 1.2
+BM25_B = 0.75
+POSTINGS_CACHE_TERMS = 4096
+WRITER_PROCS = 2  # both cores of the target machine
+WRITER_MEMORY_MB = 256
+
+
+class FoldingTokenizer(Tokenizer):
+    """Folds the value, then emits one token per span that ``spans`` finds, to Whoosh's keyword contract.
+
+    ``pos`` is the token's index (so phrase queries work), ``startchar``/``endchar`` are offsets in the
+    *original* value (so highlighting marks what the user sees). One :class:`Token` is reused.
+    """
+
+    def __init__(self, spans: Callable[[str], list[tuple[str, int, int]]]) -> None:
+        self.spans = spans
+
+    def __eq__(self, other) -> bool:
+        return type(other) is type(self) and other.spans is self.spans
+
+    def __call__(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,
+        start_pos=0,
+        start_char=0,
+        tokenize=True,
+        mode="",
+        **kwargs,
+    ):
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            t.original = t.text = value
+            t.boost = 1.0
+            if positions:
+                t.pos = start_pos
+            if chars:
+                t.startchar = start_char
+                t.endchar = start_char + len(value)
+            yield t
+            return
+        folded, origin = fold_with_offsets(value)
+        for pos, (text, start, end) in enumerate(self.spans(folded), start=start_pos):
+            t.text = text
+            t.boost = 1.0
+            t.stopped = False
+            if keeporiginal:
+                t.original = value[origin[start] : origin[end - 1] + 1]
+            if positions:
+                t.pos = pos
+            if chars:
+                t.startchar = start_char + origin[start]
+                t.endchar = start_char + origin[end - 1] + 1
+            yield t
+
+
+@lru_cache(maxsize=8)
+def _token_texts(value: str, kind: str) -> tuple[str, ...]:
+    folded = fold_with_offsets(value)[0]
+    spans = char_tokens(folded) if kind == "chars" else segment(folded)
+    return tuple(text for text, _, _ in spans)
+
+
+class FoldedTextField(TEXT):
+    """A TEXT field whose indexing skips the per-token object pipeline (the hot path of building an index).
+
+    It yields exactly what the analyzer's tokens would give (same terms, frequencies, positions as
+    token indexes); the analyzer remains for anything else Whoosh tokenizes (queries, highlighting).
+    """
+
+    def __init__(self, kind: str, phrase: bool, field_boost: float = 1.0) -> None:
+        spans = char_tokens if kind == "chars" else segment
+        super().__init__(analyzer=FoldingTokenizer(spans), phrase=phrase, field_boost=field_boost)
+        self.kind = kind
+
+    def index(self, value, **kwargs):
+        positions: dict[str, list[int]] = defaultdict(list)
+        for pos, term in enumerate(_token_texts(value, self.kind)):
+            positions[term].append(pos)
+        fmt = self.format
+        boost = fmt.field_boost
+        with_positions = fmt.supports("positions")
+        for term, poslist in positions.items():
+            freq = len(poslist)
+            encoded = fmt.encode(poslist) if with_positions else pack_uint(freq)
+            yield term.encode("utf-8"), freq, freq * boost, encoded
+
+
+def schema() -> Schema:
+    return Schema(
+        kind=ID(stored=True),
+        report_id=ID(stored=True),
+        passage_id=ID(stored=True, unique=True),
+        number=STORED,
+        text=STORED,
+        folded=STORED,
+        section=STORED,
+        heading=STORED,
+        report=STORED,
+        chars=FoldedTextField("chars", phrase=True),
+        words=FoldedTextField("words", phrase=False),
+        heading_words=FoldedTextField("words", phrase=False, field_boost=HEADING_BOOST),
+    )
+
+
+def _report_json(report: Report) -> str:
+    meta = report.summary_dict()
+    del meta["passages"]
+    return json.dumps(meta, ensure_ascii=False)
+
+
+def _report_from_json(raw: str, passages: tuple[Passage, ...]) -> Report:
+    meta = json.loads(raw)
+    return Report(
+        report_id=meta["report_id"],
+        source=meta["source"],
+        title=meta["title"],
+        region=Region(**meta["region"]),
+        year=meta["year"],
+        publish_date=meta["publish_date"],
+        issuer=meta["issuer"],
+        passages=passages,
+    )
+
+
+def write_reports(
+    index_dir: Path, reports: Iterable[Report], replace_all: bool = True, remove: Iterable[str] = ()
+) -> None:
+    """Add ``reports`` to the index at ``index_dir`` (created if need be) in one commit.
+
+    With ``replace_all`` the commit replaces every earlier document; otherwise each report given replaces
+    its earlier version and the report ids in ``remove`` are deleted. Readers keep seeing the previous
+    generation until the commit is complete, so a crash leaves the last good index in place.
+    """
+    index_dir.mkdir(parents=True, exist_ok=True)
+    if whoosh_index.exists_in(str(index_dir)):
+        ix = whoosh_index.open_dir(str(index_dir))
+    else:
+        ix = whoosh_index.create_in(str(index_dir), schema())
+    writer = ix.writer(procs=WRITER_PROCS, multisegment=True, limitmb=WRITER_MEMORY_MB)
+    try:
+        if not replace_all:
+            for rid in remove:
+                writer.delete_by_term("report_id", rid)
+        for report in reports:
+            if not replace_all:
+                writer.delete_by_term("report_id", report.report_id)
+            writer.add_document(kind="report", report_id=report.report_id, report=_report_json(report))
+            for p in report.passages:
+                heading_tail = p.heading.rsplit(" › ", 1)[-1]
+                writer.add_document(
+                    kind="passage",
+                    report_id=report.report_id,
+                    passage_id=p.passage_id,
+                    number=p.number,
+                    text=p.text,
+                    folded=fold_with_offsets(p.text)[0],
+                    section=p.section,
+                    heading=p.heading,
+                    chars=p.text,
+                    words=p.text,
+                    heading_words=heading_tail if heading_tail and heading_tail in p.text else "",
+                )
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit(mergetype=writing.CLEAR if replace_all else None)
+
+
+class WhooshSnapshot(Snapshot):
+    """A :class:`Snapshot` read from one Whoosh generation, with postings and BM25 from its searcher."""
+
+    def __init__(self, ix) -> None:
+        self.generation = ix.latest_generation()
+        self._searcher = ix.searcher()
+        reader = self._searcher.reader()
+        report_meta: dict[str, str] = {}
+        by_report: dict[str, list[tuple[int, dict]]] = {}
+        for docnum, fields in reader.iter_docs():
+            if fields.get("kind") == "report":
+                report_meta[fields["report_id"]] = fields["report"]
+            else:
+                by_report.setdefault(fields["report_id"], []).append((docnum, fields))
+        reports: dict[str, Report] = {}
+        passages: list[Passage] = []
+        folded: list[str] = []
+        self._row_docnum: list[int] = []
+        metas = sorted(report_meta.items(), key=lambda kv: json.loads(kv[1])["source"])
+        for rid, raw in metas:
+            docs = sorted(by_report.get(rid, []), key=lambda d: d[1]["number"])
+            ps = tuple(
+                Passage(
+                    passage_id=f["passage_id"],
+                    report_id=rid,
+                    number=f["number"],
+                    text=f["text"],
+                    section=f["section"],
+                    heading=f["heading"],
+                )
+                for _, f in docs
+            )
+            reports[rid] = _report_from_json(raw, ps)
+            passages.extend(ps)
+            folded.extend(f["folded"] for _, f in docs)
+            self._row_docnum.extend(d for d, _ in docs)
+        self._docnum_row = {d: r for r, d in enumerate(self._row_docnum)}
+        self._postings_cache: dict[tuple[str, str], dict[int, float]] = {}
+        self._words_len = [reader.doc_field_length(d, "words", 0) or 0 for d in self._row_docnum]
+        self._heading_len = [reader.doc_field_length(d, "heading_words", 0) or 0 for d in self._row_docnum]
+        self._words_avg = max(1.0, sum(self._words_len) / max(1, len(self._words_len)))
+        self._heading_avg = max(1.0, sum(self._heading_len) / max(1, len(self._heading_len)))
+        super().__init__(reports=reports, passages=passages, folded=folded)
+
+    def _postings(self, field: str, term: str) -> dict[int, float]:
+        """Row -> weight (term frequency times field boost) for one term, cached for this generation."""
+        key = (field, term)
+        cached = self._postings_cache.get(key)
+        if cached is None:
+            cached = {}
+            row_of = self._docnum_row
+            for docnum, weight in _read_postings(self._searcher.reader(), field, term):
+                row = row_of.get(docnum)
+                if row is not None:
+                    cached[row] = weight
+            if len(self._postings_cache) >= POSTINGS_CACHE_TERMS:
+                self._postings_cache.pop(next(iter(self._postings_cache)))
+            self._postings_cache[key] = cached
+        return cached
+
+    def char_rows(self, ch: str) -> Iterable[int]:
+        return self._postings("chars", ch).keys()
+
+    def char_frequency(self, ch: str) -> int:
+        return self._searcher.reader().doc_frequency("chars", ch)
+
+    def rank(self, words: list[str], rows: set[int]) -> dict[int, float]:
+        """BM25 (k1=1.2, b=0.75) over the words and heading_words fields, summed, for the given rows only."""
+        scores: dict[int, float] = {}
+        n = max(1, len(self.passages))
+        for field, lengths, avg in (
+            ("words", self._words_len, self._words_avg),
+            ("heading_words", self._heading_len, self._heading_avg),
+        ):
+            for word in dict.fromkeys(words):
+                postings = self._postings(field, word)
+                if not postings:
+                    continue
+                df = len(postings)
+                idf = math.log((n - df + 0.5) / (df + 0.5) + 1.0)
+                small, large = (rows, postings) if len(rows) < len(postings) else (postings.keys(), rows)
+                for r in small:
+                    if r in large:
+                        w = postings[r]
+                        norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths[r] / avg)
+                        scores[r] = scores.get(r, 0.0) + idf * w * (BM25_K1 + 1) / (w + norm)
+        return scores
+
+
+def _read_postings(reader, field: str, term: str) -> Iterable[tuple[int, float]]:
+    """Every (docnum, weight) of a term across segments, a block at a time where the codec allows."""
+    try:
+        leaves = reader.leaf_readers()
+    except AttributeError:
+        leaves = [(reader, 0)]
+    for leaf, offset in leaves:
+        try:
+            m = leaf.postings(field, term)
+        except TermNotFound:
+            continue
+        if hasattr(m, "_read_ids") and hasattr(m, "_next_block"):
+            # Whoosh's leaf matcher decodes a block of ids and weights at once; walking it per
+            # posting through the public API costs several method calls per posting.
+            while m.is_active():
+                m._read_ids()
+                m._read_weights()
+                yield from zip((d + offset for d in m._ids), m._weights, strict=False)
+                m._next_block()
+        else:  # a filtered matcher (segment with deletions): ids of deleted documents are left out
+            while m.is_active():
+                yield m.id() + offset, m.weight()
+                m.next()
+
+
+class WhooshEngine:
+    """Opens the index at ``index_dir`` and hands out the snapshot of its latest committed generation.
+
+    A newer generation (a finished re-index) is picked up on the next call without a restart.
+    """
+
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = Path(index_dir)
+        self._lock = threading.Lock()
+        self._snapshot: WhooshSnapshot | None = None
+
+    def exists(self) -> bool:
+        return whoosh_index.exists_in(str(self.index_dir))
+
+    def snapshot(self) -> Snapshot:
+        if not self.exists():
+            raise FileNotFoundError(f"no index in {self.index_dir}: build one with `fazhi index CORPUS_DIR`")
+        with self._lock:
+            ix = whoosh_index.open_dir(str(self.index_dir))
+            current = self._snapshot
+            if current is None or current.generation != ix.latest_generation():
+                # The old snapshot is not closed here: a request on another thread may still hold it.
+                self._snapshot = WhooshSnapshot(ix)
+            return self._snapshot

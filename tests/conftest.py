@@ -1,0 +1,113 @@
+"""Fixtures: small hand-made indexes in tmp_path for engine, CLI and web tests; the real corpus for acceptance."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from search.engines import index_writer, open_engine
+from search.models import Passage, Region, Report
+
+CORPUS_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+
+
+def make_report(rid: str, source: str, region: Region, year: int, paragraphs: list[tuple[str, str, str]]) -> Report:
+    """A report from (text, section, heading) triples, with ids derived from ``rid``."""
+    passages = tuple(
+        Passage(passage_id=f"{rid}-p{n}", report_id=rid, number=n, text=t, section=s, heading=h)
+        for n, (t, s, h) in enumerate(paragraphs, start=1)
+    )
+    title = paragraphs[0][0]
+    return Report(rid, source, title, region, year, None, None, passages)
+
+
+SMALL_REPORTS = [
+    make_report(
+        "ra",
+        "a.txt",
+        Region("山西省", "长治市", None),
+        2024,
+        [
+            ("长治市2024年法治政府建设年度报告", "概述", ""),
+            ("一、主要举措和成效", "举措成效", "一、主要举措和成效"),
+            ("践行新时代“枫桥经验”，推进矛盾纠纷化解。枫桥经验在基层落地。", "举措成效", "一、主要举措和成效"),
+            ("推行首违不罚清单，规范行政执法<script>alert(1)</script>。", "举措成效", "一、主要举措和成效"),
+            ("二、存在的问题", "问题不足", "二、存在的问题"),
+            ("行政复议和诉讼衔接不够顺畅。", "问题不足", "二、存在的问题"),
+        ],
+    ),
+    make_report(
+        "rb",
+        "b.txt",
+        Region("宁夏回族自治区", "银川市", "灵武市"),
+        2023,
+        [
+            ("灵武市2023年法治政府建设年度报告", "概述", ""),
+            ("坚持和发展楓橋經驗，化解矛盾。", "举措成效", ""),
+            ("经验，推进法治政府建设。", "举措成效", ""),
+            ("2024年，我市将深化行政复议体制改革。", "工作计划", ""),
+        ],
+    ),
+    make_report(
+        "rc",
+        "c.txt",
+        Region("天津市", None, "静海区"),
+        2024,
+        [
+            ("静海区2024年法治政府建设年度报告", "概述", ""),
+            ("法治政府建设示范创建，法治政府建设取得新成效。", "举措成效", ""),
+        ],
+    ),
+]
+
+
+@pytest.fixture
+def small_index(tmp_path: Path) -> Path:
+    index_dir = tmp_path / "index"
+    index_writer("whoosh")(index_dir, SMALL_REPORTS)
+    return index_dir
+
+
+@pytest.fixture
+def snap(small_index: Path):
+    return open_engine(small_index).snapshot()
+
+
+@pytest.fixture
+def app(small_index: Path):
+    from web import create_app
+
+    return create_app({"INDEX_DIR": str(small_index), "TESTING": True})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    if not CORPUS_DIR.is_dir():
+        pytest.fail(f"the sample corpus is missing: {CORPUS_DIR} (CI clones with ../shared beside the repo)")
+    return CORPUS_DIR
+
+
+@pytest.fixture(scope="session")
+def corpus_index(corpus_dir: Path, tmp_path_factory) -> Path:
+    from indexer.build import index_corpus
+
+    index_dir = tmp_path_factory.mktemp("corpus-index")
+    index_corpus(corpus_dir, index_dir)
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def corpus_snap(corpus_index: Path):
+    return open_engine(corpus_index).snapshot()

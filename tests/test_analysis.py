@@ -1,0 +1,62 @@
+"""Folding for matching, and the tokens that come from folded text."""
+
+import pytest
+
+from search.analysis import char_tokens, find_all, fold, fold_char, fold_with_offsets, segment
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [
+        ("法治政府", "法治政府"),
+        ("，（一）：；", ",(一):;"),  # full-width punctuation folds to ASCII (NFKC)
+        ("ＡＢＣ１２３", "abc123"),  # full-width Latin and digits, case folded
+        ("Fengqiao", "fengqiao"),
+        ("後來的經驗", "后来的经验"),  # traditional to simplified, character by character
+        ("法治　政府 建设\n", "法治政府建设"),  # whitespace of any width is not part of the matching text
+        ("首\u200b违", "首违"),  # invisible format characters are dropped
+        ("㈠", "(一)"),  # one character may fold to several
+    ],
+)
+def test_fold(text, folded):
+    assert fold(text) == folded
+
+
+def test_fold_is_the_same_alone_and_inside_text():
+    text = "践行新时代“楓橋經驗”，ＡＢ法治"
+    for i in range(len(text)):
+        for j in range(i + 1, len(text) + 1):
+            assert fold(text[i:j]) in fold(text)
+
+
+def test_simplified_characters_are_left_alone():
+    # Characters that OpenCC lists as both simplified and traditional forms must not change.
+    for ch in "干于后里只发面系著":
+        assert fold_char(ch) == ch
+
+
+def test_fold_with_offsets_maps_back_to_original():
+    text = "（一）楓橋 經驗"
+    folded, origin = fold_with_offsets(text)
+    assert folded == "(一)枫桥经验"
+    start = folded.index("桥经")
+    end = start + 2
+    assert text[origin[start] : origin[end - 1] + 1] == "橋 經"
+
+
+def test_find_all_is_non_overlapping():
+    assert find_all("哈哈哈哈哈", "哈哈") == [0, 2]
+    assert find_all("abc", "") == []
+    assert find_all("枫桥经验和枫桥经验", "枫桥经验") == [0, 5]
+
+
+def test_char_tokens_keep_punctuation():
+    assert [t for t, _, _ in char_tokens("经验,推进")] == ["经", "验", ",", "推", "进"]
+
+
+def test_segment_drops_punctuation_and_keeps_offsets():
+    folded = "践行新时代“枫桥经验”"
+    words = segment(folded)
+    assert ("枫桥", 6, 8) in words
+    assert all(folded[s:e] == w for w, s, e in words)
+    assert "“" not in [w for w, _, _ in words]

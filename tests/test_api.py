@@ -1,0 +1,112 @@
+"""The JSON API through Flask's test client."""
+
+import pytest
+
+HIT_FIELDS = {
+    "report_id",
+    "passage_id",
+    "source",
+    "title",
+    "region",
+    "year",
+    "section",
+    "heading",
+    "text",
+    "snippet",
+    "url",
+}
+
+
+def test_search_shape(client):
+    body = client.get("/api/search?q=枫桥经验").get_json()
+    assert {"query", "total", "page", "per_page", "hits", "facets"} <= body.keys()
+    assert body["query"] == "枫桥经验" and body["total"] == 2 and body["page"] == 1
+    for hit in body["hits"]:
+        assert HIT_FIELDS <= hit.keys()
+        assert set(hit["region"]) == {"province", "prefecture", "county"}
+        assert hit["url"] == f"/reports/{hit['report_id']}#{hit['passage_id']}"
+    assert set(body["facets"]) == {"region", "year", "section"}
+    for row in body["facets"]["region"]:
+        assert {"value", "level", "parent", "count"} <= row.keys()
+    for row in body["facets"]["year"] + body["facets"]["section"]:
+        assert {"value", "count"} <= row.keys()
+
+
+def test_json_is_utf8_not_escaped(client):
+    resp = client.get("/api/search?q=枫桥经验")
+    assert "枫桥经验".encode() in resp.data
+
+
+def test_filters_and_paging(client):
+    body = client.get("/api/search?q=法治&region=长治市&region=静海区&per_page=1&page=2").get_json()
+    assert body["per_page"] == 1 and body["page"] == 2 and len(body["hits"]) == 1
+    assert body["hits"][0]["region"]["province"] in {"山西省", "天津市"}
+    assert client.get("/api/search?year=2023&year=2024").get_json()["total"] == 12
+    assert client.get("/api/search?section=工作计划").get_json()["total"] == 1
+
+
+def test_empty_query_browses_everything(client):
+    body = client.get("/api/search").get_json()
+    assert body["total"] == 12
+    assert sum(r["count"] for r in body["facets"]["section"]) == 12
+
+
+@pytest.mark.parametrize(
+    ("query", "param"),
+    [
+        ("per_page=101", "per_page"),
+        ("per_page=0", "per_page"),
+        ("per_page=x", "per_page"),
+        ("page=0", "page"),
+        ("page=-1", "page"),
+        ("page=1e9x", "page"),
+        ("year=abc", "year"),
+        ("section=无此章节", "section"),
+        ("sort=random", "sort"),
+        ("q=" + "法" * 501, "q"),
+        ("q=%01%02", "q"),
+    ],
+)
+def test_bad_parameters_get_400_naming_the_parameter(client, query, param):
+    resp = client.get("/api/search?" + query)
+    assert resp.status_code == 400
+    body = resp.get_json()
+    assert body["param"] == param and param in body["error"] and body["ok"] is False
+
+
+@pytest.mark.parametrize(
+    "q", ["<script>alert(1)</script>", '"', '"""', "-", "OR", "- OR -", "%", "\\", "()[]{}*?", "𠀀"]
+)
+def test_hostile_queries_never_500(client, q):
+    resp = client.get("/api/search", query_string={"q": q})
+    assert resp.status_code == 200
+    for hit in resp.get_json()["hits"]:
+        assert "<script>" not in hit["snippet"]
+
+
+def test_reports_list(client):
+    body = client.get("/api/reports").get_json()
+    assert [r["report_id"] for r in body["reports"]] == ["ra", "rb", "rc"]
+    first = body["reports"][0]
+    assert {"report_id", "source", "title", "region", "year", "publish_date", "issuer", "passages"} <= first.keys()
+    assert first["passages"] == 6
+
+
+def test_one_report_with_passages_in_order(client):
+    body = client.get("/api/reports/rb").get_json()
+    assert body["title"] == "灵武市2023年法治政府建设年度报告"
+    assert [p["number"] for p in body["passages"]] == [1, 2, 3, 4]
+    assert body["passages"][1]["url"] == "/reports/rb#rb-p2"
+
+
+def test_unknown_report_is_404_json(client):
+    resp = client.get("/api/reports/nope")
+    assert resp.status_code == 404 and resp.get_json()["param"] == "report_id"
+
+
+def test_missing_index_is_a_clear_503(tmp_path):
+    from web import create_app
+
+    client = create_app({"INDEX_DIR": str(tmp_path / "none"), "TESTING": True}).test_client()
+    resp = client.get("/api/search?q=x")
+    assert resp.status_code == 503 and "fazhi index" in resp.get_json()["error"]

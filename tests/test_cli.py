@@ -1,0 +1,103 @@
+"""The `fazhi` command on small corpora written to tmp_path."""
+
+import json
+from pathlib import Path
+
+from indexer.cli import main
+
+REPORT_A = """长治市2024年法治政府建设年度报告
+2024年，我市坚持以习近平法治思想为指导，法治长治建设取得积极成效。
+一、主要举措和成效
+（一）践行新时代“枫桥经验”。长治市推进矛盾纠纷化解。
+二、存在的问题
+行政复议和诉讼衔接不够顺畅。
+"""
+
+REPORT_B = """灵武市2023年法治政府建设年度报告
+2023年，灵武市坚持依法行政，推行首违不罚清单。
+一、工作举措和成效
+（一）坚持和发展楓橋經驗，灵武市化解矛盾。
+"""
+
+
+def write_corpus(root: Path) -> Path:
+    corpus = root / "corpus"
+    (corpus / "sub").mkdir(parents=True)
+    (corpus / "a.txt").write_text(REPORT_A, encoding="utf-8")
+    (corpus / "sub" / "b.txt").write_text(REPORT_B, encoding="utf-8")
+    (corpus / "README.md").write_text("notes", encoding="utf-8")
+    (corpus / ".DS_Store").write_bytes(b"\x00\x01")
+    return corpus
+
+
+def test_index_then_search_and_list(runner, tmp_path):
+    corpus = write_corpus(tmp_path)
+    index_dir = tmp_path / "idx"
+    result = runner.invoke(main, ["index", str(corpus), "--index-dir", str(index_dir)])
+    assert result.exit_code == 0, result.output
+    assert "Indexed 2 reports" in result.output
+    assert "skipped README.md" in result.output and "skipped .DS_Store" in result.output
+
+    result = runner.invoke(main, ["search", "枫桥经验", "--index-dir", str(index_dir), "--json"])
+    body = json.loads(result.output)
+    assert body["total"] == 2
+    assert {h["source"] for h in body["hits"]} == {"a.txt", "sub/b.txt"}
+
+    result = runner.invoke(main, ["search", "枫桥经验", "--year", "2023", "--index-dir", str(index_dir)])
+    assert result.exit_code == 0
+    assert "1 passages match" in result.output and "【楓橋經驗】" in result.output
+
+    result = runner.invoke(main, ["reports", "--index-dir", str(index_dir), "--json"])
+    reports = json.loads(result.output)["reports"]
+    assert [(r["source"], r["year"], r["region"]["county"]) for r in reports] == [
+        ("a.txt", 2024, None),
+        ("sub/b.txt", 2023, "灵武市"),
+    ]
+
+
+def test_index_dir_defaults_to_the_setting(runner, tmp_path, monkeypatch):
+    corpus = write_corpus(tmp_path)
+    monkeypatch.setenv("FAZHI_INDEX_DIR", str(tmp_path / "from-env"))
+    assert runner.invoke(main, ["index", str(corpus)]).exit_code == 0
+    assert (tmp_path / "from-env").is_dir()
+    assert runner.invoke(main, ["reports"]).output.startswith("2 reports")
+
+
+def test_unreadable_files_are_listed_and_the_rest_indexed(runner, tmp_path):
+    corpus = write_corpus(tmp_path)
+    (corpus / "bad.txt").write_bytes("法治".encode("gbk") + b"\xff\xfe")
+    (corpus / "empty.txt").write_text("  \n", encoding="utf-8")
+    result = runner.invoke(main, ["index", str(corpus), "--index-dir", str(tmp_path / "idx")])
+    assert result.exit_code == 1
+    assert "Indexed 2 reports" in result.output
+    assert "bad.txt: not valid UTF-8" in result.output and "empty.txt: empty file" in result.output
+
+
+def test_a_failed_run_keeps_the_previous_index(runner, tmp_path):
+    corpus = write_corpus(tmp_path)
+    index_dir = tmp_path / "idx"
+    runner.invoke(main, ["index", str(corpus), "--index-dir", str(index_dir)])
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = runner.invoke(main, ["index", str(empty), "--index-dir", str(index_dir)])
+    assert result.exit_code != 0 and "no report could be read" in result.output
+    assert runner.invoke(main, ["reports", "--index-dir", str(index_dir)]).output.startswith("2 reports")
+
+
+def test_clear_errors(runner, tmp_path):
+    result = runner.invoke(main, ["index", str(tmp_path / "missing"), "--index-dir", str(tmp_path / "i")])
+    assert result.exit_code == 1 and "does not exist" in result.output
+    result = runner.invoke(main, ["search", "法治", "--index-dir", str(tmp_path / "none")])
+    assert result.exit_code == 1 and "no index in" in result.output and "fazhi index" in result.output
+    result = runner.invoke(main, ["search", "法治", "--per-page", "500", "--index-dir", str(tmp_path)])
+    assert result.exit_code == 2 and "--per-page" in result.output
+    result = runner.invoke(main, ["search", "法治", "--section", "无此", "--index-dir", str(tmp_path)])
+    assert result.exit_code == 2
+    result = runner.invoke(main, ["serve", "--index-dir", str(tmp_path / "none")])
+    assert result.exit_code == 1 and "no index in" in result.output
+
+
+def test_help_lists_every_command(runner):
+    out = runner.invoke(main, ["--help"]).output
+    for cmd in ("index", "search", "reports", "serve", "bench"):
+        assert cmd in out

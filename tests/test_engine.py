@@ -1,0 +1,134 @@
+"""The Whoosh engine and the search function on a small index built in tmp_path."""
+
+from whoosh import index as whoosh_index
+from whoosh import query as wq
+
+from search.analysis import char_tokens, segment
+from search.core import search
+from search.models import SearchRequest
+from search.whoosh_engine import FoldingTokenizer, WhooshEngine, write_reports
+from tests.conftest import SMALL_REPORTS
+
+
+def ids(resp):
+    return [h.passage_id for h in resp.hits]
+
+
+def test_tokenizer_contract_positions_are_indexes_and_chars_are_original_offsets():
+    value = "“楓橋 經驗”，推進"
+    tokens = [
+        (t.text, t.pos, t.startchar, t.endchar)
+        for t in FoldingTokenizer(char_tokens)(value, positions=True, chars=True)
+    ]
+    assert [t[1] for t in tokens] == list(range(len(tokens)))
+    for _, _, start, end in tokens:
+        assert value[start:end].strip()  # offsets point at the original characters
+    assert tokens[1][0] == "枫" and value[tokens[1][2] : tokens[1][3]] == "楓"
+    first = next(iter(FoldingTokenizer(char_tokens)(value, positions=True, chars=True, start_pos=10, start_char=5)))
+    assert first.pos == 10 and first.startchar == 5
+
+
+def test_word_tokenizer_gives_jieba_words_with_sequential_positions():
+    toks = [(t.text, t.pos) for t in FoldingTokenizer(segment)("践行新时代“枫桥经验”", positions=True, chars=True)]
+    assert toks == [("践行", 0), ("新", 1), ("时代", 2), ("枫桥", 3), ("经验", 4)]
+
+
+def test_tokenizer_without_tokenize_yields_the_value():
+    toks = [
+        (t.text, t.pos, t.startchar, t.endchar)
+        for t in FoldingTokenizer(char_tokens)("法治", tokenize=False, positions=True, chars=True)
+    ]
+    assert toks == [("法治", 0, 0, 2)]
+
+
+def test_whoosh_phrase_on_the_chars_field_is_substring_search(small_index, snap):
+    # The character field has sequential positions, so Whoosh's own phrase query finds adjacency.
+    ix = whoosh_index.open_dir(str(small_index))
+    with ix.searcher() as s:
+        for phrase in ["枫桥经验", "经验推进", "经验,推进", "法治政府建设"]:
+            q = wq.Phrase("chars", list(phrase))
+            found = {s.stored_fields(d)["passage_id"] for d in q.docs(s)}
+            expected = {
+                p.passage_id
+                for r in SMALL_REPORTS
+                for p in r.passages
+                if phrase in snap.folded[snap.row_of[p.passage_id]]
+            }
+            assert found == expected, phrase
+
+
+def test_exact_matching_folds_and_respects_punctuation(snap):
+    assert ids(search(snap, SearchRequest("枫桥经验"))) == ["ra-p3", "rb-p2"]  # 楓橋經驗 too
+    assert search(snap, SearchRequest("经验推进")).total == 0  # a comma stands between
+    assert ids(search(snap, SearchRequest("经验，推进"))) == ["rb-p3"]
+    assert ids(search(snap, SearchRequest('"经验, 推进"'))) == ["rb-p3"]
+
+
+def test_and_or_not(snap):
+    assert ids(search(snap, SearchRequest("枫桥经验 矛盾纠纷"))) == ["ra-p3"]
+    assert set(ids(search(snap, SearchRequest("首违不罚 OR 楓橋經驗")))) == {"ra-p3", "ra-p4", "rb-p2"}
+    assert ids(search(snap, SearchRequest("行政复议 -诉讼"))) == ["rb-p4"]
+    assert search(snap, SearchRequest("-法治")).total == 12 - search(snap, SearchRequest("法治")).total
+
+
+def test_empty_query_returns_every_passage_in_order(snap):
+    resp = search(snap, SearchRequest("", per_page=100))
+    assert resp.total == 12
+    assert ids(resp) == [p.passage_id for r in SMALL_REPORTS for p in r.passages]
+
+
+def test_ranking_prefers_dense_passages(snap):
+    resp = search(snap, SearchRequest("法治政府建设"))
+    assert resp.hits[0].passage_id == "rc-p2"  # twice in a short passage
+    assert resp.hits[0].matches == 2
+
+
+def test_hits_carry_metadata_snippet_and_permalink(snap):
+    hit = search(snap, SearchRequest("首违不罚")).hits[0]
+    assert hit.url == "/reports/ra#ra-p4"
+    assert hit.region.prefecture == "长治市" and hit.year == 2024 and hit.section == "举措成效"
+    assert "<mark>首违不罚</mark>" in hit.snippet
+    assert "<script>" not in hit.snippet and "&lt;script&gt;" in hit.snippet
+
+
+def test_filters_combine_or_within_and_across(snap):
+    both = search(snap, SearchRequest("法治", regions=("长治市", "静海区")))
+    assert {h.report_id for h in both.hits} == {"ra", "rc"}
+    assert search(snap, SearchRequest("法治", regions=("天津市",), years=(2023,))).total == 0
+    only = search(snap, SearchRequest("", sections=("工作计划",)))
+    assert ids(only) == ["rb-p4"]
+
+
+def test_facets_count_the_whole_result_set_and_ignore_their_own_filter(snap):
+    resp = search(snap, SearchRequest("", regions=("灵武市",), per_page=1))
+    region = {(f.level, f.value): (f.count, f.parent) for f in resp.facets["region"]}
+    assert region[("province", "山西省")] == (6, None)  # the region facet ignores the region filter
+    assert region[("prefecture", "银川市")] == (4, "宁夏回族自治区")
+    assert region[("county", "静海区")] == (2, "天津市")  # a municipality's district has no prefecture
+    assert {f.value: f.count for f in resp.facets["year"]} == {2023: 4}
+    assert sum(f.count for f in resp.facets["section"]) == resp.total == 4
+
+
+def test_sorting_by_year_and_region(snap):
+    by_year = search(snap, SearchRequest("法治", sort="year", per_page=100))
+    years = [h.year for h in by_year.hits]
+    assert years == sorted(years, reverse=True)
+    by_region = search(snap, SearchRequest("法治", sort="region", per_page=100))
+    labels = [h.region.names() for h in by_region.hits]
+    assert labels == sorted(labels)
+
+
+def test_paging(snap):
+    all_ids = ids(search(snap, SearchRequest("", per_page=100)))
+    pages = [ids(search(snap, SearchRequest("", page=p, per_page=5))) for p in (1, 2, 3, 4)]
+    assert sum(pages, []) == all_ids and pages[3] == []
+
+
+def test_engine_picks_up_a_new_generation(small_index):
+    engine = WhooshEngine(small_index)
+    before = engine.snapshot()
+    assert engine.snapshot() is before
+    write_reports(small_index, SMALL_REPORTS[:1])
+    after = engine.snapshot()
+    assert after is not before and len(after.reports) == 1
+    assert search(after, SearchRequest("楓橋經驗")).total == 1

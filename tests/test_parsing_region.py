@@ -1,0 +1,118 @@
+"""The gazetteer, and resolving which government a report comes from."""
+
+import pytest
+
+from indexer.gazetteer import all_places, find_place_mentions, places_named, short_name
+from indexer.region import resolve_region, self_reference
+from search.models import Region
+
+
+@pytest.mark.parametrize(
+    ("name", "level", "short"),
+    [
+        ("宁夏回族自治区", "province", "宁夏"),
+        ("内蒙古自治区", "province", "内蒙古"),
+        ("山西省", "province", "山西"),
+        ("北京市", "province", "北京"),
+        ("长治市", "prefecture", "长治"),
+        ("黔东南苗族侗族自治州", "prefecture", "黔东南"),
+        ("大兴安岭地区", "prefecture", "大兴安岭"),
+        ("曲沃县", "county", "曲沃"),
+        ("城区", "county", None),
+    ],
+)
+def test_short_names(name, level, short):
+    assert short_name(name, level) == short
+
+
+def test_gazetteer_is_loaded_once():
+    assert all_places() is all_places()
+
+
+def test_places_carry_their_parents():
+    (lingwu,) = places_named("灵武市")
+    assert lingwu.region() == Region("宁夏回族自治区", "银川市", "灵武市")
+    (luzhou,) = places_named("潞州区")
+    assert luzhou.region() == Region("山西省", "长治市", "潞州区")
+
+
+def test_municipality_districts_have_no_prefecture():
+    (jinghai,) = places_named("静海区")
+    assert jinghai.region() == Region("天津市", None, "静海区")
+
+
+def test_short_names_resolve_to_full_names():
+    assert [p.name for p in places_named("长治")] == ["长治市"]
+    assert [p.name for p in places_named("宁夏")] == ["宁夏回族自治区"]
+
+
+def test_same_named_places():
+    assert {p.province for p in places_named("朝阳区")} == {"北京市", "吉林省"}
+
+
+def test_mentions_take_the_longest_name():
+    mentions = find_place_mentions("修改《长治市沁河流域生态修复与保护条例》,推进法治长治")
+    assert [(m.name, m.full) for m in mentions] == [("长治市", True), ("长治", False)]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"), [("我市坚持…我市代表队…我区", "市"), ("全区上下,我区", "区"), ("全市", None)]
+)
+def test_self_reference(text, kind):
+    assert self_reference(text) == kind
+
+
+def test_a_city_report_that_names_its_district_is_the_citys():
+    body = "2024年,我市坚持依法行政。潞州区被确定为试点。推进法治长治建设。修改《长治市饮用水水源地保护条例》。"
+    assert resolve_region(body, opening="2024年,我市坚持依法行政") == Region("山西省", "长治市", None)
+
+
+def test_a_county_level_city_gets_its_parents_from_the_gazetteer():
+    body = "2024年,灵武市坚持依法行政。在全区率先建立审查队伍。全区首个。对我市经验进行调研。"
+    assert resolve_region(body, opening="2024年,灵武市坚持依法行政") == Region("宁夏回族自治区", "银川市", "灵武市")
+
+
+def test_places_merely_mentioned_do_not_win():
+    body = (
+        "2023年,忻州市坚持依法行政。市局与雄安新区、保定市局签订协议。在繁峙县开展培训。"
+        "原平市税务局拍摄微电影。我市在全省率先立法。忻州市全面推行公示制度。"
+    )
+    assert resolve_region(body, opening="2023年,忻州市坚持依法行政") == Region("山西省", "忻州市", None)
+
+
+def test_a_district_named_in_the_title_and_signature():
+    body = "关于2024年岳麓区法治政府建设工作情况的报告\n我区落实长沙市工作方案。\n长沙市岳麓区人民政府"
+    region = resolve_region(
+        body, title="关于2024年岳麓区法治政府建设工作情况的报告", signature=["长沙市岳麓区人民政府"]
+    )
+    assert region == Region("湖南省", "长沙市", "岳麓区")
+
+
+def test_a_municipality_district():
+    body = "天津市静海区2024年法治政府建设年度报告\n2024年,我区坚持依法行政,静海区法治建设取得成效。"
+    assert resolve_region(body, title="天津市静海区2024年法治政府建设年度报告") == Region("天津市", None, "静海区")
+
+
+def test_a_short_province_name_resolves_to_the_full_name():
+    assert resolve_region("2024年,宁夏坚持依法行政,全区法治建设取得成效。我区…") == Region("宁夏回族自治区")
+
+
+def test_same_named_district_is_told_apart_by_its_parent():
+    body = "2024年,朝阳区坚持依法行政。落实北京市部署。我区推进法治建设。"
+    assert resolve_region(body) == Region("北京市", None, "朝阳区")
+    body = "2024年,朝阳区坚持依法行政。落实长春市部署。我区推进法治建设。"
+    assert resolve_region(body) == Region("吉林省", "长春市", "朝阳区")
+
+
+def test_same_named_district_without_a_parent_stays_at_the_level_the_text_supports():
+    assert resolve_region("2024年,朝阳区坚持依法行政。我区推进法治建设。") == Region(None, None, "朝阳区")
+
+
+def test_county_names_that_are_also_words_do_not_count_alone():
+    # 共和 (共和县) in 中华人民共和国, 和县 in "市政府和县委": neither is a place here.
+    body = "曲沃县认真落实《中华人民共和国行政复议法》,向市政府和县委报告。"
+    assert resolve_region(body) == Region("山西省", "临汾市", "曲沃县")
+
+
+def test_no_place_named():
+    assert resolve_region("我市坚持依法行政。") == Region()
