@@ -1,5 +1,7 @@
 """Folding for matching, and the tokens that come from folded text."""
 
+import re
+
 import pytest
 
 from search.analysis import char_tokens, find_all, fold, fold_char, fold_with_offsets, segment
@@ -60,3 +62,17 @@ def test_segment_drops_punctuation_and_keeps_offsets():
     assert ("枫桥", 6, 8) in words
     assert all(folded[s:e] == w for w, s, e in words)
     assert "“" not in [w for w, _, _ in words]
+
+
+def test_segment_splits_runs_at_punctuation():
+    assert [w for w, _, _ in segment("(2021-2025年)")] == ["2021", "2025", "年"]
+
+
+@pytest.mark.acceptance
+def test_rjieba_agrees_with_jieba_on_the_sample_reports(corpus_dir):
+    jieba = pytest.importorskip("jieba")
+    jieba.setLogLevel(60)
+    lines = [fold(line) for path in sorted(corpus_dir.glob("*.txt")) for line in path.read_text("utf-8").splitlines()]
+    for line in filter(None, lines):
+        expected = [m.group() for w in jieba.cut(line) for m in re.finditer(r"[^\W_]+", w)]
+        assert [w for w, _, _ in segment(line)] == expected, line[:40]

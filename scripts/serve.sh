@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Install, index a folder of reports, and serve the site: ./scripts/serve.sh CORPUS_DIR [PORT]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+corpus="${1:?usage: ./scripts/serve.sh CORPUS_DIR [PORT]}"
+port="${2:-8000}"
+
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e .
+
+.venv/bin/fazhi index "$corpus" || [ $? -eq 1 ]  # 1: some files could not be read; the rest are indexed
+exec .venv/bin/fazhi serve --host "${FAZHI_HOST:-127.0.0.1}" --port "$port"
