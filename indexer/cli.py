@@ -122,7 +122,8 @@ def _print_response(resp: SearchResponse, color: bool) -> None:
         if hit.heading:
             click.echo(f"   {hit.heading}")
         click.echo(f"   {_terminal_snippet(hit.snippet, color)}")
-        click.echo(f"   {hit.url}  (第{hit.number}段, {hit.matches} 处)")
+        others = f"; 该报告另有 {hit.report_matches - 1} 处" if req.group and hit.report_matches > 1 else ""
+        click.echo(f"   {hit.url}  (第{hit.number}段, {hit.matches} 处{others})")
     for name in ("year", "section", "region"):
         values = resp.facets.get(name, [])[:12]
         if values:
@@ -138,13 +139,21 @@ def _print_response(resp: SearchResponse, color: bool) -> None:
 @click.option("--page", type=int, default=1, show_default=True)
 @click.option("--per-page", type=int, default=lambda: settings.get_int("PER_PAGE"), show_default="20")
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
+@click.option("--group", is_flag=True, help="One hit per report (its best passage).")
 @click.option("--json", "as_json", is_flag=True, help="Print the /api/search JSON object.")
 @_index_dir_option
 @_engine_option
-def search_cmd(query, region, year, section, page, per_page, sort, as_json, index_dir, engine) -> None:
+def search_cmd(query, region, year, section, page, per_page, sort, group, as_json, index_dir, engine) -> None:
     """Find passages: terms must all occur; "quoted phrase"; A OR B; -term excludes."""
     req = SearchRequest(
-        query=query, regions=region, years=year, sections=section, page=page, per_page=per_page, sort=sort
+        query=query,
+        regions=region,
+        years=year,
+        sections=section,
+        page=page,
+        per_page=per_page,
+        sort=sort,
+        group=group,
     )
     try:
         validate(req, settings.get_int("MAX_PER_PAGE"), settings.get_int("MAX_QUERY_LENGTH"))

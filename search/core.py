@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from search.analysis import segment
 from search.models import (
@@ -247,13 +247,21 @@ def search(snap: Snapshot, request: SearchRequest) -> SearchResponse:
         ordered, scores = _ordered(snap, kept, parsed, request.sort)
     else:
         ordered, scores = sorted(kept), {}
+    per_report = Counter(snap.report_rows[r] for r in kept)
+    if request.group:
+        seen: set[int] = set()
+        ordered = [r for r in ordered if not (snap.report_rows[r] in seen or seen.add(snap.report_rows[r]))]
     start = (request.page - 1) * request.per_page
     page_rows = ordered[start : start + request.per_page]
-    hits = [make_hit(snap, r, parsed, scores.get(r, 0.0)) for r in page_rows]
+    hits = [
+        replace(make_hit(snap, r, parsed, scores.get(r, 0.0)), report_matches=per_report[snap.report_rows[r]])
+        for r in page_rows
+    ]
     return SearchResponse(
         request=request,
         total=len(kept),
         hits=hits,
         facets=facets,
         elapsed_ms=(time.perf_counter() - t0) * 1000,
+        reports_total=len(per_report),
     )

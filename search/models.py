@@ -84,6 +84,7 @@ class SearchRequest:
     page: int = 1
     per_page: int = 20
     sort: str = "relevance"  # relevance | year | region
+    group: bool = False  # one hit per report (its best passage), with how many other passages match there
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,7 @@ class Hit:
     matches: int  # occurrences of the query's terms in the passage
     number: int
     score: float
+    report_matches: int = 1  # matching passages in this hit's report (after filters)
 
     def to_dict(self) -> dict:
         return {
@@ -121,6 +123,7 @@ class Hit:
             "matches": self.matches,
             "number": self.number,
             "score": round(self.score, 4),
+            "report_matches": self.report_matches,
         }
 
 
@@ -141,6 +144,7 @@ class SearchResponse:
     hits: list[Hit]
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
     elapsed_ms: float = 0.0
+    reports_total: int = 0  # distinct reports among the matching passages (after filters)
 
     def to_dict(self) -> dict:
         """The JSON shape of ``/api/search`` (a contract: extend it, never rename or drop a field)."""
@@ -167,5 +171,7 @@ class SearchResponse:
                 "section": list(self.request.sections),
             },
             "sort": self.request.sort,
+            "group": self.request.group,
+            "reports_total": self.reports_total,
             "elapsed_ms": round(self.elapsed_ms, 2),
         }

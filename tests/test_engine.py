@@ -132,3 +132,13 @@ def test_engine_picks_up_a_new_generation(small_index):
     after = engine.snapshot()
     assert after is not before and len(after.reports) == 1
     assert search(after, SearchRequest("楓橋經驗")).total == 1
+
+
+def test_grouping_by_report_keeps_the_best_passage_and_counts_the_rest(snap):
+    flat = search(snap, SearchRequest("法治", per_page=100))
+    grouped = search(snap, SearchRequest("法治", per_page=100, group=True))
+    assert grouped.total == flat.total and grouped.reports_total == 3
+    assert [h.report_id for h in grouped.hits] == list(dict.fromkeys(h.report_id for h in flat.hits))
+    for hit in grouped.hits:
+        assert hit.report_matches == sum(1 for h in flat.hits if h.report_id == hit.report_id)
+        assert hit.passage_id == next(h.passage_id for h in flat.hits if h.report_id == hit.report_id)

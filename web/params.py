@@ -44,6 +44,7 @@ def search_request_from(args: MultiDict, config: Mapping) -> SearchRequest:
         page=_int(args, "page", 1),
         per_page=_int(args, "per_page", int(config["PER_PAGE"])),
         sort=args.get("sort", "").strip() or "relevance",
+        group=args.get("group", "").strip().lower() in ("1", "true", "on", "yes"),
     )
     validate(request, max_per_page=int(config["MAX_PER_PAGE"]), max_query_length=int(config["MAX_QUERY_LENGTH"]))
     return request
