@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 
 SECTIONS: tuple[str, ...] = ("概述", "举措成效", "履职情况", "问题不足", "工作计划", "其他")
@@ -71,6 +72,27 @@ class Report:
             "issuer": self.issuer,
             "passages": len(self.passages),
         }
+
+    def metadata_json(self) -> str:
+        """Everything about the report but its passages, as engines store it (one place for every engine)."""
+        meta = self.summary_dict()
+        del meta["passages"]
+        return json.dumps(meta, ensure_ascii=False)
+
+    @classmethod
+    def from_metadata_json(cls, raw: str, passages: tuple[Passage, ...]) -> Report:
+        """The report :meth:`metadata_json` describes, with its passages."""
+        meta = json.loads(raw)
+        return cls(
+            report_id=meta["report_id"],
+            source=meta["source"],
+            title=meta["title"],
+            region=Region(**meta["region"]),
+            year=meta["year"],
+            publish_date=meta["publish_date"],
+            issuer=meta["issuer"],
+            passages=passages,
+        )
 
 
 @dataclass(frozen=True)

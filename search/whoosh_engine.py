@@ -25,7 +25,7 @@ from whoosh.system import pack_uint
 
 from search.analysis import char_tokens, fold_with_offsets, segment
 from search.core import Snapshot
-from search.models import Passage, Region, Report
+from search.models import Passage, Report
 
 HEADING_BOOST = 2.0
 BM25_K1 = 1.2
@@ -136,26 +136,6 @@ def schema() -> Schema:
     )
 
 
-def _report_json(report: Report) -> str:
-    meta = report.summary_dict()
-    del meta["passages"]
-    return json.dumps(meta, ensure_ascii=False)
-
-
-def _report_from_json(raw: str, passages: tuple[Passage, ...]) -> Report:
-    meta = json.loads(raw)
-    return Report(
-        report_id=meta["report_id"],
-        source=meta["source"],
-        title=meta["title"],
-        region=Region(**meta["region"]),
-        year=meta["year"],
-        publish_date=meta["publish_date"],
-        issuer=meta["issuer"],
-        passages=passages,
-    )
-
-
 def write_reports(
     index_dir: Path, reports: Iterable[Report], replace_all: bool = True, remove: Iterable[str] = ()
 ) -> None:
@@ -178,7 +158,7 @@ def write_reports(
         for report in reports:
             if not replace_all:
                 writer.delete_by_term("report_id", report.report_id)
-            writer.add_document(kind="report", report_id=report.report_id, report=_report_json(report))
+            writer.add_document(kind="report", report_id=report.report_id, report=report.metadata_json())
             for p in report.passages:
                 heading_tail = p.heading.rsplit(" › ", 1)[-1]
                 writer.add_document(
@@ -232,7 +212,7 @@ class WhooshSnapshot(Snapshot):
                 )
                 for _, f in docs
             )
-            reports[rid] = _report_from_json(raw, ps)
+            reports[rid] = Report.from_metadata_json(raw, ps)
             passages.extend(ps)
             folded.extend(f["folded"] for _, f in docs)
             self._row_docnum.extend(d for d, _ in docs)
