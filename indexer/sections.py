@@ -226,7 +226,16 @@ class _Outline:
                 self.path = []
                 self.top_marker = None
         self.body_paragraphs += 1
-        return Placement(self.section, self.heading())
+        return Placement(self.paragraph_section(), self.heading())
+
+    def paragraph_section(self) -> str:
+        """The current section, except that a sub-part about the heads' duty (“（三）切实履行推进法治建设
+        第一责任人职责”) under the measures is labelled 履职情况: that is what its paragraphs report on."""
+        if self.section == MEASURES and any(
+            level > 1 and sections_named(text) == (DUTIES,) for level, text in self.path
+        ):
+            return DUTIES
+        return self.section
 
 
 def place_paragraphs(

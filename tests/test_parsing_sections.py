@@ -200,3 +200,20 @@ def test_closing_lines_are_other():
 def test_the_opening_paragraph_is_overview_whatever_it_says():
     paragraphs = ["2024年,我县法治建设取得成效,但仍存在差距。"]
     assert [p.section for p in place_paragraphs(paragraphs, report_year=2024)] == ["概述"]
+
+
+def test_a_sub_part_on_the_heads_duty_under_the_measures_is_labelled_duty():
+    paragraphs = [
+        "一、坚持党的领导,法治政府建设取得新成效",
+        "(一)深入学习贯彻习近平法治思想。组织学法12次。",
+        "(二)切实履行推进法治建设第一责任人职责。主要负责同志带头述法。",
+        "主要负责同志带头述法。",
+        "(三)强化统筹协调。完善议事协调机制。",
+    ]
+    assert [s for s, _ in _placed(paragraphs, report_year=2024)] == [
+        "举措成效",
+        "举措成效",
+        "履职情况",
+        "履职情况",
+        "举措成效",
+    ]
