@@ -55,6 +55,18 @@ def _region_keys(region: Region) -> tuple[tuple[str, str, str | None], ...]:
 
 
 @dataclass
+class Execution:
+    """What an engine found for one request: the page's rows in order, and counts over all matches."""
+
+    total: int
+    rows: list[int]
+    facets: dict[str, list[FacetValue]]
+    scores: dict[int, float] = field(default_factory=dict)
+    report_matches: dict[int, int] = field(default_factory=dict)  # page row -> matching passages in its report
+    reports_total: int = 0
+
+
+@dataclass
 class Snapshot:
     """One index generation in memory. Rows are passages in report and passage order."""
 
@@ -79,7 +91,11 @@ class Snapshot:
     def report_of(self, row: int) -> Report:
         return self._report_list[self.report_rows[row]]
 
-    # Engines override these two.
+    def execute(self, parsed: ParsedQuery, request: SearchRequest) -> Execution:
+        """Match, filter, count facets, order and page. Engines that can do this natively override it."""
+        return execute_in_memory(self, parsed, request)
+
+    # Engines that use the in-memory execution provide postings and ranking.
     def char_rows(self, ch: str) -> Iterable[int] | None:
         """Rows whose folded text holds ``ch``, or None when the engine has no postings to offer."""
         return None
@@ -236,10 +252,8 @@ def make_hit(snap: Snapshot, row: int, parsed: ParsedQuery, score: float = 0.0) 
     )
 
 
-def search(snap: Snapshot, request: SearchRequest) -> SearchResponse:
-    """Answer one request against one snapshot: exact matches, filtered, ordered, paged, with facets."""
-    t0 = time.perf_counter()
-    parsed = parse_query(request.query)
+def execute_in_memory(snap: Snapshot, parsed: ParsedQuery, request: SearchRequest) -> Execution:
+    """The engine-independent execution: candidates from the engine's postings, verified in folded text."""
     rows = matching_rows(snap, parsed)
     facets = _facets(snap, rows, request)
     kept = _filtered(snap, rows, request)
@@ -253,15 +267,30 @@ def search(snap: Snapshot, request: SearchRequest) -> SearchResponse:
         ordered = [r for r in ordered if not (snap.report_rows[r] in seen or seen.add(snap.report_rows[r]))]
     start = (request.page - 1) * request.per_page
     page_rows = ordered[start : start + request.per_page]
+    return Execution(
+        total=len(kept),
+        rows=page_rows,
+        facets=facets,
+        scores=scores,
+        report_matches={r: per_report[snap.report_rows[r]] for r in page_rows},
+        reports_total=len(per_report),
+    )
+
+
+def search(snap: Snapshot, request: SearchRequest) -> SearchResponse:
+    """Answer one request against one snapshot: exact matches, filtered, ordered, paged, with facets."""
+    t0 = time.perf_counter()
+    parsed = parse_query(request.query)
+    ex = snap.execute(parsed, request)
     hits = [
-        replace(make_hit(snap, r, parsed, scores.get(r, 0.0)), report_matches=per_report[snap.report_rows[r]])
-        for r in page_rows
+        replace(make_hit(snap, r, parsed, ex.scores.get(r, 0.0)), report_matches=ex.report_matches.get(r, 1))
+        for r in ex.rows
     ]
     return SearchResponse(
         request=request,
-        total=len(kept),
+        total=ex.total,
         hits=hits,
-        facets=facets,
+        facets=ex.facets,
         elapsed_ms=(time.perf_counter() - t0) * 1000,
-        reports_total=len(per_report),
+        reports_total=ex.reports_total,
     )
