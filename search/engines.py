@@ -8,7 +8,7 @@ from typing import Protocol
 from search.core import Snapshot
 from search.models import Report
 
-ENGINES: tuple[str, ...] = ("whoosh",)
+ENGINES: tuple[str, ...] = ("whoosh", "tantivy")
 
 
 class Engine(Protocol):
@@ -33,6 +33,10 @@ def _check(name: str) -> None:
 def open_engine(index_dir: Path, name: str = "whoosh") -> Engine:
     """An engine reading the index at ``index_dir``."""
     _check(name)
+    if name == "tantivy":
+        from search.tantivy_engine import TantivyEngine
+
+        return TantivyEngine(Path(index_dir))
     from search.whoosh_engine import WhooshEngine
 
     return WhooshEngine(Path(index_dir))
@@ -41,6 +45,10 @@ def open_engine(index_dir: Path, name: str = "whoosh") -> Engine:
 def index_writer(name: str = "whoosh") -> EngineWriter:
     """The function that replaces the index at a folder with the given reports, in one commit."""
     _check(name)
+    if name == "tantivy":
+        from search.tantivy_engine import write_reports as write_tantivy
+
+        return write_tantivy
     from search.whoosh_engine import write_reports
 
     return write_reports

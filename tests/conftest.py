@@ -63,23 +63,32 @@ SMALL_REPORTS = [
 ]
 
 
+ENGINES = ("whoosh", "tantivy")
+
+
+@pytest.fixture(params=ENGINES)
+def engine_name(request) -> str:
+    """Every engine-facing test runs against each engine: both must give the same answers."""
+    return request.param
+
+
 @pytest.fixture
-def small_index(tmp_path: Path) -> Path:
+def small_index(tmp_path: Path, engine_name: str) -> Path:
     index_dir = tmp_path / "index"
-    index_writer("whoosh")(index_dir, SMALL_REPORTS)
+    index_writer(engine_name)(index_dir, SMALL_REPORTS)
     return index_dir
 
 
 @pytest.fixture
-def snap(small_index: Path):
-    return open_engine(small_index).snapshot()
+def snap(small_index: Path, engine_name: str):
+    return open_engine(small_index, engine_name).snapshot()
 
 
 @pytest.fixture
-def app(small_index: Path):
+def app(small_index: Path, engine_name: str):
     from web import create_app
 
-    return create_app({"INDEX_DIR": str(small_index), "TESTING": True})
+    return create_app({"INDEX_DIR": str(small_index), "ENGINE": engine_name, "TESTING": True})
 
 
 @pytest.fixture
@@ -99,15 +108,20 @@ def corpus_dir() -> Path:
     return CORPUS_DIR
 
 
+@pytest.fixture(scope="session", params=ENGINES)
+def corpus_engine(request) -> str:
+    return request.param
+
+
 @pytest.fixture(scope="session")
-def corpus_index(corpus_dir: Path, tmp_path_factory) -> Path:
+def corpus_index(corpus_dir: Path, corpus_engine: str, tmp_path_factory) -> Path:
     from indexer.build import index_corpus
 
-    index_dir = tmp_path_factory.mktemp("corpus-index")
-    index_corpus(corpus_dir, index_dir)
+    index_dir = tmp_path_factory.mktemp(f"corpus-index-{corpus_engine}")
+    index_corpus(corpus_dir, index_dir, engine=corpus_engine)
     return index_dir
 
 
 @pytest.fixture(scope="session")
-def corpus_snap(corpus_index: Path):
-    return open_engine(corpus_index).snapshot()
+def corpus_snap(corpus_index: Path, corpus_engine: str):
+    return open_engine(corpus_index, corpus_engine).snapshot()

@@ -23,8 +23,8 @@ EXPECTED = {  # ../shared/EXPECTED.md
 
 
 @pytest.fixture(scope="module")
-def client(corpus_index):
-    return create_app({"INDEX_DIR": str(corpus_index), "TESTING": True}).test_client()
+def client(corpus_index, corpus_engine):
+    return create_app({"INDEX_DIR": str(corpus_index), "ENGINE": corpus_engine, "TESTING": True}).test_client()
 
 
 @pytest.fixture(scope="module")

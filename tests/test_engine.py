@@ -1,12 +1,14 @@
 """The Whoosh engine and the search function on a small index built in tmp_path."""
 
+import pytest
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 
 from search.analysis import char_tokens, segment
 from search.core import search
+from search.engines import index_writer, open_engine
 from search.models import SearchRequest
-from search.whoosh_engine import FoldingTokenizer, WhooshEngine, write_reports
+from search.whoosh_engine import FoldingTokenizer
 from tests.conftest import SMALL_REPORTS
 
 
@@ -41,6 +43,7 @@ def test_tokenizer_without_tokenize_yields_the_value():
     assert toks == [("法治", 0, 0, 2)]
 
 
+@pytest.mark.parametrize("engine_name", ["whoosh"])
 def test_whoosh_phrase_on_the_chars_field_is_substring_search(small_index, snap):
     # The character field has sequential positions, so Whoosh's own phrase query finds adjacency.
     ix = whoosh_index.open_dir(str(small_index))
@@ -124,11 +127,11 @@ def test_paging(snap):
     assert sum(pages, []) == all_ids and pages[3] == []
 
 
-def test_engine_picks_up_a_new_generation(small_index):
-    engine = WhooshEngine(small_index)
+def test_engine_picks_up_a_new_generation(small_index, engine_name):
+    engine = open_engine(small_index, engine_name)
     before = engine.snapshot()
     assert engine.snapshot() is before
-    write_reports(small_index, SMALL_REPORTS[:1])
+    index_writer(engine_name)(small_index, SMALL_REPORTS[:1])
     after = engine.snapshot()
     assert after is not before and len(after.reports) == 1
     assert search(after, SearchRequest("楓橋經驗")).total == 1
