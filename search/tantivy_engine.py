@@ -19,8 +19,8 @@ from pathlib import Path
 import tantivy
 
 from search.analysis import fold_with_offsets, segment
-from search.core import Execution, Snapshot
-from search.models import REGION_LEVELS, SECTIONS, FacetValue, Passage, Report, SearchRequest
+from search.core import Execution, Snapshot, _region_keys
+from search.models import REGION_LEVELS, SECTIONS, FacetValue, Passage, Region, Report, SearchRequest
 from search.query import Clause, ParsedQuery
 
 Q = tantivy.Query
@@ -32,7 +32,7 @@ WORDS_TOKENIZER = "fazhi_words"
 WRITER_HEAP_BYTES = 256_000_000
 WRITER_THREADS = 2  # both cores of the target machine
 _META_FILE = "meta.json"  # rewritten atomically by every commit: its change marks a new generation
-_REGION_FIELDS = REGION_LEVELS  # province, prefecture, county: one raw fast field each
+_FACET_SIZE = 65_000  # terms-aggregation buckets (tantivy's own limit): more reports than one result holds
 
 
 def _schema() -> tantivy.Schema:
@@ -41,13 +41,16 @@ def _schema() -> tantivy.Schema:
     b.add_text_field("report_id", stored=True, tokenizer_name="raw", index_option="basic", fast=True)
     b.add_text_field("passage_id", stored=True, tokenizer_name="raw", index_option="basic")
     b.add_unsigned_field("pkey", fast=True)
-    b.add_text_field("chars", tokenizer_name=CHARS_TOKENIZER, index_option="position")
+    b.add_text_field("chars", tokenizer_name=CHARS_TOKENIZER, index_option="basic")
+    b.add_text_field("bigrams", tokenizer_name=WORDS_TOKENIZER, index_option="position")
     b.add_text_field("words", tokenizer_name=WORDS_TOKENIZER, index_option="freq")
     b.add_text_field("heading_words", tokenizer_name=WORDS_TOKENIZER, index_option="freq")
     b.add_integer_field("year", indexed=True, fast=True)
-    b.add_text_field("section", tokenizer_name="raw", index_option="basic", fast=True)
-    for level in _REGION_FIELDS:
-        b.add_text_field(level, tokenizer_name="raw", index_option="basic", fast=True)
+    b.add_text_field("section", tokenizer_name="raw", index_option="basic")
+    # Facets are counted on numeric codes: a terms aggregation over integers is the cheapest pass there is.
+    b.add_unsigned_field("section_code", fast=True)
+    b.add_unsigned_field("region_code", fast=True)
+    b.add_unsigned_field("report_code", fast=True)
     b.add_text_field("region_names", tokenizer_name="raw", index_option="basic")
     b.add_text_field("region_sort", tokenizer_name="raw", index_option="basic", fast=True)
     b.add_text_field("order", tokenizer_name="raw", index_option="basic", fast=True)
@@ -59,9 +62,11 @@ def open_index(index_dir: Path) -> tantivy.Index:
     """The index at ``index_dir`` (created if absent), with our two tokenizers registered.
 
     ``chars`` receives the folded text (no whitespace left in it) and is cut into one token per character
-    by a regex, so positions are character indexes; ``words`` receives jieba's words joined by spaces and
-    is cut at the spaces. The tokens are exactly those of :func:`search.analysis.char_tokens` and
-    :func:`search.analysis.segment`, cut in Rust rather than handed over one Python object per token.
+    by a regex; ``bigrams`` receives every pair of adjacent folded characters, joined by spaces, so the
+    token at position *i* is characters *i* and *i+1*: the character-level field with sequential positions
+    that exact matching runs on. ``words`` receives jieba's words joined by spaces. The tokens are exactly
+    those of :func:`search.analysis.char_tokens` and :func:`search.analysis.segment`, cut in Rust rather
+    than handed over one Python object per token.
     """
     index = tantivy.Index(_schema(), path=str(index_dir), reuse=True)
     index.register_tokenizer(CHARS_TOKENIZER, tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(r"(?s).")).build())
@@ -71,6 +76,11 @@ def open_index(index_dir: Path) -> tantivy.Index:
 
 def _words(folded: str) -> str:
     return " ".join(w for w, _, _ in segment(folded))
+
+
+def region_code(region: Region) -> int:
+    """A region's 63-bit code in the index's fast field (a hash of its names, stable across commits)."""
+    return int(hashlib.sha1("\x1f".join(region.names()).encode()).hexdigest()[:15], 16)
 
 
 def passage_key(passage_id: str) -> int:
@@ -87,17 +97,17 @@ def _passage_document(report: Report, p: Passage) -> tantivy.Document:
     doc.add_text("passage_id", p.passage_id)
     doc.add_unsigned("pkey", passage_key(p.passage_id))
     doc.add_text("chars", folded)
+    doc.add_text("bigrams", " ".join([folded[i : i + 2] for i in range(len(folded) - 1)]))
     doc.add_text("words", _words(folded))
     if heading_tail and heading_tail in p.text:
         doc.add_text("heading_words", _words(fold_with_offsets(heading_tail)[0]))
     if report.year is not None:
         doc.add_integer("year", report.year)
     doc.add_text("section", p.section)
+    doc.add_unsigned("section_code", SECTIONS.index(p.section))
     region = report.region
-    for level in _REGION_FIELDS:
-        name = getattr(region, level)
-        if name:
-            doc.add_text(level, name)
+    doc.add_unsigned("region_code", region_code(region))
+    doc.add_unsigned("report_code", passage_key(report.report_id))
     for name in region.names():
         doc.add_text("region_names", name)
     doc.add_text("region_sort", "\x1f".join(region.names()))
@@ -139,11 +149,29 @@ def write_reports(
         raise
 
 
+def literal_bigrams(literal: str) -> list[tuple[int, str]]:
+    """The bigrams (with their offsets) that pin down every character of a literal of two or more.
+
+    Non-overlapping pairs from the start, and the last pair when the length is odd:
+    ``"法治政府建设"`` → ``[(0, "法治"), (2, "政府"), (4, "建设")]``; ``"枫桥经验站"`` adds ``(3, "验站")``.
+    A passage holds the literal at character *i* exactly when it holds each pair at *i* plus its offset.
+    """
+    n = len(literal)
+    pairs = [(k, literal[k : k + 2]) for k in range(0, n - 1, 2)]
+    if n % 2:
+        pairs.append((n - 2, literal[n - 2 :]))
+    return pairs
+
+
 def _literal_query(schema: tantivy.Schema, literal: str) -> tantivy.Query:
-    """Passages whose folded text holds ``literal``: a phrase of its characters (adjacent positions)."""
+    """Passages whose folded text holds ``literal``: a term for one or two characters, else a phrase of
+    bigrams at fixed offsets (fewer, rarer terms with shorter position lists than a phrase of characters)."""
     if len(literal) == 1:
         return Q.term_query(schema, "chars", literal)
-    return Q.phrase_query(schema, "chars", list(literal))
+    pairs = literal_bigrams(literal)
+    if len(pairs) == 1:
+        return Q.term_query(schema, "bigrams", literal)
+    return Q.phrase_query(schema, "bigrams", pairs)
 
 
 def _clause_query(schema: tantivy.Schema, clause: Clause) -> tantivy.Query:
@@ -187,7 +215,7 @@ class TantivySnapshot(Snapshot):
             passages.extend(ps)
         super().__init__(reports=reports, passages=passages, folded=[])
         self._row_of_key = {passage_key(p.passage_id): row for row, p in enumerate(passages)}
-        self._region_parent = {(level, name): parent for keys in self.row_region_keys for level, name, parent in keys}
+        self._region_keys_of_code = {region_code(r.region): _region_keys(r.region) for r in reports.values()}
         self._kind_passage = Q.term_query(self._schema, "kind", "passage")
 
     def _rows(self, addresses: list) -> list[int]:
@@ -205,38 +233,51 @@ class TantivySnapshot(Snapshot):
             filters["section"] = Q.term_set_query(schema, "section", list(request.sections))
         return filters
 
-    def _aggregate(self, query: tantivy.Query, facets: tuple[str, ...]) -> dict[str, list[tuple[object, int]]]:
-        spec = {}
-        for facet in facets:
-            fields = _REGION_FIELDS if facet == "region" else (facet,)
-            for field in fields:
-                spec[field] = {"terms": {"field": field, "size": 65000}}
+    def _aggregate(self, query: tantivy.Query, fields: tuple[str, ...]) -> dict[str, dict[int, int]]:
+        """Matches per value of each numeric fast field, in one pass over the matching passages."""
+        spec = {f: {"terms": {"field": f, "size": _FACET_SIZE}} for f in fields}
         result = self._searcher.aggregate(query, spec)
-        return {field: [(b["key"], b["doc_count"]) for b in result[field]["buckets"]] for field in spec}
+        return {f: {int(b["key"]): b["doc_count"] for b in result[f]["buckets"]} for f in fields}
 
-    def _facets(self, match: tantivy.Query, filters: dict[str, tantivy.Query]) -> dict[str, list[FacetValue]]:
-        """Counts per value over all matches; each facet's counts ignore that facet's own filter."""
-        counts: dict[str, list[tuple[object, int]]] = {}
+    def _counts(
+        self, match: tantivy.Query, filters: dict[str, tantivy.Query], request: SearchRequest
+    ) -> tuple[dict[str, list[FacetValue]], int, dict[int, int]]:
+        """Facet counts over all matches (each facet ignoring its own filter), the filtered total, and
+        matches per report (by report code) under every filter.
+
+        Counts that share the same filters come from one aggregation: with no filter, a single pass over
+        the matching passages. Every passage has a section, so the total falls out of the section counts.
+        """
+        field_of = {"region": "region_code", "year": "year", "section": "section_code", "report": "report_code"}
         groups: dict[tuple[str, ...], list[str]] = {}
-        for facet in ("region", "year", "section"):
+        for facet in field_of:
             others = tuple(sorted(k for k in filters if k != facet))
             groups.setdefault(others, []).append(facet)
+        counts: dict[str, dict[int, int]] = {}
         for others, facets in groups.items():
-            counts.update(self._aggregate(_and([match] + [filters[k] for k in others]), tuple(facets)))
-        level_rank = {level: n for n, level in enumerate(REGION_LEVELS)}
+            query = _and([match] + [filters[k] for k in others]) if others else match
+            found = self._aggregate(query, tuple(field_of[f] for f in facets))
+            counts.update({f: found[field_of[f]] for f in facets})
+        region_c: dict[tuple[str, str, str | None], int] = {}
+        for code, n in counts["region"].items():
+            for key in self._region_keys_of_code.get(code, ()):
+                region_c[key] = region_c.get(key, 0) + n
+        level_rank = {level: i for i, level in enumerate(REGION_LEVELS)}
         region = [
-            FacetValue(value=name, count=n, level=level, parent=self._region_parent.get((level, name)))
-            for level in _REGION_FIELDS
-            for name, n in counts[level]
+            FacetValue(value=name, count=n, level=level, parent=parent)
+            for (level, name, parent), n in sorted(
+                region_c.items(), key=lambda kv: (level_rank[kv[0][0]], -kv[1], kv[0][1])
+            )
         ]
-        region.sort(key=lambda f: (level_rank[f.level], -f.count, f.value))
-        years = sorted(((int(k), n) for k, n in counts["year"]), reverse=True)
-        sections = dict(counts["section"])
-        return {
+        sections = {SECTIONS[code]: n for code, n in counts["section"].items()}
+        wanted = request.sections or SECTIONS
+        total = sum(n for s, n in sections.items() if s in wanted)
+        facets = {
             "region": region,
-            "year": [FacetValue(value=y, count=n) for y, n in years],
+            "year": [FacetValue(value=y, count=n) for y, n in sorted(counts["year"].items(), reverse=True)],
             "section": [FacetValue(value=s, count=sections[s]) for s in SECTIONS if sections.get(s)],
         }
+        return facets, total, counts["report"]
 
     def _ranked(self, full: tantivy.Query, parsed: ParsedQuery) -> tantivy.Query:
         """``full`` scored by BM25 over the jieba words of the query (headings weigh more), not by characters."""
@@ -269,27 +310,26 @@ class TantivySnapshot(Snapshot):
 
     def execute(self, parsed: ParsedQuery, request: SearchRequest) -> Execution:
         schema = self._schema
-        match = _and(
-            [self._kind_passage] + [_clause_query(schema, c) for c in parsed.positive],
-            [_clause_query(schema, c) for c in parsed.negative],
-        )
+        positive = [_clause_query(schema, c) for c in parsed.positive]
+        # Report documents have no text, so a positive clause already keeps to passages.
+        match = _and(positive or [self._kind_passage], [_clause_query(schema, c) for c in parsed.negative])
         filters = self._filters(request)
         full = _and([match, *filters.values()]) if filters else match
-        facets = self._facets(match, filters)
-        per_report = dict(self._aggregate(full, ("report_id",))["report_id"])
-        total = sum(per_report.values())
+        facets, total, per_report = self._counts(match, filters, request)
         start = (request.page - 1) * request.per_page
-        if request.group:
-            page = self._grouped_page(full, request, parsed, start)
-        else:
-            page = self._ordered_page(full, request, parsed, start, request.per_page)
+        page = []
+        if total > start:
+            if request.group:
+                page = self._grouped_page(full, request, parsed, start)
+            else:
+                page = self._ordered_page(full, request, parsed, start, request.per_page)
         rows = [r for _, r in page]
         return Execution(
             total=total,
             rows=rows,
             facets=facets,
             scores={r: s for s, r in page},
-            report_matches={r: per_report.get(self.passages[r].report_id, 1) for r in rows},
+            report_matches={r: per_report.get(passage_key(self.passages[r].report_id), 1) for r in rows},
             reports_total=len(per_report),
         )
 

@@ -145,3 +145,14 @@ def test_grouping_by_report_keeps_the_best_passage_and_counts_the_rest(snap):
     for hit in grouped.hits:
         assert hit.report_matches == sum(1 for h in flat.hits if h.report_id == hit.report_id)
         assert hit.passage_id == next(h.passage_id for h in flat.hits if h.report_id == hit.report_id)
+
+
+def test_literal_bigrams_pin_down_every_character():
+    from search.tantivy_engine import literal_bigrams
+
+    assert literal_bigrams("法治") == [(0, "法治")]
+    assert literal_bigrams("法治政府建设") == [(0, "法治"), (2, "政府"), (4, "建设")]
+    assert literal_bigrams("枫桥经验站") == [(0, "枫桥"), (2, "经验"), (3, "验站")]
+    for lit in ["ab", "abc", "abcd", "abcde", "abcdefg"]:
+        covered = {k + i for k, pair in literal_bigrams(lit) for i in range(2)}
+        assert covered == set(range(len(lit)))
