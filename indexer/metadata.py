@@ -11,10 +11,13 @@ from search.models import Region
 
 _TITLE_WORDS = re.compile(r"报告|法治政府建设|依法行政")
 _MAX_TITLE_LENGTH = 80
+# Issuer lines a title may have above its 关于… line (中共某县委员会 / 某县人民政府).
+_MAX_TITLE_ISSUERS = 3
 
 _YEAR = re.compile(r"(?<!\d)(20\d\d)(?:年|年度)")
-_CHINESE_YEAR = re.compile(r"([二〇零一二三四五六七八九○Ｏ]{4})年")
-_CHINESE_DIGIT = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"零": "0", "○": "0", "Ｏ": "0"}
+# 二〇二三年; NFKC folds a full-width Ｏ to a Latin O.
+_CHINESE_YEAR = re.compile(r"(二[〇零○O][〇零○O一二三四五六七八九]{2})年")
+_CHINESE_DIGIT = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"零": "0", "○": "0", "O": "0"}
 # Years inside document names (《…纲要(2021—2025年)》) and asides are not the year the report covers.
 _ASIDE = re.compile(r"《[^》]*》|\([^)]*\)")
 
@@ -27,10 +30,17 @@ _CHINESE_DATE = re.compile(
 
 # Who signs: a government, a Party committee, an office or department. Signature lines are short and have no
 # sentence punctuation, so a closing sentence that happens to end in 委员会 is not mistaken for one.
-_ISSUER = re.compile(r"(?:人民政府|政府|委员会|办公室|办公厅|党委|党组|局|厅|委|院|部|中心)$")
+_ISSUER = re.compile(r"(?:人民政府|政府|委员会|管委会|行政公署|行署|办公室|办公厅|党委|党组|局|厅|委|院|部|中心)$")
 _MAX_SIGNATURE_LENGTH = 40
 _SENTENCE_PUNCTUATION = re.compile(r"[。，,；;：:！？!?、]")
 _SIGN_OFF = re.compile(r"特此报告[。.]?")
+
+# A title is "<who reports>[关于]<year>…<topic>…报告", the year sometimes before who (关于2024年岳麓区…).
+# Who reports ends where the topic begins; the year and 关于 only separate its parts.
+_TITLE_TOPIC = re.compile(r"法治政府|依法行政|法治建设|法治工作")
+_TITLE_FILLER = re.compile(r"关于|(?:20\d\d|二[〇零○O]..)\s*年度?|年度")
+# Joint issuers are written side by side (中共某县委员会 某县人民政府), with or without a space between.
+_SUBJECT_SEPARATOR = re.compile(r"[\s、,/]+|(?<=委员会)(?!办)")
 
 
 def is_title(paragraph: str) -> bool:
@@ -44,6 +54,46 @@ def is_title(paragraph: str) -> bool:
         # An opening sentence "2024年,我市坚持…" is not a title even when short.
         and not re.match(r"20\d\d年\s*[,，]", text)
     )
+
+
+def title_subject(title: str | None) -> tuple[str, ...]:
+    """The parts of a title that say who reports: the place and the issuing bodies before the topic.
+
+    ``广州市司法局关于2024年度法治政府建设情况的报告`` → ``("广州市司法局",)``;
+    ``关于2024年岳麓区法治政府建设工作情况的报告`` → ``("岳麓区",)``;
+    ``中共某县委员会 某县人民政府关于…`` → ``("中共某县委员会", "某县人民政府")``; a title naming no one → ``()``.
+    """
+    text = _ASIDE.sub("", fold(title or ""))
+    topic = _TITLE_TOPIC.search(text)
+    head = _TITLE_FILLER.sub(" ", text[: topic.start()] if topic else text)
+    return tuple(part for part in _SUBJECT_SEPARATOR.split(head.strip().removesuffix("的")) if part)
+
+
+def is_issuing_body(name: str) -> bool:
+    """Whether a name ends as a government, Party or department body does (人民政府, 委员会, 司法局, 管委会)."""
+    return bool(_ISSUER.search(name))
+
+
+def title_count(paragraphs: list[str]) -> int:
+    """How many leading paragraphs make up the title: one title line, or issuer lines above a 关于… line.
+
+    ``["广州市司法局", "关于2024年度法治政府建设情况的报告", …]`` → 2; a report opening on its first
+    sentence → 0.
+    """
+    issuers = 0
+    while issuers < min(len(paragraphs), _MAX_TITLE_ISSUERS) and is_signature(paragraphs[issuers]):
+        issuers += 1
+    if issuers and issuers < len(paragraphs):
+        following = paragraphs[issuers]
+        if is_title(following) and fold(following).strip().startswith("关于"):
+            return issuers + 1
+    return 1 if paragraphs and is_title(paragraphs[0]) else 0
+
+
+def title_text(lines: list[str]) -> str:
+    """The title as one line: issuer lines side by side, then the 关于… line (``某县人民政府关于…``)."""
+    *issuers, title = [line.strip() for line in lines]
+    return " ".join(issuers) + title
 
 
 def compose_title(region: Region, year: int | None) -> str:
@@ -140,9 +190,7 @@ def parse_date(line: str) -> str | None:
 def is_signature(line: str) -> bool:
     """Whether a line is a signature: the short name of a government or Party body (长沙市岳麓区人民政府)."""
     text = fold(line).strip()
-    return (
-        0 < len(text) <= _MAX_SIGNATURE_LENGTH and not _SENTENCE_PUNCTUATION.search(text) and bool(_ISSUER.search(text))
-    )
+    return 0 < len(text) <= _MAX_SIGNATURE_LENGTH and not _SENTENCE_PUNCTUATION.search(text) and is_issuing_body(text)
 
 
 def closing_count(paragraphs: list[str]) -> int:

@@ -29,7 +29,7 @@ class ParsedReport:
     region: Region
     year: int | None  # the year the report covers
     publish_date: str | None  # ISO, from the closing date
-    issuer: str | None  # from the closing signature lines
+    issuer: str | None  # from the closing signature lines, else from the title (某市司法局关于…的报告)
     passages: list[ParsedPassage]
 
 
@@ -40,21 +40,25 @@ def parse_report(text: str) -> ParsedReport:
     the signature lines too, so that all of it can be found.
     """
     paragraphs = split_paragraphs(strip_furniture(text))
-    title_count = 1 if paragraphs and metadata.is_title(paragraphs[0]) else 0
+    title_count = metadata.title_count(paragraphs)
     closing_count = metadata.closing_count(paragraphs[title_count:])
     closing = paragraphs[len(paragraphs) - closing_count :]
-    title = paragraphs[0] if title_count else None
+    title = metadata.title_text(paragraphs[:title_count]) if title_count else None
     body = paragraphs[title_count : len(paragraphs) - closing_count]
     opening = metadata.opening_sentence(body[0]) if body else ""
 
+    subject = metadata.title_subject(title)
     year = metadata.report_year(title, opening, "\n".join(body))
-    region = resolve_region("\n".join(paragraphs), title=title or "", opening=opening, signature=closing)
+    region = resolve_region(
+        "\n".join(paragraphs), title=title or "", opening=opening, signature=closing, subject=subject
+    )
     placements = place_paragraphs(paragraphs, title_count=title_count, closing_count=closing_count, report_year=year)
     return ParsedReport(
         title=title or metadata.compose_title(region, year),
         region=region,
         year=year,
         publish_date=metadata.publish_date(closing),
-        issuer=metadata.issuer(closing),
+        # The signature names the issuer; a title naming one (某市司法局关于…) stands in when there is none.
+        issuer=metadata.issuer(closing) or metadata.issuer(list(subject)),
         passages=[ParsedPassage(p, pl.section, pl.heading) for p, pl in zip(paragraphs, placements, strict=True)],
     )

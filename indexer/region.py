@@ -4,6 +4,10 @@ A report names many places: its own (often only as 我市 at first, then 法治�
 its parents (山西), its own districts (潞州区被确定为…试点) and partners (雄安新区, 保定市). The report's own
 place is the one it keeps naming, names prominently (title, opening sentence, signature), and whose kind
 matches how it refers to itself (我市 → a 市, 我县 → a 县, 我区 → a 区).
+
+A title that says who reports (广州市司法局关于…, 关于2024年岳麓区…) settles it: the text then only tells
+same-named places apart (龙华区 of 深圳 or of 海口), and when nothing does, the region stops at the level the
+places agree on (``Region(None, None, "龙华区")``) rather than guessing.
 """
 
 from __future__ import annotations
@@ -14,11 +18,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from indexer.gazetteer import Place, PlaceMention, find_place_mentions
+from indexer.metadata import is_issuing_body
 from search.models import Region
 
 # Only 我/本 are self-reference: 全区 in a county-level city of Ningxia means the autonomous region, 全省 in a
 # city's report means the province.
 _SELF_REFERENCE = re.compile(r"[我本]([省市县区州旗盟])")
+# The Party committee is named like the government it leads (中共长治市委员会, 中国共产党长沙市岳麓区委员会).
+_PARTY_PREFIX = re.compile(r"^(?:中国共产党|中共)")
 
 _FULL_NAME_WEIGHT = 2.0
 _SHORT_NAME_WEIGHT = 1.0
@@ -88,7 +95,13 @@ def _established(evidence: Iterable[_Evidence]) -> set[Place]:
 
 def score_places(body: str, *, title: str = "", opening: str = "", signature: Iterable[str] = ()) -> dict[Place, float]:
     """How strongly the text points at each place it names as its own."""
-    evidence = place_evidence(body)
+    return _score(place_evidence(body), body, title=title, opening=opening, signature=signature)
+
+
+def _score(
+    evidence: list[_Evidence], body: str, *, title: str, opening: str, signature: Iterable[str]
+) -> dict[Place, float]:
+    """``score_places`` on the body's evidence, found once by the caller."""
     established = _established(evidence)
     scores: Counter[Place] = Counter()
     for e in evidence:
@@ -109,6 +122,37 @@ def score_places(body: str, *, title: str = "", opening: str = "", signature: It
             if place.name.endswith(kind):
                 scores[place] *= _SELF_REFERENCE_FACTOR
     return dict(scores)
+
+
+def _leading_places(part: str) -> tuple[Place, ...]:
+    """The places a part of a title's subject is from, when it is ``<place>`` or ``<place><issuing body>``.
+
+    The place must open the part and may be qualified by its parents (重庆市巴南区 → 巴南区); anything else in
+    the part (雄安新区 holds 安新, 某市公安局 holds 公安) is not read as a place.
+    """
+    text = _PARTY_PREFIX.sub("", part)
+    mentions = find_place_mentions(text)
+    if not mentions or mentions[0].start != 0:
+        return ()
+    last, places = mentions[0], mentions[0].places
+    for mention in mentions[1:]:
+        narrower = _qualified(mention, last)
+        if not narrower:
+            break
+        last, places = mention, narrower
+    rest = text[last.end :]
+    return places if not rest or is_issuing_body(rest) else ()
+
+
+def subject_places(subject: Iterable[str]) -> tuple[Place, ...]:
+    """The places a title's subject (see ``metadata.title_subject``) names as the reporter, lowest level only.
+
+    ``("中共某县委员会", "某县人民政府")`` → the county; ``("广州市司法局",)`` → 广州市; ``("龙华区",)`` → both
+    districts so named. Parents named on their own (山西省 长治市) give way to the child.
+    """
+    found = list(dict.fromkeys(p for part in subject for p in _leading_places(part)))
+    parents = {name for p in found for name in p.ancestors()}
+    return tuple(p for p in found if p.name not in parents)
 
 
 def _common_region(places: list[Place]) -> Region:
@@ -136,20 +180,32 @@ def _pick(tied: list[Place], scores: dict[Place, float]) -> Region:
     return leaders[0].region() if len(leaders) == 1 else _common_region(leaders)
 
 
-def resolve_region(body: str, *, title: str = "", opening: str = "", signature: Iterable[str] = ()) -> Region:
+def resolve_region(
+    body: str,
+    *,
+    title: str = "",
+    opening: str = "",
+    signature: Iterable[str] = (),
+    subject: Iterable[str] = (),
+) -> Region:
     """The region a report is from, with official full names and parents filled in from the gazetteer.
 
     ``body`` is the whole text; ``title``, ``opening`` (sentence) and ``signature`` lines weigh extra.
+    ``subject`` is who the title says reports (``metadata.title_subject``): when it names a place, the report is
+    that place's and the text only tells same-named ones apart.
     A city's own report has county None; a district of a municipality has prefecture None.
     """
-    scores = score_places(body, title=title, opening=opening, signature=list(signature))
-    if not scores:
+    evidence = place_evidence(body)
+    scores = _score(evidence, body, title=title, opening=opening, signature=list(signature))
+    own = subject_places(subject)
+    candidates = {p: scores.get(p, 0.0) for p in own} if own else scores
+    if not candidates:
         return Region()
-    best = max(scores.values())
-    tied = [p for p, s in scores.items() if s == best]
+    best = max(candidates.values())
+    tied = [p for p, s in candidates.items() if s == best]
     if len({p.name for p in tied}) > 1:
         # Different places tied: the one named first is most likely the report's own.
-        first_seen = {p: e.start for e in reversed(place_evidence(body)) for p in e.places}
+        first_seen = {p: e.start for e in reversed(evidence) for p in e.places}
         earliest = min(first_seen.get(p, len(body)) for p in tied)
         same_place = [p for p in tied if first_seen.get(p, len(body)) == earliest]
         tied = same_place

@@ -19,10 +19,27 @@ from search.models import Region
         ("大兴安岭地区", "prefecture", "大兴安岭"),
         ("曲沃县", "county", "曲沃"),
         ("城区", "county", None),
+        ("浦东新区", "county", "浦东"),
+        ("清新区", "county", "清新"),  # 清新 + 区, not 清 + 新区
     ],
 )
 def test_short_names(name, level, short):
     assert short_name(name, level) == short
+
+
+@pytest.mark.parametrize(
+    ("name", "full_name"),
+    [("阿坝州", "阿坝藏族羌族自治州"), ("黔西南州", "黔西南布依族苗族自治州"), ("镇宁自治县", "镇宁布依族苗族自治县")],
+)
+def test_abbreviations_keep_the_kind(name, full_name):
+    assert [p.name for p in places_named(name)] == [full_name]
+    (mention,) = find_place_mentions(f"{name}坚持依法行政")
+    assert mention.full
+
+
+def test_functional_zones_missing_from_the_gazetteer_give_the_division_they_lie_in():
+    assert [p.name for p in places_named("雄安新区")] == ["河北省"]
+    assert [m.name for m in find_place_mentions("与雄安新区签订协议")] == ["雄安新区"]  # not 安新 (安新县)
 
 
 def test_gazetteer_is_loaded_once():
