@@ -19,7 +19,7 @@ import click
 from search import settings
 from search.core import SORTS, SearchError, search, validate
 from search.engines import ENGINES, open_engine
-from search.models import SECTIONS, SearchRequest, SearchResponse
+from search.models import DOC_TYPES, REPORT_DOC_TYPE, SECTIONS, SearchRequest, SearchResponse
 
 INDEX_DIR_HELP = "Index folder (default: $FAZHI_INDEX_DIR, then index_data/)."
 
@@ -52,11 +52,28 @@ def main() -> None:
 @click.argument("corpus_dir", type=click.Path(path_type=Path))
 @_index_dir_option
 @_engine_option
-def index_cmd(corpus_dir: Path, index_dir: Path | None, engine: str) -> None:
-    """Index every report under CORPUS_DIR (replacing what the index held).
+@click.option("--rebuild", is_flag=True, help="Read every file and write the index from scratch.")
+def index_cmd(corpus_dir: Path, index_dir: Path | None, engine: str, rebuild: bool) -> None:
+    """Index the reports under CORPUS_DIR, reading only new and changed files.
 
-    Exit status: 0 when every report file was indexed, 1 when some could not be read (the rest are
-    indexed and each failure is listed), 2 when nothing was indexed (the index is left as it was).
+    \b
+    Formats: .txt (UTF-8, GB18030/GBK, UTF-16, Big5: detected; traditional
+    characters are found by simplified queries), saved web pages .html/.htm
+    (the article only, without the site's navigation), Word .docx, and PDF
+    with a text layer. Files over 20 MiB are not read.
+
+    \b
+    A folder indexed before: files whose size and modification time are
+    unchanged are not read; changed files are read again; reports whose files
+    are gone are removed. An unchanged folder leaves the index untouched. The
+    same report saved twice is indexed once. Searches see the old index until
+    the new one is complete, so the run can be stopped at any moment.
+
+    \b
+    Exit status: 0 when every report file was indexed; 1 when some could not
+    be read (each is listed with why; the rest are indexed); 2 when nothing
+    was indexed (the folder is missing or holds no readable report, or another
+    run is writing the index): the index is left as it was.
     """
     from indexer.build import CorpusError, index_corpus
 
@@ -73,17 +90,31 @@ def index_cmd(corpus_dir: Path, index_dir: Path | None, engine: str) -> None:
         bar.update(1, rel)
 
     try:
-        summary = index_corpus(corpus_dir, target, progress=progress, engine=engine)
+        summary = index_corpus(corpus_dir, target, progress=progress, engine=engine, rebuild=rebuild)
     except CorpusError as e:
-        raise click.ClickException(str(e)) from None
+        click.echo(f"Error: {e}", err=True)
+        sys.exit(2)
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
     mb = summary.bytes_read / 1e6
     click.echo(
         f"Indexed {summary.reports} reports, {summary.passages} passages in {summary.seconds:.1f} s "
-        f"({mb:.2f} MB, {mb / max(summary.seconds, 1e-9):.2f} MB/s) into {target}"
+        f"({summary.files_parsed} files read, {mb:.2f} MB, {mb / max(summary.seconds, 1e-9):.2f} MB/s) into {target}"
     )
+    changes = (
+        f"{summary.added} added, {summary.updated} updated, {summary.removed} removed, {summary.unchanged} unchanged"
+    )
+    if summary.rebuilt:
+        click.echo(f"Rebuilt the index: {changes}")
+    elif summary.committed:
+        click.echo(f"Updated the index: {changes}")
+    else:
+        click.echo(f"Nothing changed: {changes}")
+    for rel, first in summary.duplicates:
+        click.echo(f"copy    {rel}: same report as {first} (indexed once)")
+    for rel, doc_type in summary.look_alikes:
+        click.echo(f"not a rule-of-law report: {rel} ({doc_type}; filter with --doc-type)")
     for rel, why in summary.skipped:
         click.echo(f"skipped {rel}: {why}")
     for rel, why in summary.failed:
@@ -124,7 +155,7 @@ def _print_response(resp: SearchResponse, color: bool) -> None:
         click.echo(f"   {_terminal_snippet(hit.snippet, color)}")
         others = f"; 该报告另有 {hit.report_matches - 1} 处" if req.group and hit.report_matches > 1 else ""
         click.echo(f"   {hit.url}  (第{hit.number}段, {hit.matches} 处{others})")
-    for name in ("year", "section", "region"):
+    for name in ("year", "section", "region", "doc_type"):
         values = resp.facets.get(name, [])[:12]
         if values:
             click.echo("")
@@ -136,6 +167,12 @@ def _print_response(resp: SearchResponse, color: bool) -> None:
 @click.option("--region", multiple=True, help="Region name at any level (repeatable; values OR together).")
 @click.option("--year", type=int, multiple=True, help="Report year (repeatable).")
 @click.option("--section", type=click.Choice(SECTIONS), multiple=True, help="Section (repeatable).")
+@click.option(
+    "--doc-type",
+    type=click.Choice(DOC_TYPES),
+    multiple=True,
+    help="Document type (repeatable), e.g. 法治政府建设年度报告 to leave out look-alikes.",
+)
 @click.option("--page", type=int, default=1, show_default=True)
 @click.option("--per-page", type=int, default=lambda: settings.get_int("PER_PAGE"), show_default="20")
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
@@ -143,13 +180,14 @@ def _print_response(resp: SearchResponse, color: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the /api/search JSON object.")
 @_index_dir_option
 @_engine_option
-def search_cmd(query, region, year, section, page, per_page, sort, group, as_json, index_dir, engine) -> None:
+def search_cmd(query, region, year, section, doc_type, page, per_page, sort, group, as_json, index_dir, engine) -> None:
     """Find passages: terms must all occur; "quoted phrase"; A OR B; -term excludes."""
     req = SearchRequest(
         query=query,
         regions=region,
         years=year,
         sections=section,
+        doc_types=doc_type,
         page=page,
         per_page=per_page,
         sort=sort,
@@ -181,9 +219,12 @@ def reports_cmd(as_json: bool, index_dir: Path | None, engine: str) -> None:
     click.echo(f"{len(rows)} reports, {len(snap.passages)} passages")
     for r in rows:
         region = " / ".join(v or "—" for v in r["region"].values())
+        kind = "" if r["doc_type"] == REPORT_DOC_TYPE else f"  ({r['doc_type']})"
+        copies = f" +{len(r['sources']) - 1} copies" if len(r["sources"]) > 1 else ""
+        encoding = f", {r['encoding']}" if r["encoding"] else ""
         click.echo(
             f"{r['report_id']}  {r['year'] or '—'}  {region}  {r['passages']:>3} passages  "
-            f"{r['title']}  [{r['source']}]"
+            f"{r['title']}{kind}  [{r['source']}{encoding}{copies}]"
         )
 
 

@@ -10,6 +10,10 @@ SECTIONS: tuple[str, ...] = ("概述", "举措成效", "履职情况", "问题�
 
 REGION_LEVELS: tuple[str, ...] = ("province", "prefecture", "county")
 
+REPORT_DOC_TYPE = "法治政府建设年度报告"
+DOC_TYPES: tuple[str, ...] = (REPORT_DOC_TYPE, "政府信息公开年度报告", "政府工作报告", "新闻报道", "工作要点", "其他")
+"""What a document is: a rule-of-law government report, or one of the look-alikes that get saved by mistake."""
+
 
 @dataclass(frozen=True)
 class Region:
@@ -48,17 +52,39 @@ class Passage:
 
 
 @dataclass(frozen=True)
+class SourceFile:
+    """A file a report was read from, as it was when read: how the indexer tells that it has changed since."""
+
+    path: str  # relative to the corpus folder
+    size: int
+    mtime_ns: int
+    sha256: str  # of the file's bytes
+    parser: str = ""  # fingerprint of the indexer code that read it: new code re-reads every file
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class Report:
     """One annual report with its metadata and its passages in order."""
 
     report_id: str
-    source: str  # path relative to the corpus folder
+    source: str  # path relative to the corpus folder (the first of ``sources``)
     title: str
     region: Region
     year: int | None
     publish_date: str | None  # ISO date, when the text gives one
     issuer: str | None
     passages: tuple[Passage, ...] = ()
+    doc_type: str = REPORT_DOC_TYPE  # one of DOC_TYPES
+    encoding: str | None = None  # character encoding of the source text file or web page; None for docx/pdf
+    sources: tuple[str, ...] = ()  # every file holding this report (copies are indexed once); () means (source,)
+    files: tuple[SourceFile, ...] = ()  # the state of ``sources`` when read, for incremental re-indexing
+    text_hash: str | None = None  # hash of the report's folded text: copies share it
+
+    def all_sources(self) -> tuple[str, ...]:
+        return self.sources or (self.source,)
 
     def summary_dict(self) -> dict:
         """The report's metadata as the API shows it in listings."""
@@ -71,12 +97,17 @@ class Report:
             "publish_date": self.publish_date,
             "issuer": self.issuer,
             "passages": len(self.passages),
+            "doc_type": self.doc_type,
+            "encoding": self.encoding,
+            "sources": list(self.all_sources()),
         }
 
     def metadata_json(self) -> str:
         """Everything about the report but its passages, as engines store it (one place for every engine)."""
         meta = self.summary_dict()
         del meta["passages"]
+        meta["files"] = [f.to_dict() for f in self.files]
+        meta["text_hash"] = self.text_hash
         return json.dumps(meta, ensure_ascii=False)
 
     @classmethod
@@ -92,6 +123,12 @@ class Report:
             publish_date=meta["publish_date"],
             issuer=meta["issuer"],
             passages=passages,
+            # Indexes written before these fields existed lack them.
+            doc_type=meta.get("doc_type", REPORT_DOC_TYPE),
+            encoding=meta.get("encoding"),
+            sources=tuple(meta.get("sources") or ()),
+            files=tuple(SourceFile(**f) for f in meta.get("files") or ()),
+            text_hash=meta.get("text_hash"),
         )
 
 
@@ -103,6 +140,7 @@ class SearchRequest:
     regions: tuple[str, ...] = ()
     years: tuple[int, ...] = ()
     sections: tuple[str, ...] = ()
+    doc_types: tuple[str, ...] = ()
     page: int = 1
     per_page: int = 20
     sort: str = "relevance"  # relevance | year | region
@@ -128,6 +166,7 @@ class Hit:
     number: int
     score: float
     report_matches: int = 1  # matching passages in this hit's report (after filters)
+    doc_type: str = REPORT_DOC_TYPE
 
     def to_dict(self) -> dict:
         return {
@@ -146,6 +185,7 @@ class Hit:
             "number": self.number,
             "score": round(self.score, 4),
             "report_matches": self.report_matches,
+            "doc_type": self.doc_type,
         }
 
 
@@ -167,6 +207,7 @@ class SearchResponse:
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
     elapsed_ms: float = 0.0
     reports_total: int = 0  # distinct reports among the matching passages (after filters)
+    cached: bool = False  # answered from the snapshot's response cache
 
     def to_dict(self) -> dict:
         """The JSON shape of ``/api/search`` (a contract: extend it, never rename or drop a field)."""
@@ -191,9 +232,11 @@ class SearchResponse:
                 "region": list(self.request.regions),
                 "year": list(self.request.years),
                 "section": list(self.request.sections),
+                "doc_type": list(self.request.doc_types),
             },
             "sort": self.request.sort,
             "group": self.request.group,
             "reports_total": self.reports_total,
+            "cached": self.cached,
             "elapsed_ms": round(self.elapsed_ms, 2),
         }

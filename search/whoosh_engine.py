@@ -10,7 +10,12 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import re
+import signal
 import threading
+import time
+import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from functools import lru_cache
@@ -20,6 +25,8 @@ from whoosh import index as whoosh_index
 from whoosh import writing
 from whoosh.analysis import Token, Tokenizer
 from whoosh.fields import ID, STORED, TEXT, Schema
+from whoosh.index import LockError
+from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.reading import TermNotFound
 from whoosh.system import pack_uint
 
@@ -33,6 +40,8 @@ BM25_B = 0.75
 POSTINGS_CACHE_TERMS = 4096
 WRITER_PROCS = 2  # both cores of the target machine
 WRITER_MEMORY_MB = 256
+WRITE_LOCK_WAIT_S = 2.0  # how long a second writer waits for the first before giving up
+SNAPSHOT_OPEN_TRIES = 5  # a reader racing a commit that deletes old segments retries on the new generation
 
 
 class FoldingTokenizer(Tokenizer):
@@ -136,6 +145,62 @@ def schema() -> Schema:
     )
 
 
+class _WriterTask(SubWriterTask):
+    """A writer subprocess that dies with the indexing process, even on SIGKILL (Linux).
+
+    An orphaned task would keep the index's write lock (it inherits the lock's file descriptor) and block every
+    later run; it would also go on writing segment files that nothing will commit.
+    """
+
+    def __init__(self, *args, parent_pid: int, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.parent_pid = parent_pid
+
+    def run(self):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+        if os.getppid() != self.parent_pid:  # the parent died before the line above took effect
+            os._exit(1)
+        super().run()
+
+
+class _Writer(MpWriter):
+    def _new_task(self):
+        task = _WriterTask(
+            self.storage,
+            self.indexname,
+            self.jobqueue,
+            self.resultqueue,
+            self.subargs,
+            self.multisegment,
+            parent_pid=os.getpid(),
+        )
+        self.tasks.append(task)
+        task.start()
+        return task
+
+
+_STALE_TOC = re.compile(r"^_\w+_\d+\.toc\.[\d.]+$")
+
+
+def _remove_stale_temp_files(index_dir: Path) -> None:
+    """Temporary tables of contents a killed writer left behind, which Whoosh's own clean-up does not recognise.
+
+    Called while holding the write lock, so no live writer owns them. Uncommitted segment files and the
+    writer's temporary folder are removed by Whoosh itself at the next commit.
+    """
+    for entry in index_dir.iterdir():
+        if _STALE_TOC.match(entry.name):
+            try:
+                entry.unlink()
+            except OSError:
+                pass
+
+
 def write_reports(
     index_dir: Path, reports: Iterable[Report], replace_all: bool = True, remove: Iterable[str] = ()
 ) -> None:
@@ -143,15 +208,30 @@ def write_reports(
 
     With ``replace_all`` the commit replaces every earlier document; otherwise each report given replaces
     its earlier version and the report ids in ``remove`` are deleted. Readers keep seeing the previous
-    generation until the commit is complete, so a crash leaves the last good index in place.
+    generation until the commit is complete (the new table of contents is renamed into place), so a crash or
+    SIGKILL at any moment leaves the last good index in place; its leftovers are removed by the next run.
+    Raises :class:`BlockingIOError` when another process is writing the index.
     """
     index_dir.mkdir(parents=True, exist_ok=True)
     if whoosh_index.exists_in(str(index_dir)):
         ix = whoosh_index.open_dir(str(index_dir))
     else:
         ix = whoosh_index.create_in(str(index_dir), schema())
-    writer = ix.writer(procs=WRITER_PROCS, multisegment=True, limitmb=WRITER_MEMORY_MB)
     try:
+        writer = _Writer(
+            ix,
+            procs=WRITER_PROCS,
+            multisegment=True,
+            limitmb=WRITER_MEMORY_MB,
+            timeout=WRITE_LOCK_WAIT_S,
+            delay=0.1,
+        )
+    except LockError:
+        raise BlockingIOError(
+            f"another process is writing the index in {index_dir}; try again when it is done"
+        ) from None
+    try:
+        _remove_stale_temp_files(index_dir)
         if not replace_all:
             for rid in remove:
                 writer.delete_by_term("report_id", rid)
@@ -186,6 +266,9 @@ class WhooshSnapshot(Snapshot):
     def __init__(self, ix) -> None:
         self.generation = ix.latest_generation()
         self._searcher = ix.searcher()
+        # Close the segment files when the snapshot is dropped (a newer generation replaced it and no request
+        # holds it any more), not when the garbage collector happens upon the open files.
+        weakref.finalize(self, self._searcher.close)
         reader = self._searcher.reader()
         report_meta: dict[str, str] = {}
         by_report: dict[str, list[tuple[int, dict]]] = {}
@@ -312,9 +395,21 @@ class WhooshEngine:
         if not self.exists():
             raise FileNotFoundError(f"no index in {self.index_dir}: build one with `fazhi index CORPUS_DIR`")
         with self._lock:
-            ix = whoosh_index.open_dir(str(self.index_dir))
-            current = self._snapshot
-            if current is None or current.generation != ix.latest_generation():
-                # The old snapshot is not closed here: a request on another thread may still hold it.
-                self._snapshot = WhooshSnapshot(ix)
-            return self._snapshot
+            for attempt in range(SNAPSHOT_OPEN_TRIES):
+                try:
+                    return self._latest()
+                except (OSError, whoosh_index.EmptyIndexError):
+                    # A commit in another process deleted the segments of the generation just opened.
+                    if attempt == SNAPSHOT_OPEN_TRIES - 1:
+                        raise
+                    time.sleep(0.05 * (attempt + 1))
+        raise FileNotFoundError(f"the index in {self.index_dir} could not be opened")
+
+    def _latest(self) -> WhooshSnapshot:
+        ix = whoosh_index.open_dir(str(self.index_dir))
+        current = self._snapshot
+        if current is None or current.generation != ix.latest_generation():
+            # The old snapshot is not closed here: a request on another thread may still hold it (its segment
+            # files stay readable after a commit unlinks them, because its searcher holds them open).
+            self._snapshot = WhooshSnapshot(ix)
+        return self._snapshot

@@ -25,7 +25,7 @@ def test_search_shape(client):
         assert HIT_FIELDS <= hit.keys()
         assert set(hit["region"]) == {"province", "prefecture", "county"}
         assert hit["url"] == f"/reports/{hit['report_id']}#{hit['passage_id']}"
-    assert set(body["facets"]) == {"region", "year", "section"}
+    assert set(body["facets"]) == {"region", "year", "section", "doc_type"}
     for row in body["facets"]["region"]:
         assert {"value", "level", "parent", "count"} <= row.keys()
     for row in body["facets"]["year"] + body["facets"]["section"]:

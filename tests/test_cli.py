@@ -86,7 +86,7 @@ def test_a_failed_run_keeps_the_previous_index(runner, tmp_path):
 
 def test_clear_errors(runner, tmp_path):
     result = runner.invoke(main, ["index", str(tmp_path / "missing"), "--index-dir", str(tmp_path / "i")])
-    assert result.exit_code == 1 and "does not exist" in result.output
+    assert result.exit_code == 2 and "does not exist" in result.output  # 2: nothing indexed
     result = runner.invoke(main, ["search", "法治", "--index-dir", str(tmp_path / "none")])
     assert result.exit_code == 1 and "no index in" in result.output and "fazhi index" in result.output
     result = runner.invoke(main, ["search", "法治", "--per-page", "500", "--index-dir", str(tmp_path)])

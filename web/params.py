@@ -10,7 +10,7 @@ from search.core import SearchError, validate
 from search.models import SearchRequest
 
 
-def _values(args: MultiDict, name: str) -> list[str]:
+def param_values(args: MultiDict, name: str) -> list[str]:
     """Every non-empty value of a repeatable parameter (``region=A&region=B``; ``region=A,B`` also works)."""
     out: list[str] = []
     for raw in args.getlist(name):
@@ -31,16 +31,17 @@ def _int(args: MultiDict, name: str, default: int) -> int:
 def search_request_from(args: MultiDict, config: Mapping) -> SearchRequest:
     """The request the parameters describe; :class:`SearchError` names the first bad parameter."""
     years: list[int] = []
-    for raw in _values(args, "year"):
+    for raw in param_values(args, "year"):
         try:
             years.append(int(raw))
         except ValueError:
             raise SearchError("year", f"year must be a year such as 2024, not {raw[:40]!r}") from None
     request = SearchRequest(
         query=args.get("q", ""),
-        regions=tuple(_values(args, "region")),
+        regions=tuple(param_values(args, "region")),
         years=tuple(years),
-        sections=tuple(_values(args, "section")),
+        sections=tuple(param_values(args, "section")),
+        doc_types=tuple(param_values(args, "doc_type")),
         page=_int(args, "page", 1),
         per_page=_int(args, "per_page", int(config["PER_PAGE"])),
         sort=args.get("sort", "").strip() or "relevance",

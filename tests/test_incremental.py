@@ -1,0 +1,262 @@
+"""`fazhi index` on real-world folders: every format, copies, look-alikes, bad files, and incremental runs."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from indexer import build
+from indexer.build import index_corpus, report_id_for
+from indexer.cli import main
+from search.core import search
+from search.engines import open_engine
+from search.models import SearchRequest
+from tests.report_files import html_page, write_docx, write_pdf
+
+REPORT_A = """长治市2024年法治政府建设年度报告
+2024年，我市坚持以习近平法治思想为指导，法治长治建设取得积极成效。
+一、主要举措和成效
+（一）践行新时代“枫桥经验”。长治市推进矛盾纠纷化解。
+二、存在的问题
+行政复议和诉讼衔接不够顺畅。
+"""
+
+REPORT_B = """灵武市2023年法治政府建设年度报告
+2023年，灵武市坚持依法行政，推行首违不罚清单。
+一、工作举措和成效
+（一）坚持和发展枫桥经验，灵武市化解矛盾。
+"""
+
+INFO_DISCLOSURE = """曲沃县2024年政府信息公开工作年度报告
+本报告根据《中华人民共和国政府信息公开条例》编制，践行枫桥经验的信息已公开。
+一、总体情况
+2024年，曲沃县主动公开政府信息。
+"""
+
+
+def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    root = tmp_path / "corpus"
+    write(root / "a.txt", REPORT_A)
+    write(root / "sub" / "b.txt", REPORT_B, "gbk")
+    return root
+
+
+def run(corpus: Path, index_dir: Path, **kwargs):
+    return index_corpus(corpus, index_dir, **kwargs)
+
+
+def reports_of(index_dir: Path) -> dict:
+    return {r.source: r for r in open_engine(index_dir).snapshot().reports.values()}
+
+
+def generation(index_dir: Path) -> int:
+    return open_engine(index_dir).snapshot().generation
+
+
+def test_an_unchanged_folder_changes_nothing(corpus, tmp_path):
+    idx = tmp_path / "idx"
+    first = run(corpus, idx)
+    assert (first.added, first.committed, first.rebuilt, first.files_parsed) == (2, True, True, 2)
+    gen = generation(idx)
+    again = run(corpus, idx)
+    assert (again.added, again.updated, again.removed, again.unchanged) == (0, 0, 0, 2)
+    assert not again.committed and again.files_parsed == 0 and generation(idx) == gen
+
+
+def test_changed_new_and_gone_files(corpus, tmp_path):
+    idx = tmp_path / "idx"
+    run(corpus, idx)
+    write(corpus / "a.txt", REPORT_A.replace("不够顺畅", "仍不够顺畅，首违不罚"))
+    write(corpus / "c.txt", INFO_DISCLOSURE)
+    (corpus / "sub" / "b.txt").unlink()
+    summary = run(corpus, idx)
+    assert (summary.added, summary.updated, summary.removed, summary.unchanged) == (1, 1, 1, 0)
+    assert summary.files_parsed == 2
+    got = reports_of(idx)
+    assert set(got) == {"a.txt", "c.txt"}
+    assert got["a.txt"].report_id == report_id_for("a.txt")  # ids stay: a hash of the path
+    assert any("首违不罚" in p.text for p in got["a.txt"].passages)
+
+
+def test_a_touched_file_is_hashed_not_parsed(corpus, tmp_path):
+    idx = tmp_path / "idx"
+    run(corpus, idx)
+    st = (corpus / "a.txt").stat()
+    os.utime(corpus / "a.txt", ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
+    summary = run(corpus, idx)
+    assert (summary.unchanged, summary.updated, summary.files_parsed) == (2, 0, 0)
+    # The new stamp is recorded, so the next run opens nothing at all.
+    assert not run(corpus, idx).committed
+
+
+def test_new_indexer_code_reads_every_file_again(corpus, tmp_path, monkeypatch):
+    idx = tmp_path / "idx"
+    run(corpus, idx)
+    monkeypatch.setattr(build, "parser_fingerprint", lambda: "other-code")
+    summary = run(corpus, idx)
+    assert summary.files_parsed == 2 and summary.unchanged == 2
+    assert run(corpus, idx).files_parsed == 0
+
+
+def test_rebuild_reads_everything(corpus, tmp_path, runner):
+    idx = tmp_path / "idx"
+    run(corpus, idx)
+    result = runner.invoke(main, ["index", str(corpus), "--index-dir", str(idx), "--rebuild"])
+    assert result.exit_code == 0, result.output
+    assert "2 files read" in result.output and "Rebuilt the index: 0 added, 0 updated, 0 removed, 2 unchanged" in (
+        result.output
+    )
+    result = runner.invoke(main, ["index", str(corpus), "--index-dir", str(idx)])
+    assert "Nothing changed: 0 added, 0 updated, 0 removed, 2 unchanged" in result.output
+
+
+def test_copies_are_indexed_once_with_every_source(corpus, tmp_path):
+    idx = tmp_path / "idx"
+    write(corpus / "mirror" / "a-copy.txt", REPORT_A.replace("\n", "\r\n"), "gb18030")
+    write(corpus / "z.html", html_page("长治市2024年法治政府建设年度报告", REPORT_A.splitlines()[1:]))
+    summary = run(corpus, idx)
+    assert summary.reports == 2 and sorted(summary.duplicates) == [("mirror/a-copy.txt", "a.txt"), ("z.html", "a.txt")]
+    a = reports_of(idx)["a.txt"]
+    assert a.sources == ("a.txt", "mirror/a-copy.txt", "z.html") and a.source == "a.txt"
+    # The first copy goes: the report stays, under the next one's path.
+    (corpus / "a.txt").unlink()
+    summary = run(corpus, idx)
+    got = reports_of(idx)
+    assert set(got) == {"mirror/a-copy.txt", "sub/b.txt"} and summary.removed == 1 and summary.added == 1
+    assert got["mirror/a-copy.txt"].sources == ("mirror/a-copy.txt", "z.html")
+    assert got["mirror/a-copy.txt"].report_id == report_id_for("mirror/a-copy.txt")
+    assert got["mirror/a-copy.txt"].encoding == "gb18030"
+
+
+def test_a_file_that_breaks_keeps_its_last_good_version(corpus, tmp_path):
+    idx = tmp_path / "idx"
+    run(corpus, idx)
+    (corpus / "a.txt").write_bytes(b"\x00\x01\x02" * 100)
+    summary = run(corpus, idx)
+    assert summary.failed == [("a.txt", "binary file, not text (the version indexed before is kept)")]
+    assert set(reports_of(idx)) == {"a.txt", "sub/b.txt"}
+
+
+def test_every_format_and_encoding_in_one_folder(tmp_path, runner):
+    corpus = tmp_path / "corpus"
+    lines = REPORT_A.splitlines()
+    write(corpus / "gbk.txt", REPORT_B, "gbk")
+    write(corpus / "utf16.txt", REPORT_A.replace("长治市", "晋城市"), "utf-16")
+    write(
+        corpus / "page.htm", html_page(lines[0].replace("长治", "阳泉"), [x.replace("长治", "阳泉") for x in lines[1:]])
+    )
+    write_docx(
+        corpus / "word.docx", [x.replace("长治", "大同") for x in lines[1:]], title=lines[0].replace("长治", "大同")
+    )
+    write_pdf(corpus / "scan-ok.pdf", [x.replace("长治", "朔州") for x in lines], header=None)
+    write(corpus / "trad.txt", "長治市2024年法治政府建設年度報告\n2024年，我市堅持依法行政，楓橋經驗落地。\n", "big5")
+    write(corpus / "info.txt", INFO_DISCLOSURE)
+    write(corpus / "empty.txt", "")
+    (corpus / "broken.pdf").write_bytes(b"%PDF-1.4\n1 0 obj")
+    idx = tmp_path / "idx"
+    result = runner.invoke(main, ["index", str(corpus), "--index-dir", str(idx)])
+    assert result.exit_code == 1, result.output
+    assert "Indexed 7 reports" in result.output
+    assert "FAILED  empty.txt: empty file" in result.output
+    assert "FAILED  broken.pdf: damaged or truncated PDF" in result.output
+    assert "not a rule-of-law report: info.txt (政府信息公开年度报告" in result.output
+
+    reports = {
+        r["source"]: r
+        for r in json.loads(runner.invoke(main, ["reports", "--json", "--index-dir", str(idx)]).output)["reports"]
+    }
+    assert {s: r["encoding"] for s, r in reports.items()} == {
+        "gbk.txt": "gb18030",
+        "info.txt": "utf-8",
+        "page.htm": "utf-8",
+        "scan-ok.pdf": None,
+        "trad.txt": "big5",
+        "utf16.txt": "utf-16",
+        "word.docx": None,
+    }
+    assert {s: r["region"]["prefecture"] for s, r in reports.items() if s != "gbk.txt"} == {
+        "info.txt": "临汾市",
+        "page.htm": "阳泉市",
+        "scan-ok.pdf": "朔州市",
+        "trad.txt": "长治市",  # traditional text, simplified official names
+        "utf16.txt": "晋城市",
+        "word.docx": "大同市",
+    }
+    assert reports["page.htm"]["publish_date"] == "2025-03-28" and reports["page.htm"]["issuer"] != "市司法局"
+    assert (
+        reports["info.txt"]["doc_type"] == "政府信息公开年度报告"
+        and reports["trad.txt"]["doc_type"] == "法治政府建设年度报告"
+    )
+    assert reports["trad.txt"]["title"] == "长治市2024年法治政府建设年度报告"
+
+    # Traditional text is found by simplified queries and shown as published.
+    out = runner.invoke(main, ["search", "枫桥经验", "--index-dir", str(idx), "--json"]).output
+    hits = {h["source"]: h for h in json.loads(out)["hits"]}
+    assert "楓橋經驗" in hits["trad.txt"]["text"] and "info.txt" in hits
+    # Look-alikes can be left out.
+    out = runner.invoke(
+        main, ["search", "枫桥经验", "--doc-type", "法治政府建设年度报告", "--index-dir", str(idx), "--json"]
+    )
+    body = json.loads(out.output)
+    assert "info.txt" not in {h["source"] for h in body["hits"]} and body["filters"]["doc_type"] == [
+        "法治政府建设年度报告"
+    ]
+    assert {f["value"]: f["count"] for f in body["facets"]["doc_type"]} == {
+        "法治政府建设年度报告": 6,
+        "政府信息公开年度报告": 1,
+    }
+    assert all(h["doc_type"] == "法治政府建设年度报告" for h in body["hits"])
+
+
+def test_doc_type_facet_and_filter_follow_the_facet_rules(tmp_path):
+    corpus = tmp_path / "corpus"
+    write(corpus / "a.txt", REPORT_A)
+    write(corpus / "info.txt", INFO_DISCLOSURE)
+    idx = tmp_path / "idx"
+    run(corpus, idx)
+    snap = open_engine(idx).snapshot()
+    everything = search(snap, SearchRequest(query="枫桥经验"))
+    only_reports = search(snap, SearchRequest(query="枫桥经验", doc_types=("法治政府建设年度报告",)))
+    assert everything.total == 2 and only_reports.total == 1
+    # A facet's own counts ignore its own filter; other facets' counts follow it.
+    assert {v.value: v.count for v in only_reports.facets["doc_type"]} == {
+        "法治政府建设年度报告": 1,
+        "政府信息公开年度报告": 1,
+    }
+    assert sum(v.count for v in only_reports.facets["year"]) == 1
+    both = search(snap, SearchRequest(query="枫桥经验", doc_types=("法治政府建设年度报告", "政府信息公开年度报告")))
+    assert both.total == 2
+
+
+def test_doc_type_filter_in_the_api(tmp_path):
+    from web import create_app
+
+    corpus = tmp_path / "corpus"
+    write(corpus / "a.txt", REPORT_A)
+    write(corpus / "info.txt", INFO_DISCLOSURE)
+    run(corpus, tmp_path / "idx")
+    client = create_app({"INDEX_DIR": str(tmp_path / "idx"), "TESTING": True}).test_client()
+    body = client.get("/api/search?q=枫桥经验&doc_type=政府信息公开年度报告").get_json()
+    assert [h["source"] for h in body["hits"]] == ["info.txt"] and body["hits"][0]["doc_type"] == "政府信息公开年度报告"
+    listing = client.get("/api/reports").get_json()["reports"]
+    assert {r["source"]: r["sources"] for r in listing} == {"a.txt": ["a.txt"], "info.txt": ["info.txt"]}
+
+
+def test_nothing_readable_exits_2_and_keeps_the_index(corpus, tmp_path, runner):
+    idx = tmp_path / "idx"
+    run(corpus, idx)
+    for f in corpus.rglob("*.txt"):
+        f.unlink()
+    result = runner.invoke(main, ["index", str(corpus), "--index-dir", str(idx)])
+    assert result.exit_code == 2 and "the index was left as it was" in result.output
+    assert len(reports_of(idx)) == 2
