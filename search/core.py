@@ -9,13 +9,16 @@ exactly what a reader scanning the text finds), filters, facet counts, ordering 
 
 from __future__ import annotations
 
+import threading
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
+from search import settings
 from search.analysis import segment
 from search.models import (
+    DOC_TYPES,
     REGION_LEVELS,
     SECTIONS,
     FacetValue,
@@ -43,7 +46,7 @@ class SearchError(ValueError):
         self.param = param
 
 
-def _region_keys(region: Region) -> tuple[tuple[str, str, str | None], ...]:
+def region_keys(region: Region) -> tuple[tuple[str, str, str | None], ...]:
     """(level, name, parent) for each level a region reaches; a municipality's district has the city as parent."""
     keys = []
     parent = None
@@ -52,6 +55,31 @@ def _region_keys(region: Region) -> tuple[tuple[str, str, str | None], ...]:
             keys.append((level, name, parent))
             parent = name
     return tuple(keys)
+
+
+class ResponseCache:
+    """The last ``size`` responses of one snapshot, least recently used dropped first; size 0 keeps none."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[SearchRequest, SearchResponse] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, request: SearchRequest) -> SearchResponse | None:
+        with self._lock:
+            response = self._items.get(request)
+            if response is not None:
+                self._items.move_to_end(request)
+            return response
+
+    def put(self, request: SearchRequest, response: SearchResponse) -> None:
+        if self.size <= 0:
+            return
+        with self._lock:
+            self._items[request] = response
+            self._items.move_to_end(request)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
 
 
 @dataclass
@@ -77,16 +105,18 @@ class Snapshot:
     report_rows: list[int] = field(default_factory=list)  # row -> index of its report in `reports`
 
     def __post_init__(self) -> None:
+        self.responses = ResponseCache(settings.get_int("CACHE_SIZE"))
         self.row_of = {p.passage_id: i for i, p in enumerate(self.passages)}
         order = {rid: n for n, rid in enumerate(self.reports)}
         self.report_rows = [order[p.report_id] for p in self.passages]
         self._report_list = list(self.reports.values())
         # Per-row facet values, laid out flat so filtering and counting touch no objects.
-        per_report = [(r.year, frozenset(r.region.names()), _region_keys(r.region)) for r in self._report_list]
+        per_report = [(r.year, frozenset(r.region.names()), region_keys(r.region)) for r in self._report_list]
         self.row_year = [per_report[i][0] for i in self.report_rows]
         self.row_region_names = [per_report[i][1] for i in self.report_rows]
         self.row_region_keys = [per_report[i][2] for i in self.report_rows]
         self.row_section = [p.section for p in self.passages]
+        self.row_doc_type = [self._report_list[i].doc_type for i in self.report_rows]
 
     def report_of(self, row: int) -> Report:
         return self._report_list[self.report_rows[row]]
@@ -172,26 +202,32 @@ def validate(request: SearchRequest, max_per_page: int = 100, max_query_length: 
 def _facets(snap: Snapshot, rows: set[int], request: SearchRequest) -> dict[str, list[FacetValue]]:
     """Counts over the whole result set; a facet's own counts ignore the filter on that facet."""
     want_regions, want_years, want_sections = set(request.regions), set(request.years), set(request.sections)
+    want_doc_types = set(request.doc_types)
     region_c: Counter = Counter()
     year_c: Counter = Counter()
     section_c: Counter = Counter()
-    row_year, row_section, row_names, row_keys = (
+    doc_type_c: Counter = Counter()
+    row_year, row_section, row_names, row_keys, row_doc_type = (
         snap.row_year,
         snap.row_section,
         snap.row_region_names,
         snap.row_region_keys,
+        snap.row_doc_type,
     )
     for r in rows:
-        year, section = row_year[r], row_section[r]
+        year, section, doc_type = row_year[r], row_section[r], row_doc_type[r]
         in_region = not want_regions or not want_regions.isdisjoint(row_names[r])
         in_year = not want_years or year in want_years
         in_section = not want_sections or section in want_sections
-        if in_year and in_section:
+        in_doc_type = not want_doc_types or doc_type in want_doc_types
+        if in_year and in_section and in_doc_type:
             region_c.update(row_keys[r])
-        if in_region and in_section and year is not None:
+        if in_region and in_section and in_doc_type and year is not None:
             year_c[year] += 1
-        if in_region and in_year:
+        if in_region and in_year and in_doc_type:
             section_c[section] += 1
+        if in_region and in_year and in_section:
+            doc_type_c[doc_type] += 1
     level_rank = {level: n for n, level in enumerate(REGION_LEVELS)}
     return {
         "region": [
@@ -202,12 +238,14 @@ def _facets(snap: Snapshot, rows: set[int], request: SearchRequest) -> dict[str,
         ],
         "year": [FacetValue(value=y, count=n) for y, n in sorted(year_c.items(), reverse=True)],
         "section": [FacetValue(value=s, count=section_c[s]) for s in SECTIONS if section_c[s]],
+        "doc_type": [FacetValue(value=d, count=doc_type_c[d]) for d in DOC_TYPES if doc_type_c[d]],
     }
 
 
 def _filtered(snap: Snapshot, rows: set[int], request: SearchRequest) -> list[int]:
     want_regions, want_years, want_sections = set(request.regions), set(request.years), set(request.sections)
-    if not (want_regions or want_years or want_sections):
+    want_doc_types = set(request.doc_types)
+    if not (want_regions or want_years or want_sections or want_doc_types):
         return list(rows)
     return [
         r
@@ -215,6 +253,7 @@ def _filtered(snap: Snapshot, rows: set[int], request: SearchRequest) -> list[in
         if (not want_regions or not want_regions.isdisjoint(snap.row_region_names[r]))
         and (not want_years or snap.row_year[r] in want_years)
         and (not want_sections or snap.row_section[r] in want_sections)
+        and (not want_doc_types or snap.row_doc_type[r] in want_doc_types)
     ]
 
 
@@ -249,6 +288,7 @@ def make_hit(snap: Snapshot, row: int, parsed: ParsedQuery, score: float = 0.0) 
         matches=count,
         number=passage.number,
         score=score,
+        doc_type=report.doc_type,
     )
 
 
@@ -277,9 +317,25 @@ def execute_in_memory(snap: Snapshot, parsed: ParsedQuery, request: SearchReques
     )
 
 
-def search(snap: Snapshot, request: SearchRequest) -> SearchResponse:
-    """Answer one request against one snapshot: exact matches, filtered, ordered, paged, with facets."""
+def search(snap: Snapshot, request: SearchRequest, use_cache: bool = True) -> SearchResponse:
+    """Answer one request against one snapshot: exact matches, filtered, ordered, paged, with facets.
+
+    Answers are kept per snapshot (setting ``FAZHI_CACHE_SIZE``): an index generation never changes, so a
+    repeated request — a popular query, the browse page, going back — is answered from memory.
+    """
     t0 = time.perf_counter()
+    if use_cache:
+        cached = snap.responses.get(request)
+        if cached is not None:
+            return replace(cached, elapsed_ms=(time.perf_counter() - t0) * 1000, cached=True)
+    response = _search(snap, request)
+    response.elapsed_ms = (time.perf_counter() - t0) * 1000
+    if use_cache:
+        snap.responses.put(request, response)
+    return response
+
+
+def _search(snap: Snapshot, request: SearchRequest) -> SearchResponse:
     parsed = parse_query(request.query)
     ex = snap.execute(parsed, request)
     hits = [
@@ -291,6 +347,5 @@ def search(snap: Snapshot, request: SearchRequest) -> SearchResponse:
         total=ex.total,
         hits=hits,
         facets=ex.facets,
-        elapsed_ms=(time.perf_counter() - t0) * 1000,
         reports_total=ex.reports_total,
     )

@@ -22,6 +22,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_QUERY_LENGTH", "500", "Longest query accepted, in characters; longer queries get HTTP 400."),
     Setting("MAX_PER_PAGE", "100", "Largest `per_page` the API accepts."),
     Setting("PER_PAGE", "20", "Hits per page when `per_page` is not given."),
+    Setting("CACHE_SIZE", "256", "Search responses kept per worker and index generation (0: none)."),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -14,16 +14,18 @@ import hashlib
 import json
 import threading
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import tantivy
 
 from search.analysis import fold_with_offsets, segment
-from search.core import Execution, Snapshot, _region_keys
-from search.models import REGION_LEVELS, SECTIONS, FacetValue, Passage, Region, Report, SearchRequest
+from search.core import Execution, Snapshot, region_keys
+from search.models import DOC_TYPES, REGION_LEVELS, SECTIONS, FacetValue, Passage, Region, Report, SearchRequest
 from search.query import Clause, ParsedQuery
 
 Q = tantivy.Query
+_POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="tantivy-search")
 Occur = tantivy.Occur
 
 HEADING_BOOST = 2.0
@@ -51,6 +53,8 @@ def _schema() -> tantivy.Schema:
     b.add_unsigned_field("section_code", fast=True)
     b.add_unsigned_field("region_code", fast=True)
     b.add_unsigned_field("report_code", fast=True)
+    b.add_text_field("doc_type", tokenizer_name="raw", index_option="basic")
+    b.add_unsigned_field("doc_type_code", fast=True)
     b.add_text_field("region_names", tokenizer_name="raw", index_option="basic")
     b.add_text_field("region_sort", tokenizer_name="raw", index_option="basic", fast=True)
     b.add_text_field("order", tokenizer_name="raw", index_option="basic", fast=True)
@@ -108,6 +112,8 @@ def _passage_document(report: Report, p: Passage) -> tantivy.Document:
     region = report.region
     doc.add_unsigned("region_code", region_code(region))
     doc.add_unsigned("report_code", passage_key(report.report_id))
+    doc.add_text("doc_type", report.doc_type)
+    doc.add_unsigned("doc_type_code", DOC_TYPES.index(report.doc_type))
     for name in region.names():
         doc.add_text("region_names", name)
     doc.add_text("region_sort", "\x1f".join(region.names()))
@@ -215,7 +221,7 @@ class TantivySnapshot(Snapshot):
             passages.extend(ps)
         super().__init__(reports=reports, passages=passages, folded=[])
         self._row_of_key = {passage_key(p.passage_id): row for row, p in enumerate(passages)}
-        self._region_keys_of_code = {region_code(r.region): _region_keys(r.region) for r in reports.values()}
+        self._region_keys_of_code = {region_code(r.region): region_keys(r.region) for r in reports.values()}
         self._kind_passage = Q.term_query(self._schema, "kind", "passage")
 
     def _rows(self, addresses: list) -> list[int]:
@@ -231,6 +237,8 @@ class TantivySnapshot(Snapshot):
             filters["year"] = Q.term_set_query(schema, "year", list(request.years))
         if request.sections:
             filters["section"] = Q.term_set_query(schema, "section", list(request.sections))
+        if request.doc_types:
+            filters["doc_type"] = Q.term_set_query(schema, "doc_type", list(request.doc_types))
         return filters
 
     def _aggregate(self, query: tantivy.Query, fields: tuple[str, ...]) -> dict[str, dict[int, int]]:
@@ -248,7 +256,13 @@ class TantivySnapshot(Snapshot):
         Counts that share the same filters come from one aggregation: with no filter, a single pass over
         the matching passages. Every passage has a section, so the total falls out of the section counts.
         """
-        field_of = {"region": "region_code", "year": "year", "section": "section_code", "report": "report_code"}
+        field_of = {
+            "region": "region_code",
+            "year": "year",
+            "section": "section_code",
+            "doc_type": "doc_type_code",
+            "report": "report_code",
+        }
         groups: dict[tuple[str, ...], list[str]] = {}
         for facet in field_of:
             others = tuple(sorted(k for k in filters if k != facet))
@@ -276,6 +290,9 @@ class TantivySnapshot(Snapshot):
             "region": region,
             "year": [FacetValue(value=y, count=n) for y, n in sorted(counts["year"].items(), reverse=True)],
             "section": [FacetValue(value=s, count=sections[s]) for s in SECTIONS if sections.get(s)],
+            "doc_type": [
+                FacetValue(value=DOC_TYPES[code], count=n) for code, n in sorted(counts["doc_type"].items()) if n
+            ],
         }
         return facets, total, counts["report"]
 
@@ -315,14 +332,15 @@ class TantivySnapshot(Snapshot):
         match = _and(positive or [self._kind_passage], [_clause_query(schema, c) for c in parsed.negative])
         filters = self._filters(request)
         full = _and([match, *filters.values()]) if filters else match
-        facets, total, per_report = self._counts(match, filters, request)
         start = (request.page - 1) * request.per_page
-        page = []
-        if total > start:
-            if request.group:
-                page = self._grouped_page(full, request, parsed, start)
-            else:
-                page = self._ordered_page(full, request, parsed, start, request.per_page)
+        # The counting pass and the page's ordered pass are independent, and tantivy releases the GIL:
+        # run them side by side on the two cores.
+        if request.group:
+            paging = _POOL.submit(self._grouped_page, full, request, parsed, start)
+        else:
+            paging = _POOL.submit(self._ordered_page, full, request, parsed, start, request.per_page)
+        facets, total, per_report = self._counts(match, filters, request)
+        page = paging.result()
         rows = [r for _, r in page]
         return Execution(
             total=total,

@@ -156,3 +156,19 @@ def test_literal_bigrams_pin_down_every_character():
     for lit in ["ab", "abc", "abcd", "abcde", "abcdefg"]:
         covered = {k + i for k, pair in literal_bigrams(lit) for i in range(2)}
         assert covered == set(range(len(lit)))
+
+
+def test_repeated_requests_are_answered_from_the_snapshots_cache(snap):
+    first = search(snap, SearchRequest("枫桥经验"))
+    again = search(snap, SearchRequest("枫桥经验"))
+    assert not first.cached and again.cached
+    assert again.to_dict()["hits"] == first.to_dict()["hits"] and again.total == first.total
+    assert not search(snap, SearchRequest("枫桥经验"), use_cache=False).cached
+
+
+def test_cache_keeps_only_the_most_recent(monkeypatch, small_index, engine_name):
+    monkeypatch.setenv("FAZHI_CACHE_SIZE", "1")
+    fresh = open_engine(small_index, engine_name).snapshot()
+    search(fresh, SearchRequest("法治"))
+    search(fresh, SearchRequest("枫桥经验"))
+    assert not search(fresh, SearchRequest("法治")).cached
