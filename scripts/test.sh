@@ -4,6 +4,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The browser tests drive Debian's Chromium through Playwright (never `playwright install`: it downloads its own
+# browser); fonts-noto-cjk makes the Chinese text render in the screenshots. Installed only when missing.
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    apt-get update
+    DEBIAN_FRONTEND=noninteractive apt-get install -y chromium fonts-noto-cjk
+  else
+    echo "test.sh: /usr/bin/chromium is missing and this is not root: the browser tests will be skipped" >&2
+    echo "         (as root: apt-get update && apt-get install -y chromium fonts-noto-cjk)" >&2
+  fi
+fi
+
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi

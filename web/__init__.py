@@ -1,4 +1,4 @@
-"""The Flask application: the JSON API (and, built on the same search function, the HTML pages).
+"""The Flask application: the JSON API and, built on the same search function, the HTML pages.
 
 Served as ``gunicorn 'web:create_app()'`` (see ``gunicorn.conf.py`` and ``fazhi serve``).
 """
@@ -29,7 +29,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.extensions["fazhi_engine"] = open_engine(Path(app.config["INDEX_DIR"]), app.config["ENGINE"])
 
-    from web import api
+    from web import api, pages
 
     app.register_blueprint(api.bp)
+    app.register_blueprint(pages.bp)
     return app

@@ -1,0 +1,478 @@
+"""The HTML pages through Flask's test client: search, facets, paging, the report reader, errors, headers."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from search.core import search
+from search.models import FacetValue, Passage
+from web.links import SearchLinks
+from web.report_page import table_of_contents
+from web.search_page import with_query
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+
+
+class Page(HTMLParser):
+    """What the tests read off a page: facet rows with their toggle links, hits, element ids, links, scripts."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.facets: dict[str, dict[str, tuple[int, str, bool]]] = {}  # facet -> value -> (count, toggle_url, selected)
+        self.hits: list[str] = []
+        self.ids: list[str] = []
+        self.links: list[tuple[str, str]] = []  # (href, text)
+        self.scripts: list[dict] = []
+        self.inline_styles = 0
+        self._row: tuple[str, str, int, bool] | None = None
+        self._link: str | None = None
+        self._text: list[str] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if "id" in a:
+            self.ids.append(a["id"])
+        if "style" in a:
+            self.inline_styles += 1
+        if tag == "script":
+            self.scripts.append(a)
+        if tag == "li" and "data-facet" in a:
+            selected = "selected" in a.get("class", "").split()
+            self._row = (a["data-facet"], a["data-value"], int(a["data-count"]), selected)
+        if tag == "li" and "data-passage-id" in a:
+            self.hits.append(a["data-passage-id"])
+        if tag == "a" and "href" in a:
+            if self._row:
+                facet, value, count, selected = self._row
+                self.facets.setdefault(facet, {})[value] = (count, a["href"], selected)
+                self._row = None
+            self._link, self._text = a["href"], []
+
+    def handle_data(self, data):
+        if self._link is not None:
+            self._text.append(data)
+
+    def handle_endtag(self, tag):
+        if tag == "a" and self._link is not None:
+            self.links.append((self._link, " ".join("".join(self._text).split())))
+            self._link = None
+
+    def link(self, text: str) -> str:
+        """The first link whose text contains ``text``."""
+        return next(href for href, t in self.links if text in t)
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        return {f: {v: c for v, (c, _, _) in rows.items()} for f, rows in self.facets.items()}
+
+
+def get_page(client, url: str, status: int = 200) -> tuple[Page, str]:
+    resp = client.get(url)
+    assert resp.status_code == status, resp.data[:500]
+    html = resp.get_data(as_text=True)
+    return Page(html), html
+
+
+# The home page
+
+
+def test_home_has_search_box_syntax_and_overview(client):
+    page, html = get_page(client, "/")
+    assert 'name="q"' in html and "A OR B" in html and "-词" in html
+    assert "已收录 3 份报告，12 个段落" in html
+    assert "/search?year=2024" in dict(page.links) and "/search?year=2023" in dict(page.links)
+    assert page.link("山西省") == "/search?region=%E5%B1%B1%E8%A5%BF%E7%9C%81"
+    assert page.link("灵武市2023年") == "/reports/rb"
+
+
+def test_home_year_link_starts_a_filtered_browse(client):
+    page, _ = get_page(client, "/")
+    filtered, html = get_page(client, page.link("2023年"))
+    assert len(filtered.hits) == 4 and "<strong>4</strong> 段" in html
+    assert filtered.facets["year"]["2023"][2] is True
+
+
+# Search: facets
+
+
+def test_facet_toggle_adds_then_removes_the_value(client):
+    page, _ = get_page(client, "/search?q=法治")
+    count, toggle, selected = page.facets["region"]["山西省"]
+    assert not selected
+    narrowed, html = get_page(client, toggle)
+    assert parse_qs(urlsplit(toggle).query) == {"q": ["法治"], "region": ["山西省"]}
+    assert len(narrowed.hits) == count and narrowed.facets["region"]["山西省"][2] is True
+    assert "清除全部" in html
+    back, _ = get_page(client, narrowed.facets["region"]["山西省"][1])
+    assert back.hits == page.hits and not back.facets["region"]["山西省"][2]
+
+
+def test_region_facet_is_a_tree_opened_along_the_choice(client):
+    top, _ = get_page(client, "/search")
+    assert set(top.facets["region"]) == {"山西省", "宁夏回族自治区", "天津市"}  # provinces only, until one is chosen
+    page, html = get_page(client, top.facets["region"]["山西省"][1])
+    assert page.facets["region"]["长治市"][0] == 6 and "静海区" not in page.facets["region"]
+    assert (
+        html.index('data-value="山西省"')
+        < html.index('data-value="长治市"')
+        < html.index('data-value="宁夏回族自治区"')
+    )
+    # choosing a child replaces its ancestor (OR-ing them would only blur it), and its ancestors stay open
+    child, _ = get_page(client, page.facets["region"]["长治市"][1])
+    assert child.facets["region"]["长治市"][2] and not child.facets["region"]["山西省"][2]
+    assert parse_qs(urlsplit(child.facets["region"]["山西省"][1]).query)["region"] == ["山西省"]
+    # a municipality's district nests under the city
+    tianjin, _ = get_page(client, "/search?region=天津市")
+    assert tianjin.facets["region"]["静海区"][0] == 2
+
+
+def test_facets_combine_and_clear_all(client):
+    page, _ = get_page(client, "/search?q=法治&year=2024")
+    toggle = page.facets["section"]["举措成效"][1]
+    both, html = get_page(client, toggle)
+    assert parse_qs(urlsplit(toggle).query) == {"q": ["法治"], "year": ["2024"], "section": ["举措成效"]}
+    cleared, _ = get_page(client, both.link("清除全部"))
+    assert cleared.hits == get_page(client, "/search?q=法治")[0].hits
+
+
+def test_a_chosen_value_matching_nothing_can_still_be_unticked(client):
+    page, html = get_page(client, "/search?q=枫桥经验&region=天津市")
+    count, toggle, selected = page.facets["region"]["天津市"]
+    assert count == 0 and selected and parse_qs(urlsplit(toggle).query) == {"q": ["枫桥经验"]}
+
+
+def test_a_facet_added_later_appears_without_template_changes(client, monkeypatch):
+    def with_new_facet(snap, req):
+        resp = search(snap, req)
+        resp.facets["source_kind"] = [FacetValue("网页", resp.total)]
+        return resp
+
+    monkeypatch.setattr("web.pages.search", with_new_facet)
+    page, html = get_page(client, "/search?q=法治")
+    count, toggle, _ = page.facets["source_kind"]["网页"]
+    assert count == client.get("/api/search?q=法治").get_json()["total"] and "source_kind=" in toggle
+    assert "<h2>source_kind" in html  # a facet without a Chinese label shows its key
+    assert get_page(client, "/search?q=法治&source_kind=网页")[0].facets["source_kind"]["网页"][2] is True
+
+
+def test_facet_labels_are_chinese(client):
+    _, html = get_page(client, "/search")
+    assert "<h2>地区" in html and "<h2>年度" in html and "<h2>章节" in html and ">2024年<" in html
+
+
+# Search: results, paging, order, grouping
+
+
+def test_hit_links_to_the_passage_with_the_query(client):
+    page, html = get_page(client, "/search?q=枫桥经验")
+    assert page.hits == ["ra-p3", "rb-p2"]
+    assert "/reports/ra?q=%E6%9E%AB%E6%A1%A5%E7%BB%8F%E9%AA%8C#ra-p3" in dict(page.links)
+    assert "<mark>枫桥经验</mark>" in html and "<mark>楓橋經驗</mark>" in html
+    assert "山西省 / 长治市" in html and "一、主要举措和成效" in html
+
+
+def test_pagination(client):
+    page, html = get_page(client, "/search?per_page=5")
+    assert len(page.hits) == 5 and 'aria-current="page">1<' in html
+    second, _ = get_page(client, page.link("下一页"))
+    third, html3 = get_page(client, second.link("下一页"))
+    assert len(third.hits) == 2 and "下一页" not in html3
+    assert set(page.hits).isdisjoint(second.hits) and set(second.hits).isdisjoint(third.hits)
+
+
+def test_page_past_the_end_says_so(client):
+    page, html = get_page(client, "/search?q=法治&page=99")
+    assert page.hits == [] and "这一页没有结果" in html
+    assert "结果只有 1 页" in html and page.link("回到第 1 页") == "/search?q=%E6%B3%95%E6%B2%BB"
+
+
+def test_page_zero_is_a_400_page(client):
+    resp = client.get("/search?page=0")
+    assert resp.status_code == 400 and resp.mimetype == "text/html"
+    assert "page" in resp.get_data(as_text=True) and "页码" in resp.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("sort", ["relevance", "year", "region"])
+def test_sort_orders(client, sort):
+    page, html = get_page(client, f"/search?q=法治&sort={sort}")
+    api = client.get(f"/api/search?q=法治&sort={sort}").get_json()
+    assert page.hits == [h["passage_id"] for h in api["hits"]]
+    assert f'aria-current="true">{ {"relevance": "相关度", "year": "年度（新→旧）", "region": "地区"}[sort] }' in html
+    if sort == "year":
+        years = [h["year"] for h in api["hits"]]
+        assert years == sorted(years, reverse=True)
+
+
+def test_group_by_report_shows_other_matches(client):
+    page, html = get_page(client, "/search?q=法治&group=1")
+    api = client.get("/api/search?q=法治&group=1").get_json()
+    assert len(page.hits) == len({h["report_id"] for h in api["hits"]}) == len(api["hits"])
+    for hit in api["hits"]:
+        if hit["report_matches"] > 1:
+            assert f"该报告另有 {hit['report_matches'] - 1} 处" in html
+    assert page.link("该报告另有").startswith("/reports/")
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        "",
+        "q=法治",
+        "q=枫桥经验",
+        "q=法治&region=山西省&region=灵武市",
+        "q=法治&year=2024&section=举措成效",
+        "q=法治&sort=year&per_page=2&page=2",
+        "q=法治&sort=region",
+        "q=法治&group=1",
+        "q=经验 -枫桥",
+        'q="法治政府" OR 复议',
+        "q=不存在",
+    ],
+)
+def test_html_and_json_are_in_parity(client, params):
+    resp = client.get("/search?" + params)
+    page = Page(resp.get_data(as_text=True))
+    api_url = resp.headers["Link"].split(">")[0].lstrip("<")
+    assert resp.headers["Link"].endswith('; rel="alternate"; type="application/json"')
+    assert api_url.startswith("/api/search")
+    body = client.get(api_url).get_json()
+    direct = client.get("/api/search?" + params).get_json()
+    assert body["total"] == direct["total"] and body["hits"] == direct["hits"]
+    assert f"<strong>{body['total']}</strong> 段" in resp.get_data(as_text=True)
+    assert page.hits == [h["passage_id"] for h in body["hits"]]
+    api_counts = {name: {str(r["value"]): r["count"] for r in rows} for name, rows in body["facets"].items() if rows}
+    shown = page.counts()
+    assert shown.keys() == api_counts.keys()
+    for name, counts in shown.items():
+        # every value shown has the API's count; every top-level value is shown (a tree opens along a choice)
+        assert all(counts[v] == api_counts[name][v] for v in counts)
+        assert {str(r["value"]) for r in body["facets"][name] if not r.get("parent")} <= counts.keys()
+
+
+# Empty states
+
+
+def test_no_query_browses_everything(client):
+    page, html = get_page(client, "/search")
+    assert "全部段落" in html and "<strong>12</strong> 段" in html and len(page.hits) == 12
+
+
+def test_no_results_offers_to_drop_each_filter(client):
+    page, html = get_page(client, "/search?q=枫桥经验&region=天津市&year=2024")
+    assert "没有找到包含“枫桥经验”的段落" in html
+    drop_region = page.link("去掉“地区：天津市”")
+    assert parse_qs(urlsplit(drop_region).query) == {"q": ["枫桥经验"], "year": ["2024"]}
+    assert "去掉“年度：2024年”" in html
+
+
+def test_no_results_offers_a_shorter_query(client):
+    page, html = get_page(client, "/search?q=枫桥经验 不存在")
+    assert "所有词都须出现在同一段中" in html
+    assert parse_qs(urlsplit(page.link("去掉“不存在”")).query) == {"q": ["枫桥经验"]}
+
+
+def test_no_results_for_one_long_term_offers_its_words(client):
+    page, _ = get_page(client, "/search?q=行政复议衔接")
+    href = page.link("拆成词分别查找")
+    assert get_page(client, href)[0].hits == ["ra-p6"]
+
+
+# Escaping and limits
+
+
+@pytest.mark.parametrize(
+    "q",
+    ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "'; alert(1); '", "</title><script>x</script>"],
+)
+def test_hostile_queries_are_escaped(client, q):
+    resp = client.get("/search", query_string={"q": q})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200
+    assert "<script>alert" not in html and "<img" not in html and "</title><script>" not in html
+    page = Page(html)
+    assert [s.get("src") for s in page.scripts] == ["/static/site.js"] and page.inline_styles == 0
+
+
+def test_report_text_is_escaped(client):
+    html = get_page(client, "/reports/ra?q=首违不罚")[1]
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+@pytest.mark.parametrize("url", ["/search?q=" + "法" * 5000, "/search?q=%01", "/reports/ra?q=" + "法" * 501])
+def test_long_or_control_character_queries_get_a_400_page(client, url):
+    resp = client.get(url)
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and resp.mimetype == "text/html"
+    assert "参数 q（查询词）" in html and "法" * 600 not in html
+
+
+def test_bad_section_names_the_parameter(client):
+    resp = client.get("/search?section=无此章节")
+    assert resp.status_code == 400 and "section（章节）" in resp.get_data(as_text=True)
+
+
+# Errors and headers
+
+
+def test_unknown_report_is_a_404_page(client):
+    resp = client.get("/reports/nope")
+    assert resp.status_code == 404 and resp.mimetype == "text/html" and "找不到报告" in resp.get_data(as_text=True)
+
+
+def test_unknown_page_is_a_404_page_but_api_errors_stay_json(client):
+    assert client.get("/nope").status_code == 404 and client.get("/nope").mimetype == "text/html"
+    resp = client.get("/api/nope")
+    assert resp.status_code == 404 and resp.get_json()["ok"] is False
+    assert client.get("/api/search?page=0").get_json()["param"] == "page"
+    assert client.get("/api/reports/nope").get_json()["param"] == "report_id"
+
+
+def test_report_paths_never_read_files(client):
+    for path in ["/reports/..%2F..%2Fetc%2Fpasswd", "/reports/../pyproject.toml", "/reports/a.txt"]:
+        assert client.get(path).status_code == 404
+
+
+@pytest.mark.parametrize("url", ["/", "/search", "/search?page=0"])
+def test_missing_index_is_a_503_page(tmp_path, url):
+    from web import create_app
+
+    client = create_app({"INDEX_DIR": str(tmp_path / "none"), "TESTING": True}).test_client()
+    resp = client.get(url)
+    assert resp.status_code in (503, 400) and resp.mimetype == "text/html"
+    if url != "/search?page=0":
+        assert resp.status_code == 503 and "fazhi index" in resp.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("url", ["/", "/search?q=法治", "/reports/ra", "/reports/nope", "/search?page=0", "/nope"])
+def test_every_html_response_has_the_security_headers(client, url):
+    resp = client.get(url)
+    assert resp.mimetype == "text/html"
+    assert resp.headers["Content-Security-Policy"] == CSP
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_static_files_are_served(client):
+    for name in ("site.css", "site.js", "favicon.svg"):
+        resp = client.get(f"/static/{name}")
+        assert resp.status_code == 200 and resp.headers["X-Content-Type-Options"] == "nosniff"
+        resp.close()
+
+
+# The report page and permalinks
+
+
+def test_passage_permalink_redirects_to_the_report(client):
+    resp = client.get("/p/rb-p2")
+    assert resp.status_code == 302 and resp.headers["Location"] == "/reports/rb#rb-p2"
+    assert client.get("/p/rb-p2?q=经验").headers["Location"] == "/reports/rb?q=%E7%BB%8F%E9%AA%8C#rb-p2"
+    assert client.get("/p/nope").status_code == 404
+
+
+def test_report_page_has_metadata_and_every_passage(client, snap):
+    page, html = get_page(client, "/reports/ra")
+    report = snap.reports["ra"]
+    assert [p.passage_id for p in report.passages] == [i for i in page.ids if i.startswith("ra-p")]
+    assert "<h1>长治市2024年法治政府建设年度报告</h1>" in html
+    assert "山西省 / 长治市" in html and "2024年" in html and "a.txt" in html
+
+
+def test_report_page_table_of_contents(client):
+    page, html = get_page(client, "/reports/ra")
+    assert page.link("一、主要举措和成效") == "#ra-p2" and page.link("二、存在的问题") == "#ra-p5"
+    assert '<h2 class="passage-text">一、主要举措和成效</h2>' in html
+
+
+def test_report_page_highlights_the_query(client):
+    page, html = get_page(client, "/reports/ra?q=枫桥经验")
+    assert html.count("<mark>枫桥经验</mark>") == 2 and "共 2 处匹配" in html
+    assert 'class="passage has-match" id="ra-p3" data-matches="2"' in html
+    assert page.link("第3段") == "#ra-p3" and "命中 2 处" in html
+    assert 'class="match-nav" hidden' in html  # the buttons appear only with JavaScript
+
+
+def test_report_page_without_matches_says_so(client):
+    html = get_page(client, "/reports/rc?q=枫桥经验")[1]
+    assert "本报告中没有“" in html and "<mark>" not in html
+
+
+def test_each_passage_has_a_citation(client):
+    html = get_page(client, "/reports/ra")[1]
+    expected = (
+        "《长治市2024年法治政府建设年度报告》（山西省长治市，2024年），举措成效 · 一、主要举措和成效，第3段。"
+        "http://localhost/reports/ra#ra-p3"
+    )
+    assert expected in html and html.count('class="copy"') == 6
+
+
+# Helpers
+
+
+def test_search_links_canonical_and_toggle():
+    from werkzeug.datastructures import MultiDict
+
+    links = SearchLinks(MultiDict([("q", "a,b"), ("region", "甲,乙"), ("page", "3"), ("year", "")]), "/search")
+    assert links.selected("region") == ["甲", "乙"] and links.selected("year") == []
+    assert links.toggle("region", "甲") == "/search?q=a%2Cb&region=%E4%B9%99"
+    assert links.page(2).endswith("&page=2") and "page" not in links.page(1)
+    assert links.same("/api/search").endswith("&page=3")
+
+
+def test_with_query_keeps_the_fragment():
+    assert with_query("/reports/r#p1", "枫桥 经验") == "/reports/r?q=%E6%9E%AB%E6%A1%A5%20%E7%BB%8F%E9%AA%8C#p1"
+    assert with_query("/reports/r#p1", "") == "/reports/r#p1"
+
+
+def test_table_of_contents_when_a_heading_path_jumps_two_levels():
+    ps = (
+        Passage("p1", "r", 1, "正文", "概述", ""),
+        Passage("p2", "r", 2, "（一）执法。正文", "举措成效", "一、成效 › （一）执法"),
+        Passage("p3", "r", 3, "续", "举措成效", "一、成效 › （一）执法"),
+        Passage("p4", "r", 4, "二、问题", "问题不足", "二、问题"),
+    )
+    entries = [(e.passage_id, e.label, e.level) for e in table_of_contents(ps)]
+    assert entries == [("p2", "一、成效", 1), ("p2", "（一）执法", 2), ("p4", "二、问题", 1)]
+
+
+# Acceptance on the real corpus
+
+
+@pytest.fixture
+def corpus_client(corpus_index, corpus_engine):
+    from web import create_app
+
+    return create_app({"INDEX_DIR": str(corpus_index), "ENGINE": corpus_engine, "TESTING": True}).test_client()
+
+
+@pytest.mark.acceptance
+def test_scholar_path_on_the_corpus(corpus_client):
+    page, _ = get_page(corpus_client, "/search?q=枫桥经验")
+    count, toggle, _ = page.facets["region"]["山西省"]
+    narrowed, _ = get_page(corpus_client, toggle)
+    narrowed, _ = get_page(corpus_client, narrowed.facets["year"]["2024"][1])
+    assert narrowed.hits and count >= len(narrowed.hits)
+    hit_link = next(href for href, _ in narrowed.links if href.startswith("/reports/") and "#" in href)
+    path, _, fragment = hit_link.partition("#")
+    report, html = get_page(corpus_client, path)
+    assert fragment in report.ids and "<mark>枫桥经验</mark>" in html and "山西省" in html
+
+
+@pytest.mark.acceptance
+@pytest.mark.parametrize("params", ["q=行政复议", "q=法治&region=山西省&sort=year", "q=营商环境&group=1", ""])
+def test_parity_on_the_corpus(corpus_client, params):
+    page, html = get_page(corpus_client, "/search?" + params)
+    body = corpus_client.get("/api/search?" + params).get_json()
+    assert page.hits == [h["passage_id"] for h in body["hits"]] and f"<strong>{body['total']}</strong>" in html
+
+
+@pytest.mark.acceptance
+def test_every_corpus_report_page_renders(corpus_client, corpus_snap):
+    for rid, report in corpus_snap.reports.items():
+        page, _ = get_page(corpus_client, f"/reports/{rid}?q=法治")
+        assert {p.passage_id for p in report.passages} <= set(page.ids)

@@ -1,0 +1,135 @@
+"""The HTML site: the home page, search, the report reader and passage permalinks, on the same search
+function as the JSON API. Works without JavaScript; ``static/site.js`` only adds conveniences."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from werkzeug.exceptions import HTTPException
+
+from search.core import SearchError, Snapshot, search, validate
+from search.models import SearchRequest
+from web.api import error as api_error
+from web.api import snapshot
+from web.links import SearchLinks
+from web.params import search_request_from
+from web.report_page import build_report_page
+from web.search_page import build_search_page
+
+bp = Blueprint("pages", __name__)
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+
+PARAM_LABELS = {
+    "q": "查询词",
+    "page": "页码",
+    "per_page": "每页条数",
+    "year": "年度",
+    "section": "章节",
+    "doc_type": "文档类型",
+    "sort": "排序",
+}
+
+
+@dataclass
+class Overview:
+    """What is indexed: counts of reports by year and by province, and the newest reports."""
+
+    reports: int
+    passages: int
+    by_year: list[tuple[int, int]]
+    by_province: list[tuple[str, int]]
+    latest: list
+
+
+def overview(snap: Snapshot, latest: int = 10) -> Overview:
+    """Counts for the home page, newest years first, provinces by number of reports."""
+    reports = list(snap.reports.values())
+    years = Counter(r.year for r in reports if r.year)
+    provinces = Counter(r.region.province for r in reports if r.region.province)
+    newest = sorted(reports, key=lambda r: (r.year or 0, r.publish_date or ""), reverse=True)[:latest]
+    return Overview(
+        reports=len(reports),
+        passages=len(snap.passages),
+        by_year=sorted(years.items(), reverse=True),
+        by_province=sorted(provinces.items(), key=lambda kv: (-kv[1], kv[0])),
+        latest=newest,
+    )
+
+
+@bp.get("/")
+def home():
+    return render_template("home.html", overview=overview(snapshot()))
+
+
+@bp.get("/search")
+def search_page():
+    req = search_request_from(request.args, current_app.config)
+    links = SearchLinks(request.args, url_for("pages.search_page"))
+    page = build_search_page(search(snapshot(), req), links)
+    api_url = links.same(url_for("api.api_search"))
+    html = render_template("search.html", page=page, api_url=api_url)
+    return html, {"Link": f'<{api_url}>; rel="alternate"; type="application/json"'}
+
+
+@bp.get("/reports/<report_id>")
+def report(report_id: str):
+    found = snapshot().reports.get(report_id)  # looked up in the index only: no path here reads a file
+    if found is None:
+        return error_page(404, "找不到报告", f"没有编号为“{report_id}”的报告。它可能已从索引中移除。")
+    query = request.args.get("q", "")
+    validate(SearchRequest(query=query), max_query_length=int(current_app.config["MAX_QUERY_LENGTH"]))
+    return render_template("report.html", page=build_report_page(found, query, request.url_root))
+
+
+@bp.get("/p/<passage_id>")
+def passage(passage_id: str):
+    snap = snapshot()
+    row = snap.row_of.get(passage_id)
+    if row is None:
+        return error_page(404, "找不到段落", f"没有编号为“{passage_id}”的段落。它可能已从索引中移除。")
+    report_id = snap.passages[row].report_id
+    query = request.args.get("q") or None
+    return redirect(url_for("pages.report", report_id=report_id, q=query, _anchor=passage_id), 302)
+
+
+def error_page(status: int, title: str, message: str, detail: str | None = None) -> tuple[str, int]:
+    """A friendly HTML error page."""
+    return render_template("error.html", status=status, title=title, message=message, detail=detail), status
+
+
+@bp.errorhandler(SearchError)
+def bad_parameter(e: SearchError):
+    name = PARAM_LABELS.get(e.param, e.param)
+    return error_page(400, "参数有误", f"参数 {e.param}（{name}）无法处理，请修改后重试。", str(e))
+
+
+@bp.errorhandler(FileNotFoundError)
+def no_index(e: FileNotFoundError):
+    message = "还没有建立索引。请在服务器上运行 fazhi index CORPUS_DIR 建立索引，完成后刷新本页。"
+    return error_page(503, "索引尚未建立", message, str(e))
+
+
+@bp.app_errorhandler(HTTPException)
+def http_error(e: HTTPException):
+    """Every HTTP error outside the API as an HTML page; under ``/api/`` the API's JSON error."""
+    if request.path.startswith("/api/"):
+        return api_error(e.description or e.name, e.code or 500)
+    if e.code == 404:
+        return error_page(404, "找不到页面", "没有这个页面。可以从首页开始检索。")
+    return error_page(e.code or 500, e.name, e.description or "")
+
+
+@bp.after_app_request
+def security_headers(response: Response) -> Response:
+    """CSP on every HTML page (no inline script or style anywhere) and no MIME sniffing on anything."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    if response.mimetype == "text/html":
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response

@@ -1,0 +1,118 @@
+"""What the report page shows: the report's passages with the query's matches marked, a table of
+contents from its headings, and a citation for every passage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from markupsafe import Markup
+
+from search.models import Passage, Report
+from search.query import parse_query
+from search.snippets import mark, match_spans
+
+HEADING_SEPARATOR = " › "
+
+
+@dataclass
+class PassageView:
+    passage: Passage
+    lead: Markup | None  # an inline heading the paragraph opens with, set in bold
+    body: Markup  # the rest of the text; both escaped, with matches in <mark>
+    heading_level: int | None  # the passage is a heading alone: its depth (1 = top)
+    matches: int
+    citation: str
+    permalink: str
+
+
+@dataclass
+class TocEntry:
+    passage_id: str
+    label: str
+    level: int
+
+
+@dataclass
+class ReportPage:
+    report: Report
+    query: str
+    region: str
+    passages: list[PassageView]
+    toc: list[TocEntry]
+    matched: list[PassageView]  # passages with at least one match, in order
+    match_total: int
+
+
+def heading_parts(heading: str) -> list[str]:
+    """The headings above a passage, top down."""
+    return [h for h in heading.split(HEADING_SEPARATOR) if h] if heading else []
+
+
+def table_of_contents(passages: tuple[Passage, ...]) -> list[TocEntry]:
+    """One entry per heading, at the first passage under it (where the heading path changes or grows).
+
+    >>> from search.models import Passage
+    >>> ps = [Passage("p1", "r", 1, "一、成效", "举措成效", "一、成效"),
+    ...       Passage("p2", "r", 2, "（一）执法。正文", "举措成效", "一、成效 › （一）执法")]
+    >>> [(e.passage_id, e.label, e.level) for e in table_of_contents(tuple(ps))]
+    [('p1', '一、成效', 1), ('p2', '（一）执法', 2)]
+    """
+    entries: list[TocEntry] = []
+    previous: list[str] = []
+    for p in passages:
+        parts = heading_parts(p.heading)
+        for level, part in enumerate(parts):
+            if parts[: level + 1] != previous[: level + 1]:
+                entries.append(TocEntry(p.passage_id, part, level + 1))
+        previous = parts
+    return entries
+
+
+def _marked(text: str, spans: list[tuple[int, int]], start: int, end: int) -> Markup:
+    """``text[start:end]`` as HTML, with the parts of ``spans`` inside it marked."""
+    inside = [(max(s, start) - start, min(e, end) - start) for s, e in spans if s < end and e > start]
+    return Markup(mark(text[start:end], inside))  # mark() escapes everything it does not wrap
+
+
+def citation(report: Report, passage: Passage, permalink: str) -> str:
+    """A citation a reader can paste: 《title》（region，year），section · heading，第N段。permalink"""
+    where = "".join(report.region.names())
+    when = f"{report.year}年" if report.year else ""
+    source = "，".join(x for x in (where, when) if x)
+    place = passage.section + (f" · {passage.heading}" if passage.heading else "")
+    return f"《{report.title}》{f'（{source}）' if source else ''}，{place}，第{passage.number}段。{permalink}"
+
+
+def build_report_page(report: Report, query: str, url_root: str) -> ReportPage:
+    """The report as the page shows it; ``url_root`` (the site's absolute root URL) makes permalinks absolute."""
+    literals = parse_query(query).highlight_literals() if query else ()
+    root = url_root.rstrip("/")
+    views = []
+    for p in report.passages:
+        spans, count = match_spans(p.text, literals) if literals else ([], 0)
+        parts = heading_parts(p.heading)
+        last = parts[-1] if parts else ""
+        is_heading = bool(last) and p.text.strip() == last.strip()
+        cut = len(last) if last and not is_heading and p.text.startswith(last) else 0
+        permalink = root + p.url()
+        views.append(
+            PassageView(
+                passage=p,
+                lead=_marked(p.text, spans, 0, cut) if cut else None,
+                body=_marked(p.text, spans, cut, len(p.text)),
+                heading_level=len(parts) if is_heading else None,
+                matches=count,
+                citation=citation(report, p, permalink),
+                permalink=permalink,
+            )
+        )
+    matched = [v for v in views if v.matches]
+    return ReportPage(
+        report=report,
+        query=query,
+        region=report.region.label(),
+        passages=views,
+        toc=table_of_contents(report.passages),
+        matched=matched,
+        match_total=sum(v.matches for v in matched),
+    )
