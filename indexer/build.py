@@ -13,9 +13,11 @@ snapshot (whose metadata round-trips through :meth:`Report.metadata_json`) and `
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -23,7 +25,7 @@ from pathlib import Path
 from indexer.doctype import classify_document
 from indexer.parsing import parse_report
 from indexer.readers import MAX_FILE_BYTES, READERS, ReadError, ReportText, read_report_file
-from search.analysis import _traditional_to_simplified, fold
+from search.analysis import fold, traditional_to_simplified
 from search.engines import index_writer, open_engine
 from search.models import REPORT_DOC_TYPE, Passage, Report, SourceFile
 
@@ -81,7 +83,7 @@ def to_simplified(text: str) -> str:
     >>> to_simplified("長治市法治政府建設")
     '长治市法治政府建设'
     """
-    table = _traditional_to_simplified()
+    table = traditional_to_simplified()
     return "".join(table.get(c, c) for c in text)
 
 
@@ -233,6 +235,34 @@ def _same_content(a: Report, b: Report) -> bool:
     return replace(a, files=()) == replace(b, files=())
 
 
+PARALLEL_FROM = 64
+"""Reading and parsing spreads over every core when at least this many files are to be read."""
+
+
+def _read_one(job: tuple[Path, str, SourceFile]) -> tuple[Report | None, str | None]:
+    """One file read into a report, or why it could not be: one file's failure must not cost the others."""
+    path, rel, stamp = job
+    try:
+        return build_report(read_report_file(path), rel, (stamp,)), None
+    except ReadError as e:
+        return None, str(e)
+    except OSError as e:
+        return None, f"cannot read: {e.strerror or e}"
+    except Exception as e:  # noqa: BLE001 - any bug in one file's parsing is reported, not fatal
+        return None, f"could not be indexed ({type(e).__name__}: {e}); please report this"
+
+
+def _read_all(jobs: list[tuple[Path, str, SourceFile]]) -> Iterator[tuple[Report | None, str | None]]:
+    """``_read_one`` for each job, in order; in worker processes (one per core) when there are many."""
+    workers = os.cpu_count() or 1
+    if len(jobs) < PARALLEL_FROM or workers < 2:
+        yield from map(_read_one, jobs)
+        return
+    # "spawn": the caller may hold threads (a search pool), and forking a threaded process is unsafe.
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        yield from pool.map(_read_one, jobs, chunksize=16)
+
+
 def index_corpus(
     corpus_dir: Path,
     index_dir: Path,
@@ -296,30 +326,25 @@ def index_corpus(
         if report.files and not same.get(report.source, False):
             must_parse.update(f.path for f in report.files)
 
-    # 2. Read what changed; keep what did not.
+    # 2. Read what changed (on every core when there is much of it); keep what did not.
+    unchanged = {rel for rel in rels.values() if rel not in errors and same.get(rel) and rel not in must_parse}
+    to_read = [(path, rel, stamps[rel]) for path, rel in rels.items() if rel not in unchanged and rel not in errors]
+    read = _read_all(to_read)
     candidates: list[_Candidate] = []
-    for done, (path, rel) in enumerate(rels.items(), start=1):
+    for done, rel in enumerate(rels.values(), start=1):
         old_report = known[rel][0] if rel in known else None
         old_file = known[rel][1] if rel in known else None
-        if rel not in errors and same.get(rel) and rel not in must_parse:
+        if rel in unchanged:
             assert old_report is not None
             own = old_report if old_report.source == rel else None
             candidates.append(_Candidate(rel, stamps[rel], own, old_report))
         else:
-            try:
-                if rel in errors:
-                    raise ReadError(errors[rel])
-                report = build_report(read_report_file(path), rel, (stamps[rel],))
+            report, why = next(read) if rel not in errors else (None, errors[rel])
+            if report is not None:
                 candidates.append(_Candidate(rel, stamps[rel], report))
                 summary.bytes_read += stamps[rel].size
                 summary.files_parsed += 1
-            except Exception as e:  # one file's failure, whatever it is, must not cost the others
-                if isinstance(e, ReadError):
-                    why = str(e)
-                elif isinstance(e, OSError):
-                    why = f"cannot read: {e.strerror or e}"
-                else:
-                    why = f"could not be indexed ({type(e).__name__}: {e}); please report this"
+            else:
                 if old_report is not None and old_file is not None:
                     # Nothing lost: the version indexed before stays until the file can be read again.
                     own = old_report if old_report.source == rel else None

@@ -21,7 +21,7 @@ import rjieba
 
 
 @lru_cache(maxsize=1)
-def _traditional_to_simplified() -> dict[str, str]:
+def traditional_to_simplified() -> dict[str, str]:
     """OpenCC's character table (``TSCharacters.txt``): one traditional character to its first simplified form."""
     table: dict[str, str] = {}
     text = resources.files("opencc").joinpath("dictionary/TSCharacters.txt").read_text(encoding="utf-8")
@@ -38,7 +38,7 @@ def fold_char(ch: str) -> str:
     """Fold one character to its matching form; may return "" (dropped) or several characters (NFKC)."""
     if ch.isspace() or unicodedata.category(ch) == "Cf":
         return ""
-    t2s = _traditional_to_simplified()
+    t2s = traditional_to_simplified()
     out = []
     for c in unicodedata.normalize("NFKC", ch):
         if c.isspace():

@@ -128,10 +128,22 @@ def _passage_document(report: Report, p: Passage) -> tantivy.Document:
 def write_reports(
     index_dir: Path, reports: Iterable[Report], replace_all: bool = True, remove: Iterable[str] = ()
 ) -> None:
-    """Add ``reports`` in one commit, as :func:`search.whoosh_engine.write_reports` does."""
+    """Add ``reports`` in one commit, as :func:`search.whoosh_engine.write_reports` does.
+
+    tantivy's commit is atomic (a new ``meta.json`` replaces the old), so readers see the previous
+    generation until it lands, and a killed writer leaves that generation intact. Raises
+    :class:`BlockingIOError` when another process is writing the index.
+    """
     index_dir.mkdir(parents=True, exist_ok=True)
     index = open_index(index_dir)
-    writer = index.writer(WRITER_HEAP_BYTES, WRITER_THREADS)
+    try:
+        writer = index.writer(WRITER_HEAP_BYTES, WRITER_THREADS)
+    except ValueError as e:
+        if "LockBusy" not in str(e):
+            raise
+        raise BlockingIOError(
+            f"another process is writing the index in {index_dir}; try again when it is done"
+        ) from None
     try:
         if replace_all:
             writer.delete_all_documents()

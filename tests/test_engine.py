@@ -172,3 +172,17 @@ def test_cache_keeps_only_the_most_recent(monkeypatch, small_index, engine_name)
     search(fresh, SearchRequest("法治"))
     search(fresh, SearchRequest("枫桥经验"))
     assert not search(fresh, SearchRequest("法治")).cached
+
+
+def test_a_second_writer_gets_a_clear_error(small_index, engine_name):
+    if engine_name == "tantivy":
+        from search.tantivy_engine import open_index
+
+        held = open_index(small_index).writer(50_000_000, 1)
+    else:
+        held = whoosh_index.open_dir(str(small_index)).writer()
+    try:
+        with pytest.raises(BlockingIOError, match="another process is writing"):
+            index_writer(engine_name)(small_index, SMALL_REPORTS)
+    finally:
+        held.rollback() if engine_name == "tantivy" else held.cancel()
