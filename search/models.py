@@ -50,6 +50,12 @@ class Passage:
         """The passage's permalink."""
         return f"/reports/{self.report_id}#{self.passage_id}"
 
+    def own_heading(self) -> str:
+        """The passage's own heading when the passage is, or opens with, one ("" otherwise): ranking weighs
+        its words more, in every engine."""
+        tail = self.heading.rsplit(" › ", 1)[-1]
+        return tail if tail and tail in self.text else ""
+
 
 @dataclass(frozen=True)
 class SourceFile:

@@ -94,7 +94,6 @@ def passage_key(passage_id: str) -> int:
 
 def _passage_document(report: Report, p: Passage) -> tantivy.Document:
     folded = fold_with_offsets(p.text)[0]
-    heading_tail = p.heading.rsplit(" › ", 1)[-1]
     doc = tantivy.Document()
     doc.add_text("kind", "passage")
     doc.add_text("report_id", report.report_id)
@@ -103,8 +102,9 @@ def _passage_document(report: Report, p: Passage) -> tantivy.Document:
     doc.add_text("chars", folded)
     doc.add_text("bigrams", " ".join([folded[i : i + 2] for i in range(len(folded) - 1)]))
     doc.add_text("words", _words(folded))
-    if heading_tail and heading_tail in p.text:
-        doc.add_text("heading_words", _words(fold_with_offsets(heading_tail)[0]))
+    own_heading = p.own_heading()
+    if own_heading:
+        doc.add_text("heading_words", _words(fold_with_offsets(own_heading)[0]))
     if report.year is not None:
         doc.add_integer("year", report.year)
     doc.add_text("section", p.section)

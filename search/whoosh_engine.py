@@ -240,7 +240,6 @@ def write_reports(
                 writer.delete_by_term("report_id", report.report_id)
             writer.add_document(kind="report", report_id=report.report_id, report=report.metadata_json())
             for p in report.passages:
-                heading_tail = p.heading.rsplit(" › ", 1)[-1]
                 writer.add_document(
                     kind="passage",
                     report_id=report.report_id,
@@ -252,7 +251,7 @@ def write_reports(
                     heading=p.heading,
                     chars=p.text,
                     words=p.text,
-                    heading_words=heading_tail if heading_tail and heading_tail in p.text else "",
+                    heading_words=p.own_heading(),
                 )
     except BaseException:
         writer.cancel()
