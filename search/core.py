@@ -91,7 +91,7 @@ class Execution:
     facets: dict[str, list[FacetValue]]
     scores: dict[int, float] = field(default_factory=dict)
     report_matches: dict[int, int] = field(default_factory=dict)  # page row -> matching passages in its report
-    reports_total: int = 0
+    reports_total: int | None = None  # distinct reports among the matches, counted when grouping
 
 
 @dataclass
@@ -313,7 +313,7 @@ def execute_in_memory(snap: Snapshot, parsed: ParsedQuery, request: SearchReques
         facets=facets,
         scores=scores,
         report_matches={r: per_report[snap.report_rows[r]] for r in page_rows},
-        reports_total=len(per_report),
+        reports_total=len(per_report) if request.group else None,
     )
 
 

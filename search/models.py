@@ -212,7 +212,7 @@ class SearchResponse:
     hits: list[Hit]
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
     elapsed_ms: float = 0.0
-    reports_total: int = 0  # distinct reports among the matching passages (after filters)
+    reports_total: int | None = None  # distinct reports among the matching passages, counted when grouping
     cached: bool = False  # answered from the snapshot's response cache
 
     def to_dict(self) -> dict:

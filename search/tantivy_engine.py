@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -42,7 +43,7 @@ def _schema() -> tantivy.Schema:
     b.add_text_field("kind", tokenizer_name="raw", index_option="basic")
     b.add_text_field("report_id", stored=True, tokenizer_name="raw", index_option="basic", fast=True)
     b.add_text_field("passage_id", stored=True, tokenizer_name="raw", index_option="basic")
-    b.add_unsigned_field("pkey", fast=True)
+    b.add_unsigned_field("pkey", indexed=True, fast=True)
     b.add_text_field("chars", tokenizer_name=CHARS_TOKENIZER, index_option="basic")
     b.add_text_field("bigrams", tokenizer_name=WORDS_TOKENIZER, index_option="position")
     b.add_text_field("words", tokenizer_name=WORDS_TOKENIZER, index_option="freq")
@@ -261,20 +262,13 @@ class TantivySnapshot(Snapshot):
 
     def _counts(
         self, match: tantivy.Query, filters: dict[str, tantivy.Query], request: SearchRequest
-    ) -> tuple[dict[str, list[FacetValue]], int, dict[int, int]]:
-        """Facet counts over all matches (each facet ignoring its own filter), the filtered total, and
-        matches per report (by report code) under every filter.
+    ) -> tuple[dict[str, list[FacetValue]], int]:
+        """Facet counts over all matches (each facet ignoring its own filter) and the filtered total.
 
         Counts that share the same filters come from one aggregation: with no filter, a single pass over
         the matching passages. Every passage has a section, so the total falls out of the section counts.
         """
-        field_of = {
-            "region": "region_code",
-            "year": "year",
-            "section": "section_code",
-            "doc_type": "doc_type_code",
-            "report": "report_code",
-        }
+        field_of = {"region": "region_code", "year": "year", "section": "section_code", "doc_type": "doc_type_code"}
         groups: dict[tuple[str, ...], list[str]] = {}
         for facet in field_of:
             others = tuple(sorted(k for k in filters if k != facet))
@@ -284,17 +278,14 @@ class TantivySnapshot(Snapshot):
             query = _and([match] + [filters[k] for k in others]) if others else match
             found = self._aggregate(query, tuple(field_of[f] for f in facets))
             counts.update({f: found[field_of[f]] for f in facets})
-        region_c: dict[tuple[str, str, str | None], int] = {}
+        region_c: Counter = Counter()
+        keys_of = self._region_keys_of_code
         for code, n in counts["region"].items():
-            for key in self._region_keys_of_code.get(code, ()):
-                region_c[key] = region_c.get(key, 0) + n
+            for key in keys_of.get(code, ()):
+                region_c[key] += n
         level_rank = {level: i for i, level in enumerate(REGION_LEVELS)}
-        region = [
-            FacetValue(value=name, count=n, level=level, parent=parent)
-            for (level, name, parent), n in sorted(
-                region_c.items(), key=lambda kv: (level_rank[kv[0][0]], -kv[1], kv[0][1])
-            )
-        ]
+        ordered = sorted(region_c.items(), key=lambda kv: (level_rank[kv[0][0]], -kv[1], kv[0][1]))
+        region = [FacetValue(name, n, level, parent) for (level, name, parent), n in ordered]
         sections = {SECTIONS[code]: n for code, n in counts["section"].items()}
         wanted = request.sections or SECTIONS
         total = sum(n for s, n in sections.items() if s in wanted)
@@ -306,7 +297,7 @@ class TantivySnapshot(Snapshot):
                 FacetValue(value=DOC_TYPES[code], count=n) for code, n in sorted(counts["doc_type"].items()) if n
             ],
         }
-        return facets, total, counts["report"]
+        return facets, total
 
     def _ranked(self, full: tantivy.Query, parsed: ParsedQuery) -> tantivy.Query:
         """``full`` scored by BM25 over the jieba words of the query (headings weigh more), not by characters."""
@@ -332,10 +323,61 @@ class TantivySnapshot(Snapshot):
                 query, limit=limit, offset=start, count=False, order_by_field=field, order=tantivy.Order.Asc
             ).hits
             return [(0.0, r) for r in self._rows([a for _, a in hits])]
-        hits = searcher.search(self._ranked(query, parsed), limit=limit, offset=start, count=False).hits
-        rows = self._rows([a for _, a in hits])
+        words = self._words_query(parsed)
+        ranked = self._ranked_by_words(query, words, start, limit) if words is not None else None
+        if ranked is None:
+            hits = searcher.search(self._ranked(query, parsed), limit=limit, offset=start, count=False).hits
+            ranked = list(zip((s for s, _ in hits), self._rows([a for _, a in hits]), strict=True))
         # Equal scores fall back to report and passage order, as in every engine.
-        return sorted(((score, r) for (score, _), r in zip(hits, rows, strict=True)), key=lambda sr: (-sr[0], sr[1]))
+        return sorted(ranked, key=lambda sr: (-sr[0], sr[1]))
+
+    def _words_query(self, parsed: ParsedQuery) -> tantivy.Query | None:
+        """BM25 over the jieba words of the query's positive literals (a heading's words weigh more)."""
+        words = list(dict.fromkeys(w for c in parsed.positive for lit in c.literals for w, _, _ in segment(lit)))
+        if not words:
+            return None
+        should = [(Occur.Should, Q.term_query(self._schema, "words", w)) for w in words]
+        should += [
+            (Occur.Should, Q.boost_query(Q.term_query(self._schema, "heading_words", w), HEADING_BOOST)) for w in words
+        ]
+        return Q.boolean_query(should)
+
+    def _ranked_by_words(
+        self, full: tantivy.Query, words: tantivy.Query, start: int, limit: int
+    ) -> list[tuple[float, int]] | None:
+        """The page ``start:start+limit`` of matches by word score, without scoring every match.
+
+        The best-scoring passages by words alone are cheap to find (no positions); those that also match
+        the query, checked by key, are the best matches. Widen until enough are found; None when that would
+        cost more than ranking every match (the caller then does that).
+        """
+        searcher, need = self._searcher, start + limit
+        k = max(4 * need, 200)
+        while k <= max(20 * need, 5000):
+            hits = searcher.search(words, limit=k, count=False).hits
+            keys = searcher.fast_field_values("pkey", [a for _, a in hits])
+            matching: set[int] = set()
+            if keys:  # (tantivy refuses a search for no hits at all)
+                check = _and([full, Q.term_set_query(self._schema, "pkey", keys)])
+                found = searcher.search(check, limit=len(keys), count=False).hits
+                matching = set(searcher.fast_field_values("pkey", [a for _, a in found]))
+            ranked = [(s, self._row_of_key[key]) for (s, _), key in zip(hits, keys, strict=True) if key in matching]
+            if len(ranked) >= need:
+                return sorted(ranked, key=lambda sr: (-sr[0], sr[1]))[start:need]
+            if len(hits) < k:
+                # Every passage holding a word was seen: the other matches score 0, in passage order.
+                rest = searcher.search(
+                    _and([full], [words]),
+                    limit=need - len(ranked),
+                    count=False,
+                    order_by_field="order",
+                    order=tantivy.Order.Asc,
+                ).hits
+                ranked.sort(key=lambda sr: (-sr[0], sr[1]))
+                ranked += [(0.0, r) for r in self._rows([a for _, a in rest])]
+                return ranked[start:need]
+            k *= 4
+        return None
 
     def execute(self, parsed: ParsedQuery, request: SearchRequest) -> Execution:
         schema = self._schema
@@ -351,17 +393,28 @@ class TantivySnapshot(Snapshot):
             paging = _POOL.submit(self._grouped_page, full, request, parsed, start)
         else:
             paging = _POOL.submit(self._ordered_page, full, request, parsed, start, request.per_page)
-        facets, total, per_report = self._counts(match, filters, request)
+        reports = _POOL.submit(self._per_report, full) if request.group else None
+        facets, total = self._counts(match, filters, request)
         page = paging.result()
         rows = [r for _, r in page]
+        if reports is not None:
+            per_report = reports.result()
+        else:
+            page_reports = list(dict.fromkeys(self.passages[r].report_id for r in rows))
+            per_report = self._per_report(full, page_reports) if page_reports else {}
         return Execution(
             total=total,
             rows=rows,
             facets=facets,
             scores={r: s for s, r in page},
             report_matches={r: per_report.get(passage_key(self.passages[r].report_id), 1) for r in rows},
-            reports_total=len(per_report),
+            reports_total=len(per_report) if request.group else None,
         )
+
+    def _per_report(self, full: tantivy.Query, report_ids: list[str] | None = None) -> dict[int, int]:
+        """Matches per report (by report code): of every report, or of the given ones only (cheap)."""
+        query = full if report_ids is None else _and([full, Q.term_set_query(self._schema, "report_id", report_ids)])
+        return self._aggregate(query, ("report_code",))["report_code"]
 
     def _grouped_page(
         self, query: tantivy.Query, request: SearchRequest, parsed: ParsedQuery, start: int

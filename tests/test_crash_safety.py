@@ -34,7 +34,7 @@ def write_corpus(corpus: Path, marker: str, n: int = N_REPORTS) -> None:
 def versions_in(index_dir: Path) -> dict[str, int]:
     """How many reports hold each marker, read through a fresh engine as a new server process would."""
     snap = open_engine(index_dir).snapshot()
-    counts = {m: search(snap, SearchRequest(query=m, per_page=1)).reports_total for m in MARKERS}
+    counts = {m: search(snap, SearchRequest(query=m, per_page=1, group=True)).reports_total for m in MARKERS}
     return {m: n for m, n in counts.items() if n}
 
 
@@ -90,7 +90,7 @@ def test_searches_never_fail_while_another_process_reindexes(tmp_path):
         while not stop.is_set():
             try:
                 snap = engine.snapshot()
-                resp = search(snap, SearchRequest(query="枫桥经验 落地见效", per_page=5))
+                resp = search(snap, SearchRequest(query="枫桥经验 落地见效", per_page=5, group=True))
                 seen.add((resp.reports_total, tuple(sorted(versions_of(snap)))))
             except BaseException as e:  # noqa: BLE001 - any failure is what this test looks for
                 errors.append(e)
