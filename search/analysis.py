@@ -54,6 +54,10 @@ def fold(text: str) -> str:
 
 def fold_with_offsets(text: str) -> tuple[str, list[int]]:
     """Fold ``text`` and return, for each folded character, the index of the original character it came from."""
+    folded_chars = list(map(fold_char, text))
+    folded = "".join(folded_chars)
+    if len(folded) == len(text) and all(folded_chars):  # the usual case: one character for one
+        return folded, list(range(len(text)))
     parts: list[str] = []
     origin: list[int] = []
     for i, ch in enumerate(text):

@@ -195,8 +195,11 @@ class Hit:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class FacetValue:
+    """One value of a facet and its count. Not frozen: a national index builds thousands per search, and a
+    frozen dataclass costs several times more to create."""
+
     value: str | int
     count: int
     level: str | None = None  # region facet only: province | prefecture | county

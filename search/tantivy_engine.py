@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -234,7 +233,16 @@ class TantivySnapshot(Snapshot):
             passages.extend(ps)
         super().__init__(reports=reports, passages=passages, folded=[])
         self._row_of_key = {passage_key(p.passage_id): row for row, p in enumerate(passages)}
-        self._region_keys_of_code = {region_code(r.region): region_keys(r.region) for r in reports.values()}
+        # Region keys (level rank, name, parent) numbered once, and each region code's keys by number.
+        key_ids: dict[tuple[int, str, str | None], int] = {}
+        self._region_key_ids_of_code: dict[int, tuple[int, ...]] = {}
+        level_rank = {level: i for i, level in enumerate(REGION_LEVELS)}
+        for report in reports.values():
+            ids = []
+            for level, name, parent in region_keys(report.region):
+                ids.append(key_ids.setdefault((level_rank[level], name, parent), len(key_ids)))
+            self._region_key_ids_of_code[region_code(report.region)] = tuple(ids)
+        self._region_key_list = list(key_ids)
         self._kind_passage = Q.term_query(self._schema, "kind", "passage")
 
     def _rows(self, addresses: list) -> list[int]:
@@ -278,14 +286,7 @@ class TantivySnapshot(Snapshot):
             query = _and([match] + [filters[k] for k in others]) if others else match
             found = self._aggregate(query, tuple(field_of[f] for f in facets))
             counts.update({f: found[field_of[f]] for f in facets})
-        region_c: Counter = Counter()
-        keys_of = self._region_keys_of_code
-        for code, n in counts["region"].items():
-            for key in keys_of.get(code, ()):
-                region_c[key] += n
-        level_rank = {level: i for i, level in enumerate(REGION_LEVELS)}
-        ordered = sorted(region_c.items(), key=lambda kv: (level_rank[kv[0][0]], -kv[1], kv[0][1]))
-        region = [FacetValue(name, n, level, parent) for (level, name, parent), n in ordered]
+        region = self._region_facet(counts["region"])
         sections = {SECTIONS[code]: n for code, n in counts["section"].items()}
         wanted = request.sections or SECTIONS
         total = sum(n for s, n in sections.items() if s in wanted)
@@ -298,6 +299,20 @@ class TantivySnapshot(Snapshot):
             ],
         }
         return facets, total
+
+    def _region_facet(self, by_code: dict[int, int]) -> list[FacetValue]:
+        """Counts per region code spread to every level (province, prefecture, county), biggest first.
+
+        Thousands of rows at county level for a national corpus: the loop works on small integers.
+        """
+        keys = self._region_key_list
+        acc = [0] * len(keys)
+        ids_of = self._region_key_ids_of_code
+        for code, n in by_code.items():
+            for kid in ids_of.get(code, ()):
+                acc[kid] += n
+        rows = sorted((keys[kid][0], -n, keys[kid][1], kid) for kid, n in enumerate(acc) if n)
+        return [FacetValue(name, -neg, REGION_LEVELS[rank], keys[kid][2]) for rank, neg, name, kid in rows]
 
     def _ranked(self, full: tantivy.Query, parsed: ParsedQuery) -> tantivy.Query:
         """``full`` scored by BM25 over the jieba words of the query (headings weigh more), not by characters."""
