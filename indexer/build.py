@@ -27,6 +27,7 @@ from indexer.parsing import parse_report
 from indexer.readers import MAX_FILE_BYTES, READERS, ReadError, ReportText, read_report_file
 from search.analysis import fold, traditional_to_simplified
 from search.engines import index_writer, open_engine
+from search.subprocesses import die_with_parent
 from search.models import REPORT_DOC_TYPE, Passage, Report, SourceFile
 
 
@@ -259,7 +260,8 @@ def _read_all(jobs: list[tuple[Path, str, SourceFile]]) -> Iterator[tuple[Report
         yield from map(_read_one, jobs)
         return
     # "spawn": the caller may hold threads (a search pool), and forking a threaded process is unsafe.
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
         yield from pool.map(_read_one, jobs, chunksize=16)
 
 

@@ -12,7 +12,6 @@ import json
 import math
 import os
 import re
-import signal
 import threading
 import time
 import weakref
@@ -33,6 +32,7 @@ from whoosh.system import pack_uint
 from search.analysis import char_tokens, fold_with_offsets, segment
 from search.core import Snapshot
 from search.models import Passage, Report
+from search.subprocesses import die_with_parent
 
 HEADING_BOOST = 2.0
 BM25_K1 = 1.2
@@ -157,14 +157,7 @@ class _WriterTask(SubWriterTask):
         self.parent_pid = parent_pid
 
     def run(self):
-        try:
-            import ctypes
-
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
-        if os.getppid() != self.parent_pid:  # the parent died before the line above took effect
-            os._exit(1)
+        die_with_parent(self.parent_pid)
         super().run()
 
 

@@ -44,6 +44,39 @@ def start_indexer(corpus: Path, index_dir: Path) -> subprocess.Popen:
         return subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
 
 
+def children_of(pid: int) -> list[int]:
+    """The processes ``pid`` started, and theirs (parsing workers, Whoosh's writer tasks)."""
+    found, todo = [], [pid]
+    while todo:
+        parent = todo.pop()
+        for status in Path("/proc").glob("[0-9]*/status"):
+            try:
+                text = status.read_text()
+            except OSError:
+                continue
+            if f"\nPPid:\t{parent}\n" in text:
+                child = int(status.parent.name)
+                found.append(child)
+                todo.append(child)
+    return found
+
+
+def still_running(pids: list[int], within: float = 3.0) -> list[int]:
+    deadline = time.monotonic() + within
+    while True:
+        alive = [p for p in pids if Path(f"/proc/{p}").exists() and "State:\tZ" not in _status(p)]
+        if not alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.05)
+
+
+def _status(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return "State:\tZ"
+
+
 def stderr_of(index_dir: Path) -> str:
     return (index_dir.parent / "stderr.txt").read_text(encoding="utf-8", errors="replace")
 
@@ -65,8 +98,10 @@ def test_sigkill_at_any_moment_leaves_the_previous_index_searchable(tmp_path):
         write_corpus(corpus, marker)
         proc = start_indexer(corpus, index_dir)
         time.sleep(rnd.uniform(0.3, 1.05) * full_run)
+        workers = children_of(proc.pid)
         proc.kill()  # SIGKILL: no clean-up of any kind
         proc.wait(10)
+        assert not still_running(workers), "the killed indexer left worker processes behind"
         found = versions_in(index_dir)
         assert found in ({current: N_REPORTS}, {marker: N_REPORTS}), (marker, found)
         current = next(iter(found))
