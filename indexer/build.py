@@ -27,8 +27,8 @@ from indexer.parsing import parse_report
 from indexer.readers import MAX_FILE_BYTES, READERS, ReadError, ReportText, read_report_file
 from search.analysis import fold, traditional_to_simplified
 from search.engines import index_writer, open_engine
-from search.subprocesses import die_with_parent
 from search.models import REPORT_DOC_TYPE, Passage, Report, SourceFile
+from search.subprocesses import die_with_parent
 
 
 class CorpusError(ValueError):
