@@ -1,5 +1,7 @@
 """gunicorn settings for `gunicorn 'web:create_app()'` run from the project folder (`fazhi serve` passes its own)."""
 
+from web.gunicorn_conf import post_worker_init  # noqa: F401 - a gunicorn hook, found by name
+
 bind = "127.0.0.1:8000"
 workers = 2
 accesslog = "-"

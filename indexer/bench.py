@@ -14,6 +14,7 @@ workers and loaded by wrk (Debian's ``wrk``) with the same query mix.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import random
 import re
 import resource
@@ -237,9 +238,12 @@ def _http_load(index_dir: Path, engine: str, seconds: int, years: list[int], ech
         raise RuntimeError("the HTTP benchmark needs wrk (Debian: apt-get install wrk)")
     port = _free_port()
     env = {"FAZHI_INDEX_DIR": str(index_dir), "FAZHI_ENGINE": engine, "PATH": "/usr/bin:/bin"}
+    if "FAZHI_CACHE_SIZE" in os.environ:  # e.g. 0, to measure the server without its response cache
+        env["FAZHI_CACHE_SIZE"] = os.environ["FAZHI_CACHE_SIZE"]
     gunicorn = Path(sys.executable).with_name("gunicorn")
     server = subprocess.Popen(
-        [str(gunicorn), "--workers", "2", "--bind", f"127.0.0.1:{port}", "--preload", "web:create_app()"],
+        [str(gunicorn), "-c", "python:web.gunicorn_conf", "--workers", "2", "--bind", f"127.0.0.1:{port}"]
+        + ["web:create_app()"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

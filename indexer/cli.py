@@ -244,7 +244,8 @@ def serve_cmd(index_dir: Path | None, host: str, port: int, workers: int, engine
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or shutil.which("gunicorn")
     if gunicorn is None:
         raise click.ClickException("gunicorn is not installed (pip install gunicorn)")
-    args = [gunicorn, "--bind", f"{host}:{port}", "--workers", str(workers), "--access-logfile", "-"]
+    args = [gunicorn, "-c", "python:web.gunicorn_conf", "--bind", f"{host}:{port}", "--workers", str(workers)]
+    args += ["--access-logfile", "-"]
     args.append("web:create_app()")
     click.echo(f"Serving {target} on http://{host}:{port}/ with {workers} workers", err=True)
     os.execv(gunicorn, args)

@@ -110,3 +110,19 @@ def test_missing_index_is_a_clear_503(tmp_path):
     client = create_app({"INDEX_DIR": str(tmp_path / "none"), "TESTING": True}).test_client()
     resp = client.get("/api/search?q=x")
     assert resp.status_code == 503 and "fazhi index" in resp.get_json()["error"]
+
+
+def test_gunicorn_workers_load_the_index_before_their_first_request(app, tmp_path):
+    from types import SimpleNamespace
+
+    from web import create_app
+    from web.gunicorn_conf import post_worker_init
+
+    warnings = []
+    log = SimpleNamespace(warning=lambda *a: warnings.append(a))
+    post_worker_init(SimpleNamespace(wsgi=app, log=log))
+    engine = app.extensions["fazhi_engine"]
+    assert engine._snapshot is not None and not warnings
+    empty = create_app({"INDEX_DIR": str(tmp_path / "none")})
+    post_worker_init(SimpleNamespace(wsgi=empty, log=log))  # no index yet: a warning, not a crash
+    assert warnings and "fazhi index" in str(warnings[0])
