@@ -34,6 +34,10 @@ from search.snippets import match_spans, snippet
 
 SORTS: tuple[str, ...] = ("relevance", "year", "region")
 
+MAX_RESULT_DEPTH = 10_000
+"""How deep paging goes (page × per_page): deeper pages cost engines memory in proportion, and no reader
+pages through ten thousand passages; filters narrow a result set instead."""
+
 # Above this share of passages, a character's postings narrow nothing worth the cost of reading them.
 _SCAN_SHARE = 0.5
 
@@ -192,6 +196,13 @@ def validate(request: SearchRequest, max_per_page: int = 100, max_query_length: 
         raise SearchError("page", "page must be 1 or more")
     if not 1 <= request.per_page <= max_per_page:
         raise SearchError("per_page", f"per_page must be between 1 and {max_per_page}")
+    if request.page * request.per_page > MAX_RESULT_DEPTH:
+        raise SearchError(
+            "page", f"page {request.page} is too deep: results go {MAX_RESULT_DEPTH} passages deep; add a filter"
+        )
+    for y in request.years:
+        if not 1000 <= y <= 9999:
+            raise SearchError("year", f"year must be a year such as 2024, not {y}")
     for s in request.sections:
         if s not in SECTIONS:
             raise SearchError("section", f"section must be one of {', '.join(SECTIONS)}, not {s!r}")

@@ -329,6 +329,8 @@ class TantivySnapshot(Snapshot):
         self, query: tantivy.Query, request: SearchRequest, parsed: ParsedQuery, start: int, limit: int
     ) -> list[tuple[float, int]]:
         searcher = self._searcher
+        if start >= searcher.num_docs:  # tantivy sizes its collector by offset + limit: never past the index
+            return []
         if request.sort == "year":
             hits = searcher.search(query, limit=limit, offset=start, count=False, order_by_field="year").hits
             return [(0.0, r) for r in self._rows([a for _, a in hits])]

@@ -126,3 +126,16 @@ def test_gunicorn_workers_load_the_index_before_their_first_request(app, tmp_pat
     empty = create_app({"INDEX_DIR": str(tmp_path / "none")})
     post_worker_init(SimpleNamespace(wsgi=empty, log=log))  # no index yet: a warning, not a crash
     assert warnings and "fazhi index" in str(warnings[0])
+
+
+@pytest.mark.parametrize(
+    ("query", "param"),
+    [("q=法治&page=1000000000", "page"), ("page=501&per_page=20", "page"), ("year=99999999999999999999999", "year")],
+)
+def test_absurd_pages_and_years_are_400_not_a_crash(client, query, param):
+    resp = client.get("/api/search?" + query)
+    assert resp.status_code == 400 and resp.get_json()["param"] == param
+
+
+def test_the_last_allowed_page_is_answered(client):
+    assert client.get("/api/search?q=法治&page=100&per_page=100").status_code == 200

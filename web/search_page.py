@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from search.analysis import segment
+from search.core import MAX_RESULT_DEPTH
 from search.models import FacetValue, Hit, SearchResponse
 from web.links import SearchLinks
 
@@ -214,7 +215,8 @@ def build_search_page(response: SearchResponse, links: SearchLinks) -> SearchPag
     for facet in facets:
         facet.selected = len(links.selected(facet.name))
     shown = response.reports_total if req.group else response.total
-    page_count = max(1, math.ceil(shown / req.per_page))
+    # Paging stops at MAX_RESULT_DEPTH passages: no link leads past it.
+    page_count = max(1, math.ceil(min(shown, MAX_RESULT_DEPTH) / req.per_page))
     first = (req.page - 1) * req.per_page + 1
     hits = [
         HitView(
