@@ -16,7 +16,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from search import settings
-from search.analysis import segment
 from search.models import (
     DOC_TYPES,
     REGION_LEVELS,
@@ -269,7 +268,7 @@ def _filtered(snap: Snapshot, rows: set[int], request: SearchRequest) -> list[in
 
 
 def _ordered(snap: Snapshot, rows: list[int], parsed: ParsedQuery, sort: str) -> tuple[list[int], dict[int, float]]:
-    words = [w for c in parsed.positive for lit in c.literals for w, _, _ in segment(lit)]
+    words = parsed.ranking_words()
     scores = snap.rank(words, set(rows)) if words and rows else {}
     if sort == "year":
         key = lambda r: (-(snap.row_year[r] or 0), -scores.get(r, 0.0), r)  # noqa: E731

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from search.analysis import fold
+from search.analysis import fold, segment
 
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 
@@ -38,6 +38,10 @@ class ParsedQuery:
         """Every literal a reader should see marked: those of the positive clauses, longest first."""
         lits = {lit for c in self.positive for lit in c.literals}
         return tuple(sorted(lits, key=lambda s: (-len(s), s)))
+
+    def ranking_words(self) -> list[str]:
+        """The jieba words of the positive literals, once each: what BM25 ranks matches by, in every engine."""
+        return list(dict.fromkeys(w for c in self.positive for lit in c.literals for w, _, _ in segment(lit)))
 
     @property
     def is_empty(self) -> bool:

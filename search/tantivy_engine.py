@@ -314,17 +314,6 @@ class TantivySnapshot(Snapshot):
         rows = sorted((keys[kid][0], -n, keys[kid][1], kid) for kid, n in enumerate(acc) if n)
         return [FacetValue(name, -neg, REGION_LEVELS[rank], keys[kid][2]) for rank, neg, name, kid in rows]
 
-    def _ranked(self, full: tantivy.Query, parsed: ParsedQuery) -> tantivy.Query:
-        """``full`` scored by BM25 over the jieba words of the query (headings weigh more), not by characters."""
-        words = list(dict.fromkeys(w for c in parsed.positive for lit in c.literals for w, _, _ in segment(lit)))
-        if not words:
-            return full
-        should = [(Occur.Should, Q.term_query(self._schema, "words", w)) for w in words]
-        should += [
-            (Occur.Should, Q.boost_query(Q.term_query(self._schema, "heading_words", w), HEADING_BOOST)) for w in words
-        ]
-        return Q.boolean_query([(Occur.Must, Q.const_score_query(full, 0.0))] + should)
-
     def _ordered_page(
         self, query: tantivy.Query, request: SearchRequest, parsed: ParsedQuery, start: int, limit: int
     ) -> list[tuple[float, int]]:
@@ -343,14 +332,18 @@ class TantivySnapshot(Snapshot):
         words = self._words_query(parsed)
         ranked = self._ranked_by_words(query, words, start, limit) if words is not None else None
         if ranked is None:
-            hits = searcher.search(self._ranked(query, parsed), limit=limit, offset=start, count=False).hits
+            # Every match scored by its words (the matching itself, by characters, adds nothing to the score).
+            scored = Q.const_score_query(query, 0.0)
+            if words is not None:
+                scored = Q.boolean_query([(Occur.Must, scored), (Occur.Should, words)])
+            hits = searcher.search(scored, limit=limit, offset=start, count=False).hits
             ranked = list(zip((s for s, _ in hits), self._rows([a for _, a in hits]), strict=True))
         # Equal scores fall back to report and passage order, as in every engine.
         return sorted(ranked, key=lambda sr: (-sr[0], sr[1]))
 
     def _words_query(self, parsed: ParsedQuery) -> tantivy.Query | None:
         """BM25 over the jieba words of the query's positive literals (a heading's words weigh more)."""
-        words = list(dict.fromkeys(w for c in parsed.positive for lit in c.literals for w, _, _ in segment(lit)))
+        words = parsed.ranking_words()
         if not words:
             return None
         should = [(Occur.Should, Q.term_query(self._schema, "words", w)) for w in words]

@@ -186,3 +186,17 @@ def test_a_second_writer_gets_a_clear_error(small_index, engine_name):
             index_writer(engine_name)(small_index, SMALL_REPORTS)
     finally:
         held.rollback() if engine_name == "tantivy" else held.cancel()
+
+
+def test_a_query_without_words_lists_matches_in_passage_order(snap):
+    resp = search(snap, SearchRequest("，", per_page=100))  # punctuation only: nothing to rank by
+    rows = [snap.row_of[h.passage_id] for h in resp.hits]
+    assert resp.total == len(rows) > 1 and rows == sorted(rows)
+
+
+def test_ranking_falls_back_to_scoring_every_match(snap, engine_name, monkeypatch):
+    if engine_name != "tantivy":
+        pytest.skip("the word-candidate shortcut is tantivy's")
+    expected = [h.passage_id for h in search(snap, SearchRequest("法治 建设"), use_cache=False).hits]
+    monkeypatch.setattr(type(snap), "_ranked_by_words", lambda *a: None)
+    assert [h.passage_id for h in search(snap, SearchRequest("法治 建设"), use_cache=False).hits] == expected
