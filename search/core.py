@@ -14,6 +14,7 @@ import time
 from collections import Counter, OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from search import settings
 from search.models import (
@@ -113,13 +114,30 @@ class Snapshot:
         order = {rid: n for n, rid in enumerate(self.reports)}
         self.report_rows = [order[p.report_id] for p in self.passages]
         self._report_list = list(self.reports.values())
-        # Per-row facet values, laid out flat so filtering and counting touch no objects.
-        per_report = [(r.year, frozenset(r.region.names()), region_keys(r.region)) for r in self._report_list]
-        self.row_year = [per_report[i][0] for i in self.report_rows]
-        self.row_region_names = [per_report[i][1] for i in self.report_rows]
-        self.row_region_keys = [per_report[i][2] for i in self.report_rows]
-        self.row_section = [p.section for p in self.passages]
-        self.row_doc_type = [self._report_list[i].doc_type for i in self.report_rows]
+
+    # Per-row facet values, laid out flat so filtering and counting touch no objects. Only the in-memory
+    # execution needs them, so an engine that counts natively never builds them.
+    @cached_property
+    def row_year(self) -> list[int | None]:
+        return [self._report_list[i].year for i in self.report_rows]
+
+    @cached_property
+    def row_region_names(self) -> list[frozenset[str]]:
+        names = [frozenset(r.region.names()) for r in self._report_list]
+        return [names[i] for i in self.report_rows]
+
+    @cached_property
+    def row_region_keys(self) -> list[tuple[tuple[str, str, str | None], ...]]:
+        keys = [region_keys(r.region) for r in self._report_list]
+        return [keys[i] for i in self.report_rows]
+
+    @cached_property
+    def row_section(self) -> list[str]:
+        return [p.section for p in self.passages]
+
+    @cached_property
+    def row_doc_type(self) -> list[str]:
+        return [self._report_list[i].doc_type for i in self.report_rows]
 
     def report_of(self, row: int) -> Report:
         return self._report_list[self.report_rows[row]]

@@ -82,14 +82,14 @@ def _words(folded: str) -> str:
     return " ".join(w for w, _, _ in segment(folded))
 
 
+def fast_key(text: str) -> int:
+    """A 63-bit key for a passage id, report id or region in the index's fast fields (a hash: stable across
+    commits, so hits and aggregation buckets map back to rows, reports and regions)."""
+    return int(hashlib.sha1(text.encode()).hexdigest()[:15], 16)
+
+
 def region_code(region: Region) -> int:
-    """A region's 63-bit code in the index's fast field (a hash of its names, stable across commits)."""
-    return int(hashlib.sha1("\x1f".join(region.names()).encode()).hexdigest()[:15], 16)
-
-
-def passage_key(passage_id: str) -> int:
-    """A passage's 63-bit key in the index's fast field (maps a hit back to its row)."""
-    return int(hashlib.sha1(passage_id.encode()).hexdigest()[:15], 16)
+    return fast_key("\x1f".join(region.names()))
 
 
 def _passage_document(report: Report, p: Passage) -> tantivy.Document:
@@ -98,7 +98,7 @@ def _passage_document(report: Report, p: Passage) -> tantivy.Document:
     doc.add_text("kind", "passage")
     doc.add_text("report_id", report.report_id)
     doc.add_text("passage_id", p.passage_id)
-    doc.add_unsigned("pkey", passage_key(p.passage_id))
+    doc.add_unsigned("pkey", fast_key(p.passage_id))
     doc.add_text("chars", folded)
     doc.add_text("bigrams", " ".join([folded[i : i + 2] for i in range(len(folded) - 1)]))
     doc.add_text("words", _words(folded))
@@ -111,7 +111,7 @@ def _passage_document(report: Report, p: Passage) -> tantivy.Document:
     doc.add_unsigned("section_code", SECTIONS.index(p.section))
     region = report.region
     doc.add_unsigned("region_code", region_code(region))
-    doc.add_unsigned("report_code", passage_key(report.report_id))
+    doc.add_unsigned("report_code", fast_key(report.report_id))
     doc.add_text("doc_type", report.doc_type)
     doc.add_unsigned("doc_type_code", DOC_TYPES.index(report.doc_type))
     for name in region.names():
@@ -232,7 +232,7 @@ class TantivySnapshot(Snapshot):
             reports[rid] = Report.from_metadata_json(raw, tuple(ps))
             passages.extend(ps)
         super().__init__(reports=reports, passages=passages, folded=[])
-        self._row_of_key = {passage_key(p.passage_id): row for row, p in enumerate(passages)}
+        self._row_of_key = {fast_key(p.passage_id): row for row, p in enumerate(passages)}
         # Region keys (level rank, name, parent) numbered once, and each region code's keys by number.
         key_ids: dict[tuple[int, str, str | None], int] = {}
         self._region_key_ids_of_code: dict[int, tuple[int, ...]] = {}
@@ -417,7 +417,7 @@ class TantivySnapshot(Snapshot):
             rows=rows,
             facets=facets,
             scores={r: s for s, r in page},
-            report_matches={r: per_report.get(passage_key(self.passages[r].report_id), 1) for r in rows},
+            report_matches={r: per_report.get(fast_key(self.passages[r].report_id), 1) for r in rows},
             reports_total=len(per_report) if request.group else None,
         )
 

@@ -29,7 +29,7 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.reading import TermNotFound
 from whoosh.system import pack_uint
 
-from search.analysis import char_tokens, fold_with_offsets, segment
+from search.analysis import char_tokens, fold, fold_with_offsets, segment
 from search.core import Snapshot
 from search.models import Passage, Report
 from search.subprocesses import die_with_parent
@@ -97,8 +97,13 @@ class FoldingTokenizer(Tokenizer):
 
 
 @lru_cache(maxsize=8)
+def _folded(value: str) -> str:
+    # The chars and words fields index the same passage text one after the other: fold it once.
+    return fold(value)
+
+
 def _token_texts(value: str, kind: str) -> tuple[str, ...]:
-    folded = fold_with_offsets(value)[0]
+    folded = _folded(value)
     spans = char_tokens(folded) if kind == "chars" else segment(folded)
     return tuple(text for text, _, _ in spans)
 
@@ -239,7 +244,7 @@ def write_reports(
                     passage_id=p.passage_id,
                     number=p.number,
                     text=p.text,
-                    folded=fold_with_offsets(p.text)[0],
+                    folded=fold(p.text),
                     section=p.section,
                     heading=p.heading,
                     chars=p.text,
