@@ -9,6 +9,7 @@ exactly what a reader scanning the text finds), filters, facet counts, ordering 
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections import Counter, OrderedDict
@@ -139,6 +140,17 @@ class Snapshot:
     def row_doc_type(self) -> list[str]:
         return [self._report_list[i].doc_type for i in self.report_rows]
 
+    @cached_property
+    def browse_facets(self) -> dict[str, list[FacetValue]]:
+        """The facets of the whole index — the empty query without filters, the browse page — counted once
+        per generation (:func:`ready` counts them before the first request)."""
+        return self.execute(parse_query(""), SearchRequest("")).facets
+
+    @cached_property
+    def report_sizes(self) -> Counter:
+        """Passages per report, by report index."""
+        return Counter(self.report_rows)
+
     def report_of(self, row: int) -> Report:
         return self._report_list[self.report_rows[row]]
 
@@ -157,6 +169,34 @@ class Snapshot:
     def rank(self, words: list[str], rows: set[int]) -> dict[int, float]:
         """BM25 scores of ``rows`` for the jieba ``words``; rows without any of the words may be left out."""
         return {}
+
+
+def ready(snap: Snapshot) -> Snapshot:
+    """A freshly loaded snapshot made ready to serve: the browse page's facets counted, and its millions of
+    objects (they live as long as the generation) exempted from the garbage collector's scans, which would
+    otherwise stall a search now and then for tens of milliseconds."""
+    snap.browse_facets  # noqa: B018 - counted now, not during a request
+    gc.unfreeze()  # the generation this one replaces: collectable again once its last request is done
+    gc.collect()
+    gc.freeze()
+    return snap
+
+
+def _browse(snap: Snapshot, parsed: ParsedQuery, request: SearchRequest) -> Execution | None:
+    """The empty query without filters, in passage order: every passage, facets of the whole index."""
+    if parsed.clauses or request.group or request.sort != "relevance":
+        return None
+    if request.regions or request.years or request.sections or request.doc_types:
+        return None
+    start = (request.page - 1) * request.per_page
+    rows = list(range(start, min(start + request.per_page, len(snap.passages))))
+    sizes = snap.report_sizes
+    return Execution(
+        total=len(snap.passages),
+        rows=rows,
+        facets=snap.browse_facets,
+        report_matches={r: sizes[snap.report_rows[r]] for r in rows},
+    )
 
 
 def literal_rows(snap: Snapshot, literal: str, within: set[int] | None = None) -> set[int]:
@@ -365,7 +405,7 @@ def search(snap: Snapshot, request: SearchRequest, use_cache: bool = True) -> Se
 
 def _search(snap: Snapshot, request: SearchRequest) -> SearchResponse:
     parsed = parse_query(request.query)
-    ex = snap.execute(parsed, request)
+    ex = _browse(snap, parsed, request) or snap.execute(parsed, request)
     hits = [
         replace(make_hit(snap, r, parsed, ex.scores.get(r, 0.0)), report_matches=ex.report_matches.get(r, 1))
         for r in ex.rows

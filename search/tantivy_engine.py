@@ -10,9 +10,12 @@ every engine, to render hits and report pages.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
+import shutil
 import threading
+from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -20,7 +23,7 @@ from pathlib import Path
 import tantivy
 
 from search.analysis import fold_with_offsets, segment
-from search.core import Execution, Snapshot, region_keys
+from search.core import Execution, Snapshot, ready, region_keys
 from search.models import DOC_TYPES, REGION_LEVELS, SECTIONS, FacetValue, Passage, Region, Report, SearchRequest
 from search.query import Clause, ParsedQuery
 
@@ -33,6 +36,7 @@ CHARS_TOKENIZER = "fazhi_chars"
 WORDS_TOKENIZER = "fazhi_words"
 WRITER_HEAP_BYTES = 256_000_000
 WRITER_THREADS = 2  # both cores of the target machine
+_WRITER_LOCK = ".tantivy-writer.lock"
 _META_FILE = "meta.json"  # rewritten atomically by every commit: its change marks a new generation
 _FACET_SIZE = 65_000  # terms-aggregation buckets (tantivy's own limit): more reports than one result holds
 
@@ -44,17 +48,19 @@ def _schema() -> tantivy.Schema:
     b.add_text_field("passage_id", stored=True, tokenizer_name="raw", index_option="basic")
     b.add_unsigned_field("pkey", indexed=True, fast=True)
     b.add_text_field("chars", tokenizer_name=CHARS_TOKENIZER, index_option="basic")
-    b.add_text_field("bigrams", tokenizer_name=WORDS_TOKENIZER, index_option="position")
+    b.add_text_field("bigrams", tokenizer_name=WORDS_TOKENIZER, index_option="basic")
+    b.add_text_field("trigrams", tokenizer_name=WORDS_TOKENIZER, index_option="position")
     b.add_text_field("words", tokenizer_name=WORDS_TOKENIZER, index_option="freq")
     b.add_text_field("heading_words", tokenizer_name=WORDS_TOKENIZER, index_option="freq")
     b.add_integer_field("year", indexed=True, fast=True)
     b.add_text_field("section", tokenizer_name="raw", index_option="basic")
     # Facets are counted on numeric codes: a terms aggregation over integers is the cheapest pass there is.
-    b.add_unsigned_field("section_code", fast=True)
+    # Year, section and document type share one code (a few hundred values), so one aggregation counts all
+    # three whatever their filters; regions (thousands) have their own.
+    b.add_unsigned_field("attr_code", fast=True)
     b.add_unsigned_field("region_code", fast=True)
     b.add_unsigned_field("report_code", fast=True)
     b.add_text_field("doc_type", tokenizer_name="raw", index_option="basic")
-    b.add_unsigned_field("doc_type_code", fast=True)
     b.add_text_field("region_names", tokenizer_name="raw", index_option="basic")
     b.add_text_field("region_sort", tokenizer_name="raw", index_option="basic", fast=True)
     b.add_text_field("order", tokenizer_name="raw", index_option="basic", fast=True)
@@ -62,17 +68,30 @@ def _schema() -> tantivy.Schema:
     return b.build()
 
 
+class OldIndexError(FileNotFoundError):
+    """The index on disk has another schema than this code's: to its readers, as good as no index at all
+    (the CLI, API and pages say so, with how to rebuild it)."""
+
+
 def open_index(index_dir: Path) -> tantivy.Index:
     """The index at ``index_dir`` (created if absent), with our two tokenizers registered.
 
     ``chars`` receives the folded text (no whitespace left in it) and is cut into one token per character
-    by a regex; ``bigrams`` receives every pair of adjacent folded characters, joined by spaces, so the
-    token at position *i* is characters *i* and *i+1*: the character-level field with sequential positions
-    that exact matching runs on. ``words`` receives jieba's words joined by spaces. The tokens are exactly
-    those of :func:`search.analysis.char_tokens` and :func:`search.analysis.segment`, cut in Rust rather
-    than handed over one Python object per token.
+    by a regex; ``bigrams`` and ``trigrams`` receive every run of two and three adjacent folded characters,
+    joined by spaces, so the trigram at position *i* is characters *i* to *i+2*: the character-level field
+    with sequential positions that exact matching runs on. ``words`` receives jieba's words joined by
+    spaces. The tokens are exactly those of :func:`search.analysis.char_tokens` and
+    :func:`search.analysis.segment`, cut in Rust rather than handed over one Python object per token.
     """
-    index = tantivy.Index(_schema(), path=str(index_dir), reuse=True)
+    try:
+        index = tantivy.Index(_schema(), path=str(index_dir), reuse=True)
+    except ValueError as e:
+        if "schema does not match" not in str(e):
+            raise
+        raise OldIndexError(
+            f"the index in {index_dir} was built by an earlier version of fazhi-search: "
+            "rebuild it with `fazhi index CORPUS_DIR --rebuild`"
+        ) from None
     index.register_tokenizer(CHARS_TOKENIZER, tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(r"(?s).")).build())
     index.register_tokenizer(WORDS_TOKENIZER, tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build())
     return index
@@ -92,6 +111,19 @@ def region_code(region: Region) -> int:
     return fast_key("\x1f".join(region.names()))
 
 
+def attr_code(year: int | None, section: str, doc_type: str) -> int:
+    """Year, section and document type in one small number (and back with :func:`attr_values`)."""
+    return ((year or 0) * 8 + SECTIONS.index(section)) * 8 + DOC_TYPES.index(doc_type)
+
+
+def attr_values(code: int) -> tuple[int | None, str, str]:
+    """``attr_values(attr_code(2023, "概述", "法治政府建设年度报告"))`` → ``(2023, "概述", "法治政府建设年度报告")``."""
+    return (code >> 6) or None, SECTIONS[(code >> 3) & 7], DOC_TYPES[code & 7]
+
+
+assert len(SECTIONS) <= 8 and len(DOC_TYPES) <= 8, "attr_code keeps three bits for each"
+
+
 def _passage_document(report: Report, p: Passage) -> tantivy.Document:
     folded = fold_with_offsets(p.text)[0]
     doc = tantivy.Document()
@@ -101,6 +133,7 @@ def _passage_document(report: Report, p: Passage) -> tantivy.Document:
     doc.add_unsigned("pkey", fast_key(p.passage_id))
     doc.add_text("chars", folded)
     doc.add_text("bigrams", " ".join([folded[i : i + 2] for i in range(len(folded) - 1)]))
+    doc.add_text("trigrams", " ".join([folded[i : i + 3] for i in range(len(folded) - 2)]))
     doc.add_text("words", _words(folded))
     own_heading = p.own_heading()
     if own_heading:
@@ -108,12 +141,11 @@ def _passage_document(report: Report, p: Passage) -> tantivy.Document:
     if report.year is not None:
         doc.add_integer("year", report.year)
     doc.add_text("section", p.section)
-    doc.add_unsigned("section_code", SECTIONS.index(p.section))
+    doc.add_unsigned("attr_code", attr_code(report.year, p.section, report.doc_type))
     region = report.region
     doc.add_unsigned("region_code", region_code(region))
     doc.add_unsigned("report_code", fast_key(report.report_id))
     doc.add_text("doc_type", report.doc_type)
-    doc.add_unsigned("doc_type_code", DOC_TYPES.index(report.doc_type))
     for name in region.names():
         doc.add_text("region_names", name)
     doc.add_text("region_sort", "\x1f".join(region.names()))
@@ -135,7 +167,13 @@ def write_reports(
     :class:`BlockingIOError` when another process is writing the index.
     """
     index_dir.mkdir(parents=True, exist_ok=True)
-    index = open_index(index_dir)
+    try:
+        index = open_index(index_dir)
+    except OldIndexError:
+        if not replace_all:
+            raise
+        _replace_old_index(index_dir, reports)
+        return
     try:
         writer = index.writer(WRITER_HEAP_BYTES, WRITER_THREADS)
     except ValueError as e:
@@ -167,29 +205,49 @@ def write_reports(
         raise
 
 
-def literal_bigrams(literal: str) -> list[tuple[int, str]]:
-    """The bigrams (with their offsets) that pin down every character of a literal of two or more.
+def _replace_old_index(index_dir: Path, reports: Iterable[Report]) -> None:
+    """Rebuild an index of an earlier schema: written beside it, then swapped in, so that until the new one
+    is complete the old one stays where it was (holding tantivy's writer lock, as a writer of it would)."""
+    with open(index_dir / _WRITER_LOCK, "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BlockingIOError(
+                f"another process is writing the index in {index_dir}; try again when it is done"
+            ) from None
+        fresh = index_dir.with_name(f".{index_dir.name}.new")
+        stale = index_dir.with_name(f".{index_dir.name}.old")
+        for leftover in (fresh, stale):
+            shutil.rmtree(leftover, ignore_errors=True)
+        write_reports(fresh, reports)
+        index_dir.rename(stale)
+        fresh.rename(index_dir)
+    shutil.rmtree(stale, ignore_errors=True)
 
-    Non-overlapping pairs from the start, and the last pair when the length is odd:
-    ``"法治政府建设"`` → ``[(0, "法治"), (2, "政府"), (4, "建设")]``; ``"枫桥经验站"`` adds ``(3, "验站")``.
-    A passage holds the literal at character *i* exactly when it holds each pair at *i* plus its offset.
+
+def literal_trigrams(literal: str) -> list[tuple[int, str]]:
+    """The trigrams (with their offsets) that pin down every character of a literal of three or more.
+
+    Non-overlapping runs of three from the start, and the last three when the length is not a multiple of
+    three: ``"法治政府建设"`` → ``[(0, "法治政"), (3, "府建设")]``; ``"枫桥经验"`` → ``[(0, "枫桥经"), (1, "桥经验")]``.
+    A passage holds the literal at character *i* exactly when it holds each trigram at *i* plus its offset.
     """
     n = len(literal)
-    pairs = [(k, literal[k : k + 2]) for k in range(0, n - 1, 2)]
-    if n % 2:
-        pairs.append((n - 2, literal[n - 2 :]))
-    return pairs
+    runs = [(k, literal[k : k + 3]) for k in range(0, n - 2, 3)]
+    if n % 3:
+        runs.append((n - 3, literal[n - 3 :]))
+    return runs
+
+
+_NGRAM_FIELDS = {1: "chars", 2: "bigrams", 3: "trigrams"}
 
 
 def _literal_query(schema: tantivy.Schema, literal: str) -> tantivy.Query:
-    """Passages whose folded text holds ``literal``: a term for one or two characters, else a phrase of
-    bigrams at fixed offsets (fewer, rarer terms with shorter position lists than a phrase of characters)."""
-    if len(literal) == 1:
-        return Q.term_query(schema, "chars", literal)
-    pairs = literal_bigrams(literal)
-    if len(pairs) == 1:
-        return Q.term_query(schema, "bigrams", literal)
-    return Q.phrase_query(schema, "bigrams", pairs)
+    """Passages whose folded text holds ``literal``: a term for up to three characters, else a phrase of
+    trigrams at fixed offsets (few, rare terms with short position lists: 法治政府建设 is two terms)."""
+    if len(literal) <= 3:
+        return Q.term_query(schema, _NGRAM_FIELDS[len(literal)], literal)
+    return Q.phrase_query(schema, "trigrams", literal_trigrams(literal))
 
 
 def _clause_query(schema: tantivy.Schema, clause: Clause) -> tantivy.Query:
@@ -199,6 +257,29 @@ def _clause_query(schema: tantivy.Schema, clause: Clause) -> tantivy.Query:
 
 def _and(parts: list[tantivy.Query], excluded: list[tantivy.Query] = ()) -> tantivy.Query:
     return Q.boolean_query([(Occur.Must, q) for q in parts] + [(Occur.MustNot, q) for q in excluded])
+
+
+def _attr_facets(by_code: dict[int, int], request: SearchRequest) -> tuple[Counter, Counter, Counter, int]:
+    """Year, section and document-type counts, each ignoring its own filter, and the total passing all three."""
+    want_years, want_sections, want_doc_types = set(request.years), set(request.sections), set(request.doc_types)
+    years: Counter = Counter()
+    sections: Counter = Counter()
+    doc_types: Counter = Counter()
+    total = 0
+    for code, n in by_code.items():
+        year, section, doc_type = attr_values(code)
+        in_year = not want_years or year in want_years
+        in_section = not want_sections or section in want_sections
+        in_doc_type = not want_doc_types or doc_type in want_doc_types
+        if in_section and in_doc_type and year is not None:
+            years[year] += n
+        if in_year and in_doc_type:
+            sections[section] += n
+        if in_year and in_section:
+            doc_types[doc_type] += n
+        if in_year and in_section and in_doc_type:
+            total += n
+    return years, sections, doc_types, total
 
 
 class TantivySnapshot(Snapshot):
@@ -233,16 +314,17 @@ class TantivySnapshot(Snapshot):
             passages.extend(ps)
         super().__init__(reports=reports, passages=passages, folded=[])
         self._row_of_key = {fast_key(p.passage_id): row for row, p in enumerate(passages)}
-        # Region keys (level rank, name, parent) numbered once, and each region code's keys by number.
-        key_ids: dict[tuple[int, str, str | None], int] = {}
-        self._region_key_ids_of_code: dict[int, tuple[int, ...]] = {}
+        # Region keys (level, name, parent) numbered once, in facet order (level, then name), and each
+        # region code's keys by number.
         level_rank = {level: i for i, level in enumerate(REGION_LEVELS)}
-        for report in reports.values():
-            ids = []
-            for level, name, parent in region_keys(report.region):
-                ids.append(key_ids.setdefault((level_rank[level], name, parent), len(key_ids)))
-            self._region_key_ids_of_code[region_code(report.region)] = tuple(ids)
-        self._region_key_list = list(key_ids)
+        keys_of_code = {region_code(r.region): region_keys(r.region) for r in reports.values()}
+        keys = sorted(
+            {k for ks in keys_of_code.values() for k in ks}, key=lambda k: (level_rank[k[0]], k[1], k[2] or "")
+        )
+        number = {k: i for i, k in enumerate(keys)}
+        self._region_key_ids_of_code = {code: tuple(number[k] for k in ks) for code, ks in keys_of_code.items()}
+        self._region_keys = keys
+        self._region_rank_base = [level_rank[level] << 48 for level, _, _ in keys]  # sorts levels apart
         self._kind_passage = Q.term_query(self._schema, "kind", "passage")
 
     def _rows(self, addresses: list) -> list[int]:
@@ -273,46 +355,44 @@ class TantivySnapshot(Snapshot):
     ) -> tuple[dict[str, list[FacetValue]], int]:
         """Facet counts over all matches (each facet ignoring its own filter) and the filtered total.
 
-        Counts that share the same filters come from one aggregation: with no filter, a single pass over
-        the matching passages. Every passage has a section, so the total falls out of the section counts.
+        At most two aggregations, side by side: matches per year, section and document type together (one
+        code), narrowed by the region filter only, and matches per region, narrowed by the other filters.
+        Each of the first three facets then sums the codes that pass the other two filters; with no filter
+        at all, one pass over the matching passages counts everything.
         """
-        field_of = {"region": "region_code", "year": "year", "section": "section_code", "doc_type": "doc_type_code"}
-        groups: dict[tuple[str, ...], list[str]] = {}
-        for facet in field_of:
-            others = tuple(sorted(k for k in filters if k != facet))
-            groups.setdefault(others, []).append(facet)
-        counts: dict[str, dict[int, int]] = {}
-        for others, facets in groups.items():
-            query = _and([match] + [filters[k] for k in others]) if others else match
-            found = self._aggregate(query, tuple(field_of[f] for f in facets))
-            counts.update({f: found[field_of[f]] for f in facets})
-        region = self._region_facet(counts["region"])
-        sections = {SECTIONS[code]: n for code, n in counts["section"].items()}
-        wanted = request.sections or SECTIONS
-        total = sum(n for s, n in sections.items() if s in wanted)
+        region_filter = [filters["region"]] if "region" in filters else []
+        attr_filters = [q for facet, q in filters.items() if facet != "region"]
+        if region_filter or attr_filters:
+            by_region_job = _POOL.submit(
+                self._aggregate, _and([match, *attr_filters]) if attr_filters else match, ("region_code",)
+            )
+            by_attr = self._aggregate(_and([match, *region_filter]) if region_filter else match, ("attr_code",))
+            by_region = by_region_job.result()
+        else:
+            by_attr = by_region = self._aggregate(match, ("attr_code", "region_code"))
+        years, sections, doc_types, total = _attr_facets(by_attr["attr_code"], request)
         facets = {
-            "region": region,
-            "year": [FacetValue(value=y, count=n) for y, n in sorted(counts["year"].items(), reverse=True)],
-            "section": [FacetValue(value=s, count=sections[s]) for s in SECTIONS if sections.get(s)],
-            "doc_type": [
-                FacetValue(value=DOC_TYPES[code], count=n) for code, n in sorted(counts["doc_type"].items()) if n
-            ],
+            "region": self._region_facet(by_region["region_code"]),
+            "year": [FacetValue(value=y, count=n) for y, n in sorted(years.items(), reverse=True)],
+            "section": [FacetValue(value=s, count=sections[s]) for s in SECTIONS if sections[s]],
+            "doc_type": [FacetValue(value=d, count=doc_types[d]) for d in DOC_TYPES if doc_types[d]],
         }
         return facets, total
 
     def _region_facet(self, by_code: dict[int, int]) -> list[FacetValue]:
         """Counts per region code spread to every level (province, prefecture, county), biggest first.
 
-        Thousands of rows at county level for a national corpus: the loop works on small integers.
+        Thousands of rows at county level for a national corpus: the loops work on small integers, and the
+        keys are numbered in name order, so one stable sort by count finishes the order.
         """
-        keys = self._region_key_list
+        keys, ids_of = self._region_keys, self._region_key_ids_of_code
         acc = [0] * len(keys)
-        ids_of = self._region_key_ids_of_code
         for code, n in by_code.items():
             for kid in ids_of.get(code, ()):
                 acc[kid] += n
-        rows = sorted((keys[kid][0], -n, keys[kid][1], kid) for kid, n in enumerate(acc) if n)
-        return [FacetValue(name, -neg, REGION_LEVELS[rank], keys[kid][2]) for rank, neg, name, kid in rows]
+        order = [base - n for base, n in zip(self._region_rank_base, acc, strict=True)]
+        kids = sorted((kid for kid, n in enumerate(acc) if n), key=order.__getitem__)
+        return [FacetValue(keys[kid][1], acc[kid], keys[kid][0], keys[kid][2]) for kid in kids]
 
     def _ordered_page(
         self, query: tantivy.Query, request: SearchRequest, parsed: ParsedQuery, start: int, limit: int
@@ -330,7 +410,9 @@ class TantivySnapshot(Snapshot):
             ).hits
             return [(0.0, r) for r in self._rows([a for _, a in hits])]
         words = self._words_query(parsed)
-        ranked = self._ranked_by_words(query, words, start, limit) if words is not None else None
+        ranked = None
+        if words is not None:
+            ranked = self._ranked_by_words(query, words, list(self._filters(request).values()), start, limit)
         if ranked is None:
             # Every match scored by its words (the matching itself, by characters, adds nothing to the score).
             scored = Q.const_score_query(query, 0.0)
@@ -353,18 +435,20 @@ class TantivySnapshot(Snapshot):
         return Q.boolean_query(should)
 
     def _ranked_by_words(
-        self, full: tantivy.Query, words: tantivy.Query, start: int, limit: int
+        self, full: tantivy.Query, words: tantivy.Query, filters: list[tantivy.Query], start: int, limit: int
     ) -> list[tuple[float, int]] | None:
         """The page ``start:start+limit`` of matches by word score, without scoring every match.
 
-        The best-scoring passages by words alone are cheap to find (no positions); those that also match
-        the query, checked by key, are the best matches. Widen until enough are found; None when that would
-        cost more than ranking every match (the caller then does that).
+        The best-scoring passages by words alone, within the filters, are cheap to find (no positions);
+        those that also match the query, checked by key, are the best matches. Widen until enough are found;
+        None when that would cost more than ranking every match (the caller then does that).
         """
         searcher, need = self._searcher, start + limit
+        # Filters narrow without scoring (a constant 0), so a passage's score is its words' alone.
+        candidates = _and([words, *(Q.const_score_query(f, 0.0) for f in filters)]) if filters else words
         k = max(4 * need, 200)
         while k <= max(20 * need, 5000):
-            hits = searcher.search(words, limit=k, count=False).hits
+            hits = searcher.search(candidates, limit=k, count=False).hits
             keys = searcher.fast_field_values("pkey", [a for _, a in hits])
             matching: set[int] = set()
             if keys:  # (tantivy refuses a search for no hits at all)
@@ -399,19 +483,10 @@ class TantivySnapshot(Snapshot):
         start = (request.page - 1) * request.per_page
         # The counting pass and the page's ordered pass are independent, and tantivy releases the GIL:
         # run them side by side on the two cores.
-        if request.group:
-            paging = _POOL.submit(self._grouped_page, full, request, parsed, start)
-        else:
-            paging = _POOL.submit(self._ordered_page, full, request, parsed, start, request.per_page)
-        reports = _POOL.submit(self._per_report, full) if request.group else None
+        paging = _POOL.submit(self._page, full, request, parsed, start)
         facets, total = self._counts(match, filters, request)
-        page = paging.result()
+        page, per_report = paging.result()
         rows = [r for _, r in page]
-        if reports is not None:
-            per_report = reports.result()
-        else:
-            page_reports = list(dict.fromkeys(self.passages[r].report_id for r in rows))
-            per_report = self._per_report(full, page_reports) if page_reports else {}
         return Execution(
             total=total,
             rows=rows,
@@ -420,6 +495,17 @@ class TantivySnapshot(Snapshot):
             report_matches={r: per_report.get(fast_key(self.passages[r].report_id), 1) for r in rows},
             reports_total=len(per_report) if request.group else None,
         )
+
+    def _page(
+        self, full: tantivy.Query, request: SearchRequest, parsed: ParsedQuery, start: int
+    ) -> tuple[list[tuple[float, int]], dict[int, int]]:
+        """The page's (score, row) pairs in order, and matches per report: of every report when grouping
+        (``reports_total``), else of the page's reports only."""
+        if request.group:
+            return self._grouped_page(full, request, parsed, start), self._per_report(full)
+        page = self._ordered_page(full, request, parsed, start, request.per_page)
+        page_reports = list(dict.fromkeys(self.passages[r].report_id for _, r in page))
+        return page, self._per_report(full, page_reports) if page_reports else {}
 
     def _per_report(self, full: tantivy.Query, report_ids: list[str] | None = None) -> dict[int, int]:
         """Matches per report (by report code): of every report, or of the given ones only (cheap)."""
@@ -467,5 +553,5 @@ class TantivyEngine:
             raise FileNotFoundError(f"no index in {self.index_dir}: build one with `fazhi index CORPUS_DIR`")
         with self._lock:
             if self._snapshot is None or self._snapshot.generation != generation:
-                self._snapshot = TantivySnapshot(open_index(self.index_dir), generation)
+                self._snapshot = ready(TantivySnapshot(open_index(self.index_dir), generation))
             return self._snapshot

@@ -30,7 +30,7 @@ from whoosh.reading import TermNotFound
 from whoosh.system import pack_uint
 
 from search.analysis import char_tokens, fold, fold_with_offsets, segment
-from search.core import Snapshot
+from search.core import Snapshot, ready
 from search.models import Passage, Report
 from search.subprocesses import die_with_parent
 
@@ -408,5 +408,5 @@ class WhooshEngine:
         if current is None or current.generation != ix.latest_generation():
             # The old snapshot is not closed here: a request on another thread may still hold it (its segment
             # files stay readable after a commit unlinks them, because its searcher holds them open).
-            self._snapshot = WhooshSnapshot(ix)
+            self._snapshot = ready(WhooshSnapshot(ix))
         return self._snapshot

@@ -101,3 +101,31 @@ def test_help_lists_every_command(runner):
     out = runner.invoke(main, ["--help"]).output
     for cmd in ("index", "search", "reports", "serve", "bench"):
         assert cmd in out
+
+
+def test_a_tantivy_index_of_an_earlier_schema_is_named_then_rebuilt_in_place(runner, tmp_path):
+    import tantivy
+
+    corpus = write_corpus(tmp_path)
+    index_dir = tmp_path / "idx"
+    index_dir.mkdir()
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("text", stored=True)
+    old = tantivy.Index(builder.build(), path=str(index_dir))
+    writer = old.writer()
+    writer.add_document(tantivy.Document(text="an index of another schema"))
+    writer.commit()
+    writer.wait_merging_threads()
+    args = ["--index-dir", str(index_dir), "--engine", "tantivy"]
+
+    result = runner.invoke(main, ["search", "枫桥经验", *args])
+    assert result.exit_code == 1
+    assert f"the index in {index_dir} was built by an earlier version" in result.output
+    assert "fazhi index CORPUS_DIR --rebuild" in result.output
+
+    result = runner.invoke(main, ["index", str(corpus), *args])
+    assert result.exit_code == 0, result.output
+    assert "Rebuilt the index: 2 added" in result.output
+    result = runner.invoke(main, ["search", "枫桥经验", *args, "--json"])
+    assert json.loads(result.output)["total"] == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus", "idx"]  # nothing left beside it

@@ -80,6 +80,19 @@ def test_empty_query_returns_every_passage_in_order(snap):
     assert ids(resp) == [p.passage_id for r in SMALL_REPORTS for p in r.passages]
 
 
+def test_the_browse_page_counted_once_agrees_with_the_engine(snap):
+    from search.query import parse_query
+
+    counted = snap.execute(parse_query(""), SearchRequest("", page=2, per_page=5))
+    browse = search(snap, SearchRequest("", page=2, per_page=5), use_cache=False)
+    assert browse.facets is snap.browse_facets and browse.facets == counted.facets
+    assert (browse.total, [h.passage_id for h in browse.hits]) == (
+        12,
+        [snap.passages[r].passage_id for r in counted.rows],
+    )
+    assert [h.report_matches for h in browse.hits] == [counted.report_matches[r] for r in counted.rows]
+
+
 def test_ranking_prefers_dense_passages(snap):
     resp = search(snap, SearchRequest("法治政府建设"))
     assert resp.hits[0].passage_id == "rc-p2"  # twice in a short passage
@@ -147,15 +160,19 @@ def test_grouping_by_report_keeps_the_best_passage_and_counts_the_rest(snap):
         assert hit.passage_id == next(h.passage_id for h in flat.hits if h.report_id == hit.report_id)
 
 
-def test_literal_bigrams_pin_down_every_character():
-    from search.tantivy_engine import literal_bigrams
+def test_literal_trigrams_pin_down_every_character():
+    from search.tantivy_engine import attr_code, attr_values, literal_trigrams
 
-    assert literal_bigrams("法治") == [(0, "法治")]
-    assert literal_bigrams("法治政府建设") == [(0, "法治"), (2, "政府"), (4, "建设")]
-    assert literal_bigrams("枫桥经验站") == [(0, "枫桥"), (2, "经验"), (3, "验站")]
-    for lit in ["ab", "abc", "abcd", "abcde", "abcdefg"]:
-        covered = {k + i for k, pair in literal_bigrams(lit) for i in range(2)}
-        assert covered == set(range(len(lit)))
+    assert literal_trigrams("法治政") == [(0, "法治政")]
+    assert literal_trigrams("法治政府建设") == [(0, "法治政"), (3, "府建设")]
+    assert literal_trigrams("枫桥经验") == [(0, "枫桥经"), (1, "桥经验")]
+    assert literal_trigrams("枫桥经验站") == [(0, "枫桥经"), (2, "经验站")]
+    for lit in ["abc", "abcd", "abcde", "abcdef", "abcdefg", "abcdefgh"]:
+        runs = literal_trigrams(lit)
+        assert all(lit[k : k + 3] == run and len(run) == 3 for k, run in runs)
+        assert {k + i for k, _ in runs for i in range(3)} == set(range(len(lit)))
+    assert attr_values(attr_code(2023, "问题不足", "新闻报道")) == (2023, "问题不足", "新闻报道")
+    assert attr_values(attr_code(None, "其他", "其他")) == (None, "其他", "其他")
 
 
 def test_repeated_requests_are_answered_from_the_snapshots_cache(snap):
