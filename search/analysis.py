@@ -47,16 +47,34 @@ def fold_char(ch: str) -> str:
     return "".join(out).casefold()
 
 
+class _FoldTable(dict):
+    """Code point → folded form, for :meth:`str.translate`: filled on first sight of each character, so
+    folding a text runs in C. Characters that do not fold to exactly one are noted in ``irregular``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.irregular: set[str] = set()
+
+    def __missing__(self, code: int) -> str:
+        folded = fold_char(chr(code))
+        if len(folded) != 1:
+            self.irregular.add(chr(code))
+        self[code] = folded
+        return folded
+
+
+_FOLD_TABLE = _FoldTable()
+
+
 def fold(text: str) -> str:
     """The matching form of ``text``: every character folded on its own (see :func:`fold_char`)."""
-    return "".join(map(fold_char, text))
+    return text.translate(_FOLD_TABLE)
 
 
 def fold_with_offsets(text: str) -> tuple[str, list[int]]:
     """Fold ``text`` and return, for each folded character, the index of the original character it came from."""
-    folded_chars = list(map(fold_char, text))
-    folded = "".join(folded_chars)
-    if len(folded) == len(text) and all(folded_chars):  # the usual case: one character for one
+    folded = text.translate(_FOLD_TABLE)
+    if len(folded) == len(text) and _FOLD_TABLE.irregular.isdisjoint(text):  # the usual case: one for one
         return folded, list(range(len(text)))
     parts: list[str] = []
     origin: list[int] = []

@@ -228,16 +228,18 @@ def clause_rows(snap: Snapshot, clause: Clause, within: set[int] | None = None) 
     return rows
 
 
-def matching_rows(snap: Snapshot, parsed: ParsedQuery) -> set[int]:
-    """Rows that satisfy every clause of the query; the empty query matches every passage."""
+def matching_rows(snap: Snapshot, parsed: ParsedQuery, within: set[int] | None = None) -> set[int]:
+    """Rows (of ``within``, or of all) that satisfy every clause; the empty query matches every passage."""
     positive = sorted(parsed.positive, key=lambda c: min(len(lit) for lit in c.literals), reverse=True)
-    rows: set[int] | None = None
+    rows: set[int] | None = within
     for clause in positive:
         rows = clause_rows(snap, clause, rows)
         if not rows:
             return set()
     if rows is None:
         rows = set(range(len(snap.passages)))
+    elif rows is within:
+        rows = set(within)
     for clause in parsed.negative:
         rows -= clause_rows(snap, clause, rows)
     return rows

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import tantivy
 
-from search.analysis import fold_with_offsets, segment
-from search.core import Execution, Snapshot, ready, region_keys
+from search.analysis import fold, fold_with_offsets, segment
+from search.core import Execution, Snapshot, matching_rows, ready, region_keys
 from search.models import DOC_TYPES, REGION_LEVELS, SECTIONS, FacetValue, Passage, Region, Report, SearchRequest
 from search.query import Clause, ParsedQuery
 
@@ -124,6 +124,14 @@ def attr_values(code: int) -> tuple[int | None, str, str]:
 assert len(SECTIONS) <= 8 and len(DOC_TYPES) <= 8, "attr_code keeps three bits for each"
 
 
+def _add_codes(doc: tantivy.Document, report: Report, section: str) -> None:
+    """The numeric codes facets are counted on. Every document gets them, report documents too (they never
+    match a query): a column with a value for every document is read faster than one with gaps."""
+    doc.add_unsigned("attr_code", attr_code(report.year, section, report.doc_type))
+    doc.add_unsigned("region_code", region_code(report.region))
+    doc.add_unsigned("report_code", fast_key(report.report_id))
+
+
 def _passage_document(report: Report, p: Passage) -> tantivy.Document:
     folded = fold_with_offsets(p.text)[0]
     doc = tantivy.Document()
@@ -141,10 +149,8 @@ def _passage_document(report: Report, p: Passage) -> tantivy.Document:
     if report.year is not None:
         doc.add_integer("year", report.year)
     doc.add_text("section", p.section)
-    doc.add_unsigned("attr_code", attr_code(report.year, p.section, report.doc_type))
+    _add_codes(doc, report, p.section)
     region = report.region
-    doc.add_unsigned("region_code", region_code(region))
-    doc.add_unsigned("report_code", fast_key(report.report_id))
     doc.add_text("doc_type", report.doc_type)
     for name in region.names():
         doc.add_text("region_names", name)
@@ -195,6 +201,7 @@ def write_reports(
             meta.add_text("kind", "report")
             meta.add_text("report_id", report.report_id)
             meta.add_text("stored", report.metadata_json())
+            _add_codes(meta, report, SECTIONS[-1])
             writer.add_document(meta)
             for p in report.passages:
                 writer.add_document(_passage_document(report, p))
@@ -312,7 +319,8 @@ class TantivySnapshot(Snapshot):
                 ps.append(Passage(pid, rid, number, text, section, heading))
             reports[rid] = Report.from_metadata_json(raw, tuple(ps))
             passages.extend(ps)
-        super().__init__(reports=reports, passages=passages, folded=[])
+        # The folded text of every passage: hits are ranked by checking candidates in it.
+        super().__init__(reports=reports, passages=passages, folded=[fold(p.text) for p in passages])
         self._row_of_key = {fast_key(p.passage_id): row for row, p in enumerate(passages)}
         # Region keys (level, name, parent) numbered once, in facet order (level, then name), and each
         # region code's keys by number.
@@ -412,7 +420,7 @@ class TantivySnapshot(Snapshot):
         words = self._words_query(parsed)
         ranked = None
         if words is not None:
-            ranked = self._ranked_by_words(query, words, list(self._filters(request).values()), start, limit)
+            ranked = self._ranked_by_words(parsed, query, words, list(self._filters(request).values()), start, limit)
         if ranked is None:
             # Every match scored by its words (the matching itself, by characters, adds nothing to the score).
             scored = Q.const_score_query(query, 0.0)
@@ -435,13 +443,19 @@ class TantivySnapshot(Snapshot):
         return Q.boolean_query(should)
 
     def _ranked_by_words(
-        self, full: tantivy.Query, words: tantivy.Query, filters: list[tantivy.Query], start: int, limit: int
+        self,
+        parsed: ParsedQuery,
+        full: tantivy.Query,
+        words: tantivy.Query,
+        filters: list[tantivy.Query],
+        start: int,
+        limit: int,
     ) -> list[tuple[float, int]] | None:
         """The page ``start:start+limit`` of matches by word score, without scoring every match.
 
         The best-scoring passages by words alone, within the filters, are cheap to find (no positions);
-        those that also match the query, checked by key, are the best matches. Widen until enough are found;
-        None when that would cost more than ranking every match (the caller then does that).
+        those whose folded text (in memory) also holds the query are the best matches. Widen until enough
+        are found; None when that would cost more than ranking every match (the caller then does that).
         """
         searcher, need = self._searcher, start + limit
         # Filters narrow without scoring (a constant 0), so a passage's score is its words' alone.
@@ -449,13 +463,9 @@ class TantivySnapshot(Snapshot):
         k = max(4 * need, 200)
         while k <= max(20 * need, 5000):
             hits = searcher.search(candidates, limit=k, count=False).hits
-            keys = searcher.fast_field_values("pkey", [a for _, a in hits])
-            matching: set[int] = set()
-            if keys:  # (tantivy refuses a search for no hits at all)
-                check = _and([full, Q.term_set_query(self._schema, "pkey", keys)])
-                found = searcher.search(check, limit=len(keys), count=False).hits
-                matching = set(searcher.fast_field_values("pkey", [a for _, a in found]))
-            ranked = [(s, self._row_of_key[key]) for (s, _), key in zip(hits, keys, strict=True) if key in matching]
+            rows = self._rows([a for _, a in hits])
+            matching = matching_rows(self, parsed, set(rows))
+            ranked = [(s, row) for (s, _), row in zip(hits, rows, strict=True) if row in matching]
             if len(ranked) >= need:
                 return sorted(ranked, key=lambda sr: (-sr[0], sr[1]))[start:need]
             if len(hits) < k:
