@@ -97,6 +97,7 @@ class Execution:
     scores: dict[int, float] = field(default_factory=dict)
     report_matches: dict[int, int] = field(default_factory=dict)  # page row -> matching passages in its report
     reports_total: int | None = None  # distinct reports among the matches, counted when grouping
+    hits: list[Hit] | None = None  # the page's hits, when the engine made them (on another thread while counting)
 
 
 @dataclass
@@ -150,6 +151,29 @@ class Snapshot:
     def report_sizes(self) -> Counter:
         """Passages per report, by report index."""
         return Counter(self.report_rows)
+
+    @cached_property
+    def report_first_rows(self) -> list[int]:
+        """The first row of each report, by report index (a report's rows are consecutive)."""
+        firsts = [0] * len(self.reports)
+        for row in range(len(self.report_rows) - 1, -1, -1):
+            firsts[self.report_rows[row]] = row
+        return firsts
+
+    def matches_in_reports(self, parsed: ParsedQuery, request: SearchRequest, rows: list[int]) -> dict[int, int]:
+        """For each of the given matching rows, how many passages of its report match (filters included).
+
+        A matching row's report passes the report-level filters (region, year, type), so only the section
+        filter and the query are checked, in the folded text of that report's passages.
+        """
+        counts: dict[int, int] = {}
+        sections = set(request.sections)
+        for report in dict.fromkeys(self.report_rows[r] for r in rows):
+            first = self.report_first_rows[report]
+            own = range(first, first + self.report_sizes[report])
+            kept = {r for r in own if not sections or self.passages[r].section in sections}
+            counts[report] = len(matching_rows(self, parsed, kept))
+        return {r: counts[self.report_rows[r]] for r in rows}
 
     def report_of(self, row: int) -> Report:
         return self._report_list[self.report_rows[row]]
@@ -339,7 +363,7 @@ def _ordered(snap: Snapshot, rows: list[int], parsed: ParsedQuery, sort: str) ->
     return sorted(rows, key=key), scores
 
 
-def make_hit(snap: Snapshot, row: int, parsed: ParsedQuery, score: float = 0.0) -> Hit:
+def make_hit(snap: Snapshot, row: int, parsed: ParsedQuery, score: float = 0.0, report_matches: int = 1) -> Hit:
     passage = snap.passages[row]
     report = snap.report_of(row)
     spans, count = match_spans(passage.text, parsed.highlight_literals())
@@ -358,8 +382,16 @@ def make_hit(snap: Snapshot, row: int, parsed: ParsedQuery, score: float = 0.0) 
         matches=count,
         number=passage.number,
         score=score,
+        report_matches=report_matches,
         doc_type=report.doc_type,
     )
+
+
+def make_hits(
+    snap: Snapshot, parsed: ParsedQuery, rows: list[int], scores: dict[int, float], report_matches: dict[int, int]
+) -> list[Hit]:
+    """The hits of a page of rows, each with its score and its report's matching passages."""
+    return [make_hit(snap, r, parsed, scores.get(r, 0.0), report_matches.get(r, 1)) for r in rows]
 
 
 def execute_in_memory(snap: Snapshot, parsed: ParsedQuery, request: SearchRequest) -> Execution:
@@ -408,14 +440,10 @@ def search(snap: Snapshot, request: SearchRequest, use_cache: bool = True) -> Se
 def _search(snap: Snapshot, request: SearchRequest) -> SearchResponse:
     parsed = parse_query(request.query)
     ex = _browse(snap, parsed, request) or snap.execute(parsed, request)
-    hits = [
-        replace(make_hit(snap, r, parsed, ex.scores.get(r, 0.0)), report_matches=ex.report_matches.get(r, 1))
-        for r in ex.rows
-    ]
     return SearchResponse(
         request=request,
         total=ex.total,
-        hits=hits,
+        hits=ex.hits if ex.hits is not None else make_hits(snap, parsed, ex.rows, ex.scores, ex.report_matches),
         facets=ex.facets,
         reports_total=ex.reports_total,
     )

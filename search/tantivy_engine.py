@@ -23,8 +23,8 @@ from pathlib import Path
 import tantivy
 
 from search.analysis import fold, fold_with_offsets, segment
-from search.core import Execution, Snapshot, matching_rows, ready, region_keys
-from search.models import DOC_TYPES, REGION_LEVELS, SECTIONS, FacetValue, Passage, Region, Report, SearchRequest
+from search.core import Execution, Snapshot, make_hits, matching_rows, ready, region_keys
+from search.models import DOC_TYPES, REGION_LEVELS, SECTIONS, FacetValue, Hit, Passage, Region, Report, SearchRequest
 from search.query import Clause, ParsedQuery
 
 Q = tantivy.Query
@@ -495,32 +495,34 @@ class TantivySnapshot(Snapshot):
         # run them side by side on the two cores.
         paging = _POOL.submit(self._page, full, request, parsed, start)
         facets, total = self._counts(match, filters, request)
-        page, per_report = paging.result()
-        rows = [r for _, r in page]
+        page, hits, per_report = paging.result()
         return Execution(
             total=total,
-            rows=rows,
+            rows=[r for _, r in page],
             facets=facets,
             scores={r: s for s, r in page},
-            report_matches={r: per_report.get(fast_key(self.passages[r].report_id), 1) for r in rows},
-            reports_total=len(per_report) if request.group else None,
+            reports_total=len(per_report) if per_report is not None else None,
+            hits=hits,
         )
 
     def _page(
         self, full: tantivy.Query, request: SearchRequest, parsed: ParsedQuery, start: int
-    ) -> tuple[list[tuple[float, int]], dict[int, int]]:
-        """The page's (score, row) pairs in order, and matches per report: of every report when grouping
-        (``reports_total``), else of the page's reports only."""
+    ) -> tuple[list[tuple[float, int]], list[Hit], dict[int, int] | None]:
+        """The page's (score, row) pairs in order and its hits (made here, while the other thread counts),
+        and when grouping, the matches per report (of every report)."""
+        per_report = None
         if request.group:
-            return self._grouped_page(full, request, parsed, start), self._per_report(full)
-        page = self._ordered_page(full, request, parsed, start, request.per_page)
-        page_reports = list(dict.fromkeys(self.passages[r].report_id for _, r in page))
-        return page, self._per_report(full, page_reports) if page_reports else {}
+            page = self._grouped_page(full, request, parsed, start)
+            per_report = self._per_report(full)
+        else:
+            page = self._ordered_page(full, request, parsed, start, request.per_page)
+        rows = [r for _, r in page]
+        scores = {r: s for s, r in page}
+        return page, make_hits(self, parsed, rows, scores, self.matches_in_reports(parsed, request, rows)), per_report
 
-    def _per_report(self, full: tantivy.Query, report_ids: list[str] | None = None) -> dict[int, int]:
-        """Matches per report (by report code): of every report, or of the given ones only (cheap)."""
-        query = full if report_ids is None else _and([full, Q.term_set_query(self._schema, "report_id", report_ids)])
-        return self._aggregate(query, ("report_code",))["report_code"]
+    def _per_report(self, full: tantivy.Query) -> dict[int, int]:
+        """Matches per report (by report code), of every report that has any."""
+        return self._aggregate(full, ("report_code",))["report_code"]
 
     def _grouped_page(
         self, query: tantivy.Query, request: SearchRequest, parsed: ParsedQuery, start: int
