@@ -37,6 +37,7 @@ WORDS_TOKENIZER = "fazhi_words"
 WRITER_HEAP_BYTES = 256_000_000
 WRITER_THREADS = 2  # both cores of the target machine
 _WRITER_LOCK = ".tantivy-writer.lock"
+_REGISTRY_KIND = "regions"
 _META_FILE = "meta.json"  # rewritten atomically by every commit: its change marks a new generation
 _FACET_SIZE = 65_000  # terms-aggregation buckets (tantivy's own limit): more reports than one result holds
 
@@ -56,9 +57,9 @@ def _schema() -> tantivy.Schema:
     b.add_text_field("section", tokenizer_name="raw", index_option="basic")
     # Facets are counted on numeric codes: a terms aggregation over integers is the cheapest pass there is.
     # Year, section and document type share one code (a few hundred values), so one aggregation counts all
-    # three whatever their filters; regions (thousands) have their own.
+    # three whatever their filters; regions (thousands) have their own small numbers (see _RegionNumbers).
     b.add_unsigned_field("attr_code", fast=True)
-    b.add_unsigned_field("region_code", fast=True)
+    b.add_unsigned_field("region_number", fast=True)
     b.add_unsigned_field("report_code", fast=True)
     b.add_text_field("doc_type", tokenizer_name="raw", index_option="basic")
     b.add_text_field("region_names", tokenizer_name="raw", index_option="basic")
@@ -107,8 +108,28 @@ def fast_key(text: str) -> int:
     return int(hashlib.sha1(text.encode()).hexdigest()[:15], 16)
 
 
-def region_code(region: Region) -> int:
-    return fast_key("\x1f".join(region.names()))
+def region_key(region: Region) -> str:
+    return "\x1f".join(region.names())
+
+
+class _RegionNumbers(dict):
+    """Each region's small number in the index (region key → number), kept in a registry document that
+    every commit rewrites. Numbers are never reused within an index, so documents written by earlier commits
+    keep theirs; a full rebuild numbers afresh. Small consecutive numbers are counted faster than hashes."""
+
+    @classmethod
+    def of(cls, searcher: tantivy.Searcher, schema: tantivy.Schema) -> _RegionNumbers | None:
+        hits = searcher.search(Q.term_query(schema, "kind", _REGISTRY_KIND), limit=1, count=False).hits
+        return cls(json.loads(searcher.doc(hits[0][1]).get_first("stored"))) if hits else None
+
+    def number(self, region: Region) -> int:
+        return self.setdefault(region_key(region), len(self))
+
+    def document(self) -> tantivy.Document:
+        doc = tantivy.Document()
+        doc.add_text("kind", _REGISTRY_KIND)
+        doc.add_text("stored", json.dumps(self, ensure_ascii=False))
+        return doc
 
 
 def attr_code(year: int | None, section: str, doc_type: str) -> int:
@@ -124,15 +145,15 @@ def attr_values(code: int) -> tuple[int | None, str, str]:
 assert len(SECTIONS) <= 8 and len(DOC_TYPES) <= 8, "attr_code keeps three bits for each"
 
 
-def _add_codes(doc: tantivy.Document, report: Report, section: str) -> None:
+def _add_codes(doc: tantivy.Document, report: Report, section: str, region_number: int) -> None:
     """The numeric codes facets are counted on. Every document gets them, report documents too (they never
     match a query): a column with a value for every document is read faster than one with gaps."""
     doc.add_unsigned("attr_code", attr_code(report.year, section, report.doc_type))
-    doc.add_unsigned("region_code", region_code(report.region))
+    doc.add_unsigned("region_number", region_number)
     doc.add_unsigned("report_code", fast_key(report.report_id))
 
 
-def _passage_document(report: Report, p: Passage) -> tantivy.Document:
+def _passage_document(report: Report, p: Passage, region_number: int) -> tantivy.Document:
     folded = fold_with_offsets(p.text)[0]
     doc = tantivy.Document()
     doc.add_text("kind", "passage")
@@ -149,7 +170,7 @@ def _passage_document(report: Report, p: Passage) -> tantivy.Document:
     if report.year is not None:
         doc.add_integer("year", report.year)
     doc.add_text("section", p.section)
-    _add_codes(doc, report, p.section)
+    _add_codes(doc, report, p.section, region_number)
     region = report.region
     doc.add_text("doc_type", report.doc_type)
     for name in region.names():
@@ -189,9 +210,11 @@ def write_reports(
             f"another process is writing the index in {index_dir}; try again when it is done"
         ) from None
     try:
+        numbers = _RegionNumbers()
         if replace_all:
             writer.delete_all_documents()
         else:
+            numbers = _RegionNumbers.of(index.searcher(), index.schema) or numbers
             for rid in remove:
                 writer.delete_documents_by_term("report_id", rid)
         for report in reports:
@@ -201,10 +224,13 @@ def write_reports(
             meta.add_text("kind", "report")
             meta.add_text("report_id", report.report_id)
             meta.add_text("stored", report.metadata_json())
-            _add_codes(meta, report, SECTIONS[-1])
+            number = numbers.number(report.region)
+            _add_codes(meta, report, SECTIONS[-1], number)
             writer.add_document(meta)
             for p in report.passages:
-                writer.add_document(_passage_document(report, p))
+                writer.add_document(_passage_document(report, p, number))
+        writer.delete_documents_by_term("kind", _REGISTRY_KIND)
+        writer.add_document(numbers.document())
         writer.commit()
         writer.wait_merging_threads()
     except BaseException:
@@ -305,6 +331,8 @@ class TantivySnapshot(Snapshot):
             rid = doc.get_first("report_id")
             stored = doc.get_first("stored")
             pid = doc.get_first("passage_id")
+            if rid is None:  # the region registry
+                continue
             if pid is None:
                 report_meta[rid] = stored
             else:
@@ -322,15 +350,21 @@ class TantivySnapshot(Snapshot):
         # The folded text of every passage: hits are ranked by checking candidates in it.
         super().__init__(reports=reports, passages=passages, folded=[fold(p.text) for p in passages])
         self._row_of_key = {fast_key(p.passage_id): row for row, p in enumerate(passages)}
-        # Region keys (level, name, parent) numbered once, in facet order (level, then name), and each
-        # region code's keys by number.
+        # Facet keys (level, name, parent) numbered once, in facet order (level, then name), and the keys of
+        # each region number.
+        numbers = _RegionNumbers.of(searcher, self._schema)
+        if numbers is None and reports:
+            raise OldIndexError(
+                "the index has no region registry (an earlier version built it): "
+                "rebuild it with `fazhi index CORPUS_DIR --rebuild`"
+            )
         level_rank = {level: i for i, level in enumerate(REGION_LEVELS)}
-        keys_of_code = {region_code(r.region): region_keys(r.region) for r in reports.values()}
-        keys = sorted(
-            {k for ks in keys_of_code.values() for k in ks}, key=lambda k: (level_rank[k[0]], k[1], k[2] or "")
-        )
+        keys_of_number: list[tuple] = [()] * len(numbers or ())
+        for report in reports.values():
+            keys_of_number[numbers[region_key(report.region)]] = region_keys(report.region)
+        keys = sorted({k for ks in keys_of_number for k in ks}, key=lambda k: (level_rank[k[0]], k[1], k[2] or ""))
         number = {k: i for i, k in enumerate(keys)}
-        self._region_key_ids_of_code = {code: tuple(number[k] for k in ks) for code, ks in keys_of_code.items()}
+        self._region_key_ids_of_number = [tuple(number[k] for k in ks) for ks in keys_of_number]
         self._region_keys = keys
         self._region_rank_base = [level_rank[level] << 48 for level, _, _ in keys]  # sorts levels apart
         self._kind_passage = Q.term_query(self._schema, "kind", "passage")
@@ -372,31 +406,31 @@ class TantivySnapshot(Snapshot):
         attr_filters = [q for facet, q in filters.items() if facet != "region"]
         if region_filter or attr_filters:
             by_region_job = _POOL.submit(
-                self._aggregate, _and([match, *attr_filters]) if attr_filters else match, ("region_code",)
+                self._aggregate, _and([match, *attr_filters]) if attr_filters else match, ("region_number",)
             )
             by_attr = self._aggregate(_and([match, *region_filter]) if region_filter else match, ("attr_code",))
             by_region = by_region_job.result()
         else:
-            by_attr = by_region = self._aggregate(match, ("attr_code", "region_code"))
+            by_attr = by_region = self._aggregate(match, ("attr_code", "region_number"))
         years, sections, doc_types, total = _attr_facets(by_attr["attr_code"], request)
         facets = {
-            "region": self._region_facet(by_region["region_code"]),
+            "region": self._region_facet(by_region["region_number"]),
             "year": [FacetValue(value=y, count=n) for y, n in sorted(years.items(), reverse=True)],
             "section": [FacetValue(value=s, count=sections[s]) for s in SECTIONS if sections[s]],
             "doc_type": [FacetValue(value=d, count=doc_types[d]) for d in DOC_TYPES if doc_types[d]],
         }
         return facets, total
 
-    def _region_facet(self, by_code: dict[int, int]) -> list[FacetValue]:
-        """Counts per region code spread to every level (province, prefecture, county), biggest first.
+    def _region_facet(self, by_number: dict[int, int]) -> list[FacetValue]:
+        """Counts per region number spread to every level (province, prefecture, county), biggest first.
 
         Thousands of rows at county level for a national corpus: the loops work on small integers, and the
         keys are numbered in name order, so one stable sort by count finishes the order.
         """
-        keys, ids_of = self._region_keys, self._region_key_ids_of_code
+        keys, ids_of = self._region_keys, self._region_key_ids_of_number
         acc = [0] * len(keys)
-        for code, n in by_code.items():
-            for kid in ids_of.get(code, ()):
+        for number, n in by_number.items():
+            for kid in ids_of[number]:
                 acc[kid] += n
         order = [base - n for base, n in zip(self._region_rank_base, acc, strict=True)]
         kids = sorted((kid for kid, n in enumerate(acc) if n), key=order.__getitem__)

@@ -171,7 +171,7 @@ def test_facet_labels_are_chinese(client):
 
 def test_hit_links_to_the_passage_with_the_query(client):
     page, html = get_page(client, "/search?q=枫桥经验")
-    assert page.hits == ["ra-p3", "rb-p2"]
+    assert sorted(page.hits) == ["ra-p3", "rb-p2"]  # nearly tied: the engines' BM25 may order them either way
     assert "/reports/ra?q=%E6%9E%AB%E6%A1%A5%E7%BB%8F%E9%AA%8C#ra-p3" in dict(page.links)
     assert "<mark>枫桥经验</mark>" in html and "<mark>楓橋經驗</mark>" in html
     assert "山西省 / 长治市" in html and "一、主要举措和成效" in html
