@@ -199,7 +199,7 @@ def ready(snap: Snapshot) -> Snapshot:
     """A freshly loaded snapshot made ready to serve: the browse page's facets counted, and its millions of
     objects (they live as long as the generation) exempted from the garbage collector's scans, which would
     otherwise stall a search now and then for tens of milliseconds."""
-    snap.browse_facets  # noqa: B018 - counted now, not during a request
+    snap.browse_facets, snap.report_first_rows  # noqa: B018 - worked out now, not during a request
     gc.unfreeze()  # the generation this one replaces: collectable again once its last request is done
     gc.collect()
     gc.freeze()
