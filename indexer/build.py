@@ -227,7 +227,7 @@ def _previous_reports(index_dir: Path, engine: str) -> dict[str, Report] | None:
     if not eng.exists():
         return None
     try:
-        return dict(eng.snapshot().reports)
+        return eng.reports()
     except Exception:  # an index this code cannot read (older schema, damaged): rebuild it from scratch
         return None
 

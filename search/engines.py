@@ -20,6 +20,10 @@ class Engine(Protocol):
         """The latest committed generation of the index, in memory (reloaded when a newer one lands)."""
         ...
 
+    def reports(self) -> dict[str, Report]:
+        """The reports of the latest generation, without what serving needs besides (the indexer's view)."""
+        ...
+
 
 class EngineWriter(Protocol):
     def __call__(self, index_dir: Path, reports: list[Report]) -> None: ...

@@ -315,6 +315,33 @@ def _attr_facets(by_code: dict[int, int], request: SearchRequest) -> tuple[Count
     return years, sections, doc_types, total
 
 
+def _read_reports(searcher: tantivy.Searcher) -> dict[str, Report]:
+    """Every report of the generation with its passages, in source and passage order."""
+    hits = searcher.search(Q.all_query(), limit=max(1, searcher.num_docs), count=False).hits
+    report_meta: dict[str, str] = {}
+    by_report: dict[str, list[tuple[int, str, str]]] = {}
+    for _, address in hits:
+        doc = searcher.doc(address)
+        rid = doc.get_first("report_id")
+        stored = doc.get_first("stored")
+        pid = doc.get_first("passage_id")
+        if rid is None:  # the region registry
+            continue
+        if pid is None:
+            report_meta[rid] = stored
+        else:
+            number = json.loads(stored)[0]
+            by_report.setdefault(rid, []).append((number, pid, stored))
+    reports: dict[str, Report] = {}
+    for rid, raw in sorted(report_meta.items(), key=lambda kv: json.loads(kv[1])["source"]):
+        ps = []
+        for _, pid, stored in sorted(by_report.get(rid, [])):
+            number, text, section, heading = json.loads(stored)
+            ps.append(Passage(pid, rid, number, text, section, heading))
+        reports[rid] = Report.from_metadata_json(raw, tuple(ps))
+    return reports
+
+
 class TantivySnapshot(Snapshot):
     """One committed tantivy generation: reports and passages in memory, execution inside tantivy."""
 
@@ -323,30 +350,8 @@ class TantivySnapshot(Snapshot):
         self._searcher = index.searcher()
         self._schema = index.schema
         searcher = self._searcher
-        hits = searcher.search(Q.all_query(), limit=max(1, searcher.num_docs), count=False).hits
-        report_meta: dict[str, str] = {}
-        by_report: dict[str, list[tuple[int, str, str]]] = {}
-        for _, address in hits:
-            doc = searcher.doc(address)
-            rid = doc.get_first("report_id")
-            stored = doc.get_first("stored")
-            pid = doc.get_first("passage_id")
-            if rid is None:  # the region registry
-                continue
-            if pid is None:
-                report_meta[rid] = stored
-            else:
-                number = json.loads(stored)[0]
-                by_report.setdefault(rid, []).append((number, pid, stored))
-        reports: dict[str, Report] = {}
-        passages: list[Passage] = []
-        for rid, raw in sorted(report_meta.items(), key=lambda kv: json.loads(kv[1])["source"]):
-            ps = []
-            for _, pid, stored in sorted(by_report.get(rid, [])):
-                number, text, section, heading = json.loads(stored)
-                ps.append(Passage(pid, rid, number, text, section, heading))
-            reports[rid] = Report.from_metadata_json(raw, tuple(ps))
-            passages.extend(ps)
+        reports = _read_reports(searcher)
+        passages = [p for report in reports.values() for p in report.passages]
         # The folded text of every passage: hits are ranked by checking candidates in it.
         super().__init__(reports=reports, passages=passages, folded=[fold(p.text) for p in passages])
         self._row_of_key = {fast_key(p.passage_id): row for row, p in enumerate(passages)}
@@ -592,6 +597,11 @@ class TantivyEngine:
 
     def exists(self) -> bool:
         return _generation(self.index_dir) is not None
+
+    def reports(self) -> dict[str, Report]:
+        if not self.exists():
+            raise FileNotFoundError(f"no index in {self.index_dir}: build one with `fazhi index CORPUS_DIR`")
+        return _read_reports(open_index(self.index_dir).searcher())
 
     def snapshot(self) -> Snapshot:
         generation = _generation(self.index_dir)

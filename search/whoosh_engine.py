@@ -388,6 +388,9 @@ class WhooshEngine:
     def exists(self) -> bool:
         return whoosh_index.exists_in(str(self.index_dir))
 
+    def reports(self) -> dict[str, Report]:
+        return dict(self.snapshot().reports)
+
     def snapshot(self) -> Snapshot:
         if not self.exists():
             raise FileNotFoundError(f"no index in {self.index_dir}: build one with `fazhi index CORPUS_DIR`")
