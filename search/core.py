@@ -13,7 +13,7 @@ import gc
 import threading
 import time
 from collections import Counter, OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
@@ -93,7 +93,7 @@ class Execution:
 
     total: int
     rows: list[int]
-    facets: dict[str, list[FacetValue]]
+    facets: dict[str, Sequence[FacetValue]]
     scores: dict[int, float] = field(default_factory=dict)
     report_matches: dict[int, int] = field(default_factory=dict)  # page row -> matching passages in its report
     reports_total: int | None = None  # distinct reports among the matches, counted when grouping
@@ -142,7 +142,7 @@ class Snapshot:
         return [self._report_list[i].doc_type for i in self.report_rows]
 
     @cached_property
-    def browse_facets(self) -> dict[str, list[FacetValue]]:
+    def browse_facets(self) -> dict[str, Sequence[FacetValue]]:
         """The facets of the whole index — the empty query without filters, the browse page — counted once
         per generation (:func:`ready` counts them before the first request)."""
         return self.execute(parse_query(""), SearchRequest("")).facets

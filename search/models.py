@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 
 SECTIONS: tuple[str, ...] = ("概述", "举措成效", "履职情况", "问题不足", "工作计划", "其他")
@@ -206,6 +207,50 @@ class FacetValue:
     parent: str | None = None  # region facet only: the name one level up
 
 
+class FacetRows(Sequence[FacetValue]):
+    """A facet's rows as parallel columns, read as :class:`FacetValue` objects (made when asked for).
+
+    A national index's region facet has thousands of rows in every answer; the API turns them straight into
+    JSON objects (:meth:`dicts`) and a page shows a few dozen, so no object per row is made in between.
+    """
+
+    __slots__ = ("_order", "_values", "_counts", "_levels", "_parents")
+
+    def __init__(
+        self,
+        order: list[int],
+        values: list[str],
+        counts: list[int],
+        levels: list[str | None],
+        parents: list[str | None],
+    ) -> None:
+        # Row i is key order[i]: its value, count, level and parent are values[k], counts[k], levels[k] …
+        self._order, self._values, self._counts = order, values, counts
+        self._levels, self._parents = levels, parents
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def _row(self, k: int) -> FacetValue:
+        return FacetValue(self._values[k], self._counts[k], self._levels[k], self._parents[k])
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self._row(k) for k in self._order[i]]
+        return self._row(self._order[i])
+
+    def __iter__(self) -> Iterator[FacetValue]:
+        return map(self._row, self._order)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    def dicts(self) -> list[dict]:
+        """The rows as the API's JSON objects ``{value, count, level, parent}``."""
+        values, counts, levels, parents = self._values, self._counts, self._levels, self._parents
+        return [{"value": values[k], "count": counts[k], "level": levels[k], "parent": parents[k]} for k in self._order]
+
+
 @dataclass
 class SearchResponse:
     """The result of one search: the page of hits and facet counts over the whole result set."""
@@ -213,7 +258,7 @@ class SearchResponse:
     request: SearchRequest
     total: int
     hits: list[Hit]
-    facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+    facets: dict[str, Sequence[FacetValue]] = field(default_factory=dict)
     elapsed_ms: float = 0.0
     reports_total: int | None = None  # distinct reports among the matching passages, counted when grouping
     cached: bool = False  # answered from the snapshot's response cache
@@ -222,6 +267,9 @@ class SearchResponse:
         """The JSON shape of ``/api/search`` (a contract: extend it, never rename or drop a field)."""
         facets: dict[str, list[dict]] = {}
         for name, values in self.facets.items():
+            if isinstance(values, FacetRows):
+                facets[name] = values.dicts()
+                continue
             rows = []
             for v in values:
                 row: dict = {"value": v.value, "count": v.count}

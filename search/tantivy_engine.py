@@ -16,7 +16,7 @@ import json
 import shutil
 import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -24,7 +24,18 @@ import tantivy
 
 from search.analysis import fold, fold_with_offsets, segment
 from search.core import Execution, Snapshot, make_hits, matching_rows, ready, region_keys
-from search.models import DOC_TYPES, REGION_LEVELS, SECTIONS, FacetValue, Hit, Passage, Region, Report, SearchRequest
+from search.models import (
+    DOC_TYPES,
+    REGION_LEVELS,
+    SECTIONS,
+    FacetRows,
+    FacetValue,
+    Hit,
+    Passage,
+    Region,
+    Report,
+    SearchRequest,
+)
 from search.query import Clause, ParsedQuery
 
 Q = tantivy.Query
@@ -370,7 +381,7 @@ class TantivySnapshot(Snapshot):
         keys = sorted({k for ks in keys_of_number for k in ks}, key=lambda k: (level_rank[k[0]], k[1], k[2] or ""))
         number = {k: i for i, k in enumerate(keys)}
         self._region_key_ids_of_number = [tuple(number[k] for k in ks) for ks in keys_of_number]
-        self._region_keys = keys
+        self._region_columns = ([k[1] for k in keys], [k[0] for k in keys], [k[2] for k in keys])
         self._region_rank_base = [level_rank[level] << 48 for level, _, _ in keys]  # sorts levels apart
         self._kind_passage = Q.term_query(self._schema, "kind", "passage")
 
@@ -399,7 +410,7 @@ class TantivySnapshot(Snapshot):
 
     def _counts(
         self, match: tantivy.Query, filters: dict[str, tantivy.Query], request: SearchRequest
-    ) -> tuple[dict[str, list[FacetValue]], int]:
+    ) -> tuple[dict[str, Sequence[FacetValue]], int]:
         """Facet counts over all matches (each facet ignoring its own filter) and the filtered total.
 
         At most two aggregations, side by side: matches per year, section and document type together (one
@@ -426,20 +437,22 @@ class TantivySnapshot(Snapshot):
         }
         return facets, total
 
-    def _region_facet(self, by_number: dict[int, int]) -> list[FacetValue]:
+    def _region_facet(self, by_number: dict[int, int]) -> FacetRows:
         """Counts per region number spread to every level (province, prefecture, county), biggest first.
 
-        Thousands of rows at county level for a national corpus: the loops work on small integers, and the
-        keys are numbered in name order, so one stable sort by count finishes the order.
+        Thousands of rows at county level for a national corpus: the loops work on small integers, the keys
+        are numbered in name order, so one stable sort by count finishes the order, and the rows stay
+        columns (see :class:`FacetRows`).
         """
-        keys, ids_of = self._region_keys, self._region_key_ids_of_number
-        acc = [0] * len(keys)
+        ids_of = self._region_key_ids_of_number
+        acc = [0] * len(self._region_rank_base)
         for number, n in by_number.items():
             for kid in ids_of[number]:
                 acc[kid] += n
         order = [base - n for base, n in zip(self._region_rank_base, acc, strict=True)]
         kids = sorted((kid for kid, n in enumerate(acc) if n), key=order.__getitem__)
-        return [FacetValue(keys[kid][1], acc[kid], keys[kid][0], keys[kid][2]) for kid in kids]
+        names, levels, parents = self._region_columns
+        return FacetRows(kids, names, acc, levels, parents)
 
     def _ordered_page(
         self, query: tantivy.Query, request: SearchRequest, parsed: ParsedQuery, start: int, limit: int

@@ -240,3 +240,17 @@ def test_incremental_commits_keep_every_region_counted(tmp_path, engine_name):
     region = {(f.level, f.value): f.count for f in search(snap, SearchRequest("")).facets["region"]}
     assert region[("prefecture", "长治市")] == len(ra.passages) and region[("county", "灵武市")] == len(rb.passages)
     assert search(snap, SearchRequest("", regions=("灵武市",))).total == len(rb.passages)
+
+
+def test_facet_rows_read_as_facet_values_and_turn_into_the_apis_objects():
+    from search.models import FacetRows, FacetValue
+
+    levels = ["province", "prefecture", "province"]
+    rows = FacetRows([2, 0], ["山西省", "长治市", "天津市"], [5, 0, 7], levels, [None, "山西省", None])
+    expected = [FacetValue("天津市", 7, "province", None), FacetValue("山西省", 5, "province", None)]
+    assert len(rows) == 2 and list(rows) == expected and rows == expected and rows[1] == expected[1]
+    assert rows[:1] == expected[:1] and rows[5:] == []
+    assert rows.dicts() == [
+        {"value": "天津市", "count": 7, "level": "province", "parent": None},
+        {"value": "山西省", "count": 5, "level": "province", "parent": None},
+    ]
