@@ -231,6 +231,27 @@ def _wrk_latency_ms(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
+def wrk_figures(out: str) -> dict:
+    """Requests, requests/s, p50 and p99 (ms) and errors from ``wrk --latency``'s report.
+
+    Percentiles are read from the latency distribution's own lines: a thread statistic such as ``68.99%``
+    ends in ``99%`` too.
+    """
+
+    def percentile(p: int) -> float:
+        return _wrk_latency_ms(re.search(rf"^\s*{p}%\s+(\S+)\s*$", out, re.M).group(1))
+
+    non2xx = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0
+    socket_errors = sum(int(x) for x in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+    return {
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50_ms": percentile(50),
+        "p99_ms": percentile(99),
+        "errors": non2xx + socket_errors,
+    }
+
+
 def _http_load(index_dir: Path, engine: str, seconds: int, years: list[int], echo: Callable[[str], None]) -> dict:
     """Serve with gunicorn (2 workers) and load it with wrk for ``seconds``; requests/s, p99, errors, memory."""
     wrk = shutil.which("wrk")
@@ -273,26 +294,13 @@ def _http_load(index_dir: Path, engine: str, seconds: int, years: list[int], ech
             check=True,
         ).stdout
         script.unlink()
-        rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-        p99 = _wrk_latency_ms(re.search(r"99%\s+(\S+)", out).group(1))
-        p50 = _wrk_latency_ms(re.search(r"50%\s+(\S+)", out).group(1))
-        requests = int(re.search(r"(\d+) requests in", out).group(1))
-        non2xx = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0
-        socket_errors = sum(int(x) for x in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+        figures = wrk_figures(out)
         workers = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()
         worker_mb = []
         for pid in workers:
             status = Path(f"/proc/{pid}/status").read_text()
             worker_mb.append(int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) / 1024)
-        return {
-            "seconds": seconds,
-            "requests": requests,
-            "rps": rps,
-            "p50_ms": p50,
-            "p99_ms": p99,
-            "errors": non2xx + socket_errors,
-            "worker_peak_mb": [round(m, 1) for m in worker_mb],
-        }
+        return {"seconds": seconds, **figures, "worker_peak_mb": [round(m, 1) for m in worker_mb]}
     finally:
         server.terminate()
         server.wait(timeout=30)
