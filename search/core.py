@@ -51,6 +51,11 @@ class SearchError(ValueError):
         self.param = param
 
 
+class OldIndexError(FileNotFoundError):
+    """The index on disk was written by an earlier version (another schema): to its readers, as good as no
+    index at all, but it needs a rebuild rather than a first build (the CLI, API and pages say which)."""
+
+
 def region_keys(region: Region) -> tuple[tuple[str, str, str | None], ...]:
     """(level, name, parent) for each level a region reaches; a municipality's district has the city as parent."""
     keys = []

@@ -23,7 +23,7 @@ from pathlib import Path
 import tantivy
 
 from search.analysis import fold, fold_with_offsets, segment
-from search.core import Execution, Snapshot, make_hits, matching_rows, ready, region_keys
+from search.core import Execution, OldIndexError, Snapshot, make_hits, matching_rows, ready, region_keys
 from search.models import (
     DOC_TYPES,
     REGION_LEVELS,
@@ -78,11 +78,6 @@ def _schema() -> tantivy.Schema:
     b.add_text_field("order", tokenizer_name="raw", index_option="basic", fast=True)
     b.add_text_field("stored", stored=True, tokenizer_name="raw", index_option="basic")
     return b.build()
-
-
-class OldIndexError(FileNotFoundError):
-    """The index on disk has another schema than this code's: to its readers, as good as no index at all
-    (the CLI, API and pages say so, with how to rebuild it)."""
 
 
 def open_index(index_dir: Path) -> tantivy.Index:

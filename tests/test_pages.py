@@ -476,3 +476,22 @@ def test_every_corpus_report_page_renders(corpus_client, corpus_snap):
     for rid, report in corpus_snap.reports.items():
         page, _ = get_page(corpus_client, f"/reports/{rid}?q=法治")
         assert {p.passage_id for p in report.passages} <= set(page.ids)
+
+
+def test_an_index_of_an_earlier_version_is_a_503_page_asking_for_a_rebuild(tmp_path):
+    import tantivy
+
+    from web import create_app
+
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("text", stored=True)
+    writer = tantivy.Index(builder.build(), path=str(tmp_path)).writer()
+    writer.add_document(tantivy.Document(text="an index of another schema"))
+    writer.commit()
+    writer.wait_merging_threads()
+    client = create_app({"INDEX_DIR": str(tmp_path), "ENGINE": "tantivy", "TESTING": True}).test_client()
+    resp = client.get("/search?q=法治")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 503 and "索引需要重建" in html and "fazhi index CORPUS_DIR --rebuild" in html
+    api = client.get("/api/search?q=法治")
+    assert api.status_code == 503 and "built by an earlier version" in api.get_json()["error"]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from search.core import SearchError, Snapshot, search, validate
+from search.core import OldIndexError, SearchError, Snapshot, search, validate
 from search.models import SearchRequest
 from web.api import error as api_error
 from web.api import snapshot
@@ -111,6 +111,9 @@ def bad_parameter(e: SearchError):
 
 @bp.errorhandler(FileNotFoundError)
 def no_index(e: FileNotFoundError):
+    if isinstance(e, OldIndexError):
+        message = "索引由旧版本建立，需要重建。请在服务器上运行 fazhi index CORPUS_DIR --rebuild，完成后刷新本页。"
+        return error_page(503, "索引需要重建", message, str(e))
     message = "还没有建立索引。请在服务器上运行 fazhi index CORPUS_DIR 建立索引，完成后刷新本页。"
     return error_page(503, "索引尚未建立", message, str(e))
 
