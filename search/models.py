@@ -33,7 +33,8 @@ class Region:
         return " / ".join(self.names())
 
     def to_dict(self) -> dict[str, str | None]:
-        return asdict(self)
+        # Spelled out: every hit of every answer has one, and asdict() deep-copies its way there.
+        return {"province": self.province, "prefecture": self.prefecture, "county": self.county}
 
 
 @dataclass(frozen=True)
