@@ -159,7 +159,7 @@ def _phase_serve(index_dir: str, engine: str, repeat: int) -> dict:
     t0 = time.perf_counter()
     snap = open_engine(Path(index_dir), engine).snapshot()
     load_s = time.perf_counter() - t0
-    folded = snap.folded or [fold(p.text) for p in snap.passages]  # the scan's texts, as a scan would hold them
+    folded = [fold(p.text) for p in snap.passages]  # the scan's texts, in a plain list as a scan would hold them
     years = sorted({r.year for r in snap.reports.values() if r.year})
     queries: dict[str, dict] = {}
     for name, case in _cases(years).items():

@@ -22,8 +22,17 @@ from pathlib import Path
 
 import tantivy
 
-from search.analysis import fold, fold_with_offsets, segment
-from search.core import Execution, OldIndexError, Snapshot, make_hits, matching_rows, ready, region_keys
+from search.analysis import fold_with_offsets, segment
+from search.core import (
+    Execution,
+    FoldedTexts,
+    OldIndexError,
+    Snapshot,
+    make_hits,
+    matching_rows,
+    ready,
+    region_keys,
+)
 from search.models import (
     DOC_TYPES,
     REGION_LEVELS,
@@ -359,7 +368,7 @@ class TantivySnapshot(Snapshot):
         reports = _read_reports(searcher)
         passages = [p for report in reports.values() for p in report.passages]
         # The folded text of every passage: hits are ranked by checking candidates in it.
-        super().__init__(reports=reports, passages=passages, folded=[fold(p.text) for p in passages])
+        super().__init__(reports=reports, passages=passages, folded=FoldedTexts(passages))
         self._row_of_key = {fast_key(p.passage_id): row for row, p in enumerate(passages)}
         # Facet keys (level, name, parent) numbered once, in facet order (level, then name), and the keys of
         # each region number.
