@@ -1,11 +1,12 @@
 """The tantivy engine: the same tokens as the Whoosh engine, answered by a Rust index.
 
-tantivy is fed our own analysis as pre-tokenized text — one token per folded character (sequential
-positions, punctuation included) in ``chars``, jieba words in ``words`` and ``heading_words`` — so both
-engines match exactly the same passages. Matching, filters, facet counts and ordering all run inside
-tantivy (phrase queries on ``chars``, term-set filters, terms aggregations on fast fields), so a query
-that matches most passages costs no Python loop over them. Passages are also held in memory, as for
-every engine, to render hits and report pages.
+tantivy is fed our own analysis as pre-tokenized text — folded characters, and runs of two and three of
+them (``chars``, ``bigrams``, ``trigrams``, the last with positions), jieba words in ``words`` and
+``heading_words`` — so both engines match exactly the same passages. Matching, filters, facet counts and
+ordering run inside tantivy (terms and trigram phrases, term-set filters, terms aggregations on small
+numeric codes), so a query that matches most passages costs no Python loop over them. Passages are also
+held in memory, as for every engine, to render hits and report pages, with their folded text (folded on
+first use) to check the best-ranked candidates.
 """
 
 from __future__ import annotations
