@@ -16,6 +16,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from itertools import accumulate
 
 from search import settings
 from search.analysis import fold
@@ -161,10 +162,8 @@ class Snapshot:
     @cached_property
     def report_first_rows(self) -> list[int]:
         """The first row of each report, by report index (a report's rows are consecutive)."""
-        firsts = [0] * len(self.reports)
-        for row in range(len(self.report_rows) - 1, -1, -1):
-            firsts[self.report_rows[row]] = row
-        return firsts
+        sizes, n = self.report_sizes, len(self.reports)
+        return list(accumulate((sizes[i] for i in range(n)), initial=0))[:n]
 
     def matches_in_reports(self, parsed: ParsedQuery, request: SearchRequest, rows: list[int]) -> dict[int, int]:
         """For each of the given matching rows, how many passages of its report match (filters included).

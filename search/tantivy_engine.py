@@ -552,21 +552,21 @@ class TantivySnapshot(Snapshot):
         # run them side by side on the two cores.
         paging = _POOL.submit(self._page, full, request, parsed, start)
         facets, total = self._counts(match, filters, request)
-        page, hits, per_report = paging.result()
+        rows, scores, hits, per_report = paging.result()
         return Execution(
             total=total,
-            rows=[r for _, r in page],
+            rows=rows,
             facets=facets,
-            scores={r: s for s, r in page},
+            scores=scores,
             reports_total=len(per_report) if per_report is not None else None,
             hits=hits,
         )
 
     def _page(
         self, full: tantivy.Query, request: SearchRequest, parsed: ParsedQuery, start: int
-    ) -> tuple[list[tuple[float, int]], list[Hit], dict[int, int] | None]:
-        """The page's (score, row) pairs in order and its hits (made here, while the other thread counts),
-        and when grouping, the matches per report (of every report)."""
+    ) -> tuple[list[int], dict[int, float], list[Hit], dict[int, int] | None]:
+        """The page's rows in order, their scores and hits (made here, while the other thread counts), and
+        when grouping, the matches per report (of every report)."""
         per_report = None
         if request.group:
             page = self._grouped_page(full, request, parsed, start)
@@ -575,7 +575,8 @@ class TantivySnapshot(Snapshot):
             page = self._ordered_page(full, request, parsed, start, request.per_page)
         rows = [r for _, r in page]
         scores = {r: s for s, r in page}
-        return page, make_hits(self, parsed, rows, scores, self.matches_in_reports(parsed, request, rows)), per_report
+        hits = make_hits(self, parsed, rows, scores, self.matches_in_reports(parsed, request, rows))
+        return rows, scores, hits, per_report
 
     def _per_report(self, full: tantivy.Query) -> dict[int, int]:
         """Matches per report (by report code), of every report that has any."""

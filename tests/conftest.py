@@ -63,6 +63,18 @@ SMALL_REPORTS = [
 ]
 
 
+def write_tantivy_index_of_another_schema(index_dir: Path) -> None:
+    """A tantivy index as an earlier version might have left it: one document, another schema."""
+    import tantivy
+
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("text", stored=True)
+    writer = tantivy.Index(builder.build(), path=str(index_dir)).writer()
+    writer.add_document(tantivy.Document(text="an index of another schema"))
+    writer.commit()
+    writer.wait_merging_threads()
+
+
 ENGINES = ("whoosh", "tantivy")
 
 

@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 from indexer.cli import main
+from tests.conftest import write_tantivy_index_of_another_schema
 
 REPORT_A = """长治市2024年法治政府建设年度报告
 2024年，我市坚持以习近平法治思想为指导，法治长治建设取得积极成效。
@@ -104,18 +105,10 @@ def test_help_lists_every_command(runner):
 
 
 def test_a_tantivy_index_of_an_earlier_schema_is_named_then_rebuilt_in_place(runner, tmp_path):
-    import tantivy
-
     corpus = write_corpus(tmp_path)
     index_dir = tmp_path / "idx"
     index_dir.mkdir()
-    builder = tantivy.SchemaBuilder()
-    builder.add_text_field("text", stored=True)
-    old = tantivy.Index(builder.build(), path=str(index_dir))
-    writer = old.writer()
-    writer.add_document(tantivy.Document(text="an index of another schema"))
-    writer.commit()
-    writer.wait_merging_threads()
+    write_tantivy_index_of_another_schema(index_dir)
     args = ["--index-dir", str(index_dir), "--engine", "tantivy"]
 
     result = runner.invoke(main, ["search", "枫桥经验", *args])

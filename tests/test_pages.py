@@ -479,16 +479,10 @@ def test_every_corpus_report_page_renders(corpus_client, corpus_snap):
 
 
 def test_an_index_of_an_earlier_version_is_a_503_page_asking_for_a_rebuild(tmp_path):
-    import tantivy
-
+    from tests.conftest import write_tantivy_index_of_another_schema
     from web import create_app
 
-    builder = tantivy.SchemaBuilder()
-    builder.add_text_field("text", stored=True)
-    writer = tantivy.Index(builder.build(), path=str(tmp_path)).writer()
-    writer.add_document(tantivy.Document(text="an index of another schema"))
-    writer.commit()
-    writer.wait_merging_threads()
+    write_tantivy_index_of_another_schema(tmp_path)
     client = create_app({"INDEX_DIR": str(tmp_path), "ENGINE": "tantivy", "TESTING": True}).test_client()
     resp = client.get("/search?q=法治")
     html = resp.get_data(as_text=True)
