@@ -18,8 +18,11 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from itertools import accumulate
 
+import numpy as np
+
 from search import settings
 from search.analysis import fold
+from search.counting import CorpusText, Filters, Matches, RowTable, query_matches, report_facets
 from search.models import (
     DOC_TYPES,
     REGION_LEVELS,
@@ -36,6 +39,12 @@ from search.query import Clause, ParsedQuery, parse_query
 from search.snippets import match_spans, snippet
 
 SORTS: tuple[str, ...] = ("relevance", "year", "region")
+"""Orders of passages (hits)."""
+REPORT_SORTS: tuple[str, ...] = ("occurrences", "per_10k_chars", "passages", "chars", "year", "region", "title")
+"""Orders of the report table (``view=reports``); ``relevance`` there means most occurrences first."""
+VIEWS: tuple[str, ...] = ("passages", "reports")
+FACET_COUNTS: tuple[str, ...] = ("passages", "reports")
+ORDERS: tuple[str, ...] = ("asc", "desc")
 
 MAX_RESULT_DEPTH = 10_000
 """How deep paging goes (page × per_page): deeper pages cost engines memory in proportion, and no reader
@@ -183,6 +192,32 @@ class Snapshot:
     def report_of(self, row: int) -> Report:
         return self._report_list[self.report_rows[row]]
 
+    @cached_property
+    def report_list(self) -> list[Report]:
+        """The reports in index order (a report's index is its position here)."""
+        return self._report_list
+
+    @cached_property
+    def row_table(self) -> RowTable:
+        """Per-row and per-report attributes as arrays, for counting over every match (see search.counting)."""
+        return RowTable.of(self)
+
+    @cached_property
+    def corpus_text(self) -> CorpusText:
+        """Every passage's folded text in one array, for counting a term that occurs in many passages."""
+        return CorpusText(list(self.folded))
+
+    @cached_property
+    def index_years(self) -> tuple[int, ...]:
+        """The report years in the index, ascending."""
+        return tuple(sorted({r.year for r in self._report_list if r.year}))
+
+    def query_rows(self, parsed: ParsedQuery, limit: int) -> np.ndarray | None:
+        """Rows matching the query (no filters), ascending; None when there are more than ``limit`` (the
+        counting layer then finds them in the whole-corpus array instead). Engines may answer natively."""
+        rows = matching_rows(self, parsed)
+        return np.fromiter(sorted(rows), dtype=np.int64, count=len(rows)) if len(rows) <= limit else None
+
     def execute(self, parsed: ParsedQuery, request: SearchRequest) -> Execution:
         """Match, filter, count facets, order and page. Engines that can do this natively override it."""
         return execute_in_memory(self, parsed, request)
@@ -233,7 +268,8 @@ def ready(snap: Snapshot) -> Snapshot:
     """A freshly loaded snapshot made ready to serve: the browse page's facets counted, and its millions of
     objects (they live as long as the generation) exempted from the garbage collector's scans, which would
     otherwise stall a search now and then for tens of milliseconds."""
-    snap.browse_facets, snap.report_first_rows  # noqa: B018 - worked out now, not during a request
+    snap.browse_facets, snap.report_first_rows, snap.row_table  # noqa: B018 - worked out now, not during a request
+    snap.corpus_text  # noqa: B018 - the array terms common enough to skip the engine's rows are counted in
     gc.unfreeze()  # the generation this one replaces: collectable again once its last request is done
     gc.collect()
     gc.freeze()
@@ -320,11 +356,31 @@ def validate(request: SearchRequest, max_per_page: int = 100, max_query_length: 
     for y in request.years:
         if not 1000 <= y <= 9999:
             raise SearchError("year", f"year must be a year such as 2024, not {y}")
+    for low, high in request.year_ranges:
+        for y in (low, high):
+            if y is not None and not 1000 <= y <= 9999:
+                raise SearchError("year", f"year must be a year such as 2024, not {y}")
+        if low is not None and high is not None and low > high:
+            raise SearchError("year", f"year range {low}-{high} ends before it starts")
     for s in request.sections:
         if s not in SECTIONS:
             raise SearchError("section", f"section must be one of {', '.join(SECTIONS)}, not {s!r}")
-    if request.sort not in SORTS:
-        raise SearchError("sort", f"sort must be one of {', '.join(SORTS)}, not {request.sort!r}")
+    for d in request.doc_types:
+        if d not in DOC_TYPES:
+            raise SearchError("doc_type", f"doc_type must be one of {', '.join(DOC_TYPES)}, not {d!r}")
+    if request.view not in VIEWS:
+        raise SearchError("view", f"view must be one of {', '.join(VIEWS)}, not {request.view!r}")
+    if request.facet_count not in FACET_COUNTS:
+        raise SearchError(
+            "facet_count", f"facet_count must be one of {', '.join(FACET_COUNTS)}, not {request.facet_count!r}"
+        )
+    sorts = ("relevance", *REPORT_SORTS) if request.view == "reports" else SORTS
+    if request.sort not in sorts:
+        raise SearchError("sort", f"sort must be one of {', '.join(sorts)}, not {request.sort!r}")
+    if request.order and request.order not in ORDERS:
+        raise SearchError("order", f"order must be asc or desc, not {request.order!r}")
+    if request.order and request.view == "passages" and request.sort == "relevance":
+        raise SearchError("order", "order applies to sort=year or sort=region (relevance is always best first)")
 
 
 def _facets(snap: Snapshot, rows: set[int], request: SearchRequest) -> dict[str, list[FacetValue]]:
@@ -385,16 +441,19 @@ def _filtered(snap: Snapshot, rows: set[int], request: SearchRequest) -> list[in
     ]
 
 
-def _ordered(snap: Snapshot, rows: list[int], parsed: ParsedQuery, sort: str) -> tuple[list[int], dict[int, float]]:
+def _ordered(
+    snap: Snapshot, rows: list[int], parsed: ParsedQuery, sort: str, order: str = ""
+) -> tuple[list[int], dict[int, float]]:
+    """Rows by relevance, or by year (newest first unless ``order=asc``) or region (A→Z unless
+    ``order=desc``) with relevance breaking ties; then report and passage order."""
     words = parsed.ranking_words()
     scores = snap.rank(words, set(rows)) if words and rows else {}
-    if sort == "year":
-        key = lambda r: (-(snap.row_year[r] or 0), -scores.get(r, 0.0), r)  # noqa: E731
+    ordered = sorted(rows, key=lambda r: (-scores.get(r, 0.0), r))
+    if sort == "year":  # stable sorts: ties keep relevance order, whichever the direction
+        ordered.sort(key=lambda r: snap.row_year[r] or 0, reverse=order != "asc")
     elif sort == "region":
-        key = lambda r: (snap.report_of(r).region.names(), -scores.get(r, 0.0), r)  # noqa: E731
-    else:
-        key = lambda r: (-scores.get(r, 0.0), r)  # noqa: E731
-    return sorted(rows, key=key), scores
+        ordered.sort(key=lambda r: snap.report_of(r).region.names(), reverse=order == "desc")
+    return ordered, scores
 
 
 def make_hit(snap: Snapshot, row: int, parsed: ParsedQuery, score: float = 0.0, report_matches: int = 1) -> Hit:
@@ -434,7 +493,7 @@ def execute_in_memory(snap: Snapshot, parsed: ParsedQuery, request: SearchReques
     facets = _facets(snap, rows, request)
     kept = _filtered(snap, rows, request)
     if parsed.positive or request.sort != "relevance":
-        ordered, scores = _ordered(snap, kept, parsed, request.sort)
+        ordered, scores = _ordered(snap, kept, parsed, request.sort, request.order)
     else:
         ordered, scores = sorted(kept), {}
     per_report = Counter(snap.report_rows[r] for r in kept)
@@ -471,13 +530,56 @@ def search(snap: Snapshot, request: SearchRequest, use_cache: bool = True) -> Se
     return response
 
 
+def resolve_years(snap: Snapshot, request: SearchRequest) -> SearchRequest:
+    """The request with its year ranges turned into the index's years inside them (engines filter on a set of
+    years). A range holding no year of the index keeps its first bound, which no report has: nothing matches."""
+    if not request.year_ranges:
+        return request
+    years = set(request.years)
+    for low, high in request.year_ranges:
+        inside = [y for y in snap.index_years if (low is None or y >= low) and (high is None or y <= high)]
+        years.update(inside or [low if low is not None else high])
+    return replace(request, years=tuple(sorted(years)), year_ranges=())
+
+
+def filtered_matches(snap: Snapshot, parsed: ParsedQuery, request: SearchRequest) -> Matches:
+    """Every passage matching the query within the request's filters (years resolved), with occurrences."""
+    matches = query_matches(snap, parsed)
+    keep = Filters(snap, request).rows(matches.rows)
+    return Matches(matches.rows[keep], matches.occurrences[keep])
+
+
 def _search(snap: Snapshot, request: SearchRequest) -> SearchResponse:
+    from search.report_table import report_table  # the report table builds on this module
+
     parsed = parse_query(request.query)
-    ex = _browse(snap, parsed, request) or snap.execute(parsed, request)
+    effective = resolve_years(snap, request)
+    matches = query_matches(snap, parsed)
+    keep = Filters(snap, effective).rows(matches.rows)
+    kept = Matches(matches.rows[keep], matches.occurrences[keep])
+    reports_total = len(np.unique(snap.row_table.report[kept.rows]))
+    hits: list[Hit] = []
+    facets: dict[str, Sequence[FacetValue]] = {}
+    reports = None
+    if request.view == "passages" or request.facet_count == "passages":
+        engine_request = effective
+        if request.view == "reports":  # only the facets are wanted from the engine: the smallest page
+            engine_request = replace(effective, view="passages", page=1, per_page=1, sort="relevance", order="")
+        ex = _browse(snap, parsed, engine_request) or snap.execute(parsed, engine_request)
+        facets = ex.facets
+        if request.view == "passages":
+            hits = ex.hits if ex.hits is not None else make_hits(snap, parsed, ex.rows, ex.scores, ex.report_matches)
+    if request.facet_count == "reports":
+        facets = report_facets(snap, matches, effective)
+    if request.view == "reports":
+        start = (request.page - 1) * request.per_page
+        reports = report_table(snap, kept, effective).page(start, request.per_page)
     return SearchResponse(
         request=request,
-        total=ex.total,
-        hits=ex.hits if ex.hits is not None else make_hits(snap, parsed, ex.rows, ex.scores, ex.report_matches),
-        facets=ex.facets,
-        reports_total=ex.reports_total,
+        total=len(kept.rows),
+        hits=hits,
+        facets=facets,
+        reports_total=reports_total,
+        occurrences=int(kept.occurrences.sum()),
+        reports=reports,
     )

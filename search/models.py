@@ -151,8 +151,68 @@ class SearchRequest:
     doc_types: tuple[str, ...] = ()
     page: int = 1
     per_page: int = 20
-    sort: str = "relevance"  # relevance | year | region
+    sort: str = "relevance"  # relevance | year | region; the report table also occurrences, per_10k_chars, …
     group: bool = False  # one hit per report (its best passage), with how many other passages match there
+    view: str = "passages"  # passages (hits) | reports (one row per matching report: the report table)
+    facet_count: str = "passages"  # what facet counts count: passages (段) or reports (份)
+    order: str = ""  # asc | desc; "" is the sort's own direction (newest year first, region A→Z, most first)
+    year_ranges: tuple[tuple[int | None, int | None], ...] = ()  # 2021-2024, 2021- (open end), -2020
+
+    def filters_dict(self) -> dict[str, list]:
+        """The filters in force as the API echoes them: what the user gave (a year range as ``"2021-2024"``)."""
+        return {
+            "region": list(self.regions),
+            "year": [*self.years, *(format_year_range(r) for r in self.year_ranges)],
+            "section": list(self.sections),
+            "doc_type": list(self.doc_types),
+        }
+
+
+def format_year_range(bounds: tuple[int | None, int | None]) -> str:
+    """``(2021, 2024)`` → ``"2021-2024"``; an open end is left empty: ``(2021, None)`` → ``"2021-"``."""
+    low, high = bounds
+    return f"{low or ''}-{high or ''}"
+
+
+@dataclass
+class ReportRow:
+    """One matching report in the report table of a search: how much of it matches, and how densely."""
+
+    report_id: str
+    title: str
+    region: Region
+    year: int | None
+    doc_type: str
+    passages: int  # matching passages (段)
+    occurrences: int  # occurrences of the query's terms (处)
+    chars: int  # characters of the report's passages (within the section filter), as published
+    sections: dict[str, int]  # section -> occurrences there
+    url: str  # the first matching passage
+    source: str = ""
+    publish_date: str | None = None
+    issuer: str | None = None
+
+    @property
+    def per_10k_chars(self) -> float:
+        return round(self.occurrences * 10_000 / self.chars, 2) if self.chars else 0.0
+
+    def to_dict(self) -> dict:
+        return {
+            "report_id": self.report_id,
+            "title": self.title,
+            "region": self.region.to_dict(),
+            "year": self.year,
+            "doc_type": self.doc_type,
+            "passages": self.passages,
+            "occurrences": self.occurrences,
+            "chars": self.chars,
+            "per_10k_chars": self.per_10k_chars,
+            "sections": dict(self.sections),
+            "url": self.url,
+            "source": self.source,
+            "publish_date": self.publish_date,
+            "issuer": self.issuer,
+        }
 
 
 @dataclass(frozen=True)
@@ -261,8 +321,10 @@ class SearchResponse:
     hits: list[Hit]
     facets: dict[str, Sequence[FacetValue]] = field(default_factory=dict)
     elapsed_ms: float = 0.0
-    reports_total: int | None = None  # distinct reports among the matching passages, counted when grouping
+    reports_total: int | None = None  # distinct reports among the matching passages (份)
     cached: bool = False  # answered from the snapshot's response cache
+    occurrences: int = 0  # occurrences of the query's terms in all matching passages (处)
+    reports: list[ReportRow] | None = None  # the page of the report table (view=reports)
 
     def to_dict(self) -> dict:
         """The JSON shape of ``/api/search`` (a contract: extend it, never rename or drop a field)."""
@@ -286,15 +348,15 @@ class SearchResponse:
             "per_page": self.request.per_page,
             "hits": [h.to_dict() for h in self.hits],
             "facets": facets,
-            "filters": {
-                "region": list(self.request.regions),
-                "year": list(self.request.years),
-                "section": list(self.request.sections),
-                "doc_type": list(self.request.doc_types),
-            },
+            "filters": self.request.filters_dict(),
             "sort": self.request.sort,
             "group": self.request.group,
             "reports_total": self.reports_total,
             "cached": self.cached,
             "elapsed_ms": round(self.elapsed_ms, 2),
+            "occurrences": self.occurrences,
+            "view": self.request.view,
+            "facet_count": self.request.facet_count,
+            "order": self.request.order,
+            "reports": [r.to_dict() for r in self.reports] if self.reports is not None else None,
         }

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import tantivy
 
 from search.analysis import fold_with_offsets, segment
@@ -466,12 +467,16 @@ class TantivySnapshot(Snapshot):
         if start >= searcher.num_docs:  # tantivy sizes its collector by offset + limit: never past the index
             return []
         if request.sort == "year":
-            hits = searcher.search(query, limit=limit, offset=start, count=False, order_by_field="year").hits
+            direction = tantivy.Order.Asc if request.order == "asc" else tantivy.Order.Desc
+            hits = searcher.search(
+                query, limit=limit, offset=start, count=False, order_by_field="year", order=direction
+            ).hits
             return [(0.0, r) for r in self._rows([a for _, a in hits])]
         if request.sort == "region" or not parsed.positive:
             field = "region_sort" if request.sort == "region" else "order"
+            direction = tantivy.Order.Desc if request.sort == "region" and request.order == "desc" else tantivy.Order.Asc
             hits = searcher.search(
-                query, limit=limit, offset=start, count=False, order_by_field=field, order=tantivy.Order.Asc
+                query, limit=limit, offset=start, count=False, order_by_field=field, order=direction
             ).hits
             return [(0.0, r) for r in self._rows([a for _, a in hits])]
         words = self._words_query(parsed)
@@ -540,11 +545,25 @@ class TantivySnapshot(Snapshot):
             k *= 4
         return None
 
-    def execute(self, parsed: ParsedQuery, request: SearchRequest) -> Execution:
+    def _match_query(self, parsed: ParsedQuery) -> tantivy.Query:
         schema = self._schema
         positive = [_clause_query(schema, c) for c in parsed.positive]
         # Report documents have no text, so a positive clause already keeps to passages.
-        match = _and(positive or [self._kind_passage], [_clause_query(schema, c) for c in parsed.negative])
+        return _and(positive or [self._kind_passage], [_clause_query(schema, c) for c in parsed.negative])
+
+    def query_rows(self, parsed: ParsedQuery, limit: int) -> np.ndarray | None:
+        match = self._match_query(parsed)
+        searcher = self._searcher
+        n = searcher.search(match, limit=1, count=True).count
+        if n > limit:
+            return None
+        if n == 0:
+            return np.empty(0, dtype=np.int64)
+        hits = searcher.search(Q.const_score_query(match, 0.0), limit=n, count=False).hits
+        return np.sort(np.asarray(self._rows([a for _, a in hits]), dtype=np.int64))
+
+    def execute(self, parsed: ParsedQuery, request: SearchRequest) -> Execution:
+        match = self._match_query(parsed)
         filters = self._filters(request)
         full = _and([match, *filters.values()]) if filters else match
         start = (request.page - 1) * request.per_page

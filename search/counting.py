@@ -1,0 +1,252 @@
+"""Exact counts over every match of a query, for any engine: occurrences (处), passages (段), reports (份).
+
+A query's terms are counted in each passage's folded text, exactly as a reader scanning it would count
+them (non-overlapping occurrences of each literal, summed over the query's positive literals, as
+:func:`search.snippets.match_spans` counts a hit's ``matches``). Two ways to the same numbers:
+
+* few matches: the engine hands over the matching rows (:meth:`Snapshot.query_rows`) and each passage's
+  folded text is counted with ``str.count``;
+* many matches: :class:`CorpusText` holds every passage's folded text as one array of UTF-16 code units,
+  and each literal is found in all of it at once with numpy (anchored on its rarest unit, then checked unit
+  by unit), so a term in most passages costs no Python loop over them. The array also decides which rows
+  match: a clause holds where any of its literals occurs, exactly the search's definition.
+
+Everything above that — filters, facets counted in reports, the report table, trends, the concordance —
+works on the resulting arrays (:class:`Matches`) with numpy, whatever the engine.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from search.models import DOC_TYPES, REGION_LEVELS, SECTIONS, FacetValue, SearchRequest
+from search.query import ParsedQuery
+
+if TYPE_CHECKING:
+    from search.core import Snapshot
+
+ROWS_PATH_LIMIT = 20_000
+"""Up to this many matching passages, counting walks the engine's rows; above it, the whole-corpus array."""
+
+_SEPARATOR = "\x00"  # between passages in the corpus array: no literal holds it (control characters are refused)
+
+
+def self_overlaps(literal: str) -> bool:
+    """Whether two occurrences of ``literal`` can overlap (``"哈哈"`` in ``"哈哈哈"``): then the array's
+    count of every start must be cut back to non-overlapping occurrences.
+
+    >>> self_overlaps("哈哈"), self_overlaps("法治"), self_overlaps("abcab")
+    (True, False, True)
+    """
+    return any(literal[k:] == literal[: len(literal) - k] for k in range(1, len(literal)))
+
+
+class CorpusText:
+    """Every passage's folded text in one array of UTF-16 code units, passages separated by NUL, with the
+    first unit of each passage and how often each unit occurs (to anchor a literal on its rarest unit).
+    UTF-16 keeps the array at two bytes a character; a character outside the BMP is a surrogate pair, which
+    matches only the same pair, so substring search on units is substring search on characters."""
+
+    def __init__(self, folded: list[str]) -> None:
+        joined = _SEPARATOR.join(folded)
+        self.units = np.frombuffer(joined.encode("utf-16-le"), dtype=np.uint16)
+        if len(self.units) == len(joined):  # the usual case: no character outside the BMP
+            lengths = np.fromiter(map(len, folded), dtype=np.int64, count=len(folded))
+        else:
+            lengths = np.fromiter((len(t.encode("utf-16-le")) // 2 for t in folded), dtype=np.int64, count=len(folded))
+        self.starts = np.zeros(len(folded), dtype=np.int64)
+        if len(folded) > 1:
+            self.starts[1:] = np.cumsum(lengths + 1)[:-1]
+        self.unit_frequency = np.bincount(self.units, minlength=65536)
+        self.rows = len(folded)
+
+    def starts_of(self, literal: str) -> np.ndarray:
+        """Offsets (in units) of every start of ``literal``, overlapping ones included, ascending."""
+        lit = np.frombuffer(literal.encode("utf-16-le"), dtype=np.uint16)
+        units, n = self.units, len(self.units)
+        anchor = int(np.argmin(self.unit_frequency[lit]))
+        if self.unit_frequency[lit[anchor]] == 0:
+            return np.empty(0, dtype=np.int64)
+        pos = np.flatnonzero(units == lit[anchor]) - anchor
+        pos = pos[(pos >= 0) & (pos + len(lit) <= n)]
+        for k in range(len(lit)):
+            if k != anchor and len(pos):
+                pos = pos[units[pos + k] == lit[k]]
+        return pos
+
+    def counts(self, literal: str) -> np.ndarray:
+        """Starts of ``literal`` per row (overlapping ones included: see :func:`self_overlaps`)."""
+        pos = self.starts_of(literal)
+        rows = np.searchsorted(self.starts, pos, side="right") - 1
+        return np.bincount(rows, minlength=self.rows)
+
+
+@dataclass
+class Matches:
+    """Every passage matching a query (no filters applied): rows ascending, and occurrences in each."""
+
+    rows: np.ndarray  # int64, ascending
+    occurrences: np.ndarray  # int64, per entry of rows
+
+
+def literal_counts(folded_text: str, literals: tuple[str, ...]) -> int:
+    """Occurrences of the literals in one passage's folded text: non-overlapping per literal, summed."""
+    return sum(folded_text.count(lit) for lit in literals)
+
+
+def query_matches(snap: Snapshot, parsed: ParsedQuery, rows_limit: int = ROWS_PATH_LIMIT) -> Matches:
+    """Every passage matching ``parsed`` with its occurrences of the query's positive literals."""
+    literals = parsed.highlight_literals()
+    rows = snap.query_rows(parsed, rows_limit)
+    if rows is not None:
+        folded = snap.folded
+        occ = np.fromiter(
+            (literal_counts(folded[r], literals) for r in rows.tolist()), dtype=np.int64, count=len(rows)
+        )
+        return Matches(rows, occ)
+    corpus = snap.corpus_text
+    cache: dict[str, np.ndarray] = {}
+
+    def counts(lit: str) -> np.ndarray:
+        if lit not in cache:
+            c = corpus.counts(lit)
+            if self_overlaps(lit):  # starts that overlap an earlier occurrence are not occurrences
+                folded = snap.folded
+                for r in np.flatnonzero(c).tolist():
+                    c[r] = folded[r].count(lit)
+            cache[lit] = c
+        return cache[lit]
+
+    mask = np.ones(corpus.rows, dtype=bool)
+    for clause in parsed.clauses:
+        held = np.zeros(corpus.rows, dtype=bool)
+        for lit in clause.literals:
+            held |= counts(lit) > 0
+        mask &= ~held if clause.negated else held
+    occ = np.zeros(corpus.rows, dtype=np.int64)
+    for lit in literals:
+        occ += counts(lit)
+    rows = np.flatnonzero(mask)
+    return Matches(rows.astype(np.int64), occ[rows])
+
+
+@dataclass
+class RowTable:
+    """Per-row and per-report attributes of one snapshot as numpy arrays, built once per generation."""
+
+    report: np.ndarray  # row -> report index
+    year: np.ndarray  # row -> year (0: unknown)
+    section: np.ndarray  # row -> index in SECTIONS
+    chars: np.ndarray  # row -> characters of the passage as published
+    report_year: np.ndarray  # report index -> year (0: unknown)
+    report_doc_type: np.ndarray  # report index -> index in DOC_TYPES
+    report_section_chars: np.ndarray  # (report index, section index) -> characters
+    report_has_section: np.ndarray  # (report index, section index) -> any passage there
+
+    @classmethod
+    def of(cls, snap: Snapshot) -> RowTable:
+        reports = list(snap.reports.values())
+        report = np.asarray(snap.report_rows, dtype=np.int64)
+        section_index = {s: i for i, s in enumerate(SECTIONS)}
+        section = np.fromiter((section_index[p.section] for p in snap.passages), dtype=np.int64)
+        chars = np.fromiter((len(p.text) for p in snap.passages), dtype=np.int64)
+        report_year = np.fromiter((r.year or 0 for r in reports), dtype=np.int64, count=len(reports))
+        doc_index = {d: i for i, d in enumerate(DOC_TYPES)}
+        report_doc_type = np.fromiter((doc_index[r.doc_type] for r in reports), dtype=np.int64, count=len(reports))
+        cells = report * len(SECTIONS) + section
+        size = len(reports) * len(SECTIONS)
+        section_chars = np.bincount(cells, weights=chars, minlength=size).astype(np.int64)
+        has = np.bincount(cells, minlength=size) > 0
+        return cls(
+            report=report,
+            year=report_year[report] if len(report) else np.zeros(0, dtype=np.int64),
+            section=section,
+            chars=chars,
+            report_year=report_year,
+            report_doc_type=report_doc_type,
+            report_section_chars=section_chars.reshape(len(reports), len(SECTIONS)),
+            report_has_section=has.reshape(len(reports), len(SECTIONS)),
+        )
+
+
+FACETS: tuple[str, ...] = ("region", "year", "section", "doc_type")
+
+
+class Filters:
+    """A request's filters as masks: over reports (region, year, document type) and over sections."""
+
+    def __init__(self, snap: Snapshot, request: SearchRequest) -> None:
+        table = snap.row_table
+        n = len(table.report_year)
+        self.table = table
+        self.report_masks: dict[str, np.ndarray] = {}
+        if request.regions:
+            wanted = set(request.regions)
+            self.report_masks["region"] = np.fromiter(
+                (not wanted.isdisjoint(r.region.names()) for r in snap.reports.values()), dtype=bool, count=n
+            )
+        if request.years:
+            self.report_masks["year"] = np.isin(table.report_year, list(request.years))
+        if request.doc_types:
+            codes = [DOC_TYPES.index(d) for d in request.doc_types if d in DOC_TYPES]
+            self.report_masks["doc_type"] = np.isin(table.report_doc_type, codes)
+        self.sections: np.ndarray | None = None
+        if request.sections:
+            self.sections = np.isin(np.arange(len(SECTIONS)), [SECTIONS.index(s) for s in request.sections])
+
+    def reports(self, skip: str | None = None) -> np.ndarray:
+        """Reports passing the report-level filters (but ``skip``'s)."""
+        mask = np.ones(len(self.table.report_year), dtype=bool)
+        for name, m in self.report_masks.items():
+            if name != skip:
+                mask &= m
+        return mask
+
+    def rows(self, rows: np.ndarray, skip: str | None = None) -> np.ndarray:
+        """Which of ``rows`` pass every filter but ``skip``'s."""
+        keep = self.reports(skip)[self.table.report[rows]]
+        if self.sections is not None and skip != "section":
+            keep &= self.sections[self.table.section[rows]]
+        return keep
+
+    def section_chars(self) -> np.ndarray:
+        """Characters of each report within the section filter."""
+        chars = self.table.report_section_chars
+        return chars[:, self.sections].sum(axis=1) if self.sections is not None else chars.sum(axis=1)
+
+
+def report_facets(snap: Snapshot, matches: Matches, request: SearchRequest) -> dict[str, list[FacetValue]]:
+    """Facets counted in reports (份): for each value, the distinct reports with a matching passage there,
+    each facet ignoring its own filter, as passage counts do."""
+    filters = Filters(snap, request)
+    table, rows = filters.table, matches.rows
+    reports = list(snap.reports.values())
+    from search.core import region_keys  # the one definition of a region's facet keys
+
+    def distinct_reports(skip: str) -> np.ndarray:
+        return np.unique(table.report[rows[filters.rows(rows, skip)]])
+
+    region_c: Counter = Counter()
+    for i in distinct_reports("region").tolist():
+        region_c.update(region_keys(reports[i].region))
+    year_c = Counter(table.report_year[distinct_reports("year")].tolist())
+    doc_c = Counter(table.report_doc_type[distinct_reports("doc_type")].tolist())
+    kept = rows[filters.rows(rows, "section")]
+    pairs = np.unique(table.report[kept] * len(SECTIONS) + table.section[kept])
+    section_c = np.bincount(pairs % len(SECTIONS), minlength=len(SECTIONS))
+    level_rank = {level: n for n, level in enumerate(REGION_LEVELS)}
+    return {
+        "region": [
+            FacetValue(value=name, count=n, level=level, parent=parent)
+            for (level, name, parent), n in sorted(
+                region_c.items(), key=lambda kv: (level_rank[kv[0][0]], -kv[1], kv[0][1])
+            )
+        ],
+        "year": [FacetValue(value=y, count=n) for y, n in sorted(year_c.items(), reverse=True) if y],
+        "section": [FacetValue(value=s, count=int(section_c[i])) for i, s in enumerate(SECTIONS) if section_c[i]],
+        "doc_type": [FacetValue(value=DOC_TYPES[d], count=doc_c[d]) for d in range(len(DOC_TYPES)) if doc_c[d]],
+    }
