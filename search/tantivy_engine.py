@@ -474,7 +474,8 @@ class TantivySnapshot(Snapshot):
             return [(0.0, r) for r in self._rows([a for _, a in hits])]
         if request.sort == "region" or not parsed.positive:
             field = "region_sort" if request.sort == "region" else "order"
-            direction = tantivy.Order.Desc if request.sort == "region" and request.order == "desc" else tantivy.Order.Asc
+            descending = request.sort == "region" and request.order == "desc"
+            direction = tantivy.Order.Desc if descending else tantivy.Order.Asc
             hits = searcher.search(
                 query, limit=limit, offset=start, count=False, order_by_field=field, order=direction
             ).hits
