@@ -1,22 +1,115 @@
-"""Searching the index: the query language, exact matching, ranking, facets and snippets.
+"""Searching the index: the query language, exact matching, ranking, facets, snippets, and exact counts
+over every match (report table, trends, concordance, exports).
 
-`search` imports neither Flask nor the CLI toolkit; `web` and `indexer` build on it.
+`search` imports neither Flask nor the CLI toolkit; `web` and `indexer` build on it, through these names.
 """
 
-from search.core import SORTS, SearchError, search
-from search.engines import open_engine
-from search.models import SECTIONS, Hit, Passage, Region, Report, SearchRequest, SearchResponse
+from search.citation import citation
+from search.concordance import (
+    DEFAULT_WIDTH,
+    KWIC_SORTS,
+    ConcordanceLine,
+    ConcordanceRequest,
+    ConcordanceResponse,
+    concordance,
+    validate_concordance,
+)
+from search.core import (
+    FACET_COUNTS,
+    MAX_RESULT_DEPTH,
+    ORDERS,
+    REPORT_SORTS,
+    SORTS,
+    VIEWS,
+    OldIndexError,
+    SearchError,
+    Snapshot,
+    parse_years,
+    resolve_years,
+    search,
+    validate,
+)
+from search.engines import ENGINES, open_engine
+from search.exports import (
+    FORMATS,
+    MEDIA_TYPES,
+    Export,
+    filename,
+    hits_export,
+    kwic_export,
+    report_list_export,
+    reports_export,
+    trends_export,
+    write,
+)
+from search.models import (
+    DOC_TYPES,
+    REPORT_DOC_TYPE,
+    SECTIONS,
+    FacetValue,
+    Hit,
+    Passage,
+    Region,
+    Report,
+    ReportRow,
+    SearchRequest,
+    SearchResponse,
+)
+from search.reports import filter_reports
+from search.trends import NORMS, SPLITS, TrendPoint, TrendSeries, TrendsRequest, TrendsResponse, trends, validate_trends
 
 __all__ = [
+    "DEFAULT_WIDTH",
+    "DOC_TYPES",
+    "ENGINES",
+    "FACET_COUNTS",
+    "FORMATS",
+    "KWIC_SORTS",
+    "MAX_RESULT_DEPTH",
+    "MEDIA_TYPES",
+    "NORMS",
+    "ORDERS",
+    "REPORT_DOC_TYPE",
+    "REPORT_SORTS",
     "SECTIONS",
     "SORTS",
+    "SPLITS",
+    "VIEWS",
+    "ConcordanceLine",
+    "ConcordanceRequest",
+    "ConcordanceResponse",
+    "Export",
+    "FacetValue",
     "Hit",
+    "OldIndexError",
     "Passage",
     "Region",
     "Report",
+    "ReportRow",
     "SearchError",
     "SearchRequest",
     "SearchResponse",
+    "Snapshot",
+    "TrendPoint",
+    "TrendSeries",
+    "TrendsRequest",
+    "TrendsResponse",
+    "citation",
+    "concordance",
+    "filename",
+    "filter_reports",
+    "hits_export",
+    "kwic_export",
     "open_engine",
+    "parse_years",
+    "report_list_export",
+    "reports_export",
+    "resolve_years",
     "search",
+    "trends",
+    "trends_export",
+    "validate",
+    "validate_concordance",
+    "validate_trends",
+    "write",
 ]

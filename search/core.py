@@ -10,6 +10,7 @@ exactly what a reader scanning the text finds), filters, facet counts, ordering 
 from __future__ import annotations
 
 import gc
+import re
 import threading
 import time
 from collections import Counter, OrderedDict
@@ -528,6 +529,30 @@ def search(snap: Snapshot, request: SearchRequest, use_cache: bool = True) -> Se
     if use_cache:
         snap.responses.put(request, response)
     return response
+
+
+_YEAR_RANGE = re.compile(r"(\d{4})?\s*[-–~～至]\s*(\d{4})?")
+
+
+def parse_years(values: Iterable[str]) -> tuple[tuple[int, ...], tuple[tuple[int | None, int | None], ...]]:
+    """Years and year ranges as users write them; :class:`SearchError` names ``year`` otherwise.
+
+    >>> parse_years(["2024", "2019-2021", "2022-"])
+    ((2024,), ((2019, 2021), (2022, None)))
+    """
+    years: list[int] = []
+    ranges: list[tuple[int | None, int | None]] = []
+    for raw in values:
+        value = raw.strip()
+        if value.isascii() and value.isdigit():
+            years.append(int(value))
+            continue
+        m = _YEAR_RANGE.fullmatch(value)
+        if m is None or not (m.group(1) or m.group(2)):
+            message = f"year must be a year such as 2024 or a range such as 2021-2024, not {raw[:40]!r}"
+            raise SearchError("year", message)
+        ranges.append((int(m.group(1)) if m.group(1) else None, int(m.group(2)) if m.group(2) else None))
+    return tuple(dict.fromkeys(years)), tuple(dict.fromkeys(ranges))
 
 
 def resolve_years(snap: Snapshot, request: SearchRequest) -> SearchRequest:

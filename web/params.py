@@ -1,4 +1,4 @@
-"""Turning a request's query-string parameters into a :class:`SearchRequest` (shared by the API and the pages)."""
+"""Turning a request's query-string parameters into the search layer's requests (shared by the API and the pages)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,18 @@ from collections.abc import Mapping
 
 from werkzeug.datastructures import MultiDict
 
-from search.core import SearchError, validate
-from search.models import SearchRequest
+from search import (
+    DEFAULT_WIDTH,
+    FORMATS,
+    ConcordanceRequest,
+    SearchError,
+    SearchRequest,
+    TrendsRequest,
+    parse_years,
+    validate,
+    validate_concordance,
+    validate_trends,
+)
 
 
 def param_values(args: MultiDict, name: str) -> list[str]:
@@ -22,30 +32,80 @@ def _int(args: MultiDict, name: str, default: int) -> int:
     raw = args.get(name, "").strip()
     if not raw:
         return default
-    try:
-        return int(raw)
-    except ValueError:
-        raise SearchError(name, f"{name} must be a whole number, not {raw[:40]!r}") from None
+    if not (raw.isascii() and raw.isdigit()):  # int() would take "1_0" and Arabic-Indic digits
+        raise SearchError(name, f"{name} must be a whole number, not {raw[:40]!r}")
+    return int(raw)
 
 
-def search_request_from(args: MultiDict, config: Mapping) -> SearchRequest:
-    """The request the parameters describe; :class:`SearchError` names the first bad parameter."""
-    years: list[int] = []
-    for raw in param_values(args, "year"):
-        try:
-            years.append(int(raw))
-        except ValueError:
-            raise SearchError("year", f"year must be a year such as 2024, not {raw[:40]!r}") from None
-    request = SearchRequest(
+def _word(args: MultiDict, name: str, default: str = "") -> str:
+    return args.get(name, "").strip() or default
+
+
+def _filters(args: MultiDict, config: Mapping, default_facet_count: str = "passages") -> SearchRequest:
+    years, year_ranges = parse_years(param_values(args, "year"))
+    return SearchRequest(
         query=args.get("q", ""),
         regions=tuple(param_values(args, "region")),
-        years=tuple(years),
+        years=years,
+        year_ranges=year_ranges,
         sections=tuple(param_values(args, "section")),
         doc_types=tuple(param_values(args, "doc_type")),
         page=_int(args, "page", 1),
         per_page=_int(args, "per_page", int(config["PER_PAGE"])),
-        sort=args.get("sort", "").strip() or "relevance",
-        group=args.get("group", "").strip().lower() in ("1", "true", "on", "yes"),
+        sort=_word(args, "sort", "relevance"),
+        group=_word(args, "group").lower() in ("1", "true", "on", "yes"),
+        view=_word(args, "view", "passages"),
+        facet_count=_word(args, "facet_count", default_facet_count),
+        order=_word(args, "order"),
     )
-    validate(request, max_per_page=int(config["MAX_PER_PAGE"]), max_query_length=int(config["MAX_QUERY_LENGTH"]))
+
+
+def _limits(config: Mapping) -> dict[str, int]:
+    return {"max_per_page": int(config["MAX_PER_PAGE"]), "max_query_length": int(config["MAX_QUERY_LENGTH"])}
+
+
+def search_request_from(args: MultiDict, config: Mapping, default_facet_count: str = "passages") -> SearchRequest:
+    """The search the parameters describe; :class:`SearchError` names the first bad parameter."""
+    request = _filters(args, config, default_facet_count)
+    validate(request, **_limits(config))
     return request
+
+
+def concordance_request_from(args: MultiDict, config: Mapping) -> ConcordanceRequest:
+    """The concordance (``/api/kwic``, ``/search?view=kwic``): the search's filters plus ``width``, ``sort``
+    (position | left | right | year | region) and ``order``."""
+    filters = _filters(MultiDict([(k, v) for k, v in args.items(multi=True) if k not in ("sort", "order", "view")]),
+                       config)  # fmt: skip
+    request = ConcordanceRequest(
+        filters=filters,
+        sort=_word(args, "sort", "position"),
+        order=_word(args, "order"),
+        width=_int(args, "width", DEFAULT_WIDTH),
+    )
+    validate_concordance(None, request, **_limits(config))
+    return request
+
+
+def trends_request_from(args: MultiDict, config: Mapping) -> TrendsRequest:
+    """Trends (``/api/trends``, ``/trends``): one or more ``q``, the filters, ``norm`` and ``split``."""
+    queries = tuple(dict.fromkeys(q.strip() for q in args.getlist("q") if q.strip()))
+    filters = _filters(MultiDict([(k, v) for k, v in args.items(multi=True) if k not in ("q", "sort", "order")]),
+                       config)  # fmt: skip
+    request = TrendsRequest(
+        queries=queries,
+        filters=filters,
+        norm=_word(args, "norm", "share_of_reports"),
+        split=_word(args, "split"),
+    )
+    validate_trends(request, max_query_length=int(config["MAX_QUERY_LENGTH"]))
+    return request
+
+
+def export_format(args: MultiDict) -> str | None:
+    """The ``format`` asked for (csv | xlsx | jsonl), or None for the usual JSON or page."""
+    fmt = _word(args, "format").lower()
+    if not fmt or fmt == "json":
+        return None
+    if fmt not in FORMATS:
+        raise SearchError("format", f"format must be one of json, {', '.join(FORMATS)}, not {fmt!r}")
+    return fmt

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
+from search.citation import citation
 from search.models import Passage, Report
 from search.query import parse_query
 from search.snippets import mark, match_spans
@@ -72,15 +73,6 @@ def _marked(text: str, spans: list[tuple[int, int]], start: int, end: int) -> Ma
     """``text[start:end]`` as HTML, with the parts of ``spans`` inside it marked."""
     inside = [(max(s, start) - start, min(e, end) - start) for s, e in spans if s < end and e > start]
     return Markup(mark(text[start:end], inside))  # mark() escapes everything it does not wrap
-
-
-def citation(report: Report, passage: Passage, permalink: str) -> str:
-    """A citation a reader can paste: 《title》（region，year），section · heading，第N段。permalink"""
-    where = "".join(report.region.names())
-    when = f"{report.year}年" if report.year else ""
-    source = "，".join(x for x in (where, when) if x)
-    place = passage.section + (f" · {passage.heading}" if passage.heading else "")
-    return f"《{report.title}》{f'（{source}）' if source else ''}，{place}，第{passage.number}段。{permalink}"
 
 
 def build_report_page(report: Report, query: str, url_root: str) -> ReportPage:
