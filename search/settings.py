@@ -23,6 +23,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_PER_PAGE", "100", "Largest `per_page` the API accepts."),
     Setting("PER_PAGE", "20", "Hits per page when `per_page` is not given."),
     Setting("CACHE_SIZE", "256", "Search responses kept per worker and index generation (0: none)."),
+    Setting(
+        "BASE_URL",
+        "",
+        "The site's public address, e.g. `https://fazhi.example.org`, for the permalinks and citations in "
+        "exports (empty: the address each request came to).",
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

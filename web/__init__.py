@@ -41,6 +41,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         MAX_QUERY_LENGTH=settings.get_int("MAX_QUERY_LENGTH", overrides),
         MAX_PER_PAGE=settings.get_int("MAX_PER_PAGE", overrides),
         PER_PAGE=settings.get_int("PER_PAGE", overrides),
+        BASE_URL=settings.get("BASE_URL", overrides),
     )
     app.config.update(test_config or {})
     app.extensions["fazhi_engine"] = open_engine(Path(app.config["INDEX_DIR"]), app.config["ENGINE"])

@@ -1,14 +1,34 @@
-"""The JSON API: ``/api/search``, ``/api/reports`` and ``/api/reports/<report_id>``.
+"""The JSON API: ``/api/search``, ``/api/kwic``, ``/api/trends``, ``/api/reports`` and ``/api/reports/<report_id>``.
 
-Its shapes are a contract other tools rely on: extend them, never rename or drop a field.
+Its shapes are a contract other tools rely on: extend them, never rename or drop a field. With
+``format=csv|xlsx|jsonl`` the search, the concordance, trends and the report list stream the whole result
+as a file instead (every parameter is checked first, so a bad one is still a JSON 400).
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from itertools import chain
 
-from search.core import SearchError, Snapshot, search
-from web.params import search_request_from
+from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
+
+from search import (
+    MEDIA_TYPES,
+    Export,
+    SearchError,
+    Snapshot,
+    concordance,
+    filename,
+    filter_reports,
+    hits_export,
+    kwic_export,
+    report_list_export,
+    reports_export,
+    search,
+    trends,
+    trends_export,
+    write,
+)
+from web.params import concordance_request_from, export_format, search_request_from, trends_request_from
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -40,16 +60,61 @@ def not_found(e):
     return error("no such API endpoint or report", 404)
 
 
+def base_url() -> str:
+    """Where permalinks in exports point: the ``BASE_URL`` setting, else the address the request came to."""
+    return (current_app.config.get("BASE_URL") or request.url_root).rstrip("/")
+
+
+def send_export(export: Export, fmt: str) -> Response:
+    """Stream ``export`` as a download. Its first block is made before the response starts, so a failure
+    there (an XLSX too large for one sheet) is still a JSON 400, not a cut-off file."""
+    chunks = write(export, fmt)
+    try:
+        first = next(chunks, b"")
+    except ValueError as e:
+        raise SearchError("format", str(e)) from None
+    response = Response(stream_with_context(chain([first], chunks)), mimetype=MEDIA_TYPES[fmt])
+    response.headers["Content-Disposition"] = f"attachment; filename={filename(export, fmt)}"
+    response.headers["X-Row-Count"] = str(export.rows)
+    return response
+
+
 @bp.get("/search")
 def api_search():
+    fmt = export_format(request.args)
     req = search_request_from(request.args, current_app.config)
-    return jsonify(search(snapshot(), req).to_dict())
+    if fmt is None:
+        return jsonify(search(snapshot(), req).to_dict())
+    make = reports_export if req.view == "reports" else hits_export
+    return send_export(make(snapshot(), req, base_url()), fmt)
+
+
+@bp.get("/kwic")
+def api_kwic():
+    fmt = export_format(request.args)
+    req = concordance_request_from(request.args, current_app.config)
+    if fmt is None:
+        return jsonify(concordance(snapshot(), req).to_dict())
+    return send_export(kwic_export(snapshot(), req, base_url()), fmt)
+
+
+@bp.get("/trends")
+def api_trends():
+    fmt = export_format(request.args)
+    response = trends(snapshot(), trends_request_from(request.args, current_app.config))
+    if fmt is None:
+        return jsonify(response.to_dict())
+    return send_export(trends_export(response), fmt)
 
 
 @bp.get("/reports")
 def api_reports():
+    fmt = export_format(request.args)
     snap = snapshot()
-    return jsonify({"reports": [r.summary_dict() for r in snap.reports.values()]})
+    reports = filter_reports(snap, search_request_from(request.args, current_app.config))
+    if fmt is not None:
+        return send_export(report_list_export(reports, base_url()), fmt)
+    return jsonify({"reports": [r.summary_dict() for r in reports], "total": len(reports)})
 
 
 @bp.get("/reports/<report_id>")
