@@ -98,15 +98,13 @@ def literal_counts(folded_text: str, literals: tuple[str, ...]) -> int:
     return sum(folded_text.count(lit) for lit in literals)
 
 
-def query_matches(snap: Snapshot, parsed: ParsedQuery, rows_limit: int = ROWS_PATH_LIMIT) -> Matches:
+def query_matches(snap: Snapshot, parsed: ParsedQuery, rows_limit: int | None = None) -> Matches:
     """Every passage matching ``parsed`` with its occurrences of the query's positive literals."""
     literals = parsed.highlight_literals()
-    rows = snap.query_rows(parsed, rows_limit)
+    rows = snap.query_rows(parsed, ROWS_PATH_LIMIT if rows_limit is None else rows_limit)
     if rows is not None:
         folded = snap.folded
-        occ = np.fromiter(
-            (literal_counts(folded[r], literals) for r in rows.tolist()), dtype=np.int64, count=len(rows)
-        )
+        occ = np.fromiter((literal_counts(folded[r], literals) for r in rows.tolist()), dtype=np.int64, count=len(rows))
         return Matches(rows, occ)
     corpus = snap.corpus_text
     cache: dict[str, np.ndarray] = {}

@@ -241,4 +241,3 @@ def write(export: Export, fmt: str) -> Iterator[bytes]:
 
 def filename(export: Export, fmt: str) -> str:
     return f"fazhi-{export.name}.{fmt}"
-

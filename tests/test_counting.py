@@ -1,0 +1,294 @@
+"""Every count of the research views equals a plain scan of the texts: occurrences (处), passages (段) and
+reports (份) of a search, facets counted in reports, the report table, trend points and concordance lines.
+
+The scan is the reader's definition: a passage matches when each positive clause has a literal in its
+folded text and no negative clause has; occurrences are ``str.count`` of each positive literal, summed.
+Both counting paths run (the engine's rows, and the whole-corpus array), on both engines, on hand-made
+reports, on the five sample reports and on a generated collection.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import pytest
+
+import search.counting as counting
+from search import (
+    ConcordanceRequest,
+    SearchRequest,
+    TrendsRequest,
+    concordance,
+    open_engine,
+    parse_years,
+    search,
+    trends,
+)
+from search.analysis import fold
+from search.counting import CorpusText, self_overlaps
+from search.query import parse_query
+
+# --- the scan ---------------------------------------------------------------------------------------------
+
+
+def scan(snap, query: str, request: SearchRequest | None = None) -> list[tuple[int, int]]:
+    """(row, occurrences) of every passage matching ``query`` within the request's filters, by plain scan."""
+    request = request or SearchRequest()
+    parsed = parse_query(query)
+    literals = parsed.highlight_literals()
+    years = set(request.years)
+    for low, high in request.year_ranges:
+        years |= {y for y in range(low or 1000, (high or 9999) + 1)}
+    out = []
+    for row, p in enumerate(snap.passages):
+        report = snap.reports[p.report_id]
+        if request.regions and not set(request.regions) & set(report.region.names()):
+            continue
+        if (request.years or request.year_ranges) and report.year not in years:
+            continue
+        if request.sections and p.section not in request.sections:
+            continue
+        text = fold(p.text)
+        if all(any(lit in text for lit in c.literals) != c.negated for c in parsed.clauses):
+            out.append((row, sum(text.count(lit) for lit in literals)))
+    return out
+
+
+def random_queries(snap, n: int, seed: int) -> list[str]:
+    """Random substrings of 1–6 characters of the folded texts, plus AND, OR and exclusion queries."""
+    rng = random.Random(seed)
+    texts = [fold(p.text) for p in snap.passages if len(fold(p.text)) > 8]
+    out = []
+    for _ in range(n):
+        t = rng.choice(texts)
+        k = rng.randint(1, 6)
+        i = rng.randrange(0, len(t) - k)
+        out.append(t[i : i + k].replace('"', "").replace(" ", "") or "法")
+    return out + ["法治 政府", "枫桥经验 OR 首违不罚", "行政复议 -诉讼", "法治法治", "哈哈"]
+
+
+@pytest.fixture(params=["rows", "corpus"])
+def counting_path(request, monkeypatch):
+    """Run a test once with the engine's rows and once with the whole-corpus array."""
+    if request.param == "corpus":
+        monkeypatch.setattr(counting, "ROWS_PATH_LIMIT", -1)
+    return request.param
+
+
+# --- pure pieces ------------------------------------------------------------------------------------------
+
+
+def test_self_overlapping_literals_are_recognised():
+    assert self_overlaps("哈哈") and self_overlaps("aba") and not self_overlaps("法治政府")
+
+
+def test_corpus_array_counts_every_start_including_outside_the_bmp():
+    texts = ["法治法治", "𠀀法治𠀀法", "", "治法治"]
+    corpus = CorpusText(texts)
+    assert corpus.counts("法治").tolist() == [2, 1, 0, 1]
+    assert corpus.counts("𠀀法").tolist() == [0, 2, 0, 0]
+    assert corpus.counts("治法").tolist() == [1, 0, 0, 1]  # never across the passages' boundary
+    assert corpus.counts("不在").tolist() == [0, 0, 0, 0]
+
+
+def test_year_ranges_parse_and_refuse_nonsense():
+    assert parse_years(["2021-2024", "2019"]) == ((2019,), ((2021, 2024),))
+    assert parse_years(["2022-"]) == ((), ((2022, None),))
+    with pytest.raises(ValueError, match="year"):
+        parse_years(["20x1"])
+
+
+# --- hand-made reports, both engines, both paths -----------------------------------------------------------
+
+QUERIES = ["枫桥经验", "法治政府建设", "经验", "行政复议 -诉讼", "枫桥经验 OR 首违不罚", "法治 建设", "不存在的词", ""]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_three_totals_equal_the_scan(snap, counting_path, query):
+    expected = scan(snap, query)
+    resp = search(snap, SearchRequest(query))
+    assert resp.total == len(expected)
+    assert resp.occurrences == sum(n for _, n in expected)
+    assert resp.reports_total == len({snap.passages[r].report_id for r, _ in expected})
+    # The page's hits count the same occurrences.
+    by_row = dict(expected)
+    for hit in resp.hits:
+        assert hit.matches == by_row[snap.row_of[hit.passage_id]]
+
+
+def test_overlapping_occurrences_are_counted_as_a_reader_counts_them(snap, counting_path):
+    # 枫桥经验 occurs twice in one passage of report ra; a self-overlapping literal counts non-overlapping.
+    resp = search(snap, SearchRequest("枫桥经验枫"))
+    assert resp.occurrences == len(scan(snap, "枫桥经验枫")) == 0
+    assert search(snap, SearchRequest("枫桥经验")).occurrences == 3
+
+
+def test_facets_counted_in_reports_are_distinct_reports_among_the_hits(snap, counting_path):
+    req = SearchRequest("经验", facet_count="reports", years=(2024,))
+    resp = search(snap, req)
+    rows_any_year = scan(snap, "经验")
+    reports_by_year = Counter(snap.reports[rid].year for rid in {snap.passages[r].report_id for r, _ in rows_any_year})
+    assert {v.value: v.count for v in resp.facets["year"]} == dict(reports_by_year)  # ignores its own filter
+    rows = scan(snap, "经验", SearchRequest(years=(2024,)))
+    provinces = Counter(snap.reports[rid].region.province for rid in {snap.passages[r].report_id for r, _ in rows})
+    region = {v.value: v.count for v in resp.facets["region"] if v.level == "province"}
+    assert region == dict(provinces)
+    by_section = defaultdict(set)
+    for r, _ in rows:
+        by_section[snap.passages[r].section].add(snap.passages[r].report_id)
+    assert {v.value: v.count for v in resp.facets["section"]} == {s: len(ids) for s, ids in by_section.items()}
+
+
+def test_year_ranges_filter_like_the_years_they_cover(snap):
+    ranged = search(snap, SearchRequest("经验", year_ranges=((2024, None),)))
+    listed = search(snap, SearchRequest("经验", years=(2024,)))
+    assert (ranged.total, ranged.occurrences, ranged.reports_total) == (
+        listed.total,
+        listed.occurrences,
+        listed.reports_total,
+    )
+    assert ranged.to_dict()["filters"]["year"] == ["2024-"]
+    assert search(snap, SearchRequest("经验", year_ranges=((2030, 2031),))).total == 0
+
+
+# --- checks shared by the corpus and the generated collection ---------------------------------------------
+
+
+def check_report_table(snap, query: str, request: SearchRequest) -> None:
+    expected = scan(snap, query, request)
+    per_report: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    sections: dict[str, Counter] = defaultdict(Counter)
+    for r, n in expected:
+        p = snap.passages[r]
+        per_report[p.report_id][0] += 1
+        per_report[p.report_id][1] += n
+        if n:
+            sections[p.report_id][p.section] += n
+    req = SearchRequest(query, view="reports", per_page=100, **_filters(request))
+    resp = search(snap, req)
+    assert resp.reports_total == len(per_report)
+    got = {row.report_id: row for row in resp.reports}
+    assert set(got) == set(per_report)
+    for rid, (passages, occurrences) in per_report.items():
+        row = got[rid]
+        assert (row.passages, row.occurrences) == (passages, occurrences), (query, rid)
+        assert row.sections == dict(sections[rid])
+        report = snap.reports[rid]
+        chars = sum(len(p.text) for p in report.passages if not request.sections or p.section in request.sections)
+        assert row.chars == chars
+    ordered = [(-row.occurrences) for row in resp.reports]
+    assert ordered == sorted(ordered)
+
+
+def _filters(request: SearchRequest) -> dict:
+    return {
+        "regions": request.regions,
+        "years": request.years,
+        "year_ranges": request.year_ranges,
+        "sections": request.sections,
+    }
+
+
+def check_trends(snap, queries: list[str], split: str) -> None:
+    resp = trends(snap, TrendsRequest(tuple(queries), split=split))
+    reports = list(snap.reports.values())
+    for series in resp.series:
+        expected_rows = scan(snap, series.query)
+        for point in series.points:
+            cell_reports = [
+                r
+                for r in reports
+                if r.year == point.year and (split != "province" or r.region.province == series.split_value)
+            ]
+            if split == "section":
+                cell_reports = [r for r in cell_reports if any(p.section == series.split_value for p in r.passages)]
+            ids = {r.report_id for r in cell_reports}
+            rows = [
+                (r, n)
+                for r, n in expected_rows
+                if snap.passages[r].report_id in ids
+                and (split != "section" or snap.passages[r].section == series.split_value)
+            ]
+            chars = sum(
+                len(p.text)
+                for r in cell_reports
+                for p in r.passages
+                if split != "section" or p.section == series.split_value
+            )
+            assert point.reports == len(cell_reports), (series.query, series.split_value, point.year)
+            assert point.reports_matching == len({snap.passages[r].report_id for r, _ in rows})
+            assert point.occurrences == sum(n for _, n in rows)
+            assert point.chars == chars
+
+
+def check_concordance(snap, query: str, sort: str = "position") -> None:
+    expected = scan(snap, query)
+    total = sum(n for _, n in expected)
+    resp = concordance(snap, ConcordanceRequest(SearchRequest(query, per_page=100), sort=sort))
+    assert resp.total == total
+    assert resp.passages_total == len(expected)
+    shown = min(total, 100)
+    assert len(resp.lines) == shown
+    literals = parse_query(query).highlight_literals()
+    for line in resp.lines:
+        assert fold(line.match) in literals
+        p = snap.passages[snap.row_of[line.passage_id]]
+        assert p.text[line.start : line.start + len(line.match)] == line.match
+        assert p.text[: line.start].endswith(line.left)
+    if sort == "left":
+        keys = [line.left[::-1] for line in resp.lines]
+        assert keys == sorted(keys)
+    if sort == "position" and total <= 100:
+        per_passage = Counter(line.passage_id for line in resp.lines)
+        assert per_passage == Counter({snap.passages[r].passage_id: n for r, n in expected if n})
+
+
+# --- the sample reports -----------------------------------------------------------------------------------
+
+
+@pytest.mark.acceptance
+def test_sample_reports_counts_equal_the_scan(corpus_snap, counting_path):
+    for query in random_queries(corpus_snap, 25, seed=9):
+        check_report_table(corpus_snap, query, SearchRequest())
+        check_concordance(corpus_snap, query)
+    check_report_table(corpus_snap, "行政", SearchRequest(sections=("举措成效",)))
+    check_report_table(corpus_snap, "法治", SearchRequest(regions=("山西省",), years=(2024,)))
+    check_concordance(corpus_snap, "行政复议", sort="left")
+    check_trends(corpus_snap, ["枫桥经验", "首违不罚", "法治"], "")
+    check_trends(corpus_snap, ["枫桥经验", "行政复议"], "province")
+    check_trends(corpus_snap, ["行政复议"], "section")
+
+
+# --- a generated collection -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module", params=["whoosh", "tantivy"])
+def generated_snap(request, corpus_dir, tmp_path_factory):
+    from indexer.bench import synthetic_reports
+    from indexer.build import index_corpus
+
+    root = tmp_path_factory.mktemp(f"generated-{request.param}")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    for i, text in enumerate(synthetic_reports(Path(corpus_dir), 60, seed=4)):
+        (corpus / f"{i:03d}.txt").write_text(text, encoding="utf-8")
+    index_corpus(corpus, root / "index", engine=request.param)
+    return open_engine(root / "index", request.param).snapshot()
+
+
+@pytest.mark.acceptance
+def test_generated_collection_counts_equal_the_scan(generated_snap, counting_path):
+    snap = generated_snap
+    for query in random_queries(snap, 12, seed=3):
+        check_report_table(snap, query, SearchRequest())
+    check_report_table(snap, "法治", SearchRequest(year_ranges=((2021, 2023),)))
+    check_concordance(snap, "枫桥经验")
+    check_concordance(snap, "行政复议", sort="left")
+    check_trends(snap, ["枫桥经验", "首违不罚"], "province")
+    check_trends(snap, ["法治政府建设"], "section")
+    resp = search(snap, SearchRequest("法治", facet_count="reports"))
+    hit_reports = {snap.passages[r].report_id for r, _ in scan(snap, "法治")}
+    assert sum(v.count for v in resp.facets["year"]) == len(hit_reports)
+    assert sum(v.count for v in resp.facets["doc_type"]) == len(hit_reports)
