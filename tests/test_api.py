@@ -139,3 +139,63 @@ def test_absurd_pages_and_years_are_400_not_a_crash(client, query, param):
 
 def test_the_last_allowed_page_is_answered(client):
     assert client.get("/api/search?q=法治&page=100&per_page=100").status_code == 200
+
+
+def test_search_counts_in_three_units(client):
+    body = client.get("/api/search?q=枫桥经验").get_json()
+    assert (body["occurrences"], body["total"], body["reports_total"]) == (3, 2, 2)
+    assert body["view"] == "passages" and body["reports"] is None
+    body = client.get("/api/search?q=枫桥经验&view=reports&sort=year&order=asc").get_json()
+    assert [r["report_id"] for r in body["reports"]] == ["rb", "ra"]
+
+
+def test_kwic_shape(client):
+    body = client.get("/api/kwic?q=枫桥经验&width=4").get_json()
+    assert (body["total"], body["passages_total"], body["reports_total"]) == (3, 2, 2)
+    assert body["width"] == 4 and body["sort"] == "position"
+    line = body["lines"][0]
+    assert (line["left"], line["match"], line["right"]) == ("新时代“", "枫桥经验", "”，推进")
+    assert line["url"] == "/reports/ra#ra-p3" and line["start"] == 6
+
+
+def test_trends_shape(client):
+    body = client.get("/api/trends?q=枫桥经验&q=行政复议&norm=count").get_json()
+    assert body["queries"] == ["枫桥经验", "行政复议"] and body["years"] == [2023, 2024]
+    series = {s["query"]: s["points"] for s in body["series"]}
+    assert [(p["year"], p["occurrences"], p["value"]) for p in series["枫桥经验"]] == [(2023, 1, 1.0), (2024, 2, 2.0)]
+    assert {f["query"]: f["year"] for f in body["first"]} == {"枫桥经验": 2023, "行政复议": 2023}
+
+
+@pytest.mark.parametrize(
+    ("query", "ids"),
+    [
+        ("year=2024", ["ra", "rc"]),
+        ("year=-2023", ["rb"]),
+        ("year=2020-2030", ["ra", "rb", "rc"]),
+        ("region=山西省", ["ra"]),
+        ("region=灵武市&region=静海区", ["rb", "rc"]),
+        ("doc_type=法治政府建设年度报告&year=2023", ["rb"]),
+    ],
+)
+def test_reports_list_filters(client, query, ids):
+    body = client.get("/api/reports?" + query).get_json()
+    assert [r["report_id"] for r in body["reports"]] == ids and body["total"] == len(ids)
+
+
+@pytest.mark.parametrize(
+    ("url", "param"),
+    [
+        ("/api/kwic?q=法治&width=201", "width"),
+        ("/api/kwic?q=法治&sort=random", "sort"),
+        ("/api/kwic?q=法治&order=up", "order"),
+        ("/api/trends?q=法治&split=city", "split"),
+        ("/api/trends?q=法治&year=soon", "year"),
+        ("/api/reports?year=2024-2020", "year"),
+        ("/api/reports?format=docx", "format"),
+        ("/api/search?view=table", "view"),
+        ("/api/search?facet_count=words", "facet_count"),
+    ],
+)
+def test_bad_parameters_of_every_endpoint_get_400(client, url, param):
+    resp = client.get(url)
+    assert resp.status_code == 400 and resp.get_json()["param"] == param
