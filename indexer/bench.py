@@ -184,7 +184,84 @@ def _phase_serve(index_dir: str, engine: str, repeat: int) -> dict:
             "p99_ms": round(_percentile(warm, 0.99), 2),
             "scan_p50_ms": round(statistics.median(scan_times), 2),
         }
-    return {"load_s": load_s, "queries": queries, "peak_mb": _peak_mb(), "years": years}
+    views = _time_views(snap, repeat)
+    export = _time_export(snap)
+    return {
+        "load_s": load_s,
+        "queries": queries,
+        "views": views,
+        "export": export,
+        "peak_mb": _peak_mb(),
+        "years": years,
+    }
+
+
+EXPORT_LINES = 100_000
+"""The concordance export the benchmark writes (or every line, when the collection holds fewer)."""
+
+
+def _view_calls(snap) -> dict[str, Callable[[str], object]]:
+    from search import ConcordanceRequest, SearchRequest, TrendsRequest, concordance, search, trends
+
+    return {
+        "report_table": lambda q: search(snap, SearchRequest(q, view="reports"), use_cache=False),
+        "trends_by_year": lambda q: trends(snap, TrendsRequest((q,))),
+        "trends_by_province": lambda q: trends(snap, TrendsRequest((q,), split="province")),
+        "kwic_first_page": lambda q: concordance(snap, ConcordanceRequest(SearchRequest(q, per_page=50))),
+    }
+
+
+def _time_views(snap, repeat: int) -> dict[str, dict]:
+    """p50/p95 of each research view (report table, trends by year and by province, the concordance's first
+    page) over the query mix: the slowest query's figures and every query's."""
+    out: dict[str, dict] = {}
+    for view, call in _view_calls(snap).items():
+        per_query = {}
+        for name, q in QUERY_MIX.items():
+            times = []
+            for _ in range(repeat + 1):
+                t = time.perf_counter()
+                call(q)
+                times.append((time.perf_counter() - t) * 1000)
+            warm = times[1:]
+            per_query[name] = {
+                "p50_ms": round(statistics.median(warm), 2),
+                "p95_ms": round(_percentile(warm, 0.95), 2),
+            }
+        out[view] = {"max_p95_ms": max(v["p95_ms"] for v in per_query.values()), "queries": per_query}
+    return out
+
+
+def _time_export(snap) -> dict:
+    """Write the concordance of the commonest term as CSV (to nothing): lines per second, then the export's
+    own peak memory (traced allocations, numpy's included, over what the loaded index already holds)."""
+    import itertools
+    import tracemalloc
+
+    from search import ConcordanceRequest, SearchRequest, kwic_export, write
+
+    def run() -> tuple[int, int]:
+        export = kwic_export(snap, ConcordanceRequest(SearchRequest(QUERY_MIX["very_common_term"])))
+        export.records = itertools.islice(export.records, EXPORT_LINES)
+        size = 0
+        for chunk in write(export, "csv"):
+            size += len(chunk)
+        return min(export.rows, EXPORT_LINES), size
+
+    t = time.perf_counter()
+    lines, size = run()
+    seconds = time.perf_counter() - t
+    tracemalloc.start()
+    run()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return {
+        "lines": lines,
+        "bytes": size,
+        "seconds": round(seconds, 2),
+        "lines_per_s": round(lines / seconds),
+        "peak_mb": round(peak / 1e6, 1),
+    }
 
 
 def _child(conn, fn, args) -> None:
@@ -347,6 +424,14 @@ def run_bench(
                 f"{name:<24}{row['hits']:>8}{row['cold_ms']:>10.1f}{row['p50_ms']:>9.1f}"
                 f"{row['p95_ms']:>9.1f}{row['p99_ms']:>9.1f}{row['scan_p50_ms']:>13.1f}"
             )
+        echo(f"{'view (p95 over the mix)':<24}" + "".join(f"{n[:12]:>13}" for n in QUERY_MIX))
+        for view, row in served["views"].items():
+            echo(f"{view:<24}" + "".join(f"{row['queries'][n]['p95_ms']:>13.1f}" for n in QUERY_MIX))
+        ex = served["export"]
+        echo(
+            f"concordance export: {ex['lines']} lines of CSV ({ex['bytes'] / 1e6:.1f} MB) in {ex['seconds']:.2f} s, "
+            f"{ex['lines_per_s']} lines/s, peak {ex['peak_mb']:.1f} MB of its own"
+        )
         result = {
             "engine": engine,
             "reports": built["reports"],
@@ -361,6 +446,8 @@ def run_bench(
             "load_s": round(served["load_s"], 2),
             "serve_peak_mb": round(served["peak_mb"], 1),
             "queries": served["queries"],
+            "views": served["views"],
+            "export": served["export"],
         }
         if http_seconds:
             http = _http_load(index_dir, engine, http_seconds, served["years"], echo)

@@ -74,6 +74,8 @@ def counting_path(request, monkeypatch):
     """Run a test once with the engine's rows and once with the whole-corpus array."""
     if request.param == "corpus":
         monkeypatch.setattr(counting, "ROWS_PATH_LIMIT", -1)
+    else:
+        monkeypatch.setattr(counting, "PREFER_CORPUS", False)
     return request.param
 
 
