@@ -1,4 +1,4 @@
-"""The ``fazhi`` command: ``index``, ``search``, ``reports``, ``serve``, ``bench``.
+"""The ``fazhi`` command: ``index``, ``search``, ``trends``, ``reports``, ``serve``, ``bench``.
 
 A thin layer over the library: library errors become one clear line and a non-zero exit status.
 Its commands and ``--json`` shapes are a contract: extend them, never rename or drop anything.
@@ -12,14 +12,52 @@ import os
 import re
 import shutil
 import sys
+import unicodedata
+from dataclasses import replace
+from itertools import islice
 from pathlib import Path
 
 import click
 
-from search import settings
-from search.core import SORTS, SearchError, search, validate
-from search.engines import ENGINES, open_engine
-from search.models import DOC_TYPES, REPORT_DOC_TYPE, SECTIONS, SearchRequest, SearchResponse
+from search import (
+    DEFAULT_WIDTH,
+    DOC_TYPES,
+    ENGINES,
+    FACET_COUNTS,
+    FORMATS,
+    KWIC_SORTS,
+    NORMS,
+    ORDERS,
+    REPORT_DOC_TYPE,
+    REPORT_SORTS,
+    SECTIONS,
+    SORTS,
+    SPLITS,
+    ConcordanceRequest,
+    ConcordanceResponse,
+    Export,
+    SearchError,
+    SearchRequest,
+    SearchResponse,
+    TrendsRequest,
+    TrendsResponse,
+    concordance,
+    filter_reports,
+    hits_export,
+    kwic_export,
+    open_engine,
+    parse_years,
+    report_list_export,
+    reports_export,
+    search,
+    settings,
+    trends,
+    trends_export,
+    validate,
+    validate_concordance,
+    validate_trends,
+    write,
+)
 
 INDEX_DIR_HELP = "Index folder (default: $FAZHI_INDEX_DIR, then index_data/)."
 
@@ -140,12 +178,44 @@ def _terminal_snippet(snippet_html: str, color: bool) -> str:
     return html.unescape(re.sub(r"<mark>(.*?)</mark>", lambda m: repl(m).replace("&", "&amp;"), snippet_html))
 
 
+def _bad(e: SearchError) -> click.BadParameter:
+    """A library error as a CLI one, naming the option (``q`` is the QUERY argument)."""
+    hint = "QUERY" if e.param == "q" else f"--{e.param.replace('_', '-')}"
+    return click.BadParameter(str(e), param_hint=hint)
+
+
+def _years(values: tuple[str, ...]) -> tuple[tuple[int, ...], tuple[tuple[int | None, int | None], ...]]:
+    try:
+        return parse_years(values)
+    except SearchError as e:
+        raise _bad(e) from None
+
+
+def _shown(page: int, per_page: int, count: int) -> str:
+    first = (page - 1) * per_page + 1
+    return f"{first}–{first + count - 1}" if count else "0"
+
+
+def _headline(total: int, reports_total: int, occurrences: int, query: str, shown: str, ms: float) -> str:
+    """The first line: the result in all three units (段, 份, 处)."""
+    return (
+        f"{total} passages (段) in {reports_total} reports (份), {occurrences} occurrences (处) match {query!r} "
+        f"(showing {shown}, {ms:.0f} ms)"
+    )
+
+
+def _print_facets(resp: SearchResponse) -> None:
+    for name in ("year", "section", "region", "doc_type"):
+        values = resp.facets.get(name, [])[:12]
+        if values:
+            click.echo("")
+            click.echo(f"{name}: " + "  ".join(f"{v.value} ({v.count})" for v in values))
+
+
 def _print_response(resp: SearchResponse, color: bool) -> None:
     req = resp.request
-    shown = (
-        f"{(req.page - 1) * req.per_page + 1}–{(req.page - 1) * req.per_page + len(resp.hits)}" if resp.hits else "0"
-    )
-    click.echo(f"{resp.total} passages match {req.query!r} (showing {shown}, {resp.elapsed_ms:.0f} ms)")
+    shown = _shown(req.page, req.per_page, len(resp.hits))
+    click.echo(_headline(resp.total, resp.reports_total, resp.occurrences, req.query, shown, resp.elapsed_ms))
     for n, hit in enumerate(resp.hits, start=(req.page - 1) * req.per_page + 1):
         click.echo("")
         meta = " · ".join(str(x) for x in (hit.title, hit.region.label(), hit.year, hit.section) if x)
@@ -155,75 +225,288 @@ def _print_response(resp: SearchResponse, color: bool) -> None:
         click.echo(f"   {_terminal_snippet(hit.snippet, color)}")
         others = f"; 该报告另有 {hit.report_matches - 1} 处" if req.group and hit.report_matches > 1 else ""
         click.echo(f"   {hit.url}  (第{hit.number}段, {hit.matches} 处{others})")
-    for name in ("year", "section", "region", "doc_type"):
-        values = resp.facets.get(name, [])[:12]
-        if values:
-            click.echo("")
-            click.echo(f"{name}: " + "  ".join(f"{v.value} ({v.count})" for v in values))
+    _print_facets(resp)
+
+
+def _columns(text: str) -> int:
+    """Terminal columns ``text`` takes: Chinese characters and full-width forms take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int, right: bool = False) -> str:
+    gap = " " * max(0, width - _columns(text))
+    return gap + text if right else text + gap
+
+
+def _table(header: list[str], rows: list[list[str]], numeric: set[int]) -> None:
+    """Rows in aligned columns (numbers right-aligned)."""
+    widths = [max(_columns(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    for r in [header, *rows]:
+        click.echo("  ".join(_pad(str(v), widths[i], i in numeric) for i, v in enumerate(r)).rstrip())
+
+
+def _print_report_table(resp: SearchResponse) -> None:
+    req = resp.request
+    rows = resp.reports or []
+    shown = _shown(req.page, req.per_page, len(rows))
+    click.echo(_headline(resp.total, resp.reports_total, resp.occurrences, req.query, shown, resp.elapsed_ms))
+    click.echo("")
+    body = [
+        [r.title, r.year or "—", r.region.label() or "—", r.passages, r.occurrences, r.chars, f"{r.per_10k_chars:.2f}"]
+        for r in rows
+    ]
+    _table(["title", "year", "region", "段", "处", "chars", "per 10k"], body, numeric={3, 4, 5, 6})
+    _print_facets(resp)
+
+
+def _print_concordance(resp: ConcordanceResponse, color: bool) -> None:
+    req = resp.request.filters
+    shown = _shown(req.page, req.per_page, len(resp.lines))
+    click.echo(_headline(resp.passages_total, resp.reports_total, resp.total, req.query, shown, resp.elapsed_ms))
+    if not resp.lines:
+        return
+    click.echo("")
+    width = max(_columns(line.left) for line in resp.lines)
+    for line in resp.lines:
+        match = click.style(line.match, reverse=True, bold=True) if color else f"【{line.match}】"
+        left, right = (x.replace("\n", " ") for x in (line.left, line.right))
+        click.echo(f"{_pad(left, width, right=True)}{match}{right}  {line.url}")
+
+
+def _write_export(export: Export, fmt: str, output: Path | None, limit: tuple[int, int] | None = None) -> None:
+    """Write ``export`` to ``output`` (or stdout); ``limit`` (start, count) keeps one page of its rows."""
+    if limit is not None:
+        start, count = limit
+        export = replace(
+            export,
+            rows=max(0, min(count, export.rows - start)),
+            records=islice(export.records, start, start + count),
+        )
+    try:
+        if output is None:
+            stream = sys.stdout.buffer
+            for chunk in write(export, fmt):
+                stream.write(chunk)
+            stream.flush()
+            return
+        with open(output, "wb") as f:
+            for chunk in write(export, fmt):
+                f.write(chunk)
+    except ValueError as e:  # an XLSX too large for one sheet
+        raise click.BadParameter(str(e), param_hint="--format") from None
+    except OSError as e:
+        raise click.BadParameter(str(e), param_hint="--output") from None
+    click.echo(f"Wrote {export.rows} rows to {output} ({fmt})", err=True)
+
+
+def _check_output(fmt: str | None, output: Path | None) -> None:
+    if fmt == "xlsx" and output is None:
+        raise click.BadParameter("xlsx is a binary file: name one with --output FILE", param_hint="--output")
+    if output is not None and fmt is None:
+        raise click.BadParameter("--output writes an export: add --format csv|xlsx|jsonl", param_hint="--output")
+
+
+_REGION_HELP = "Region name at any level (repeatable; values OR together)."
+_YEAR_HELP = "Report year or range: 2024, 2021-2024, 2021-, -2020 (repeatable)."
+_DOC_TYPE_HELP = "Document type (repeatable), e.g. 法治政府建设年度报告 to leave out look-alikes."
+_FORMAT_HELP = "Write a file instead of text: csv (UTF-8 with BOM), xlsx or jsonl."
+_OUTPUT_HELP = "File for --format (default: stdout; xlsx needs a file)."
+_ALL_SORTS = tuple(dict.fromkeys((*SORTS, *REPORT_SORTS, *KWIC_SORTS)))
 
 
 @main.command("search")
 @click.argument("query", default="")
-@click.option("--region", multiple=True, help="Region name at any level (repeatable; values OR together).")
-@click.option("--year", type=int, multiple=True, help="Report year (repeatable).")
+@click.option("--region", multiple=True, help=_REGION_HELP)
+@click.option("--year", multiple=True, help=_YEAR_HELP)
 @click.option("--section", type=click.Choice(SECTIONS), multiple=True, help="Section (repeatable).")
-@click.option(
-    "--doc-type",
-    type=click.Choice(DOC_TYPES),
-    multiple=True,
-    help="Document type (repeatable), e.g. 法治政府建设年度报告 to leave out look-alikes.",
-)
+@click.option("--doc-type", type=click.Choice(DOC_TYPES), multiple=True, help=_DOC_TYPE_HELP)
 @click.option("--page", type=int, default=1, show_default=True)
 @click.option("--per-page", type=int, default=lambda: settings.get_int("PER_PAGE"), show_default="20")
-@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
+@click.option(
+    "--sort",
+    type=click.Choice(_ALL_SORTS),
+    default=None,
+    help="passages: relevance|year|region (default relevance); reports also occurrences|per_10k_chars|passages|"
+    "chars|title; kwic: position|left|right|year|region (default position).",
+)
+@click.option("--order", type=click.Choice(ORDERS), default=None, help="Reverse or fix the sort's direction.")
 @click.option("--group", is_flag=True, help="One hit per report (its best passage).")
-@click.option("--json", "as_json", is_flag=True, help="Print the /api/search JSON object.")
+@click.option(
+    "--view",
+    type=click.Choice(("passages", "reports", "kwic")),
+    default="passages",
+    show_default=True,
+    help="Passages (hits), one row per matching report, or one concordance line per occurrence.",
+)
+@click.option(
+    "--facet-count", type=click.Choice(FACET_COUNTS), default="passages", show_default=True,
+    help="What facet counts count: passages (段) or reports (份).",
+)  # fmt: skip
+@click.option("--width", type=int, default=DEFAULT_WIDTH, show_default=True, help="Characters of context (kwic).")
+@click.option("--json", "as_json", is_flag=True, help="Print the /api/search (or, with --view kwic, /api/kwic) object.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help=_FORMAT_HELP)
+@click.option("--all", "whole", is_flag=True, help="With --format: every row of the result, not one page.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help=_OUTPUT_HELP)
 @_index_dir_option
 @_engine_option
-def search_cmd(query, region, year, section, doc_type, page, per_page, sort, group, as_json, index_dir, engine) -> None:
+def search_cmd(
+    query, region, year, section, doc_type, page, per_page, sort, order, group, view, facet_count, width, as_json,
+    fmt, whole, output, index_dir, engine,
+) -> None:  # fmt: skip
     """Find passages: terms must all occur; "quoted phrase"; A OR B; -term excludes."""
+    _check_output(fmt, output)
+    years, year_ranges = _years(year)
     req = SearchRequest(
         query=query,
         regions=region,
-        years=year,
+        years=years,
+        year_ranges=year_ranges,
         sections=section,
         doc_types=doc_type,
         page=page,
         per_page=per_page,
-        sort=sort,
+        sort=sort or "relevance",
         group=group,
+        view="reports" if view == "reports" else "passages",
+        facet_count=facet_count,
+        order=order or "",
     )
+    limits = {
+        "max_per_page": settings.get_int("MAX_PER_PAGE"),
+        "max_query_length": settings.get_int("MAX_QUERY_LENGTH"),
+    }
+    page_rows = None if whole else ((page - 1) * per_page, per_page)
     try:
-        validate(req, settings.get_int("MAX_PER_PAGE"), settings.get_int("MAX_QUERY_LENGTH"))
+        if view == "kwic":
+            creq = ConcordanceRequest(
+                filters=replace(req, sort="relevance", order=""),
+                sort=sort or "position",
+                order=order or "",
+                width=width,
+            )
+            validate_concordance(None, creq, **limits)
+            snap = _snapshot(index_dir, engine)
+            if fmt:
+                return _write_export(kwic_export(snap, creq, settings.get("BASE_URL")), fmt, output, page_rows)
+            cresp = concordance(snap, creq)
+        else:
+            validate(req, **limits)
+            snap = _snapshot(index_dir, engine)
+            if fmt:
+                make = reports_export if view == "reports" else hits_export
+                return _write_export(make(snap, req, settings.get("BASE_URL")), fmt, output, page_rows)
+            resp = search(snap, req)
     except SearchError as e:
-        hint = "QUERY" if e.param == "q" else f"--{e.param.replace('_', '-')}"
-        raise click.BadParameter(str(e), param_hint=hint) from None
-    resp = search(_snapshot(index_dir, engine), req)
-    if as_json:
+        raise _bad(e) from None
+    if view == "kwic":
+        if as_json:
+            _print_json(cresp.to_dict())
+        else:
+            _print_concordance(cresp, color=sys.stdout.isatty())
+    elif as_json:
         _print_json(resp.to_dict())
+    elif view == "reports":
+        _print_report_table(resp)
     else:
         _print_response(resp, color=sys.stdout.isatty())
 
 
-@main.command("reports")
-@click.option("--json", "as_json", is_flag=True, help="Print the /api/reports JSON object.")
+def _print_trends(resp: TrendsResponse) -> None:
+    req = resp.request
+    split = f", split by {resp.split_level}" if resp.split_level else ""
+    click.echo(f"{', '.join(map(repr, req.queries))} by report year ({req.norm}{split}, {resp.elapsed_ms:.0f} ms)")
+    for series in resp.series:
+        click.echo("")
+        click.echo(series.query + (f" · {series.split_value or '—'}" if resp.split_level else ""))
+        rows = [[p.year, p.reports, p.reports_matching, p.occurrences, p.chars, p.value] for p in series.points]
+        _table(["year", "reports", "reports_matching", "occurrences", "chars", "value"], rows, set(range(6)))
+    click.echo("")
+    for first in resp.first:
+        if first.year is None:
+            click.echo(f"first use of {first.query!r}: none")
+            continue
+        titles = "; ".join(f"{r['title']} {r['url']}" for r in first.reports)
+        click.echo(f"first use of {first.query!r}: {first.year} ({titles})")
+
+
+@main.command("trends")
+@click.argument("queries", nargs=-1, required=True)
+@click.option(
+    "--norm",
+    type=click.Choice(NORMS),
+    default="share_of_reports",
+    show_default=True,
+    help="Share of the year's reports using it, occurrences per 10,000 characters, or occurrences.",
+)
+@click.option(
+    "--split",
+    type=click.Choice([s for s in SPLITS if s]),
+    default=None,
+    help="One series per region level, per region below --region (region), or per section.",
+)
+@click.option("--region", multiple=True, help=_REGION_HELP)
+@click.option("--year", multiple=True, help=_YEAR_HELP)
+@click.option("--section", type=click.Choice(SECTIONS), multiple=True, help="Section (repeatable).")
+@click.option("--doc-type", type=click.Choice(DOC_TYPES), multiple=True, help=_DOC_TYPE_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print the /api/trends JSON object.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help=_FORMAT_HELP)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help=_OUTPUT_HELP)
 @_index_dir_option
 @_engine_option
-def reports_cmd(as_json: bool, index_dir: Path | None, engine: str) -> None:
-    """List the indexed reports."""
+def trends_cmd(queries, norm, split, region, year, section, doc_type, as_json, fmt, output, index_dir, engine) -> None:
+    """Count each QUERY per report year (up to 8 queries, one series each), and name its first use."""
+    _check_output(fmt, output)
+    years, year_ranges = _years(year)
+    filters = SearchRequest(regions=region, years=years, year_ranges=year_ranges, sections=section, doc_types=doc_type)
+    req = TrendsRequest(queries=tuple(dict.fromkeys(queries)), filters=filters, norm=norm, split=split or "")
+    try:
+        validate_trends(req, max_query_length=settings.get_int("MAX_QUERY_LENGTH"))
+        resp = trends(_snapshot(index_dir, engine), req)
+    except SearchError as e:
+        raise _bad(e) from None
+    if fmt:
+        _write_export(trends_export(resp), fmt, output)
+    elif as_json:
+        _print_json(resp.to_dict())
+    else:
+        _print_trends(resp)
+
+
+@main.command("reports")
+@click.option("--region", multiple=True, help=_REGION_HELP)
+@click.option("--year", multiple=True, help=_YEAR_HELP)
+@click.option("--doc-type", type=click.Choice(DOC_TYPES), multiple=True, help=_DOC_TYPE_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print the /api/reports JSON object.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help=_FORMAT_HELP)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help=_OUTPUT_HELP)
+@_index_dir_option
+@_engine_option
+def reports_cmd(region, year, doc_type, as_json: bool, fmt, output, index_dir: Path | None, engine: str) -> None:
+    """List the indexed reports (those of a region, years or document type)."""
+    _check_output(fmt, output)
+    years, year_ranges = _years(year)
     snap = _snapshot(index_dir, engine)
-    rows = [r.summary_dict() for r in snap.reports.values()]
-    if as_json:
-        _print_json({"reports": rows})
+    filters = SearchRequest(regions=region, years=years, year_ranges=year_ranges, doc_types=doc_type)
+    try:
+        validate(filters)
+        reports = filter_reports(snap, filters)
+    except SearchError as e:
+        raise _bad(e) from None
+    if fmt:
+        _write_export(report_list_export(reports, settings.get("BASE_URL")), fmt, output)
         return
-    click.echo(f"{len(rows)} reports, {len(snap.passages)} passages")
+    rows = [r.summary_dict() for r in reports]
+    if as_json:
+        _print_json({"reports": rows, "total": len(rows)})
+        return
+    click.echo(f"{len(rows)} reports, {sum(len(r.passages) for r in reports)} passages")
     for r in rows:
-        region = " / ".join(v or "—" for v in r["region"].values())
+        region_label = " / ".join(v or "—" for v in r["region"].values())
         kind = "" if r["doc_type"] == REPORT_DOC_TYPE else f"  ({r['doc_type']})"
         copies = f" +{len(r['sources']) - 1} copies" if len(r["sources"]) > 1 else ""
         encoding = f", {r['encoding']}" if r["encoding"] else ""
         click.echo(
-            f"{r['report_id']}  {r['year'] or '—'}  {region}  {r['passages']:>3} passages  "
+            f"{r['report_id']}  {r['year'] or '—'}  {region_label}  {r['passages']:>3} passages  "
             f"{r['title']}{kind}  [{r['source']}{encoding}{copies}]"
         )
 

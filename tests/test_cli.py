@@ -1,7 +1,12 @@
 """The `fazhi` command on small corpora written to tmp_path."""
 
+import csv
+import io
 import json
 from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
 
 from indexer.cli import main
 from tests.conftest import write_tantivy_index_of_another_schema
@@ -46,7 +51,8 @@ def test_index_then_search_and_list(runner, tmp_path):
 
     result = runner.invoke(main, ["search", "枫桥经验", "--year", "2023", "--index-dir", str(index_dir)])
     assert result.exit_code == 0
-    assert "1 passages match" in result.output and "【楓橋經驗】" in result.output
+    assert "1 passages (段) in 1 reports (份), 1 occurrences (处) match" in result.output
+    assert "【楓橋經驗】" in result.output
 
     result = runner.invoke(main, ["reports", "--index-dir", str(index_dir), "--json"])
     reports = json.loads(result.output)["reports"]
@@ -100,7 +106,7 @@ def test_clear_errors(runner, tmp_path):
 
 def test_help_lists_every_command(runner):
     out = runner.invoke(main, ["--help"]).output
-    for cmd in ("index", "search", "reports", "serve", "bench"):
+    for cmd in ("index", "search", "trends", "reports", "serve", "bench"):
         assert cmd in out
 
 
@@ -122,3 +128,95 @@ def test_a_tantivy_index_of_an_earlier_schema_is_named_then_rebuilt_in_place(run
     result = runner.invoke(main, ["search", "枫桥经验", *args, "--json"])
     assert json.loads(result.output)["total"] == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus", "idx"]  # nothing left beside it
+
+
+def csv_rows(data: bytes) -> list[dict]:
+    assert data.startswith("\ufeff".encode())
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8").removeprefix("\ufeff"))))
+
+
+def test_search_views(runner, small_index, engine_name):
+    args = ["--index-dir", str(small_index), "--engine", engine_name]
+    out = runner.invoke(main, ["search", "枫桥经验", "--view", "reports", *args]).output
+    assert out.startswith("2 passages (段) in 2 reports (份), 3 occurrences (处) match '枫桥经验'")
+    assert "title" in out and "per 10k" in out and "长治市2024年法治政府建设年度报告" in out
+
+    out = runner.invoke(main, ["search", "枫桥经验", "--view", "kwic", "--width", "4", *args]).output
+    assert "新时代“【枫桥经验】”，推进  /reports/ra#ra-p3" in out
+    assert "【楓橋經驗】" in out
+
+    body = json.loads(runner.invoke(main, ["search", "枫桥经验", "--view", "kwic", "--json", *args]).output)
+    assert body["total"] == 3 and len(body["lines"]) == 3
+    body = json.loads(runner.invoke(main, ["search", "枫桥经验", "--view", "reports", "--order", "asc",
+                                           "--sort", "year", "--json", *args]).output)  # fmt: skip
+    assert [r["report_id"] for r in body["reports"]] == ["rb", "ra"] and body["reports_total"] == 2
+
+    body = json.loads(runner.invoke(main, ["search", "--year", "2023-", "--year", "-2023", "--json", *args]).output)
+    assert body["total"] == 12 and body["filters"]["year"] == ["2023-", "-2023"]
+
+
+def test_search_exports(runner, small_index, engine_name, tmp_path):
+    args = ["--index-dir", str(small_index), "--engine", engine_name]
+    page = runner.invoke(main, ["search", "法治", "--format", "csv", "--per-page", "2", *args])
+    assert page.exit_code == 0 and len(csv_rows(page.stdout_bytes)) == 2
+    whole = runner.invoke(main, ["search", "法治", "--format", "csv", "--per-page", "2", "--all", *args])
+    assert len(csv_rows(whole.stdout_bytes)) == 5
+
+    lines = runner.invoke(main, ["search", "枫桥经验", "--view", "kwic", "--format", "jsonl", "--all", *args])
+    *rows, last = [json.loads(line) for line in lines.stdout_bytes.decode().splitlines()]
+    assert len(rows) == 3 and last == {"_complete": True, "rows": 3}
+
+    target = tmp_path / "reports.xlsx"
+    result = runner.invoke(main, ["search", "枫桥经验", "--view", "reports", "--format", "xlsx", "--all",
+                                  "--output", str(target), *args])  # fmt: skip
+    assert result.exit_code == 0 and "Wrote 2 rows" in result.output
+    sheet = load_workbook(target, read_only=True).worksheets[0]
+    assert len(list(sheet.iter_rows(values_only=True))) == 3  # the header and two reports
+
+
+def test_trends(runner, small_index, engine_name):
+    args = ["--index-dir", str(small_index), "--engine", engine_name]
+    result = runner.invoke(main, ["trends", "枫桥经验", "行政复议", "--norm", "count", *args])
+    assert result.exit_code == 0, result.output
+    assert "year  reports  reports_matching  occurrences  chars  value" in result.output
+    assert "first use of '枫桥经验': 2023 (灵武市2023年法治政府建设年度报告 /reports/rb#rb-p2)" in result.output
+
+    body = json.loads(runner.invoke(main, ["trends", "枫桥经验", "--split", "province", "--json", *args]).output)
+    assert body["split_level"] == "province"
+    assert {s["split_value"] for s in body["series"]} == {"山西省", "宁夏回族自治区", "天津市"}
+
+    exported = runner.invoke(main, ["trends", "枫桥经验", "--year", "2024", "--format", "csv", *args])
+    assert [(r["year"], r["occurrences"]) for r in csv_rows(exported.stdout_bytes)] == [("2024", "2")]
+
+
+def test_reports_filters(runner, small_index, engine_name):
+    args = ["--index-dir", str(small_index), "--engine", engine_name]
+    out = runner.invoke(main, ["reports", "--year", "2024", *args]).output
+    assert out.startswith("2 reports, 8 passages")
+    body = json.loads(runner.invoke(main, ["reports", "--region", "灵武市", "--json", *args]).output)
+    assert [r["report_id"] for r in body["reports"]] == ["rb"] and body["total"] == 1
+    exported = runner.invoke(main, ["reports", "--year", "-2023", "--format", "csv", *args])
+    assert [r["report_id"] for r in csv_rows(exported.stdout_bytes)] == ["rb"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "option"),
+    [
+        (["search", "法治", "--year", "20x4"], "--year"),
+        (["search", "法治", "--year", "2024-2020"], "--year"),
+        (["search", "法治", "--view", "kwic", "--width", "0"], "--width"),
+        (["search", "法治", "--view", "kwic", "--sort", "relevance"], "--sort"),
+        (["search", "法治", "--sort", "title"], "--sort"),
+        (["search", "法治", "--order", "asc"], "--order"),
+        (["search", "法治", "--format", "xlsx"], "--output"),
+        (["search", "法治", "--format", "pdf"], "--format"),
+        (["search", "--view", "kwic"], "QUERY"),
+        (["trends", "法治", "--norm", "odd"], "--norm"),
+        (["trends", "法治", "--year", "soon"], "--year"),
+        (["reports", "--year", "later"], "--year"),
+        (["reports", "--format", "xlsx"], "--output"),
+    ],
+)
+def test_bad_options_are_named(runner, small_index, engine_name, argv, option):
+    result = runner.invoke(main, [*argv, "--index-dir", str(small_index), "--engine", engine_name])
+    assert result.exit_code == 2 and option in result.output, result.output
