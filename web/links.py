@@ -13,7 +13,20 @@ from werkzeug.datastructures import MultiDict
 
 from web.params import param_values
 
-SINGLE_PARAMS: tuple[str, ...] = ("q", "sort", "group", "per_page", "page")
+SINGLE_PARAMS: tuple[str, ...] = (
+    "q",
+    "sort",
+    "order",
+    "group",
+    "per_page",
+    "page",
+    "view",
+    "facet_count",
+    "width",
+    "norm",
+    "split",
+    "format",
+)
 """Parameters that take one value; every other parameter is a repeatable facet filter."""
 
 

@@ -4,17 +4,17 @@ function as the JSON API. Works without JavaScript; ``static/site.js`` only adds
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
-from search.core import OldIndexError, SearchError, Snapshot, search, validate
-from search.models import SearchRequest
+from search import OldIndexError, SearchError, SearchRequest, Snapshot, concordance, search, validate
 from web.api import error as api_error
 from web.api import snapshot
 from web.links import SearchLinks
-from web.params import search_request_from
+from web.params import concordance_request_from, search_request_from
 from web.report_page import build_report_page
 from web.search_page import build_search_page
 
@@ -33,6 +33,12 @@ PARAM_LABELS = {
     "section": "章节",
     "doc_type": "文档类型",
     "sort": "排序",
+    "order": "升降序",
+    "view": "视图",
+    "facet_count": "计数单位",
+    "width": "语境宽度",
+    "norm": "指标",
+    "split": "分组",
 }
 
 
@@ -69,12 +75,22 @@ def home():
 
 @bp.get("/search")
 def search_page():
-    req = search_request_from(request.args, current_app.config)
+    view = request.args.get("view", "").strip() or "passages"
+    snap = snapshot()
     links = SearchLinks(request.args, url_for("pages.search_page"))
-    page = build_search_page(search(snapshot(), req), links)
-    api_url = links.same(url_for("api.api_search"))
-    html = render_template("search.html", page=page, api_url=api_url)
-    return html, {"Link": f'<{api_url}>; rel="alternate"; type="application/json"'}
+    concordance_response = None
+    if view == "kwic":
+        # The concordance's own sort and order; the facets and totals come from the same search's passages.
+        args = MultiDict([(k, v) for k, v in request.args.items(multi=True) if k not in ("view", "sort", "order")])
+        req = search_request_from(args, current_app.config, default_facet_count="reports")
+        if req.query.strip():
+            concordance_response = concordance(snap, concordance_request_from(request.args, current_app.config))
+        req = replace(req, page=1, per_page=1)
+    else:
+        req = search_request_from(request.args, current_app.config, default_facet_count="reports")
+    page = build_search_page(search(snap, req), links, view, concordance_response, snap, request.url_root)
+    html = render_template("search.html", page=page, api_url=page.json_url)
+    return html, {"Link": f'<{page.json_url}>; rel="alternate"; type="application/json"'}
 
 
 @bp.get("/reports/<report_id>")

@@ -8,9 +8,19 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
+from search import (
+    MAX_RESULT_DEPTH,
+    SECTIONS,
+    ConcordanceLine,
+    ConcordanceResponse,
+    FacetValue,
+    Hit,
+    ReportRow,
+    SearchResponse,
+    Snapshot,
+    citation,
+)
 from search.analysis import segment
-from search.core import MAX_RESULT_DEPTH
-from search.models import FacetValue, Hit, SearchResponse
 from web.links import SearchLinks
 
 FACET_LABELS: dict[str, str] = {"region": "地区", "year": "年度", "section": "章节", "doc_type": "文档类型"}
@@ -18,12 +28,54 @@ FACET_LABELS: dict[str, str] = {"region": "地区", "year": "年度", "section":
 
 SORT_LABELS: dict[str, str] = {"relevance": "相关度", "year": "年度（新→旧）", "region": "地区"}
 
+VIEW_LABELS: dict[str, str] = {"passages": "段落", "reports": "报告", "kwic": "语境"}
+"""The tabs of the search page: hits (the default), the report table, the concordance."""
+
+REPORT_COLUMNS: tuple[tuple[str, str, bool], ...] = (
+    ("title", "报告", False),
+    ("region", "地区", False),
+    ("year", "年度", True),
+    ("passages", "段", True),
+    ("occurrences", "处", True),
+    ("chars", "字数", True),
+    ("per_10k_chars", "每万字", True),
+)
+"""The report table's sortable columns: (sort key, header, numeric)."""
+
+KWIC_SORT_LABELS: dict[str, str] = {
+    "position": "位置",
+    "left": "左语境",
+    "right": "右语境",
+    "year": "年度",
+    "region": "地区",
+}
+DESCENDING_FIRST = {"occurrences", "per_10k_chars", "passages", "chars", "year"}
+"""Sorts whose own direction (``order`` left out) is largest or newest first; the others go A→Z."""
+
+NOT_TRENDS_PARAMS = ("view", "sort", "order", "group", "facet_count", "per_page", "width", "format")
+"""Parameters of a search that a trends chart has no use for (its filters and the query carry over)."""
+
+DOWNLOAD_FORMATS: tuple[tuple[str, str], ...] = (("csv", "CSV"), ("xlsx", "Excel (XLSX)"), ("jsonl", "JSONL"))
+
 _QUERY_TERM = re.compile(r'-?"[^"]*"?|\S+')
+_YEAR_RANGE_SEPARATOR = re.compile(r"[-–~～至]")
 
 
 def value_label(facet: str, value: object) -> str:
-    """How a facet value reads in the interface: years as ``2024年``, everything else as it is."""
-    return f"{value}年" if facet == "year" else str(value)
+    """How a facet value reads in the interface: years as ``2024年``, a range as ``2021–2024``, else as it is.
+
+    >>> value_label("year", 2024), value_label("year", "2021-2024"), value_label("year", "2021-")
+    ('2024年', '2021–2024', '2021年起')
+    """
+    if facet != "year":
+        return str(value)
+    text = str(value).strip()
+    if text.isdigit():
+        return f"{text}年"
+    low, high = (part.strip() for part in (_YEAR_RANGE_SEPARATOR.split(text, maxsplit=1) + [""])[:2])
+    if low and high:
+        return f"{low}–{high}"
+    return f"{low}年起" if low else f"{high}年止"
 
 
 def with_query(url: str, query: str) -> str:
@@ -81,15 +133,62 @@ class HitView:
 
 
 @dataclass
+class Column:
+    """A header of the report table: a link that sorts by it (again: the other way round)."""
+
+    key: str
+    label: str
+    url: str
+    numeric: bool
+    aria_sort: str | None  # ascending | descending on the current sort, else None
+
+
+@dataclass
+class ReportTableView:
+    columns: list[Column]
+    sections: list[str]  # the per-section columns: sections where some report on this page has occurrences
+    rows: list[ReportRow]
+    regions: list[str]  # by row: the region as it reads
+    links: list[str]  # by row: its first matching passage, with ?q=
+
+
+@dataclass
+class KwicLine:
+    line: ConcordanceLine
+    link: str  # the passage in its report, with ?q= so the match is marked there
+    region: str
+    citation: str
+    cite_id: str  # the element holding the citation, for the copy button
+
+
+@dataclass
+class KwicView:
+    response: ConcordanceResponse | None  # None: no query, nothing to line up
+    lines: list[KwicLine]
+    sorts: list[Link]  # each sort; on the current one, its link reverses the order
+    order_label: str  # how the current sort runs, e.g. "升序"
+
+
+@dataclass
 class SearchPage:
     response: SearchResponse
     query: str
+    view: str  # passages | reports | kwic
+    tabs: list[Link]
+    facet_unit: str  # what the facet counts count: 份 (reports) or 段 (passages)
+    facet_count_links: list[Link]
+    downloads: list[Link]
+    json_url: str
+    trends_url: str  # the query (and filters) over the years
+    report_table: ReportTableView | None
+    kwic: KwicView | None
     hits: list[HitView]
     facets: list[Facet]
     filters: list[Filter]
     clear_url: str
     sorts: list[Link]
     group_link: Link
+    reverse_link: Link | None  # year or region order: run it the other way
     pages: list[Link | None]  # None marks a gap (…)
     prev_url: str | None
     next_url: str | None
@@ -145,6 +244,8 @@ def _facet_rows(name: str, values: list[FacetValue], links: SearchLinks) -> list
         rows[key] = row
         (parent.children if parent else top).append(row)
     for key in selected - parent_of.keys():  # chosen but matching nothing now: still shown, to be unticked
+        if name == "year" and not key.isdigit():
+            continue  # a year range (2021-2024) is no row of the facet: its chip above the results drops it
         top.insert(0, FacetRow(key, value_label(name, key), 0, True, links.toggle(name, key)))
     return top
 
@@ -197,15 +298,92 @@ def _sorts(current: str, has_query: bool, links: SearchLinks) -> list[Link]:
     return [
         Link(
             label if s != "relevance" or has_query else "默认",
-            links.url({"sort": None if s == "relevance" else s}),
+            links.url({"sort": None if s == "relevance" else s, "order": None}),
             s == current,
         )
         for s, label in SORT_LABELS.items()
     ]
 
 
-def build_search_page(response: SearchResponse, links: SearchLinks) -> SearchPage:
-    """Everything the search template shows, with every URL already built."""
+def _reverse_link(sort: str, order: str, links: SearchLinks) -> Link | None:
+    """On a year or region order, the link that runs it the other way (relevance runs one way only)."""
+    if sort not in ("year", "region"):
+        return None
+    url, aria = _sort_link(links, sort, sort, order)
+    return Link("倒序", url, aria == ("ascending" if sort == "year" else "descending"))
+
+
+def _sort_link(links: SearchLinks, key: str, current: str, order: str) -> tuple[str, str | None]:
+    """The link that sorts by ``key`` (its own direction first; on the current sort, the other way round)
+    and, on the current sort, how it runs now (``ascending`` or ``descending``, as ``aria-sort`` says)."""
+    natural_desc = key in DESCENDING_FIRST
+    if key != current:
+        return links.url({"sort": key, "order": None}), None
+    descending = order == "desc" if order else natural_desc
+    flipped = "asc" if descending else "desc"
+    url = links.url({"sort": key, "order": None if (flipped == "desc") == natural_desc else flipped})
+    return url, "descending" if descending else "ascending"
+
+
+def _report_table(response: SearchResponse, links: SearchLinks) -> ReportTableView:
+    req = response.request
+    current = "occurrences" if req.sort == "relevance" else req.sort
+    columns = []
+    for key, label, numeric in REPORT_COLUMNS:
+        url, aria = _sort_link(links, key, current, req.order)
+        columns.append(Column(key, label, url, numeric, aria))
+    rows = response.reports or []
+    used = {name for row in rows for name in row.sections}
+    return ReportTableView(
+        columns=columns,
+        sections=[name for name in SECTIONS if name in used],
+        rows=rows,
+        regions=[row.region.label() for row in rows],
+        links=[with_query(row.url, req.query) for row in rows],
+    )
+
+
+def _kwic(concordance: ConcordanceResponse | None, links: SearchLinks, snap: Snapshot, url_root: str) -> KwicView:
+    if concordance is None:
+        return KwicView(None, [], [], "")
+    req = concordance.request
+    root = url_root.rstrip("/")
+    lines = []
+    for n, line in enumerate(concordance.lines):
+        report = snap.reports[line.report_id]
+        passage = snap.passages[snap.row_of[line.passage_id]]
+        lines.append(
+            KwicLine(
+                line=line,
+                link=with_query(line.url, req.filters.query),
+                region=line.region.label(),
+                citation=citation(report, passage, root + line.url),
+                cite_id=f"kwic-cite-{n}",
+            )
+        )
+    sorts, order_label = [], ""
+    for key, label in KWIC_SORT_LABELS.items():
+        url, aria = _sort_link(links, key, req.sort, req.order)
+        if aria:
+            order_label = "升序" if aria == "ascending" else "降序"
+        sorts.append(Link(label, url, aria is not None))
+    return KwicView(concordance, lines, sorts, order_label)
+
+
+def build_search_page(
+    response: SearchResponse,
+    links: SearchLinks,
+    view: str = "passages",
+    concordance: ConcordanceResponse | None = None,
+    snap: Snapshot | None = None,
+    url_root: str = "",
+) -> SearchPage:
+    """Everything the search template shows, with every URL already built.
+
+    ``view`` is the tab: passages (hits), reports (``response.reports``, the report table) or kwic (the
+    ``concordance``; ``snap`` and ``url_root`` give each line its citation). The facets come from
+    ``response`` in every view.
+    """
     req = response.request
     names = list(dict.fromkeys([*response.facets, *FACET_LABELS]))
     facets = [
@@ -214,10 +392,17 @@ def build_search_page(response: SearchResponse, links: SearchLinks) -> SearchPag
     ]
     for facet in facets:
         facet.selected = len(links.selected(facet.name))
-    shown = response.reports_total if req.group else response.total
-    # Paging stops at MAX_RESULT_DEPTH passages: no link leads past it.
-    page_count = max(1, math.ceil(min(shown, MAX_RESULT_DEPTH) / req.per_page))
-    first = (req.page - 1) * req.per_page + 1
+    if view == "kwic":
+        shown = concordance.total if concordance else 0
+        page_number, per_page = (
+            (concordance.request.filters.page, concordance.request.filters.per_page) if concordance else (1, 1)
+        )
+    else:
+        shown = response.reports_total if req.group or view == "reports" else response.total
+        page_number, per_page = req.page, req.per_page
+    # Paging stops at MAX_RESULT_DEPTH rows: no link leads past it.
+    page_count = max(1, math.ceil(min(shown, MAX_RESULT_DEPTH) / per_page))
+    first = (page_number - 1) * per_page + 1
     hits = [
         HitView(
             hit=h,
@@ -228,24 +413,49 @@ def build_search_page(response: SearchResponse, links: SearchLinks) -> SearchPag
         )
         for h in response.hits
     ]
+    if view == "kwic":
+        on_page = len(concordance.lines) if concordance else 0
+        api_path, api_changes = "/api/kwic", {"view": None}
+    else:
+        on_page = len(response.reports or []) if view == "reports" else len(hits)
+        api_path, api_changes = "/api/search", {"facet_count": req.facet_count}
     hidden = [(k, v) for k in links.params if k not in ("q", "page") for v in links.selected(k)]
+    site_facet_count = "reports"  # the site's default; the API's is passages
     return SearchPage(
         response=response,
         query=req.query,
+        view=view,
+        tabs=[
+            Link(label, links.url({"view": None if v == "passages" else v, "sort": None, "order": None}), v == view)
+            for v, label in VIEW_LABELS.items()
+        ],
+        facet_unit="份报告" if req.facet_count == "reports" else "段",
+        facet_count_links=[
+            Link("按报告计数", links.url({"facet_count": None}), req.facet_count == site_facet_count),
+            Link("按段落计数", links.url({"facet_count": "passages"}), req.facet_count == "passages"),
+        ],
+        downloads=[
+            Link(label, links.url({**api_changes, "format": f}, path=api_path)) for f, label in DOWNLOAD_FORMATS
+        ],
+        json_url=links.url({**api_changes, "page": str(page_number) if page_number > 1 else None}, path=api_path),
+        trends_url=links.url({k: None for k in NOT_TRENDS_PARAMS}, path="/trends"),
+        report_table=_report_table(response, links) if view == "reports" else None,
+        kwic=_kwic(concordance, links, snap, url_root) if view == "kwic" and snap is not None else None,
         hits=hits,
         facets=facets,
         filters=_filters(response, links, names),
         clear_url=links.url({n: None for n in names}),
         sorts=_sorts(req.sort, bool(req.query.strip()), links),
+        reverse_link=_reverse_link(req.sort, req.order, links),
         group_link=Link("按报告归并", links.url({"group": None if req.group else "1"}), req.group),
-        pages=_pages(req.page, page_count, links) if page_count > 1 else [],
-        prev_url=links.page(min(req.page - 1, page_count)) if req.page > 1 else None,
-        next_url=links.page(req.page + 1) if req.page < page_count else None,
+        pages=_pages(page_number, page_count, links) if page_count > 1 else [],
+        prev_url=links.page(min(page_number - 1, page_count)) if page_number > 1 else None,
+        next_url=links.page(page_number + 1) if page_number < page_count else None,
         page_count=page_count,
         first_url=links.page(1),
         last_url=links.page(page_count),
         first_shown=first,
-        last_shown=first + len(hits) - 1,
+        last_shown=first + on_page - 1,
         shorter=_shorter(req.query, links) if response.total == 0 else [],
         hidden_params=hidden,
     )
