@@ -8,6 +8,8 @@ import orjson
 import pytest
 from openpyxl import load_workbook
 
+from search import MEDIA_TYPES
+
 
 def csv_rows(data: bytes) -> list[dict]:
     assert data.startswith("\ufeff".encode())  # Excel reads the Chinese as UTF-8
@@ -32,6 +34,7 @@ READERS = {"csv": csv_rows, "xlsx": xlsx_rows, "jsonl": jsonl_rows}
 def download(client, url: str, fmt: str) -> list[dict]:
     resp = client.get(f"{url}&format={fmt}")
     assert resp.status_code == 200, resp.data[:300]
+    assert resp.headers["Content-Type"] == MEDIA_TYPES[fmt]
     assert resp.headers["Content-Disposition"].startswith("attachment; filename=fazhi-")
     assert resp.headers["Content-Disposition"].endswith(f".{fmt}")
     rows = READERS[fmt](resp.data)

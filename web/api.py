@@ -73,7 +73,7 @@ def send_export(export: Export, fmt: str) -> Response:
         first = next(chunks, b"")
     except ValueError as e:
         raise SearchError("format", str(e)) from None
-    response = Response(stream_with_context(chain([first], chunks)), mimetype=MEDIA_TYPES[fmt])
+    response = Response(stream_with_context(chain([first], chunks)), content_type=MEDIA_TYPES[fmt])
     response.headers["Content-Disposition"] = f"attachment; filename={filename(export, fmt)}"
     response.headers["X-Row-Count"] = str(export.rows)
     return response
