@@ -7,8 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from search.core import search
-from search.models import FacetValue, Passage
+from search import ConcordanceRequest, FacetValue, Passage, SearchRequest, concordance, search
 from web.links import SearchLinks
 from web.report_page import table_of_contents
 from web.search_page import with_query
@@ -494,3 +493,188 @@ def test_an_index_of_an_earlier_version_is_a_503_page_asking_for_a_rebuild(tmp_p
     assert resp.status_code == 503 and "索引需要重建" in html and "fazhi index CORPUS_DIR --rebuild" in html
     api = client.get("/api/search?q=法治")
     assert api.status_code == 503 and "built by an earlier version" in api.get_json()["error"]
+
+
+# The research views: units, the report table, the concordance, trends, downloads
+
+
+def test_summary_names_the_three_units(client):
+    _, html = get_page(client, "/search?q=枫桥经验&region=山西省")
+    assert "<strong>2</strong> 处 · <strong>1</strong> 段 · <strong>1</strong> 份报告" in html
+    _, html = get_page(client, "/search?q=枫桥经验&view=reports")
+    assert "<strong>3</strong> 处 · <strong>2</strong> 段 · <strong>2</strong> 份报告" in html
+
+
+def test_view_tabs_keep_the_filters(client):
+    page, html = get_page(client, "/search?q=法治&region=山西省&sort=year")
+    by_text = {text: href for href, text in page.links}
+    tabs = {label: by_text[label] for label in ("段落", "报告", "语境")}
+    for href in tabs.values():
+        query = parse_qs(urlsplit(href).query)
+        assert query["q"] == ["法治"] and query["region"] == ["山西省"] and "sort" not in query
+    assert 'aria-current="page">段落<' in html
+    assert parse_qs(urlsplit(tabs["语境"]).query)["view"] == ["kwic"]
+    trends = page.link("看趋势")
+    assert urlsplit(trends).path == "/trends" and parse_qs(urlsplit(trends).query) == {
+        "q": ["法治"],
+        "region": ["山西省"],
+    }
+
+
+def test_facets_count_reports_by_default_with_a_toggle(client):
+    page, html = get_page(client, "/search?q=法治")
+    api_reports = client.get("/api/search?q=法治&facet_count=reports").get_json()
+    api_passages = client.get("/api/search?q=法治").get_json()
+    assert page.counts()["section"] == {r["value"]: r["count"] for r in api_reports["facets"]["section"]}
+    assert 'aria-current="true">按报告计数' in html
+    by_passage, html = get_page(client, page.link("按段落计数"))
+    assert by_passage.counts()["section"] == {r["value"]: r["count"] for r in api_passages["facets"]["section"]}
+    assert 'aria-current="true">按段落计数' in html and "facet_count=passages" in page.link("按段落计数")
+
+
+def test_report_table_sorts_by_its_headers(client):
+    page, html = get_page(client, "/search?q=法治&view=reports")
+    api = client.get("/api/search?q=法治&view=reports&facet_count=reports").get_json()
+    rows = [line.split('"')[1] for line in html.split("data-report-id=")[1:]]
+    assert rows == [r["report_id"] for r in api["reports"]]
+    assert 'aria-sort="descending"' in html and html.count("aria-sort=") == 1  # 处 (relevance) is the default
+    density = parse_qs(urlsplit(page.link("每万字")).query)
+    assert density["sort"] == ["per_10k_chars"] and "order" not in density  # its own direction first: most first
+    sorted_page, html = get_page(client, page.link("每万字"))
+    api = client.get("/api/search?q=法治&view=reports&sort=per_10k_chars").get_json()
+    assert [r["per_10k_chars"] for r in api["reports"]] == sorted(
+        (r["per_10k_chars"] for r in api["reports"]), reverse=True
+    )
+    assert 'aria-sort="descending"' in html
+    flipped = parse_qs(urlsplit(sorted_page.link("每万字")).query)
+    assert flipped["sort"] == ["per_10k_chars"] and flipped["order"] == ["asc"]
+    _, html = get_page(client, sorted_page.link("每万字"))
+    assert 'aria-sort="ascending"' in html
+    region = parse_qs(urlsplit(sorted_page.link("地区")).query)
+    assert region["sort"] == ["region"] and "order" not in region
+
+
+def test_kwic_lines_are_aligned_on_the_match(client, snap):
+    page, html = get_page(client, "/search?q=枫桥经验&view=kwic")
+    assert html.count('class="kwic-line"') == 3  # one line per occurrence: 3 处
+    assert html.count('class="kwic-match"') == 3 and html.count('<span class="kwic-left"><span>') == 3
+    assert "共 3 处（2 段 · 2 份报告）" in html
+    assert '>楓橋經驗</a><span class="kwic-right">，化解矛盾。</span>' in html
+    assert "/reports/rb?q=%E6%9E%AB%E6%A1%A5%E7%BB%8F%E9%AA%8C#rb-p2" in dict(page.links)
+    assert html.count('class="copy" data-copy="kwic-cite-') == 3 and 'id="kwic-cite-2"' in html
+    assert "《灵武市2023年法治政府建设年度报告》（宁夏回族自治区银川市灵武市，2023年），举措成效，第2段。" in html
+    # sort links: left context, then the same link reverses it
+    left = parse_qs(urlsplit(page.link("左语境")).query)
+    assert left == {"q": ["枫桥经验"], "view": ["kwic"], "sort": ["left"]}
+    by_left, html = get_page(client, page.link("左语境"))
+    direct = concordance(snap, ConcordanceRequest(filters=SearchRequest(query="枫桥经验"), sort="left"))
+    lefts = [part.split("</span>")[0] for part in html.split('<span class="kwic-left"><span>')[1:]]
+    assert lefts == [line.left for line in direct.lines]
+    assert "左语境（升序）" in html and parse_qs(urlsplit(by_left.link("左语境")).query)["order"] == ["desc"]
+    paged, html = get_page(client, "/search?q=枫桥经验&view=kwic&per_page=2&page=2")
+    assert html.count('class="kwic-line"') == 1 and "第 3–3 处" in html and paged.link("上一页")
+
+
+def test_kwic_without_a_query_asks_for_one(client):
+    _, html = get_page(client, "/search?view=kwic")
+    assert "语境视图需要查询词" in html
+
+
+def test_download_links_on_every_view(client):
+    for view, path in (("", "/api/search"), ("reports", "/api/search"), ("kwic", "/api/kwic")):
+        page, _ = get_page(client, f"/search?q=法治&year=2024&view={view}")
+        for label, fmt in (("CSV", "csv"), ("Excel", "xlsx"), ("JSONL", "jsonl")):
+            href = page.link(label)
+            query = parse_qs(urlsplit(href).query)
+            assert urlsplit(href).path == path and query["format"] == [fmt] and query["year"] == ["2024"]
+            assert ("view" in query) == (view == "reports")
+        json_url = {text: href for href, text in page.links}["JSON"]
+        assert urlsplit(json_url).path == path and "format" not in json_url
+
+
+def test_year_range_is_one_chip(client):
+    page, html = get_page(client, "/search?q=法治&year=2023-2024")
+    assert "年度：2023–2024" in html
+    assert parse_qs(urlsplit(page.link("年度：2023–2024")).query) == {"q": ["法治"]}
+    assert 'data-value="2023-2024"' not in html  # no facet row for the range itself
+
+
+def test_trends_page_draws_one_line_per_series_with_point_links(client):
+    page, html = get_page(client, "/trends?q=枫桥经验&q=首违不罚")
+    assert html.count("<polyline") == 2 and html.count('class="series-group"') == 2
+    assert "<svg" in html and "<style" not in html and page.inline_styles == 0
+    point_links = [href for href, _ in page.links if href.startswith("/search?") and "year=" in href]
+    assert parse_qs(urlsplit(point_links[0]).query) == {"q": ["枫桥经验"], "year": ["2023"]}
+    assert "<title>枫桥经验 · 2023年：100%（1/1 份报告提及，1 处" in html
+    assert ">2023</text>" in html and ">2024</text>" in html and ">100%</text>" in html  # year and value ticks
+    assert "“枫桥经验”：<strong>2023年</strong>首次出现于" in html
+    assert page.link("灵武市2023年") == "/reports/rb?q=%E6%9E%AB%E6%A1%A5%E7%BB%8F%E9%AA%8C#rb-p2"
+    assert html.count('name="q"') == 3 + 1  # two queries, one empty box for another; and the header's search box
+    csv = page.link("CSV")
+    assert urlsplit(csv).path == "/api/trends" and parse_qs(urlsplit(csv).query)["q"] == ["枫桥经验", "首违不罚"]
+
+
+def test_trends_split_by_province_links_points_to_the_region(client):
+    page, html = get_page(client, "/trends?q=枫桥经验&split=province&norm=count&doc_type=法治政府建设年度报告")
+    assert html.count("<polyline") == 3  # 山西省, 宁夏回族自治区, 天津市
+    assert '<g class="series-group" data-series="山西省">' in html
+    shanxi = next(
+        href for href, _ in page.links if "region=%E5%B1%B1%E8%A5%BF%E7%9C%81" in href and "year=2024" in href
+    )
+    assert parse_qs(urlsplit(shanxi).query)["doc_type"] == ["法治政府建设年度报告"]
+    assert get_page(client, shanxi)[1].count("<strong>2</strong> 处") == 1
+    assert 'type="hidden" name="doc_type"' in html
+
+
+def test_trends_many_series_draws_the_busiest_eight(client, monkeypatch):
+    from search import TrendPoint, TrendSeries
+
+    def many(snap, req):
+        from search import trends
+
+        resp = trends(snap, req)
+        resp.series = [
+            TrendSeries("x", f"省{n}", [TrendPoint(y, 1, 1, n, 100, float(n)) for y in resp.years]) for n in range(12)
+        ]
+        return resp
+
+    monkeypatch.setattr("web.pages.trends", many)
+    _, html = get_page(client, "/trends?q=法治&split=province")
+    assert html.count("<polyline") == 8 and "共 12 条线，图中只画出现次数最多的 8 条" in html
+    assert 'data-series="省11"' in html and 'data-series="省3"' not in html
+
+
+def test_trends_without_a_query_shows_the_form(client):
+    page, html = get_page(client, "/trends")
+    assert "<svg" not in html and html.count('name="q"') == 2 + 1
+    assert page.link("枫桥经验 与 首违不罚").startswith("/trends?q=")
+    assert get_page(client, "/")[0].link("看历年趋势") == "/trends"
+
+
+@pytest.mark.parametrize(
+    "url, param",
+    [
+        ("/trends?q=法治&norm=bad", "norm"),
+        ("/trends?q=法治&split=city", "split"),
+        ("/search?q=法治&view=table", "view"),
+        ("/search?q=法治&view=reports&sort=nope", "sort"),
+        ("/search?q=法治&view=kwic&sort=relevance", "sort"),
+        ("/search?q=法治&facet_count=x", "facet_count"),
+        ("/search?q=法治&year=2024-2020", "year"),
+        ("/search?q=法治&view=kwic&width=0", "width"),
+    ],
+)
+def test_bad_view_parameters_are_400_pages(client, url, param):
+    resp = client.get(url)
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 400 and resp.mimetype == "text/html" and f"参数 {param}（" in html
+
+
+def test_page_helpers_doctests():
+    import doctest
+
+    import web.search_page
+    import web.trends_page
+
+    for module in (web.search_page, web.trends_page):
+        assert doctest.testmod(module).failed == 0

@@ -10,13 +10,14 @@ from flask import Blueprint, Response, current_app, redirect, render_template, r
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
-from search import OldIndexError, SearchError, SearchRequest, Snapshot, concordance, search, validate
+from search import OldIndexError, SearchError, SearchRequest, Snapshot, concordance, search, trends, validate
 from web.api import error as api_error
 from web.api import snapshot
 from web.links import SearchLinks
-from web.params import concordance_request_from, search_request_from
+from web.params import concordance_request_from, search_request_from, trends_request_from
 from web.report_page import build_report_page
 from web.search_page import build_search_page
+from web.trends_page import build_trends_page
 
 bp = Blueprint("pages", __name__)
 
@@ -91,6 +92,17 @@ def search_page():
     page = build_search_page(search(snap, req), links, view, concordance_response, snap, request.url_root)
     html = render_template("search.html", page=page, api_url=page.json_url)
     return html, {"Link": f'<{page.json_url}>; rel="alternate"; type="application/json"'}
+
+
+@bp.get("/trends")
+def trends_page():
+    """One or more phrases over the report years: a chart, the first reports to use each, the numbers."""
+    asked = any(q.strip() for q in request.args.getlist("q"))
+    response = trends(snapshot(), trends_request_from(request.args, current_app.config)) if asked else None
+    page = build_trends_page(response, request.args)
+    html = render_template("trends.html", page=page)
+    headers = {"Link": f'<{page.json_url}>; rel="alternate"; type="application/json"'} if page.json_url else {}
+    return html, headers
 
 
 @bp.get("/reports/<report_id>")
