@@ -202,3 +202,108 @@ def test_error_pages_render(site: str, desktop: Tab) -> None:
     assert "参数有误" in page.locator("h1").inner_text()
     desktop.problems = [p for p in desktop.problems if "status of 40" not in p]  # the pages' own statuses
     assert desktop.problems == []
+
+
+def test_trends_chart_two_phrases_by_province(site: str, desktop: Tab, browser: Browser) -> None:
+    page = desktop.page
+    page.goto(site + "/search?q=枫桥经验")
+    page.locator("a.trends-link").click()
+    page.wait_for_url("**/trends?q=*")
+    # the trends form's second box (the header's search box comes first, then the box holding 枫桥经验)
+    page.fill('.trends-form input[name="q"] >> nth=1', "首违不罚")
+    page.select_option('select[name="split"]', "province")
+    page.locator(".trends-form button[type=submit]").click()
+    page.wait_for_url("**split=province*")
+    chart = page.locator("svg.chart")
+    assert chart.is_visible()
+    assert "“枫桥经验”、“首违不罚”" in page.locator("h1").inner_text()
+    lines = page.locator("svg.chart polyline").count()
+    assert 2 <= lines <= 8 and page.locator(".legend li").count() == lines
+    assert page.locator("svg.chart polyline").first.evaluate("el => getComputedStyle(el).fill") == "none"
+    assert page.locator("svg.chart text.tick").count() >= 3
+    assert "首次出现于" in page.locator(".first-use").inner_text()
+    desktop.shot("trends-desktop")
+    point = page.locator("svg.chart a").last  # drawn last: on top where points overlap
+    href = point.get_attribute("href")
+    assert "region=" in href and "year=" in href
+    point.click()
+    page.wait_for_url("**/search?*year=*")
+    assert page.locator("li.hit").count() > 0 or "0</strong> 段" in page.locator("h1").inner_html()
+    assert desktop.problems == []
+
+    tab = Tab(browser, PHONE, is_mobile=True, has_touch=True)
+    try:
+        tab.page.goto(site + "/trends?q=枫桥经验&q=首违不罚&split=province")
+        assert tab.page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        assert tab.page.locator("svg.chart").bounding_box()["width"] <= PHONE["width"]
+        tab.shot("trends-phone")
+        tab.page.locator("svg.chart").screenshot(path=str(ARTIFACTS / "trends-chart-phone.png"))
+        assert tab.problems == []
+    finally:
+        tab.close()
+
+
+def test_report_table_sorted_by_density(site: str, desktop: Tab) -> None:
+    page = desktop.page
+    page.goto(site + "/search?q=法治")
+    page.locator("nav.view-tabs a", has_text="报告").click()
+    page.wait_for_url("**view=reports*")
+    page.locator('th a[data-sort="per_10k_chars"]').click()
+    page.wait_for_url("**sort=per_10k_chars*")
+    header = page.locator('th:has(a[data-sort="per_10k_chars"])')
+    assert header.get_attribute("aria-sort") == "descending"
+    values = [float(t) for t in page.locator("table.report-table tbody tr td:nth-child(7)").all_inner_texts()]
+    assert values and values == sorted(values, reverse=True)
+    desktop.shot("report-table-desktop")
+    page.locator('th a[data-sort="per_10k_chars"]').click()
+    page.wait_for_url("**order=asc*")
+    assert header.get_attribute("aria-sort") == "ascending"
+    values = [float(t) for t in page.locator("table.report-table tbody tr td:nth-child(7)").all_inner_texts()]
+    assert values == sorted(values)
+    assert desktop.problems == []
+
+
+def test_concordance_sorted_by_left_context(site: str, desktop: Tab, browser: Browser) -> None:
+    page = desktop.page
+    page.goto(site + "/search?q=枫桥经验&view=kwic")
+    page.locator("nav.kwic-sorts a", has_text="左语境").click()
+    page.wait_for_url("**sort=left*")
+    matches = page.locator(".kwic-match")
+    assert matches.count() > 1
+    boxes = [matches.nth(i).bounding_box() for i in range(min(matches.count(), 10))]
+    assert len({round(b["x"]) for b in boxes}) == 1  # the keyword column lines up
+    lefts = page.locator(".kwic-left").all_inner_texts()
+    keys = [t[::-1] for t in lefts]  # left context sorts on the nearest character first
+    assert keys == sorted(keys) or len(set(keys)) < len(keys)
+    line = page.locator("li.kwic-line").first
+    line.locator("button.copy").click()
+    line.locator("button.copy.done").wait_for()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.startswith("《") and "/reports/" in copied
+    desktop.shot("kwic-desktop")
+    assert desktop.problems == []
+
+    tab = Tab(browser, PHONE, is_mobile=True, has_touch=True)
+    try:
+        tab.page.goto(site + "/search?q=枫桥经验&view=kwic&sort=left")
+        assert tab.page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        tab.shot("kwic-phone")
+        assert tab.problems == []
+    finally:
+        tab.close()
+
+
+def test_download_csv(site: str, desktop: Tab) -> None:
+    import csv
+    import io
+
+    page = desktop.page
+    page.goto(site + "/search?q=枫桥经验&view=reports")
+    with page.expect_download() as info:
+        page.locator("nav.downloads a", has_text="CSV").click()
+    download = info.value
+    assert download.suggested_filename.endswith(".csv")
+    text = Path(download.path()).read_text(encoding="utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    shown = int(page.locator("h1.results-summary strong").nth(2).inner_text())
+    assert len(rows) == shown and rows[0]["title"]

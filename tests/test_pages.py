@@ -244,7 +244,7 @@ def test_html_and_json_are_in_parity(client, params):
     page = Page(resp.get_data(as_text=True))
     api_url = resp.headers["Link"].split(">")[0].lstrip("<")
     assert resp.headers["Link"].endswith('; rel="alternate"; type="application/json"')
-    assert api_url.startswith("/api/search")
+    assert api_url.startswith("/api/search") and "facet_count=reports" in api_url  # the page's facets count reports
     body = client.get(api_url).get_json()
     direct = client.get("/api/search?" + params).get_json()
     assert body["total"] == direct["total"] and body["hits"] == direct["hits"]
