@@ -35,7 +35,7 @@ DOWNLOAD_FORMATS: tuple[tuple[str, str], ...] = (("csv", "CSV"), ("xlsx", "Excel
 
 # The chart's frame, in SVG user units (the viewBox scales it to any width).
 WIDTH, HEIGHT = 720, 360
-LEFT, RIGHT, TOP, BOTTOM = 64, 20, 16, 40
+LEFT, RIGHT, TOP, BOTTOM = 80, 40, 24, 44
 
 
 @dataclass
