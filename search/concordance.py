@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from search.analysis import find_all, fold_with_offsets
-from search.counting import Matches
+from search.counting import Matches, match_order
 from search.models import Region, SearchRequest
 
 if TYPE_CHECKING:
@@ -127,19 +127,6 @@ def passage_lines(snap: Snapshot, row: int, literals: tuple[str, ...], width: in
     ]
 
 
-def _row_order(snap: Snapshot, kept: Matches, sort: str, order: str) -> np.ndarray:
-    """Positions into ``kept`` in line-group order (each row's lines stay together and in text order)."""
-    n = len(kept.rows)
-    if sort == "year":
-        years = snap.row_table.year[kept.rows]
-        return np.lexsort((np.arange(n), years if order == "asc" else -years))
-    if sort == "region":
-        reports = snap.report_list
-        names = [reports[i].region.names() for i in snap.row_table.report[kept.rows].tolist()]
-        return np.asarray(sorted(range(n), key=names.__getitem__, reverse=order == "desc"), dtype=np.int64)
-    return np.arange(n)[::-1] if order == "desc" else np.arange(n)
-
-
 def _context_key(sort: str):
     if sort == "left":
         return lambda line: line.left[::-1]  # nearest character first
@@ -158,7 +145,7 @@ def iter_lines(snap: Snapshot, kept: Matches, request: ConcordanceRequest, start
         lines.sort(key=_context_key(request.sort), reverse=order == "desc")
         yield from lines[start:]
         return
-    positions = _row_order(snap, kept, request.sort, order)
+    positions = match_order(snap, kept, request.sort, order)
     occ = kept.occurrences[positions]
     ends = np.cumsum(occ)
     first = int(np.searchsorted(ends, start, side="right"))  # the group holding line number `start`

@@ -261,3 +261,18 @@ def report_facets(snap: Snapshot, matches: Matches, request: SearchRequest) -> d
         "section": [FacetValue(value=s, count=int(section_c[i])) for i, s in enumerate(SECTIONS) if section_c[i]],
         "doc_type": [FacetValue(value=DOC_TYPES[d], count=doc_c[d]) for d in range(len(DOC_TYPES)) if doc_c[d]],
     }
+
+
+def match_order(snap: Snapshot, kept: Matches, sort: str, order: str) -> np.ndarray:
+    """Positions into ``kept`` ordered by year (newest first unless ``order=asc``), region (A→Z unless
+    ``order=desc``) or, for any other sort, report and passage order (reversed by ``order=desc``); ties keep
+    report and passage order. Exports of hits and the concordance list their rows so."""
+    n = len(kept.rows)
+    if sort == "year":
+        years = snap.row_table.year[kept.rows]
+        return np.lexsort((np.arange(n), years if order == "asc" else -years))
+    if sort == "region":
+        reports = snap.report_list
+        names = [reports[i].region.names() for i in snap.row_table.report[kept.rows].tolist()]
+        return np.asarray(sorted(range(n), key=names.__getitem__, reverse=order == "desc"), dtype=np.int64)
+    return np.arange(n)[::-1] if order == "desc" else np.arange(n)

@@ -17,11 +17,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import numpy as np
 import orjson
 
 from search.citation import citation
 from search.concordance import ConcordanceRequest, check_context_sort, iter_lines
+from search.counting import match_order
 from search.models import SECTIONS, Region, Report, SearchRequest
 from search.query import parse_query
 from search.report_table import report_table
@@ -61,14 +61,8 @@ def hits_export(snap: Snapshot, request: SearchRequest, base_url: str = "") -> E
 
     effective = resolve_years(snap, request)
     kept = filtered_matches(snap, parse_query(request.query), effective)
-    table = snap.row_table
-    positions = np.arange(len(kept.rows))
-    if request.sort == "year":
-        years = table.year[kept.rows]
-        positions = np.lexsort((positions, years if request.order == "asc" else -years))
-    elif request.sort == "region":
-        names = [snap.report_list[i].region.names() for i in table.report[kept.rows].tolist()]
-        positions = np.asarray(sorted(positions.tolist(), key=names.__getitem__, reverse=request.order == "desc"))
+    sort = request.sort if request.sort in ("year", "region") else "position"
+    positions = match_order(snap, kept, sort, request.order if sort != "position" else "")
 
     def records() -> Iterator[dict]:
         for k in positions.tolist():
