@@ -384,7 +384,7 @@ def search_cmd(
                 order=order or "",
                 width=width,
             )
-            validate_concordance(None, creq, **limits)
+            validate_concordance(creq, **limits)
             snap = _snapshot(index_dir, engine)
             if fmt:
                 return _write_export(kwic_export(snap, creq, settings.get("BASE_URL")), fmt, output, page_rows)

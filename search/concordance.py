@@ -9,16 +9,15 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from itertools import islice
 
 import numpy as np
 
 from search.analysis import find_all, fold_with_offsets
-from search.counting import Matches, match_order
+from search.core import SearchError, Snapshot, filtered_matches, resolve_years, validate
+from search.counting import Matches, match_order, report_count
 from search.models import Region, SearchRequest
-
-if TYPE_CHECKING:
-    from search.core import Snapshot
+from search.query import parse_query
 
 KWIC_SORTS: tuple[str, ...] = ("position", "left", "right", "year", "region")
 """Report and passage order; left context (nearest character first); right context; year (newest first);
@@ -136,8 +135,6 @@ def _context_key(sort: str):
 def iter_lines(snap: Snapshot, kept: Matches, request: ConcordanceRequest, start: int = 0) -> Iterator[ConcordanceLine]:
     """Every line from the ``start``-th on, in the requested order; reads passages as it goes (bounded
     memory) except when sorting by context, which must see every line first."""
-    from search.query import parse_query
-
     literals = parse_query(request.filters.query).highlight_literals()
     order = request.order
     if request.sort in ("left", "right"):
@@ -161,11 +158,6 @@ def iter_lines(snap: Snapshot, kept: Matches, request: ConcordanceRequest, start
 
 def concordance(snap: Snapshot, request: ConcordanceRequest) -> ConcordanceResponse:
     """One page of the concordance, with its totals in all three units."""
-    from itertools import islice
-
-    from search.core import filtered_matches, resolve_years
-    from search.query import parse_query
-
     t0 = time.perf_counter()
     filters = resolve_years(snap, request.filters)
     kept = filtered_matches(snap, parse_query(filters.query), filters)
@@ -176,7 +168,7 @@ def concordance(snap: Snapshot, request: ConcordanceRequest) -> ConcordanceRespo
         request=request,
         total=int(kept.occurrences.sum()),
         passages_total=len(kept.rows),
-        reports_total=len(np.unique(snap.row_table.report[kept.rows])),
+        reports_total=report_count(snap, kept.rows),
         lines=lines,
         elapsed_ms=(time.perf_counter() - t0) * 1000,
     )
@@ -184,8 +176,6 @@ def concordance(snap: Snapshot, request: ConcordanceRequest) -> ConcordanceRespo
 
 def check_context_sort(kept: Matches, request: ConcordanceRequest) -> None:
     """Sorting by context holds every line in memory: refuse it past :data:`MAX_CONTEXT_SORT` lines."""
-    from search.core import SearchError
-
     total = int(kept.occurrences.sum())
     if request.sort in ("left", "right") and total > MAX_CONTEXT_SORT:
         raise SearchError(
@@ -194,10 +184,8 @@ def check_context_sort(kept: Matches, request: ConcordanceRequest) -> None:
         )
 
 
-def validate_concordance(snap: Snapshot | None, request: ConcordanceRequest, **limits: int) -> None:
+def validate_concordance(request: ConcordanceRequest, **limits: int) -> None:
     """Raise :class:`SearchError` naming the parameter when the request cannot be answered."""
-    from search.core import SearchError, validate
-
     validate(request.filters, **limits)
     if request.sort not in KWIC_SORTS:
         raise SearchError("sort", f"sort must be one of {', '.join(KWIC_SORTS)}, not {request.sort!r}")

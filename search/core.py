@@ -23,20 +23,29 @@ import numpy as np
 
 from search import settings
 from search.analysis import fold
-from search.counting import CorpusText, Filters, Matches, RowTable, query_matches, report_facets
+from search.counting import (
+    CorpusText,
+    Filters,
+    Matches,
+    RowTable,
+    facet_lists,
+    query_matches,
+    report_count,
+    report_facets,
+)
 from search.models import (
     DOC_TYPES,
-    REGION_LEVELS,
     SECTIONS,
     FacetValue,
     Hit,
     Passage,
-    Region,
     Report,
     SearchRequest,
     SearchResponse,
+    region_keys,
 )
 from search.query import Clause, ParsedQuery, parse_query
+from search.report_table import report_table
 from search.snippets import match_spans, snippet
 
 SORTS: tuple[str, ...] = ("relevance", "year", "region")
@@ -66,17 +75,6 @@ class SearchError(ValueError):
 class OldIndexError(FileNotFoundError):
     """The index on disk was written by an earlier version (another schema): to its readers, as good as no
     index at all, but it needs a rebuild rather than a first build (the CLI, API and pages say which)."""
-
-
-def region_keys(region: Region) -> tuple[tuple[str, str, str | None], ...]:
-    """(level, name, parent) for each level a region reaches; a municipality's district has the city as parent."""
-    keys = []
-    parent = None
-    for level, name in zip(REGION_LEVELS, (region.province, region.prefecture, region.county), strict=True):
-        if name:
-            keys.append((level, name, parent))
-            parent = name
-    return tuple(keys)
 
 
 class ResponseCache:
@@ -113,7 +111,6 @@ class Execution:
     facets: dict[str, Sequence[FacetValue]]
     scores: dict[int, float] = field(default_factory=dict)
     report_matches: dict[int, int] = field(default_factory=dict)  # page row -> matching passages in its report
-    reports_total: int | None = None  # distinct reports among the matches, counted when grouping
     hits: list[Hit] | None = None  # the page's hits, when the engine made them (on another thread while counting)
 
 
@@ -413,18 +410,7 @@ def _facets(snap: Snapshot, rows: set[int], request: SearchRequest) -> dict[str,
             section_c[section] += 1
         if in_region and in_year and in_section:
             doc_type_c[doc_type] += 1
-    level_rank = {level: n for n, level in enumerate(REGION_LEVELS)}
-    return {
-        "region": [
-            FacetValue(value=name, count=n, level=level, parent=parent)
-            for (level, name, parent), n in sorted(
-                region_c.items(), key=lambda kv: (level_rank[kv[0][0]], -kv[1], kv[0][1])
-            )
-        ],
-        "year": [FacetValue(value=y, count=n) for y, n in sorted(year_c.items(), reverse=True)],
-        "section": [FacetValue(value=s, count=section_c[s]) for s in SECTIONS if section_c[s]],
-        "doc_type": [FacetValue(value=d, count=doc_type_c[d]) for d in DOC_TYPES if doc_type_c[d]],
-    }
+    return facet_lists(region_c, year_c, section_c, doc_type_c)
 
 
 def _filtered(snap: Snapshot, rows: set[int], request: SearchRequest) -> list[int]:
@@ -509,7 +495,6 @@ def execute_in_memory(snap: Snapshot, parsed: ParsedQuery, request: SearchReques
         facets=facets,
         scores=scores,
         report_matches={r: per_report[snap.report_rows[r]] for r in page_rows},
-        reports_total=len(per_report) if request.group else None,
     )
 
 
@@ -569,20 +554,15 @@ def resolve_years(snap: Snapshot, request: SearchRequest) -> SearchRequest:
 
 def filtered_matches(snap: Snapshot, parsed: ParsedQuery, request: SearchRequest) -> Matches:
     """Every passage matching the query within the request's filters (years resolved), with occurrences."""
-    matches = query_matches(snap, parsed)
-    keep = Filters(snap, request).rows(matches.rows)
-    return Matches(matches.rows[keep], matches.occurrences[keep])
+    return Filters(snap, request).keep(query_matches(snap, parsed))
 
 
 def _search(snap: Snapshot, request: SearchRequest) -> SearchResponse:
-    from search.report_table import report_table  # the report table builds on this module
-
     parsed = parse_query(request.query)
     effective = resolve_years(snap, request)
     matches = query_matches(snap, parsed)
-    keep = Filters(snap, effective).rows(matches.rows)
-    kept = Matches(matches.rows[keep], matches.occurrences[keep])
-    reports_total = len(np.unique(snap.row_table.report[kept.rows]))
+    filters = Filters(snap, effective)
+    kept = filters.keep(matches)
     hits: list[Hit] = []
     facets: dict[str, Sequence[FacetValue]] = {}
     reports = None
@@ -595,16 +575,16 @@ def _search(snap: Snapshot, request: SearchRequest) -> SearchResponse:
         if request.view == "passages":
             hits = ex.hits if ex.hits is not None else make_hits(snap, parsed, ex.rows, ex.scores, ex.report_matches)
     if request.facet_count == "reports":
-        facets = report_facets(snap, matches, effective)
+        facets = report_facets(snap, matches, filters)
     if request.view == "reports":
         start = (request.page - 1) * request.per_page
-        reports = report_table(snap, kept, effective).page(start, request.per_page)
+        reports = report_table(snap, kept, effective, filters).page(start, request.per_page)
     return SearchResponse(
         request=request,
         total=len(kept.rows),
         hits=hits,
         facets=facets,
-        reports_total=reports_total,
+        reports_total=report_count(snap, kept.rows),
         occurrences=int(kept.occurrences.sum()),
         reports=reports,
     )

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from search.models import DOC_TYPES, REGION_LEVELS, SECTIONS, FacetValue, SearchRequest
+from search.models import DOC_TYPES, REGION_LEVELS, SECTIONS, FacetValue, SearchRequest, region_keys
 from search.query import ParsedQuery
 
 if TYPE_CHECKING:
@@ -224,31 +224,25 @@ class Filters:
             keep &= self.sections[self.table.section[rows]]
         return keep
 
+    def keep(self, matches: Matches) -> Matches:
+        """The matches that pass every filter."""
+        kept = self.rows(matches.rows)
+        return Matches(matches.rows[kept], matches.occurrences[kept])
+
     def section_chars(self) -> np.ndarray:
         """Characters of each report within the section filter."""
         chars = self.table.report_section_chars
         return chars[:, self.sections].sum(axis=1) if self.sections is not None else chars.sum(axis=1)
 
 
-def report_facets(snap: Snapshot, matches: Matches, request: SearchRequest) -> dict[str, list[FacetValue]]:
-    """Facets counted in reports (份): for each value, the distinct reports with a matching passage there,
-    each facet ignoring its own filter, as passage counts do."""
-    filters = Filters(snap, request)
-    table, rows = filters.table, matches.rows
-    reports = list(snap.reports.values())
-    from search.core import region_keys  # the one definition of a region's facet keys
+def report_count(snap: Snapshot, rows: np.ndarray) -> int:
+    """Distinct reports among ``rows`` (份)."""
+    return len(np.unique(snap.row_table.report[rows]))
 
-    def distinct_reports(skip: str) -> np.ndarray:
-        return np.unique(table.report[rows[filters.rows(rows, skip)]])
 
-    region_c: Counter = Counter()
-    for i in distinct_reports("region").tolist():
-        region_c.update(region_keys(reports[i].region))
-    year_c = Counter(table.report_year[distinct_reports("year")].tolist())
-    doc_c = Counter(table.report_doc_type[distinct_reports("doc_type")].tolist())
-    kept = rows[filters.rows(rows, "section")]
-    pairs = np.unique(table.report[kept] * len(SECTIONS) + table.section[kept])
-    section_c = np.bincount(pairs % len(SECTIONS), minlength=len(SECTIONS))
+def facet_lists(region_c: Counter, year_c: Counter, section_c: Counter, doc_type_c: Counter) -> dict[str, list]:
+    """Facet values from their counts, in the order every engine shows them: regions by level, then count, then
+    name; years newest first; sections and document types in their canonical order. Zero counts are left out."""
     level_rank = {level: n for n, level in enumerate(REGION_LEVELS)}
     return {
         "region": [
@@ -258,9 +252,29 @@ def report_facets(snap: Snapshot, matches: Matches, request: SearchRequest) -> d
             )
         ],
         "year": [FacetValue(value=y, count=n) for y, n in sorted(year_c.items(), reverse=True) if y],
-        "section": [FacetValue(value=s, count=int(section_c[i])) for i, s in enumerate(SECTIONS) if section_c[i]],
-        "doc_type": [FacetValue(value=DOC_TYPES[d], count=doc_c[d]) for d in range(len(DOC_TYPES)) if doc_c[d]],
+        "section": [FacetValue(value=s, count=section_c[s]) for s in SECTIONS if section_c[s]],
+        "doc_type": [FacetValue(value=d, count=doc_type_c[d]) for d in DOC_TYPES if doc_type_c[d]],
     }
+
+
+def report_facets(snap: Snapshot, matches: Matches, filters: Filters) -> dict[str, list[FacetValue]]:
+    """Facets counted in reports (份): for each value, the distinct reports with a matching passage there,
+    each facet ignoring its own filter, as passage counts do."""
+    table, rows = filters.table, matches.rows
+    reports = snap.report_list
+
+    def distinct_reports(skip: str) -> np.ndarray:
+        return np.unique(table.report[rows[filters.rows(rows, skip)]])
+
+    region_c: Counter = Counter()
+    for i in distinct_reports("region").tolist():
+        region_c.update(region_keys(reports[i].region))
+    year_c = Counter(table.report_year[distinct_reports("year")].tolist())
+    doc_c = Counter(DOC_TYPES[d] for d in table.report_doc_type[distinct_reports("doc_type")].tolist())
+    kept = rows[filters.rows(rows, "section")]
+    pairs = np.unique(table.report[kept] * len(SECTIONS) + table.section[kept])
+    section_c = Counter(SECTIONS[s] for s in (pairs % len(SECTIONS)).tolist())
+    return facet_lists(region_c, year_c, section_c, doc_c)
 
 
 def match_order(snap: Snapshot, kept: Matches, sort: str, order: str) -> np.ndarray:

@@ -21,13 +21,13 @@ import orjson
 
 from search.citation import citation
 from search.concordance import ConcordanceRequest, check_context_sort, iter_lines
-from search.counting import match_order
+from search.core import Snapshot, filtered_matches, resolve_years
+from search.counting import Filters, match_order, query_matches
 from search.models import SECTIONS, Region, Report, SearchRequest
 from search.query import parse_query
 from search.report_table import report_table
 
 if TYPE_CHECKING:
-    from search.core import Snapshot
     from search.trends import TrendsResponse
 
 FORMATS: tuple[str, ...] = ("csv", "xlsx", "jsonl")
@@ -57,8 +57,6 @@ def _region_columns(region: Region) -> dict:
 def hits_export(snap: Snapshot, request: SearchRequest, base_url: str = "") -> Export:
     """Every matching passage (not one page): in report and passage order, or by year or region when the
     request sorts so (relevance orders a page at a time, so a whole export is in reading order)."""
-    from search.core import filtered_matches, resolve_years
-
     effective = resolve_years(snap, request)
     kept = filtered_matches(snap, parse_query(request.query), effective)
     sort = request.sort if request.sort in ("year", "region") else "position"
@@ -92,10 +90,9 @@ def hits_export(snap: Snapshot, request: SearchRequest, base_url: str = "") -> E
 
 def reports_export(snap: Snapshot, request: SearchRequest, base_url: str = "") -> Export:
     """The whole report table of a search, in its order, occurrences per section in columns of their own."""
-    from search.core import filtered_matches, resolve_years
-
     effective = resolve_years(snap, request)
-    table = report_table(snap, filtered_matches(snap, parse_query(request.query), effective), effective)
+    filters = Filters(snap, effective)
+    table = report_table(snap, filters.keep(query_matches(snap, parse_query(request.query))), effective, filters)
 
     def records() -> Iterator[dict]:
         for row in table:
@@ -119,8 +116,6 @@ def reports_export(snap: Snapshot, request: SearchRequest, base_url: str = "") -
 
 def kwic_export(snap: Snapshot, request: ConcordanceRequest, base_url: str = "") -> Export:
     """Every concordance line, in the requested order."""
-    from search.core import filtered_matches, resolve_years
-
     filters = resolve_years(snap, request.filters)
     kept = filtered_matches(snap, parse_query(filters.query), filters)
     check_context_sort(kept, request)

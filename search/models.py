@@ -37,6 +37,17 @@ class Region:
         return {"province": self.province, "prefecture": self.prefecture, "county": self.county}
 
 
+def region_keys(region: Region) -> tuple[tuple[str, str, str | None], ...]:
+    """(level, name, parent) for each level a region reaches; a municipality's district has the city as parent."""
+    keys = []
+    parent = None
+    for level, name in zip(REGION_LEVELS, (region.province, region.prefecture, region.county), strict=True):
+        if name:
+            keys.append((level, name, parent))
+            parent = name
+    return tuple(keys)
+
+
 @dataclass(frozen=True)
 class Passage:
     """One paragraph of a report: the unit that is matched, ranked, shown and cited."""

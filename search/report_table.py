@@ -61,8 +61,8 @@ class ReportTable:
         return (self.row(i) for i in self.order.tolist())
 
 
-def report_table(snap: Snapshot, kept: Matches, request: SearchRequest) -> ReportTable:
-    """The table of the reports among ``kept`` (matches within the filters), sorted as ``request`` asks:
+def report_table(snap: Snapshot, kept: Matches, request: SearchRequest, filters: Filters) -> ReportTable:
+    """The table of the reports among ``kept`` (matches within ``filters``), sorted as ``request`` asks:
     ``sort`` one of occurrences (also for ``relevance``), per_10k_chars, passages, chars, year, region, title;
     ``order`` asc or desc (default: largest and newest first, names A→Z); ties in report order."""
     table = snap.row_table
@@ -73,7 +73,7 @@ def report_table(snap: Snapshot, kept: Matches, request: SearchRequest) -> Repor
     occurrences = np.bincount(report_of_row, weights=kept.occurrences, minlength=n_reports).astype(np.int64)
     cells = report_of_row * n_sections + table.section[kept.rows]
     section_occ = np.bincount(cells, weights=kept.occurrences, minlength=n_reports * n_sections).astype(np.int64)
-    chars = Filters(snap, request).section_chars()
+    chars = filters.section_chars()
     first_row = np.zeros(n_reports, dtype=np.int64)
     present, first = np.unique(report_of_row, return_index=True)  # rows ascend: the first is the earliest
     first_row[present] = kept.rows[first]

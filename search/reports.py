@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from search.core import Snapshot, resolve_years
 from search.models import Report, SearchRequest
-
-if TYPE_CHECKING:
-    from search.core import Snapshot
 
 
 def filter_reports(snap: Snapshot, request: SearchRequest) -> list[Report]:
     """The reports passing the request's report-level filters, in index order (the query is not used)."""
-    from search.core import resolve_years
-
     effective = resolve_years(snap, request)
     regions, years, doc_types = set(effective.regions), set(effective.years), set(effective.doc_types)
     return [

@@ -572,35 +572,21 @@ class TantivySnapshot(Snapshot):
         # run them side by side on the two cores.
         paging = _POOL.submit(self._page, full, request, parsed, start)
         facets, total = self._counts(match, filters, request)
-        rows, scores, hits, per_report = paging.result()
-        return Execution(
-            total=total,
-            rows=rows,
-            facets=facets,
-            scores=scores,
-            reports_total=len(per_report) if per_report is not None else None,
-            hits=hits,
-        )
+        rows, scores, hits = paging.result()
+        return Execution(total=total, rows=rows, facets=facets, scores=scores, hits=hits)
 
     def _page(
         self, full: tantivy.Query, request: SearchRequest, parsed: ParsedQuery, start: int
-    ) -> tuple[list[int], dict[int, float], list[Hit], dict[int, int] | None]:
-        """The page's rows in order, their scores and hits (made here, while the other thread counts), and
-        when grouping, the matches per report (of every report)."""
-        per_report = None
+    ) -> tuple[list[int], dict[int, float], list[Hit]]:
+        """The page's rows in order, their scores and hits (made here, while the other thread counts)."""
         if request.group:
             page = self._grouped_page(full, request, parsed, start)
-            per_report = self._per_report(full)
         else:
             page = self._ordered_page(full, request, parsed, start, request.per_page)
         rows = [r for _, r in page]
         scores = {r: s for s, r in page}
         hits = make_hits(self, parsed, rows, scores, self.matches_in_reports(parsed, request, rows))
-        return rows, scores, hits, per_report
-
-    def _per_report(self, full: tantivy.Query) -> dict[int, int]:
-        """Matches per report (by report code), of every report that has any."""
-        return self._aggregate(full, ("report_code",))["report_code"]
+        return rows, scores, hits
 
     def _grouped_page(
         self, query: tantivy.Query, request: SearchRequest, parsed: ParsedQuery, start: int

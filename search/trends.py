@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
 
 import numpy as np
 
+from search.core import SearchError, Snapshot, resolve_years, validate
 from search.counting import Filters, query_matches
 from search.models import REGION_LEVELS, SECTIONS, SearchRequest
-
-if TYPE_CHECKING:
-    from search.core import Snapshot
+from search.query import parse_query
 
 NORMS: tuple[str, ...] = ("share_of_reports", "per_10k_chars", "count")
 """What a point plots: the share of that year's reports that mention the query, occurrences per 10,000
@@ -126,9 +124,6 @@ def split_level(snap: Snapshot, request: TrendsRequest) -> str:
 
 def trends(snap: Snapshot, request: TrendsRequest) -> TrendsResponse:
     """Count every query per report year under the filters (see the module docstring)."""
-    from search.core import resolve_years  # the entry point's own year handling
-    from search.query import parse_query
-
     t0 = time.perf_counter()
     filters_request = resolve_years(snap, request.filters)
     filters = Filters(snap, filters_request)
@@ -184,17 +179,18 @@ def trends(snap: Snapshot, request: TrendsRequest) -> TrendsResponse:
         # A report counts once per cell it matches in (once per year; per section when split by section).
         pairs = np.unique(report_of_row * size + row_cells)
         matching = np.bincount(pairs % size, minlength=size)
+        query_series = []
         for g, value in enumerate(group_values):
             points = []
             for y, year in enumerate(years):
                 c = y * n_groups + g
                 r, m, o, ch = int(indexed[c]), int(matching[c]), int(occurrences[c]), int(chars[c])
                 points.append(TrendPoint(year, r, m, o, ch, point_value(request.norm, r, m, o, ch)))
-            series.append(TrendSeries(query, value, points))
+            query_series.append(TrendSeries(query, value, points))
+        if level:  # the busiest series first: a chart of thirty provinces reads from the top
+            query_series.sort(key=lambda s: -sum(p.occurrences for p in s.points))
+        series += query_series
         first.append(first_use(snap, query, rows))
-    if level:  # the busiest series first: a chart of thirty provinces reads from the top
-        order = {id(s): -sum(p.occurrences for p in s.points) for s in series}
-        series.sort(key=lambda s: (request.queries.index(s.query), order[id(s)]))
     return TrendsResponse(
         request=request,
         split_level=level,
@@ -236,8 +232,6 @@ def first_use(snap: Snapshot, query: str, rows: np.ndarray) -> FirstUse:
 
 def validate_trends(request: TrendsRequest, max_query_length: int = 500) -> None:
     """Raise :class:`SearchError` naming the parameter when the trends request cannot be answered."""
-    from search.core import SearchError, validate
-
     if not request.queries:
         raise SearchError("q", "trends need at least one query (q=…, repeatable)")
     if len(request.queries) > MAX_QUERIES:

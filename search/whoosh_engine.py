@@ -389,15 +389,20 @@ class WhooshEngine:
         return whoosh_index.exists_in(str(self.index_dir))
 
     def reports(self) -> dict[str, Report]:
-        return dict(self.snapshot().reports)
+        # The indexer's view: the generation's reports, without making a snapshot ready to serve (no browse
+        # facets, no counting arrays).
+        return dict(self._open(serve=False).reports)
 
     def snapshot(self) -> Snapshot:
+        return self._open(serve=True)
+
+    def _open(self, serve: bool) -> WhooshSnapshot:
         if not self.exists():
             raise FileNotFoundError(f"no index in {self.index_dir}: build one with `fazhi index CORPUS_DIR`")
         with self._lock:
             for attempt in range(SNAPSHOT_OPEN_TRIES):
                 try:
-                    return self._latest()
+                    return self._latest(serve)
                 except (OSError, whoosh_index.EmptyIndexError):
                     # A commit in another process deleted the segments of the generation just opened.
                     if attempt == SNAPSHOT_OPEN_TRIES - 1:
@@ -405,11 +410,14 @@ class WhooshEngine:
                     time.sleep(0.05 * (attempt + 1))
         raise FileNotFoundError(f"the index in {self.index_dir} could not be opened")
 
-    def _latest(self) -> WhooshSnapshot:
+    def _latest(self, serve: bool) -> WhooshSnapshot:
         ix = whoosh_index.open_dir(str(self.index_dir))
         current = self._snapshot
-        if current is None or current.generation != ix.latest_generation():
-            # The old snapshot is not closed here: a request on another thread may still hold it (its segment
-            # files stay readable after a commit unlinks them, because its searcher holds them open).
-            self._snapshot = ready(WhooshSnapshot(ix))
+        if current is not None and current.generation == ix.latest_generation():
+            return current
+        if not serve:
+            return WhooshSnapshot(ix)
+        # The old snapshot is not closed here: a request on another thread may still hold it (its segment
+        # files stay readable after a commit unlinks them, because its searcher holds them open).
+        self._snapshot = ready(WhooshSnapshot(ix))
         return self._snapshot

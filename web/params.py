@@ -82,7 +82,7 @@ def concordance_request_from(args: MultiDict, config: Mapping) -> ConcordanceReq
         order=_word(args, "order"),
         width=_int(args, "width", DEFAULT_WIDTH),
     )
-    validate_concordance(None, request, **_limits(config))
+    validate_concordance(request, **_limits(config))
     return request
 
 
