@@ -204,6 +204,12 @@ def _headline(total: int, reports_total: int, occurrences: int, query: str, show
     )
 
 
+def _print_notes(notes: list[str]) -> None:
+    """What the reader should know about how the query was read, under the headline."""
+    for note in notes:
+        click.echo(f"note: {note}")
+
+
 def _print_facets(resp: SearchResponse) -> None:
     for name in ("year", "section", "region", "doc_type"):
         values = resp.facets.get(name, [])[:12]
@@ -216,6 +222,7 @@ def _print_response(resp: SearchResponse, color: bool) -> None:
     req = resp.request
     shown = _shown(req.page, req.per_page, len(resp.hits))
     click.echo(_headline(resp.total, resp.reports_total, resp.occurrences, req.query, shown, resp.elapsed_ms))
+    _print_notes(resp.notes)
     for n, hit in enumerate(resp.hits, start=(req.page - 1) * req.per_page + 1):
         click.echo("")
         meta = " · ".join(str(x) for x in (hit.title, hit.region.label(), hit.year, hit.section) if x)
@@ -250,6 +257,7 @@ def _print_report_table(resp: SearchResponse) -> None:
     rows = resp.reports or []
     shown = _shown(req.page, req.per_page, len(rows))
     click.echo(_headline(resp.total, resp.reports_total, resp.occurrences, req.query, shown, resp.elapsed_ms))
+    _print_notes(resp.notes)
     click.echo("")
     body = [
         [r.title, r.year or "—", r.region.label() or "—", r.passages, r.occurrences, r.chars, f"{r.per_10k_chars:.2f}"]

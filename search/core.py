@@ -65,11 +65,13 @@ _SCAN_SHARE = 0.5
 
 
 class SearchError(ValueError):
-    """A request the search cannot answer; ``param`` names the parameter at fault."""
+    """A request the search cannot answer; ``param`` names the parameter at fault. ``choices`` offers what
+    the parameter could have meant (an ambiguous value), each a dict with at least ``value`` and ``label``."""
 
-    def __init__(self, param: str, message: str) -> None:
+    def __init__(self, param: str, message: str, choices: list[dict] | None = None) -> None:
         super().__init__(message)
         self.param = param
+        self.choices = choices or []
 
 
 class OldIndexError(FileNotFoundError):

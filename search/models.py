@@ -336,6 +336,7 @@ class SearchResponse:
     cached: bool = False  # answered from the snapshot's response cache
     occurrences: int = 0  # occurrences of the query's terms in all matching passages (处)
     reports: list[ReportRow] | None = None  # the page of the report table (view=reports)
+    notes: list[str] = field(default_factory=list)  # what the reader should know about how the query was read
 
     def to_dict(self) -> dict:
         """The JSON shape of ``/api/search`` (a contract: extend it, never rename or drop a field)."""
@@ -370,4 +371,5 @@ class SearchResponse:
             "facet_count": self.request.facet_count,
             "order": self.request.order,
             "reports": [r.to_dict() for r in self.reports] if self.reports is not None else None,
+            "notes": list(self.notes),
         }

@@ -38,16 +38,18 @@ def snapshot() -> Snapshot:
     return current_app.extensions["fazhi_engine"].snapshot()
 
 
-def error(message: str, status: int, param: str | None = None):
+def error(message: str, status: int, param: str | None = None, choices: list[dict] | None = None):
     body = {"ok": False, "error": message, "status": status}
     if param:
         body["param"] = param
+    if choices:
+        body["choices"] = choices
     return jsonify(body), status
 
 
 @bp.errorhandler(SearchError)
 def bad_parameter(e: SearchError):
-    return error(str(e), 400, e.param)
+    return error(str(e), 400, e.param, e.choices)
 
 
 @bp.errorhandler(FileNotFoundError)
