@@ -112,11 +112,7 @@ def _scan(folded: list[str], query: str) -> int:
     from search.query import parse_query
 
     parsed = parse_query(query)
-    n = 0
-    for text in folded:
-        if all(any(lit in text for lit in c.literals) != c.negated for c in parsed.clauses):
-            n += 1
-    return n
+    return sum(1 for text in folded if parsed.matches(text))
 
 
 def _dir_bytes(path: Path) -> int:

@@ -33,11 +33,31 @@ def traditional_to_simplified() -> dict[str, str]:
     return table
 
 
+DASHES = "-‐‑‒–—―－─⁃﹣﹘−⸺⸻"
+"""Dashes and hyphens a reader takes for the same mark: each folds to ``-``, and a run of them to one."""
+MIDDLE_DOTS = "·•・‧･∙⋅"
+"""Middle dots (in names such as 买买提·艾力, and list bullets): each folds to ``·``."""
+ELLIPSES = "…⋯"
+"""Ellipsis marks: each folds to ``…`` (not NFKC's three full stops), and a run of them (``……``) to one."""
+QUOTES = {"“": '"', "”": '"', "„": '"', "‟": '"', "〝": '"', "〞": '"', "‘": "'", "’": "'", "‚": "'", "‛": "'"}
+"""Curly quotation marks fold to the straight ones (full-width straight ones already do, by NFKC)."""
+
+_MARKS = {**dict.fromkeys(DASHES, "-"), **dict.fromkeys(MIDDLE_DOTS, "·"), **dict.fromkeys(ELLIPSES, "…"), **QUOTES}
+_RUN_MARKS = "-…"  # a run of these, in folded text, is one mark
+_RUNS = re.compile("|".join(f"{re.escape(m)}{{2,}}" for m in _RUN_MARKS))
+
+
 @lru_cache(maxsize=65536)
 def fold_char(ch: str) -> str:
-    """Fold one character to its matching form; may return "" (dropped) or several characters (NFKC)."""
+    """Fold one character to its matching form; may return "" (dropped) or several characters (NFKC).
+
+    Marks a reader treats as the same (:data:`DASHES`, :data:`MIDDLE_DOTS`, :data:`ELLIPSES`, curly
+    :data:`QUOTES`) fold to one of them; :func:`fold` then makes a run of dashes or ellipses one mark.
+    """
     if ch.isspace() or unicodedata.category(ch) == "Cf":
         return ""
+    if ch in _MARKS:
+        return _MARKS[ch]
     t2s = traditional_to_simplified()
     out = []
     for c in unicodedata.normalize("NFKC", ch):
@@ -66,24 +86,52 @@ class _FoldTable(dict):
 _FOLD_TABLE = _FoldTable()
 
 
+def _collapse(run: re.Match) -> str:
+    return run.group()[0]
+
+
 def fold(text: str) -> str:
-    """The matching form of ``text``: every character folded on its own (see :func:`fold_char`)."""
-    return text.translate(_FOLD_TABLE)
+    """The matching form of ``text``: every character folded on its own (see :func:`fold_char`), then each
+    run of dashes or of ellipses made one mark (whitespace between them dropped first).
+
+    >>> fold("2021——2025年"), fold("2021 - 2025"), fold("……")
+    ('2021-2025年', '2021-2025', '…')
+    """
+    folded = text.translate(_FOLD_TABLE)
+    return _RUNS.sub(_collapse, folded) if "--" in folded or "……" in folded else folded
+
+
+def fold_with_extents(text: str) -> tuple[str, list[int], list[int]]:
+    """Fold ``text`` and return, for each folded character, the first and one past the last original character
+    it stands for: ``text[starts[i]:ends[i]]`` is what folded character *i* came from (a whole run of dashes
+    for the one ``-`` it folds to), so a match ``folded[a:b]`` covers ``text[starts[a]:ends[b - 1]]``.
+
+    >>> fold_with_extents("年——至")
+    ('年-至', [0, 1, 3], [1, 3, 4])
+    """
+    folded = text.translate(_FOLD_TABLE)
+    if len(folded) == len(text) and _FOLD_TABLE.irregular.isdisjoint(text):  # the usual case: one for one
+        if "--" not in folded and "……" not in folded:
+            return folded, list(range(len(text))), list(range(1, len(text) + 1))
+    parts: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    for i, ch in enumerate(text):
+        for c in fold_char(ch):
+            if c in _RUN_MARKS and parts and parts[-1] == c:
+                ends[-1] = i + 1  # the run goes on: the one mark stands for all of it
+                continue
+            parts.append(c)
+            starts.append(i)
+            ends.append(i + 1)
+    return "".join(parts), starts, ends
 
 
 def fold_with_offsets(text: str) -> tuple[str, list[int]]:
-    """Fold ``text`` and return, for each folded character, the index of the original character it came from."""
-    folded = text.translate(_FOLD_TABLE)
-    if len(folded) == len(text) and _FOLD_TABLE.irregular.isdisjoint(text):  # the usual case: one for one
-        return folded, list(range(len(text)))
-    parts: list[str] = []
-    origin: list[int] = []
-    for i, ch in enumerate(text):
-        f = fold_char(ch)
-        if f:
-            parts.append(f)
-            origin.extend([i] * len(f))
-    return "".join(parts), origin
+    """Fold ``text`` and return, for each folded character, the index of the original character it came from
+    (the first of a run; :func:`fold_with_extents` gives where each ends too)."""
+    folded, starts, _ = fold_with_extents(text)
+    return folded, starts
 
 
 def find_all(haystack: str, needle: str) -> list[int]:

@@ -13,11 +13,11 @@ from itertools import islice
 
 import numpy as np
 
-from search.analysis import find_all, fold_with_offsets
 from search.core import SearchError, Snapshot, filtered_matches, resolve_years, validate
 from search.counting import Matches, match_order, report_count
 from search.models import Region, SearchRequest
-from search.query import parse_query
+from search.query import ParsedQuery, parse_query
+from search.snippets import occurrence_spans
 
 KWIC_SORTS: tuple[str, ...] = ("position", "left", "right", "year", "region")
 """Report and passage order; left context (nearest character first); right context; year (newest first);
@@ -95,17 +95,13 @@ class ConcordanceResponse:
         }
 
 
-def passage_lines(snap: Snapshot, row: int, literals: tuple[str, ...], width: int) -> list[ConcordanceLine]:
-    """The lines of one passage, in text order (a longer literal first where two start together)."""
+def passage_lines(snap: Snapshot, row: int, parsed: ParsedQuery, width: int) -> list[ConcordanceLine]:
+    """The lines of one passage, one per occurrence, in text order (a longer literal first where two start
+    together); a proximity pair gives the occurrences that have a partner."""
     passage = snap.passages[row]
     report = snap.report_of(row)
     text = passage.text
-    folded, origin = fold_with_offsets(text)
-    spans = []
-    for lit in literals:
-        for s in find_all(folded, lit):
-            spans.append((origin[s], origin[s + len(lit) - 1] + 1))
-    spans.sort(key=lambda se: (se[0], -se[1]))
+    spans = occurrence_spans(text, parsed)
     url = passage.url()
     return [
         ConcordanceLine(
@@ -135,10 +131,10 @@ def _context_key(sort: str):
 def iter_lines(snap: Snapshot, kept: Matches, request: ConcordanceRequest, start: int = 0) -> Iterator[ConcordanceLine]:
     """Every line from the ``start``-th on, in the requested order; reads passages as it goes (bounded
     memory) except when sorting by context, which must see every line first."""
-    literals = parse_query(request.filters.query).highlight_literals()
+    parsed = parse_query(request.filters.query)
     order = request.order
     if request.sort in ("left", "right"):
-        lines = [line for r in kept.rows.tolist() for line in passage_lines(snap, r, literals, request.width)]
+        lines = [line for r in kept.rows.tolist() for line in passage_lines(snap, r, parsed, request.width)]
         lines.sort(key=_context_key(request.sort), reverse=order == "desc")
         yield from lines[start:]
         return
@@ -149,7 +145,7 @@ def iter_lines(snap: Snapshot, kept: Matches, request: ConcordanceRequest, start
     skip = start - (int(ends[first - 1]) if first else 0)
     rows = kept.rows[positions]
     for k in range(first, len(rows)):
-        lines = passage_lines(snap, int(rows[k]), literals, request.width)
+        lines = passage_lines(snap, int(rows[k]), parsed, request.width)
         if order == "desc" and request.sort == "position":
             lines.reverse()
         yield from lines[skip:]

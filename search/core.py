@@ -44,9 +44,9 @@ from search.models import (
     SearchResponse,
     region_keys,
 )
-from search.query import Clause, ParsedQuery, parse_query
+from search.query import And, Near, Node, Not, Or, ParsedQuery, QueryError, Term, near_occurrences, parse_query
 from search.report_table import report_table
-from search.snippets import match_spans, snippet
+from search.snippets import query_spans, snippet
 
 SORTS: tuple[str, ...] = ("relevance", "year", "region")
 """Orders of passages (hits)."""
@@ -278,7 +278,7 @@ def ready(snap: Snapshot) -> Snapshot:
 
 def _browse(snap: Snapshot, parsed: ParsedQuery, request: SearchRequest) -> Execution | None:
     """The empty query without filters, in passage order: every passage, facets of the whole index."""
-    if parsed.clauses or request.group or request.sort != "relevance":
+    if not parsed.is_empty or request.group or request.sort != "relevance":
         return None
     if request.regions or request.years or request.sections or request.doc_types:
         return None
@@ -315,28 +315,59 @@ def literal_rows(snap: Snapshot, literal: str, within: set[int] | None = None) -
     return {r for r in candidates if literal in folded[r]}
 
 
-def clause_rows(snap: Snapshot, clause: Clause, within: set[int] | None = None) -> set[int]:
-    rows: set[int] = set()
-    for lit in clause.literals:
-        rows |= literal_rows(snap, lit, within)
-    return rows
+def near_rows(snap: Snapshot, near: Near, within: set[int] | None = None) -> set[int]:
+    """Rows where the proximity pair holds: candidates hold both literals, verified on their positions."""
+    candidates = literal_rows(snap, near.right, literal_rows(snap, near.left, within))
+    folded = snap.folded
+    return {r for r in candidates if near_occurrences(folded[r], near)}
+
+
+def _selectivity(node: Node) -> int:
+    """An AND checks its most selective parts first: longer literals narrow more; exclusions come last."""
+    if isinstance(node, Term):
+        return -len(node.literal)
+    if isinstance(node, Near):
+        return -max(len(node.left), len(node.right))
+    if isinstance(node, Not):
+        return 1
+    return 0
+
+
+def node_rows(snap: Snapshot, node: Node, within: set[int] | None = None) -> set[int]:
+    """Rows (of ``within``, or of all) that satisfy ``node``, as :meth:`ParsedQuery.matches` decides."""
+    if isinstance(node, Term):
+        return literal_rows(snap, node.literal, within)
+    if isinstance(node, Near):
+        return near_rows(snap, node, within)
+    if isinstance(node, Or):
+        rows: set[int] = set()
+        for child in node.children:
+            rows |= node_rows(snap, child, within)
+        return rows
+    if isinstance(node, And):
+        current = within
+        for child in sorted(node.children, key=_selectivity):
+            current = node_rows(snap, child, current)
+            if not current:
+                return set()
+        return set(current) if current is within else current  # type: ignore[arg-type]
+    universe = set(range(len(snap.passages))) if within is None else set(within)
+    return universe - node_rows(snap, node.child, universe)
 
 
 def matching_rows(snap: Snapshot, parsed: ParsedQuery, within: set[int] | None = None) -> set[int]:
-    """Rows (of ``within``, or of all) that satisfy every clause; the empty query matches every passage."""
-    positive = sorted(parsed.positive, key=lambda c: min(len(lit) for lit in c.literals), reverse=True)
-    rows: set[int] | None = within
-    for clause in positive:
-        rows = clause_rows(snap, clause, rows)
-        if not rows:
-            return set()
-    if rows is None:
-        rows = set(range(len(snap.passages)))
-    elif rows is within:
-        rows = set(within)
-    for clause in parsed.negative:
-        rows -= clause_rows(snap, clause, rows)
-    return rows
+    """Rows (of ``within``, or of all) that satisfy the query; the empty query matches every passage."""
+    if parsed.root is None:
+        return set(range(len(snap.passages))) if within is None else set(within)
+    return node_rows(snap, parsed.root, within)
+
+
+def parse_request_query(query: str) -> ParsedQuery:
+    """The request's query parsed; :class:`SearchError` naming ``q`` when it cannot be searched."""
+    try:
+        return parse_query(query)
+    except QueryError as e:
+        raise SearchError("q", str(e)) from None
 
 
 def validate(request: SearchRequest, max_per_page: int = 100, max_query_length: int = 500) -> None:
@@ -345,6 +376,7 @@ def validate(request: SearchRequest, max_per_page: int = 100, max_query_length: 
         raise SearchError("q", f"q is {len(request.query)} characters long; the limit is {max_query_length}")
     if any(ord(c) < 32 and c not in "\t\n\r" for c in request.query):
         raise SearchError("q", "q contains control characters")
+    parse_request_query(request.query)  # operators only, or past a limit of the query language
     if request.page < 1:
         raise SearchError("page", "page must be 1 or more")
     if not 1 <= request.per_page <= max_per_page:
@@ -448,7 +480,7 @@ def _ordered(
 def make_hit(snap: Snapshot, row: int, parsed: ParsedQuery, score: float = 0.0, report_matches: int = 1) -> Hit:
     passage = snap.passages[row]
     report = snap.report_of(row)
-    spans, count = match_spans(passage.text, parsed.highlight_literals())
+    spans, count = query_spans(passage.text, parsed)
     return Hit(
         report_id=report.report_id,
         passage_id=passage.passage_id,
@@ -481,7 +513,7 @@ def execute_in_memory(snap: Snapshot, parsed: ParsedQuery, request: SearchReques
     rows = matching_rows(snap, parsed)
     facets = _facets(snap, rows, request)
     kept = _filtered(snap, rows, request)
-    if parsed.positive or request.sort != "relevance":
+    if parsed.has_positive or request.sort != "relevance":
         ordered, scores = _ordered(snap, kept, parsed, request.sort, request.order)
     else:
         ordered, scores = sorted(kept), {}
@@ -560,7 +592,7 @@ def filtered_matches(snap: Snapshot, parsed: ParsedQuery, request: SearchRequest
 
 
 def _search(snap: Snapshot, request: SearchRequest) -> SearchResponse:
-    parsed = parse_query(request.query)
+    parsed = parse_request_query(request.query)
     effective = resolve_years(snap, request)
     matches = query_matches(snap, parsed)
     filters = Filters(snap, effective)
@@ -589,4 +621,5 @@ def _search(snap: Snapshot, request: SearchRequest) -> SearchResponse:
         reports_total=report_count(snap, kept.rows),
         occurrences=int(kept.occurrences.sum()),
         reports=reports,
+        notes=list(parsed.notes),
     )

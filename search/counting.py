@@ -1,15 +1,16 @@
 """Exact counts over every match of a query, for any engine: occurrences (处), passages (段), reports (份).
 
 A query's terms are counted in each passage's folded text, exactly as a reader scanning it would count
-them (non-overlapping occurrences of each literal, summed over the query's positive literals, as
-:func:`search.snippets.match_spans` counts a hit's ``matches``). Two ways to the same numbers:
+them (non-overlapping occurrences of each literal, summed over the query's positive literals; a proximity
+pair's occurrences with a partner: :meth:`search.query.ParsedQuery.occurrences`, as
+:func:`search.snippets.query_spans` counts a hit's ``matches``). Two ways to the same numbers:
 
 * a server (a snapshot made :func:`~search.core.ready`) holds :class:`CorpusText`: every passage's folded
   text as one array of UTF-16 code units, and the positions of each unit in it, sorted. A literal is found
   from the positions of its rarest unit, checked unit by unit, so counting a term in every passage of a
   national collection costs numpy operations in proportion to that unit's frequency, and no Python loop;
-  the same arrays decide which rows match (a clause holds where any of its literals occurs, exactly the
-  search's definition);
+  the same arrays decide which rows match (the query's tree evaluated as boolean masks, exactly the
+  search's definition; a proximity pair is checked, on the rows holding both its literals, in their text);
 * a one-off search (the CLI) with few matches has the engine hand over the matching rows
   (:meth:`Snapshot.query_rows`) and counts each passage's folded text with ``str.count``, rather than
   building the arrays for one query.
@@ -27,7 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from search.models import DOC_TYPES, REGION_LEVELS, SECTIONS, FacetValue, SearchRequest, region_keys
-from search.query import ParsedQuery
+from search.query import And, Near, Node, Or, ParsedQuery, Term, near_occurrences
 
 if TYPE_CHECKING:
     from search.core import Snapshot
@@ -104,20 +105,14 @@ class Matches:
     occurrences: np.ndarray  # int64, per entry of rows
 
 
-def literal_counts(folded_text: str, literals: tuple[str, ...]) -> int:
-    """Occurrences of the literals in one passage's folded text: non-overlapping per literal, summed."""
-    return sum(folded_text.count(lit) for lit in literals)
-
-
 def query_matches(snap: Snapshot, parsed: ParsedQuery, rows_limit: int | None = None) -> Matches:
-    """Every passage matching ``parsed`` with its occurrences of the query's positive literals."""
-    literals = parsed.highlight_literals()
+    """Every passage matching ``parsed`` with its occurrences (处, :meth:`ParsedQuery.occurrences`)."""
     rows = None
     if not PREFER_CORPUS or "corpus_text" not in vars(snap):  # no arrays yet (a one-off search): rows, if few
         rows = snap.query_rows(parsed, ROWS_PATH_LIMIT if rows_limit is None else rows_limit)
     if rows is not None:
         folded = snap.folded
-        occ = np.fromiter((literal_counts(folded[r], literals) for r in rows.tolist()), dtype=np.int64, count=len(rows))
+        occ = np.fromiter((parsed.count(folded[r]) for r in rows.tolist()), dtype=np.int64, count=len(rows))
         return Matches(rows, occ)
     corpus = snap.corpus_text
     cache: dict[str, np.ndarray] = {}
@@ -132,17 +127,31 @@ def query_matches(snap: Snapshot, parsed: ParsedQuery, rows_limit: int | None = 
             cache[lit] = c
         return cache[lit]
 
-    mask = np.ones(corpus.rows, dtype=bool)
-    for clause in parsed.clauses:
-        held = np.zeros(corpus.rows, dtype=bool)
-        for lit in clause.literals:
-            held |= counts(lit) > 0
-        mask &= ~held if clause.negated else held
-    occ = np.zeros(corpus.rows, dtype=np.int64)
-    for lit in literals:
-        occ += counts(lit)
-    rows = np.flatnonzero(mask)
-    return Matches(rows.astype(np.int64), occ[rows])
+    def mask(node: Node) -> np.ndarray:
+        if isinstance(node, Term):
+            return counts(node.literal) > 0
+        if isinstance(node, Near):  # candidates hold both literals; the pair is checked on their positions
+            held = (counts(node.left) > 0) & (counts(node.right) > 0)
+            folded = snap.folded
+            for r in np.flatnonzero(held).tolist():
+                held[r] = bool(near_occurrences(folded[r], node))
+            return held
+        if isinstance(node, And):
+            return np.logical_and.reduce([mask(c) for c in node.children])
+        if isinstance(node, Or):
+            return np.logical_or.reduce([mask(c) for c in node.children])
+        return ~mask(node.child)
+
+    matched = np.ones(corpus.rows, dtype=bool) if parsed.root is None else mask(parsed.root)
+    rows = np.flatnonzero(matched).astype(np.int64)
+    if parsed.has_proximity:  # a pair counts only the occurrences with a partner: counted passage by passage
+        folded = snap.folded
+        occ = np.fromiter((parsed.count(folded[r]) for r in rows.tolist()), dtype=np.int64, count=len(rows))
+        return Matches(rows, occ)
+    total = np.zeros(corpus.rows, dtype=np.int64)
+    for lit in parsed.highlight_literals():
+        total += counts(lit)
+    return Matches(rows, total[rows])
 
 
 @dataclass

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from html import escape
+from typing import TYPE_CHECKING
 
-from search.analysis import find_all, fold_with_offsets
+from search.analysis import find_all, fold_with_extents
+
+if TYPE_CHECKING:
+    from search.query import ParsedQuery
 
 SNIPPET_WHOLE_MAX = 240
 """A passage up to this many characters is shown whole."""
@@ -20,15 +24,33 @@ def match_spans(text: str, literals: tuple[str, ...]) -> tuple[list[tuple[int, i
     >>> match_spans("“枫桥经验”和楓橋經驗", ("枫桥经验",))
     ([(1, 5), (7, 11)], 2)
     """
-    folded, origin = fold_with_offsets(text)
+    folded, starts, ends = fold_with_extents(text)
     spans: list[tuple[int, int]] = []
     count = 0
     for lit in literals:
         for start in find_all(folded, lit):
-            end = start + len(lit)
-            spans.append((origin[start], origin[end - 1] + 1))
+            spans.append((starts[start], ends[start + len(lit) - 1]))
             count += 1
     return merge_spans(spans), count
+
+
+def occurrence_spans(text: str, parsed: ParsedQuery) -> list[tuple[int, int]]:
+    """Each occurrence (处) of the query in ``text`` as a span of the original text, in text order: what
+    :meth:`ParsedQuery.occurrences` finds in the folded text, widened to whole runs of folded marks.
+
+    >>> from search.query import parse_query
+    >>> occurrence_spans("2021——2025年；枫桥经验", parse_query("2021-2025年 OR 枫桥"))
+    [(0, 11), (12, 14)]
+    """
+    folded, starts, ends = fold_with_extents(text)
+    return [(starts[s], ends[e - 1]) for s, e in parsed.occurrences(folded)]
+
+
+def query_spans(text: str, parsed: ParsedQuery) -> tuple[list[tuple[int, int]], int]:
+    """Spans to mark in ``text`` for the query (merged) and its occurrence count: a hit's highlights and
+    ``matches``. A proximity pair marks only the occurrences that have a partner."""
+    spans = occurrence_spans(text, parsed)
+    return merge_spans(spans), len(spans)
 
 
 def merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

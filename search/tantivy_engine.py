@@ -47,7 +47,7 @@ from search.models import (
     Report,
     SearchRequest,
 )
-from search.query import Clause, ParsedQuery
+from search.query import Near, Node, Not, Or, ParsedQuery, Term, near_occurrences
 
 Q = tantivy.Query
 _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="tantivy-search")
@@ -300,11 +300,6 @@ def _literal_query(schema: tantivy.Schema, literal: str) -> tantivy.Query:
     return Q.phrase_query(schema, "trigrams", literal_trigrams(literal))
 
 
-def _clause_query(schema: tantivy.Schema, clause: Clause) -> tantivy.Query:
-    queries = [_literal_query(schema, lit) for lit in clause.literals]
-    return queries[0] if len(queries) == 1 else Q.boolean_query([(Occur.Should, q) for q in queries])
-
-
 def _and(parts: list[tantivy.Query], excluded: list[tantivy.Query] = ()) -> tantivy.Query:
     return Q.boolean_query([(Occur.Must, q) for q in parts] + [(Occur.MustNot, q) for q in excluded])
 
@@ -472,7 +467,7 @@ class TantivySnapshot(Snapshot):
                 query, limit=limit, offset=start, count=False, order_by_field="year", order=direction
             ).hits
             return [(0.0, r) for r in self._rows([a for _, a in hits])]
-        if request.sort == "region" or not parsed.positive:
+        if request.sort == "region" or not parsed.has_positive:
             field = "region_sort" if request.sort == "region" else "order"
             descending = request.sort == "region" and request.order == "desc"
             direction = tantivy.Order.Desc if descending else tantivy.Order.Asc
@@ -547,10 +542,38 @@ class TantivySnapshot(Snapshot):
         return None
 
     def _match_query(self, parsed: ParsedQuery) -> tantivy.Query:
+        """The query's tree as nested boolean queries: literals are exact (terms and trigram phrases), and
+        a proximity pair is the passages verified to hold it (see :meth:`_near_query`)."""
+        if parsed.root is None:
+            return self._kind_passage
+        return self._node_query(parsed.root)
+
+    def _node_query(self, node: Node) -> tantivy.Query:
         schema = self._schema
-        positive = [_clause_query(schema, c) for c in parsed.positive]
-        # Report documents have no text, so a positive clause already keeps to passages.
-        return _and(positive or [self._kind_passage], [_clause_query(schema, c) for c in parsed.negative])
+        if isinstance(node, Term):
+            return _literal_query(schema, node.literal)
+        if isinstance(node, Near):
+            return self._near_query(node)
+        if isinstance(node, Or):
+            return Q.boolean_query([(Occur.Should, self._node_query(c)) for c in node.children])
+        if isinstance(node, Not):
+            return _and([self._kind_passage], [self._node_query(node.child)])
+        included = [self._node_query(c) for c in node.children if not isinstance(c, Not)]
+        excluded = [self._node_query(c.child) for c in node.children if isinstance(c, Not)]
+        # Report documents have no text, so an included literal already keeps to passages.
+        return _and(included or [self._kind_passage], excluded)
+
+    def _near_query(self, near: Near) -> tantivy.Query:
+        """Passages where the proximity pair holds: the candidates (both literals, found by tantivy) verified
+        on the positions of the literals in their folded text, then named by their keys."""
+        both = _and([_literal_query(self._schema, near.left), _literal_query(self._schema, near.right)])
+        searcher = self._searcher
+        n = searcher.search(both, limit=1, count=True).count
+        rows = self._rows([a for _, a in searcher.search(Q.const_score_query(both, 0.0), limit=n, count=False).hits])
+        keys = [fast_key(self.passages[r].passage_id) for r in rows if near_occurrences(self.folded[r], near)]
+        if not keys:
+            return _and([self._kind_passage], [self._kind_passage])  # nothing
+        return Q.term_set_query(self._schema, "pkey", keys)
 
     def query_rows(self, parsed: ParsedQuery, limit: int) -> np.ndarray | None:
         match = self._match_query(parsed)

@@ -29,7 +29,7 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.reading import TermNotFound
 from whoosh.system import pack_uint
 
-from search.analysis import char_tokens, fold, fold_with_offsets, segment
+from search.analysis import char_tokens, fold, fold_with_extents, segment
 from search.core import Snapshot, ready
 from search.models import Passage, Report
 from search.subprocesses import die_with_parent
@@ -81,18 +81,18 @@ class FoldingTokenizer(Tokenizer):
                 t.endchar = start_char + len(value)
             yield t
             return
-        folded, origin = fold_with_offsets(value)
+        folded, origin, ends = fold_with_extents(value)
         for pos, (text, start, end) in enumerate(self.spans(folded), start=start_pos):
             t.text = text
             t.boost = 1.0
             t.stopped = False
             if keeporiginal:
-                t.original = value[origin[start] : origin[end - 1] + 1]
+                t.original = value[origin[start] : ends[end - 1]]
             if positions:
                 t.pos = pos
             if chars:
                 t.startchar = start_char + origin[start]
-                t.endchar = start_char + origin[end - 1] + 1
+                t.endchar = start_char + ends[end - 1]
             yield t
 
 

@@ -1,8 +1,11 @@
 """Every count of the research views equals a plain scan of the texts: occurrences (处), passages (段) and
 reports (份) of a search, facets counted in reports, the report table, trend points and concordance lines.
 
-The scan is the reader's definition: a passage matches when each positive clause has a literal in its
-folded text and no negative clause has; occurrences are ``str.count`` of each positive literal, summed.
+The scan is the reader's definition, written here independently of the library: a passage matches when
+its folded text satisfies the query's tree (a literal: plain ``in``; a proximity pair: any two occurrences,
+compared one by one, within the distance or with no sentence end between their starts); occurrences are
+``str.count`` of each positive term plus, for a pair, the occurrences that have a partner, each
+(literal, start) once.
 Both counting paths run (the engine's rows, and the whole-corpus array), on both engines, on hand-made
 reports, on the five sample reports and on a generated collection.
 """
@@ -28,7 +31,7 @@ from search import (
 )
 from search.analysis import fold
 from search.counting import CorpusText, self_overlaps
-from search.query import parse_query
+from search.query import And, Near, Not, Or, Term, parse_query
 
 # --- the scan ---------------------------------------------------------------------------------------------
 
@@ -37,7 +40,6 @@ def scan(snap, query: str, request: SearchRequest | None = None) -> list[tuple[i
     """(row, occurrences) of every passage matching ``query`` within the request's filters, by plain scan."""
     request = request or SearchRequest()
     parsed = parse_query(query)
-    literals = parsed.highlight_literals()
     years = set(request.years)
     for low, high in request.year_ranges:
         years |= {y for y in range(low or 1000, (high or 9999) + 1)}
@@ -51,9 +53,65 @@ def scan(snap, query: str, request: SearchRequest | None = None) -> list[tuple[i
         if request.sections and p.section not in request.sections:
             continue
         text = fold(p.text)
-        if all(any(lit in text for lit in c.literals) != c.negated for c in parsed.clauses):
-            out.append((row, sum(text.count(lit) for lit in literals)))
+        if parsed.root is None or scan_matches(parsed.root, text):
+            out.append((row, scan_occurrences(parsed, text)))
     return out
+
+
+def scan_starts(text: str, literal: str) -> list[int]:
+    """Non-overlapping starts of ``literal``, as str.count counts them."""
+    starts, i = [], text.find(literal)
+    while i != -1:
+        starts.append(i)
+        i = text.find(literal, i + len(literal))
+    return starts
+
+
+def scan_pairs(text: str, near: Near) -> set[tuple[str, int]]:
+    """Every occurrence of either literal with a partner, by comparing every two occurrences."""
+    found = set()
+    for a in scan_starts(text, near.left):
+        for b in scan_starts(text, near.right):
+            if near.left == near.right and a == b:
+                continue
+            if near.distance is None:
+                ok = not any(c in "。!?;" for c in text[min(a, b) : max(a, b)])
+            else:
+                ok = max(b - (a + len(near.left)), a - (b + len(near.right))) <= near.distance
+            if ok:
+                found |= {(near.left, a), (near.right, b)}
+    return found
+
+
+def scan_matches(node, text: str) -> bool:
+    if isinstance(node, Term):
+        return node.literal in text
+    if isinstance(node, Near):
+        return bool(scan_pairs(text, node))
+    if isinstance(node, And):
+        return all(scan_matches(c, text) for c in node.children)
+    if isinstance(node, Or):
+        return any(scan_matches(c, text) for c in node.children)
+    return not scan_matches(node.child, text)
+
+
+def scan_occurrences(parsed, text: str) -> int:
+    found: set[tuple[str, int]] = set()
+
+    def visit(node, negated: bool) -> None:
+        if isinstance(node, Term) and not negated:
+            found.update((node.literal, s) for s in scan_starts(text, node.literal))
+        elif isinstance(node, Near) and not negated:
+            found.update(scan_pairs(text, node))
+        elif isinstance(node, (And, Or)):
+            for c in node.children:
+                visit(c, negated)
+        elif isinstance(node, Not):
+            visit(node.child, True)
+
+    if parsed.root is not None:
+        visit(parsed.root, False)
+    return len(found)
 
 
 def random_queries(snap, n: int, seed: int) -> list[str]:

@@ -10,7 +10,7 @@ from markupsafe import Markup
 from search.citation import citation
 from search.models import Passage, Report
 from search.query import parse_query
-from search.snippets import mark, match_spans
+from search.snippets import mark, query_spans
 
 HEADING_SEPARATOR = " › "
 
@@ -77,11 +77,11 @@ def _marked(text: str, spans: list[tuple[int, int]], start: int, end: int) -> Ma
 
 def build_report_page(report: Report, query: str, url_root: str) -> ReportPage:
     """The report as the page shows it; ``url_root`` (the site's absolute root URL) makes permalinks absolute."""
-    literals = parse_query(query).highlight_literals() if query else ()
+    parsed = parse_query(query) if query else None
     root = url_root.rstrip("/")
     views = []
     for p in report.passages:
-        spans, count = match_spans(p.text, literals) if literals else ([], 0)
+        spans, count = query_spans(p.text, parsed) if parsed is not None and parsed.has_positive else ([], 0)
         parts = heading_parts(p.heading)
         last = parts[-1] if parts else ""
         is_heading = bool(last) and p.text.strip() == last.strip()
