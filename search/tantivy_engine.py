@@ -569,7 +569,8 @@ class TantivySnapshot(Snapshot):
         both = _and([_literal_query(self._schema, near.left), _literal_query(self._schema, near.right)])
         searcher = self._searcher
         n = searcher.search(both, limit=1, count=True).count
-        rows = self._rows([a for _, a in searcher.search(Q.const_score_query(both, 0.0), limit=n, count=False).hits])
+        hits = searcher.search(Q.const_score_query(both, 0.0), limit=n, count=False).hits if n else []
+        rows = self._rows([a for _, a in hits])
         keys = [fast_key(self.passages[r].passage_id) for r in rows if near_occurrences(self.folded[r], near)]
         if not keys:
             return _and([self._kind_passage], [self._kind_passage])  # nothing

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from search.analysis import char_tokens, find_all, fold, fold_char, fold_with_offsets, segment
+from search.analysis import char_tokens, find_all, fold, fold_char, fold_with_extents, fold_with_offsets, segment
 
 
 @pytest.mark.parametrize(
@@ -76,3 +76,54 @@ def test_rjieba_agrees_with_jieba_on_the_sample_reports(corpus_dir):
     for line in filter(None, lines):
         expected = [m.group() for w in jieba.cut(line) for m in re.finditer(r"[^\W_]+", w)]
         assert [w for w, _, _ in segment(line)] == expected, line[:40]
+
+
+# --- marks a reader treats as the same ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [
+        ("2021-2025年", "2021-2025年"),
+        ("2021—2025年", "2021-2025年"),  # em dash
+        ("2021－2025年", "2021-2025年"),  # full-width hyphen-minus
+        ("2021——2025年", "2021-2025年"),  # a doubled em dash is one dash
+        ("2021–2025年", "2021-2025年"),  # en dash
+        ("2021‐2025 ‑ ‒ ― ─ ⁃ ﹣ ﹘ −", "2021-2025-"),  # every dash, and a run of them with spaces between
+        ("买买提·艾力 买买提•艾力 买买提・艾力 买买提‧艾力 买买提･艾力", "买买提·艾力" * 5),
+        ("等等……", "等等…"),  # a run of ellipses is one
+        ("等等⋯⋯", "等等…"),
+        ("“枫桥经验”‘示范’", "\"枫桥经验\"'示范'"),  # curly quotes fold to straight ones
+    ],
+)
+def test_marks_a_reader_treats_as_the_same_fold_together(text, folded):
+    assert fold(text) == folded
+
+
+def test_fold_is_the_same_alone_and_inside_text_with_runs_of_dashes():
+    text = "2021——2025年——“枫桥”……完"
+    for i in range(len(text)):
+        for j in range(i + 1, len(text) + 1):
+            assert fold(text[i:j]) in fold(text)
+
+
+def test_extents_cover_the_whole_run_a_folded_mark_stands_for():
+    text = "2021——2025年"
+    folded, starts, ends = fold_with_extents(text)
+    assert folded == "2021-2025年"
+    dash = folded.index("-")
+    assert text[starts[dash] : ends[dash]] == "——"
+    assert text[starts[0] : ends[len(folded) - 1]] == text  # a match of everything covers everything
+    assert fold_with_offsets(text)[1] == starts
+
+
+def test_extents_with_spaces_inside_a_run_and_characters_that_fold_to_several():
+    text = "㈠ — — 至"
+    folded, starts, ends = fold_with_extents(text)
+    assert folded == "(一)-至"
+    assert [text[s:e] for s, e in zip(starts, ends, strict=True)] == ["㈠", "㈠", "㈠", "— —", "至"]
+    assert fold(text) == folded
+
+
+def test_extents_are_one_for_one_in_the_usual_case():
+    assert fold_with_extents("法治政府") == ("法治政府", [0, 1, 2, 3], [1, 2, 3, 4])

@@ -127,6 +127,54 @@ def random_queries(snap, n: int, seed: int) -> list[str]:
     return out + ["法治 政府", "枫桥经验 OR 首违不罚", "行政复议 -诉讼", "法治法治", "哈哈"]
 
 
+def random_tree_queries(snap, n: int, seed: int) -> list[str]:
+    """Random grouped, OR-negated and proximity queries of substrings taken near each other in one passage
+    (so pairs often hold), and from other passages."""
+    rng = random.Random(seed)
+    texts = [fold(p.text) for p in snap.passages if len(fold(p.text)) > 30]
+    templates = [
+        "({a} OR {b}) {c}",
+        "{a} OR -{b}",
+        "-({a} OR {b})",
+        "{a} NEAR/{k} {b}",
+        "{a} /SEN {b}",
+        "{a} 同句 {b} OR {c}",
+        "-{a} NEAR/{k} {b} {c}",
+        "({a} NEAR/{k} {b}) | {c}",
+        "{a} AND ({b} OR -{c})",
+    ]
+
+    def piece(t: str, i: int) -> str:
+        k = rng.randint(1, 3)
+        word = t[i : i + k]
+        return '"' + word + '"' if any(ch in word for ch in '()（）|&+-"“”「」/') else word
+
+    out = []
+    for _ in range(n):
+        t = rng.choice(texts)
+        i = rng.randrange(0, len(t) - 20)
+        j = min(len(t) - 4, i + rng.randint(0, 15))
+        other = rng.choice(texts)
+        c = piece(other, rng.randrange(0, len(other) - 4))
+        out.append(rng.choice(templates).format(a=piece(t, i), b=piece(t, j), c=c, k=rng.randint(0, 8)))
+    return out
+
+
+TREE_QUERIES = [
+    "(首违不罚 OR 枫桥经验) 执法",
+    "首违不罚 OR -执法",
+    "-执法",
+    "-(行政复议 OR 诉讼) 法治",
+    "枫桥经验 NEAR/6 矛盾",
+    "枫桥经验 NEAR/0 在",
+    "枫桥经验 /SEN 基层",
+    "经验 NEAR/40 经验",
+    "-枫桥经验 NEAR/3 推进",
+    "（法治 OR 行政）复议",
+    "2023-2025年",
+]
+
+
 @pytest.fixture(params=["rows", "corpus"])
 def counting_path(request, monkeypatch):
     """Run a test once with the engine's rows and once with the whole-corpus array."""
@@ -162,7 +210,24 @@ def test_year_ranges_parse_and_refuse_nonsense():
 
 # --- hand-made reports, both engines, both paths -----------------------------------------------------------
 
-QUERIES = ["枫桥经验", "法治政府建设", "经验", "行政复议 -诉讼", "枫桥经验 OR 首违不罚", "法治 建设", "不存在的词", ""]
+QUERIES = [
+    "枫桥经验",
+    "法治政府建设",
+    "经验",
+    "行政复议 -诉讼",
+    "枫桥经验 OR 首违不罚",
+    "法治 建设",
+    "不存在的词",
+    "",
+    "(首违不罚 OR 枫桥经验) 执法",
+    "首违不罚 OR -执法",
+    "-执法",
+    "枫桥经验 NEAR/5 矛盾",
+    "枫桥经验 /SEN 基层",
+    "枫桥经验 /SEN 矛盾 OR 复议",
+    "-(枫桥经验 OR 法治)",
+    "经验 同句 经验",
+]
 
 
 @pytest.mark.parametrize("query", QUERIES)
@@ -316,7 +381,11 @@ def test_sample_reports_counts_equal_the_scan(corpus_snap, counting_path):
     check_report_table(corpus_snap, "行政", SearchRequest(sections=("举措成效",)))
     check_report_table(corpus_snap, "法治", SearchRequest(regions=("山西省",), years=(2024,)))
     check_concordance(corpus_snap, "行政复议", sort="left")
+    for query in TREE_QUERIES + random_tree_queries(corpus_snap, 30, seed=10):
+        check_report_table(corpus_snap, query, SearchRequest())
+        check_concordance(corpus_snap, query)
     check_trends(corpus_snap, ["枫桥经验", "首违不罚", "法治"], "")
+    check_trends(corpus_snap, ["(枫桥经验 OR 首违不罚) 执法", "法治 NEAR/4 政府"], "")
     check_trends(corpus_snap, ["枫桥经验", "行政复议"], "province")
     check_trends(corpus_snap, ["行政复议"], "section")
 
@@ -346,6 +415,9 @@ def test_generated_collection_counts_equal_the_scan(generated_snap, counting_pat
     check_report_table(snap, "法治", SearchRequest(year_ranges=((2021, 2023),)))
     check_concordance(snap, "枫桥经验")
     check_concordance(snap, "行政复议", sort="left")
+    for query in TREE_QUERIES + random_tree_queries(snap, 15, seed=5):
+        check_report_table(snap, query, SearchRequest())
+    check_concordance(snap, "法治 NEAR/3 政府")
     check_trends(snap, ["枫桥经验", "首违不罚"], "province")
     check_trends(snap, ["法治政府建设"], "section")
     resp = search(snap, SearchRequest("法治", facet_count="reports"))

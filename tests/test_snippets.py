@@ -3,7 +3,17 @@
 import html
 import re
 
-from search.snippets import SNIPPET_WHOLE_MAX, best_window, mark, match_spans, merge_spans, snippet
+from search.query import parse_query
+from search.snippets import (
+    SNIPPET_WHOLE_MAX,
+    best_window,
+    mark,
+    match_spans,
+    merge_spans,
+    occurrence_spans,
+    query_spans,
+    snippet,
+)
 
 
 def unmark(s: str) -> str:
@@ -59,3 +69,22 @@ def test_long_passage_without_matches_shows_its_start():
     text = "甲" * (SNIPPET_WHOLE_MAX + 50)
     out = snippet(text, [])
     assert out.startswith("甲") and out.endswith("…")
+
+
+def test_a_highlight_covers_the_whole_run_of_dashes():
+    text = "实施2021——2025年规划"
+    spans, count = query_spans(text, parse_query("2021-2025年"))
+    assert [text[s:e] for s, e in spans] == ["2021——2025年"] and count == 1
+    assert unmark(snippet(text, spans)) == text
+
+
+def test_query_spans_mark_only_the_partners_of_a_proximity_pair():
+    text = "枫桥经验促调解。后来调解了很久很久很久，又说枫桥经验"
+    spans, count = query_spans(text, parse_query("枫桥经验 NEAR/2 调解"))
+    assert [text[s:e] for s, e in spans] == ["枫桥经验", "调解"] and count == 2
+
+
+def test_query_spans_leave_excluded_terms_unmarked_and_count_like_match_spans():
+    text = "“枫桥经验”，楓橋經驗。信访"
+    assert query_spans(text, parse_query("枫桥经验 OR -信访")) == match_spans(text, ("枫桥经验",))
+    assert occurrence_spans(text, parse_query("(枫桥经验 OR 信访) 楓橋")) == [(1, 5), (1, 3), (7, 11), (7, 9), (12, 14)]
