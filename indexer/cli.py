@@ -361,7 +361,7 @@ def search_cmd(
     query, region, year, section, doc_type, page, per_page, sort, order, group, view, facet_count, width, as_json,
     fmt, whole, output, index_dir, engine,
 ) -> None:  # fmt: skip
-    """Find passages: terms must all occur; "quoted phrase"; A OR B; -term excludes."""
+    """Find passages: terms must all occur; "quoted phrase"; A OR B; -term excludes; (group); A NEAR/10 B; A /SEN B."""
     _check_output(fmt, output)
     years, year_ranges = _years(year)
     req = SearchRequest(
