@@ -251,9 +251,9 @@ def _operator_kind(word: str) -> tuple[str, int | None] | None:
 
 
 def _group_parens(text: str, notes: list[str]) -> set[int]:
-    """Positions of the parentheses that group: ASCII ``(`` ``)`` that pair up (outside quotes), and full-width
-    ``（`` ``）`` that pair up and hold a space or an operator inside; every other parenthesis is text, as in
-    ``（试行）`` or ``（一）``."""
+    """Positions of the parentheses that group: a pair (outside quotes, ASCII ``(`` ``)`` or full-width
+    ``（`` ``）``) that holds a space or an operator, or nothing; every other parenthesis is text, as in
+    ``（试行）``, ``(一)`` or ``(2021-2025年)``, which the reports hold in both widths."""
     grouping: set[int] = set()
     stacks: dict[str, list[int]] = {"(": [], "（": []}
     quote_end = None
@@ -271,7 +271,7 @@ def _group_parens(text: str, notes: list[str]) -> set[int]:
             if stack:
                 start = stack.pop()
                 inside = text[start + 1 : i]
-                if ch == ")" or _holds_operator(inside):
+                if not inside.strip() or _holds_operator(inside):
                     grouping.update((start, i))
             elif ch == ")":
                 notes.append("括号“)”前面没有配对的“(”，已按文字检索。")

@@ -102,6 +102,13 @@ def test_parentheses_group():
     assert tree("执法 -(首违不罚 OR 枫桥经验)") == And((C, Not(Or((B, A)))))
 
 
+def test_parentheses_group_only_around_a_space_or_an_operator():
+    assert tree("(首违不罚|枫桥经验)执法") == And((Or((B, A)), C))
+    assert tree("(一)加强") == Term("(一)加强")  # text: the reports number items so, in both widths
+    assert tree("纲要(2021-2025年)") == Term("纲要(2021-2025年)")
+    assert tree("-(试行)") == Not(Term("(试行)"))
+
+
 def test_full_width_parentheses_group_only_around_a_space_or_an_operator():
     assert tree("（首违不罚 OR 枫桥经验）执法") == And((Or((B, A)), C))
     assert tree("（首违不罚|枫桥经验）执法") == And((Or((B, A)), C))
@@ -143,7 +150,11 @@ def test_repeated_literals_are_one():
         ("(法治 OR 政府", Or((Term("(法治"), Term("政府"))), "("),
         ("法治 NEAR/x 政府", And((Term("法治"), Term("near/x"), Term("政府"))), "NEAR/x"),
         ("法治 AND", And((Term("法治"), Term("and"))), "AND"),
-        ("(法治) NEAR/5 -政府", And((Term("法治"), Term("near/5"), Not(Term("政府")))), "NEAR/5"),
+        (
+            "(法治 OR 行政) NEAR/5 -政府",
+            And((Or((Term("法治"), Term("行政"))), Term("near/5"), Not(Term("政府")))),
+            "NEAR/5",
+        ),
     ],
 )
 def test_operator_read_as_text_is_named_in_a_note(q, root, named):
@@ -275,9 +286,9 @@ def test_too_many_or_branches_and_too_deep():
     pairs = [f"(词{i} 词{j})" for i in range(9) for j in range(i + 1, 9)]  # 36 alternatives of 9 terms
     with pytest.raises(QueryError, match=f"36 OR alternatives; the limit is {MAX_OR_BRANCHES}"):
         parse_query(" OR ".join(pairs))
-    parse_query("((((法治))))")
+    parse_query("((((法治 政府))))")
     with pytest.raises(QueryError, match="nested parentheses"):
-        parse_query("(((((法治)))))")
+        parse_query("(((((法治 政府)))))")
 
 
 def test_a_distance_too_large():
