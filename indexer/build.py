@@ -231,6 +231,8 @@ def _link_problem(path: Path, root: str, ancestors: frozenset[str]) -> str | Non
     shown = display_name(real)
     if not _inside(real, root):
         return f"link to {shown}, outside the corpus folder: not followed"
+    inner = os.path.relpath(real, root)
+    shown = "the corpus folder" if inner == "." else display_name(inner.replace(os.sep, "/"))
     if stat.S_ISDIR(st.st_mode):
         if real in ancestors:
             return f"link loop (to {shown}, a folder it is in): not followed"
@@ -593,6 +595,7 @@ def _index_locked(
     except OSError as e:  # a full disk, a folder made read-only meanwhile: the previous generation stays
         raise _cannot_write(index_dir, e) from None
 
+    summary.skipped.sort()  # files found not to be reports join the others in path order
     summary.reports = len(final)
     summary.passages = sum(len(r.passages) for r in final.values())
     summary.look_alikes = [(r.source, r.doc_type) for r in final.values() if r.doc_type != REPORT_DOC_TYPE]

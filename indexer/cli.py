@@ -98,7 +98,10 @@ def index_cmd(corpus_dir: Path, index_dir: Path | None, engine: str, rebuild: bo
     Formats: .txt (UTF-8, GB18030/GBK, UTF-16, Big5: detected; traditional
     characters are found by simplified queries), saved web pages .html/.htm
     (the article only, without the site's navigation), Word .docx, and PDF
-    with a text layer. Files over 20 MiB are not read.
+    with a text layer. Files over 20 MiB are not read, nor past 2 million
+    characters of text, 64 MiB unzipped (.docx) or 60 s. Files with no
+    Chinese report text (a README) are skipped. Links are followed only to
+    files inside CORPUS_DIR; every file or link left out gets a line.
 
     \b
     A folder indexed before: files whose size and modification time are
@@ -110,8 +113,9 @@ def index_cmd(corpus_dir: Path, index_dir: Path | None, engine: str, rebuild: bo
     \b
     Exit status: 0 when every report file was indexed; 1 when some could not
     be read (each is listed with why; the rest are indexed); 2 when nothing
-    was indexed (the folder is missing or holds no readable report, or another
-    run is writing the index): the index is left as it was.
+    was indexed (the folder is missing or holds no readable report, another
+    run is writing the index, or the index folder cannot be written): the
+    index is left as it was.
     """
     from indexer.build import CorpusError, index_corpus
 

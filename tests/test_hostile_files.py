@@ -149,6 +149,23 @@ def test_an_unreadable_folder_is_named(corpus, tmp_path):
     assert dict(summary.skipped)["locked"] == "folder cannot be read: permission denied"
 
 
+def test_a_folder_that_cannot_be_listed_is_named(corpus, tmp_path, monkeypatch):
+    """As the test above, for any user (root lists every folder): the folder's listing fails as it would."""
+    (corpus / "locked").mkdir()
+    (corpus / "locked" / "c.txt").write_text(REPORT_A, encoding="utf-8")
+    scandir = os.scandir
+
+    def refusing(path):
+        if Path(path).name == "locked":
+            raise PermissionError(13, "Permission denied", str(path))
+        return scandir(path)
+
+    monkeypatch.setattr(os, "scandir", refusing)
+    summary = index_corpus(corpus, tmp_path / "idx")
+    assert summary.reports == 2
+    assert dict(summary.skipped)["locked"] == "folder cannot be read: permission denied"
+
+
 def test_a_hidden_folder_is_one_line(corpus):
     (corpus / ".git" / "objects").mkdir(parents=True)
     for i in range(5):
@@ -381,6 +398,19 @@ def test_an_index_folder_without_write_permission_is_a_clear_error(corpus, tmp_p
         parent.chmod(0o755)
     err = result.stderr.decode()
     assert result.returncode == 2 and "cannot write the index in" in err and "permission denied" in err, err
+
+
+def test_an_index_folder_that_cannot_be_written_is_a_clear_error(corpus, tmp_path, monkeypatch, runner):
+    """As the test above, for any user (root writes every folder): the folder reports itself not writable."""
+    index_dir = tmp_path / "idx"
+    index_dir.mkdir()
+    access = os.access
+    monkeypatch.setattr(
+        os, "access", lambda p, mode: access(p, mode) and not (Path(p) == index_dir and mode == os.W_OK)
+    )
+    result = runner.invoke(main, ["index", str(corpus), "--index-dir", str(index_dir)])
+    assert result.exit_code == 2
+    assert f"Error: cannot write the index in {index_dir}: permission denied" in result.output
 
 
 # A few bad bytes
