@@ -434,10 +434,6 @@ def index_corpus(
         return _index_locked(corpus_dir, index_dir, progress, engine, rebuild, t0)
 
 
-LOCK_FILE = ".fazhi-index.lock"
-"""Held (``flock``) in the index folder by a run from its start to its end: a second run fails at once."""
-
-
 def _cannot_write(index_dir: Path, e: OSError) -> CorpusError:
     in_the_way = next((p for p in (index_dir, *index_dir.parents) if p.exists() and not p.is_dir()), None)
     if isinstance(e, FileExistsError | NotADirectoryError) and in_the_way is not None:
@@ -449,14 +445,15 @@ def _cannot_write(index_dir: Path, e: OSError) -> CorpusError:
 
 @contextmanager
 def _index_lock(index_dir: Path) -> Iterator[None]:
-    """Hold the index folder's run lock (making the folder if need be) for the ``with`` block; a folder this
-    run made and left empty (nothing could be read) is removed again."""
+    """Hold a lock on the index folder (made if need be) for the ``with`` block, so that a second run fails at
+    once rather than after all its parsing. The lock is ``flock`` on the folder itself: no lock file is left
+    behind, and a killed run's lock goes with it. A folder this run made and left empty is removed again."""
     made = not index_dir.exists()
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
         if not os.access(index_dir, os.W_OK):
             raise PermissionError(errno.EACCES, "Permission denied", str(index_dir))
-        fd = os.open(index_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(index_dir, os.O_RDONLY | os.O_DIRECTORY)
     except OSError as e:
         raise _cannot_write(index_dir, e) from None
     try:
@@ -468,13 +465,12 @@ def _index_lock(index_dir: Path) -> Iterator[None]:
             ) from None
         yield
     finally:
-        try:
-            if made and [p.name for p in index_dir.iterdir()] == [LOCK_FILE]:
-                (index_dir / LOCK_FILE).unlink()
-                index_dir.rmdir()
-        except OSError:
-            pass  # only tidying
         os.close(fd)
+        if made:
+            try:
+                index_dir.rmdir()  # only when empty: nothing could be read
+            except OSError:
+                pass
 
 
 def _index_locked(
