@@ -424,7 +424,8 @@ def index_corpus(
     file and writes the index from scratch. ``progress(file, done, total)`` is called after each file. Files that
     cannot be read are listed in the summary and the rest are indexed (a file that was indexed before and can no
     longer be read keeps its last good version). When no report at all remains the index is left as it was and
-    :class:`CorpusError` is raised.
+    :class:`CorpusError` is raised; so it is, at once, when another run holds the index folder's lock (taken
+    here, before anything is read) or the folder cannot be written.
     """
     t0 = time.perf_counter()
     corpus_dir = Path(corpus_dir)
