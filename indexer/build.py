@@ -12,19 +12,24 @@ snapshot (whose metadata round-trips through :meth:`Report.metadata_json`) and `
 
 from __future__ import annotations
 
+import errno
+import fcntl
 import hashlib
 import multiprocessing
 import os
+import stat
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from indexer.doctype import classify_document
 from indexer.parsing import parse_report
-from indexer.readers import MAX_FILE_BYTES, READERS, ReadError, ReportText, read_report_file
+from indexer.readers import MAX_FILE_BYTES, READERS, NotAReport, ReadError, ReportText, read_report_file
 from search.analysis import fold, traditional_to_simplified
 from search.engines import index_writer, open_engine
 from search.models import REPORT_DOC_TYPE, Passage, Report, SourceFile
@@ -41,7 +46,7 @@ class IndexSummary:
     passages: int = 0
     seconds: float = 0.0
     bytes_read: int = 0  # bytes of the files parsed in this run
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why): not report files
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why): not report files, links not followed
     failed: list[tuple[str, str]] = field(default_factory=list)  # (file, why): report files that could not be read
     added: int = 0
     updated: int = 0
@@ -52,11 +57,41 @@ class IndexSummary:
     look_alikes: list[tuple[str, str]] = field(default_factory=list)  # (file, doc_type): not rule-of-law reports
     committed: bool = False  # whether the run wrote a new index generation
     rebuilt: bool = False  # whether the index was written from scratch
+    links_not_followed: int = 0  # links skipped: out of the corpus folder, loops, broken, to folders
+    repaired: list[tuple[str, int]] = field(default_factory=list)  # (file, bytes replaced): indexed with U+FFFD
 
 
 def report_id_for(source: str) -> str:
     """A report's id: a hash of its path in the corpus folder, so it survives re-indexing and edits."""
-    return hashlib.sha1(source.encode("utf-8")).hexdigest()[:12]
+    return hashlib.sha1(source.encode("utf-8", "surrogateescape")).hexdigest()[:12]
+
+
+def _name_part(part: str, escape: bool = False) -> str:
+    raw = os.fsencode(part)
+    if not escape:
+        for codec in ("utf-8", "gb18030"):
+            try:
+                return raw.decode(codec)
+            except UnicodeDecodeError:
+                pass
+    return raw.decode("utf-8", "backslashreplace")
+
+
+def display_name(rel: str, escape: bool = False) -> str:
+    """The name a file is indexed and shown under: its path in the corpus, each part decoded as it was meant.
+
+    On Linux a name that is not UTF-8 (GBK bytes, as unzipping a Windows archive leaves them) arrives with
+    its bytes escaped as lone surrogates, which no JSON, page or terminal can take. Each part is read as
+    UTF-8, else as GB18030, else (or with ``escape``) its bad bytes are written ``\\xff``.
+
+    >>> display_name("sub/报告.txt")
+    'sub/报告.txt'
+    >>> display_name(os.fsdecode("sub/".encode() + "报告.txt".encode("gbk")))
+    'sub/报告.txt'
+    >>> display_name(os.fsdecode(b"\\xff.txt"))
+    '\\\\xff.txt'
+    """
+    return "/".join(_name_part(part, escape) for part in rel.split("/"))
 
 
 def passage_ids(report_id: str, texts: list[str]) -> list[str]:
@@ -158,22 +193,120 @@ def with_source(report: Report, source: str) -> Report:
     return replace(report, report_id=rid, source=source, passages=passages)
 
 
-def discover(corpus_dir: Path) -> tuple[list[Path], list[tuple[str, str]]]:
-    """Report files under ``corpus_dir`` in path order, and the other files with why they are skipped."""
+class Discovery(NamedTuple):
+    files: dict[Path, str]  # each report file to read, and the name it is indexed under
+    skipped: list[tuple[str, str]]  # (name, why) for everything else, in path order
+    links_not_followed: int
+
+
+def _check_corpus(corpus_dir: Path) -> None:
     if not corpus_dir.exists():
         raise CorpusError(f"corpus folder {corpus_dir} does not exist")
     if not corpus_dir.is_dir():
         raise CorpusError(f"{corpus_dir} is not a folder")
-    files, skipped = [], []
-    for path in sorted(p for p in corpus_dir.rglob("*") if p.is_file()):
-        rel = path.relative_to(corpus_dir).as_posix()
-        if any(part.startswith(".") for part in path.relative_to(corpus_dir).parts):
-            skipped.append((rel, "hidden file"))
-        elif path.suffix.lower() not in READERS:
-            skipped.append((rel, f"not a report format ({', '.join(sorted(READERS))})"))
-        else:
-            files.append(path)
-    return files, skipped
+
+
+def _why(e: OSError) -> str:
+    """An OS error as the end of a sentence: ``permission denied``."""
+    text = e.strerror or str(e)
+    return text[:1].lower() + text[1:]
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _link_problem(path: Path, root: str, ancestors: frozenset[str]) -> str | None:
+    """Why the link at ``path`` is not followed, or None when it leads to a file inside the corpus folder."""
+    try:
+        target = display_name(os.readlink(path))
+        st = os.stat(path)
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return f"link loop (to {target}): not followed"
+        if e.errno == errno.ENOENT:
+            return f"broken link (to {target}, which does not exist)"
+        return f"link cannot be followed: {_why(e)}"
+    real = os.path.realpath(path)
+    shown = display_name(real)
+    if not _inside(real, root):
+        return f"link to {shown}, outside the corpus folder: not followed"
+    inner = os.path.relpath(real, root)
+    shown = "the corpus folder" if inner == "." else display_name(inner.replace(os.sep, "/"))
+    if stat.S_ISDIR(st.st_mode):
+        if real in ancestors:
+            return f"link loop (to {shown}, a folder it is in): not followed"
+        return f"link to a folder inside the corpus ({shown}): not followed; its files are read where they are"
+    return None
+
+
+_NOT_REGULAR = ((stat.S_ISFIFO, "FIFO"), (stat.S_ISSOCK, "socket"), (stat.S_ISCHR, "device"), (stat.S_ISBLK, "device"))
+
+
+def discover(corpus_dir: Path) -> Discovery:
+    """Report files under ``corpus_dir`` in path order, with the names they are indexed under, and everything
+    else with why it is skipped: nothing is left out without a line.
+
+    Links are followed only to a file inside the corpus folder: a link out of it, a loop, a broken link and a
+    link to a folder (whose files the walk reaches where they are) are each named, and counted.
+    """
+    corpus_dir = Path(corpus_dir)
+    _check_corpus(corpus_dir)
+    root = os.path.realpath(corpus_dir)
+    found: list[tuple[Path, tuple[str, ...]]] = []
+    skipped: list[tuple[tuple[str, ...], str]] = []
+    links = 0
+    todo: list[tuple[Path, tuple[str, ...], frozenset[str]]] = [(corpus_dir, (), frozenset({root}))]
+    while todo:
+        folder, parts, ancestors = todo.pop()
+        try:
+            with os.scandir(folder) as it:
+                entries = list(it)
+        except OSError as e:
+            if not parts:
+                raise CorpusError(f"cannot read the corpus folder {corpus_dir}: {_why(e)}") from None
+            skipped.append((parts, f"folder cannot be read: {_why(e)}"))
+            continue
+        for entry in entries:
+            here = (*parts, entry.name)
+            path = Path(entry.path)
+            try:
+                is_link = entry.is_symlink()
+                if entry.name.startswith("."):
+                    folder_like = entry.is_dir(follow_symlinks=False)
+                    skipped.append((here, "hidden folder" if folder_like else "hidden file"))
+                    continue
+                if is_link:
+                    problem = _link_problem(path, root, ancestors)
+                    if problem:
+                        skipped.append((here, problem))
+                        links += 1
+                        continue
+                mode = os.stat(path).st_mode
+            except OSError as e:
+                skipped.append((here, f"cannot read: {_why(e)}"))
+                continue
+            if stat.S_ISDIR(mode):
+                todo.append((path, here, ancestors | {os.path.realpath(path)}))
+            elif not stat.S_ISREG(mode):
+                kind = next((name for test, name in _NOT_REGULAR if test(mode)), "special file")
+                skipped.append((here, f"not a regular file ({kind})"))
+            elif path.suffix.lower() not in READERS:
+                skipped.append((here, f"not a report format ({', '.join(sorted(READERS))})"))
+            else:
+                found.append((path, here))
+    found.sort(key=lambda f: f[1])
+    files: dict[Path, str] = {}
+    taken: set[str] = set()
+    # UTF-8 names first: a name decoded from GBK bytes that equals one of them is shown escaped instead.
+    for path, here in sorted(found, key=lambda f: any("\udc80" <= c <= "\udcff" for c in "".join(f[1]))):
+        name = display_name("/".join(here))
+        if name in taken:
+            name = display_name("/".join(here), escape=True)
+        files[path] = name
+        taken.add(name)
+    files = {path: files[path] for path, _ in found}
+    return Discovery(files, [(display_name("/".join(here)), why) for here, why in sorted(skipped)], links)
 
 
 _PARSER_MODULES = ("indexer", "search/analysis.py", "search/models.py")
@@ -240,20 +373,33 @@ PARALLEL_FROM = 64
 """Reading and parsing spreads over every core when at least this many files are to be read."""
 
 
-def _read_one(job: tuple[Path, str, SourceFile]) -> tuple[Report | None, str | None]:
+@dataclass(frozen=True)
+class _Read:
+    """What reading one file gave: a report, or why it failed, or why it is not a report after all."""
+
+    report: Report | None = None
+    failed: str | None = None
+    not_a_report: str | None = None
+    replaced_bytes: int = 0
+
+
+def _read_one(job: tuple[Path, str, SourceFile]) -> _Read:
     """One file read into a report, or why it could not be: one file's failure must not cost the others."""
     path, rel, stamp = job
     try:
-        return build_report(read_report_file(path), rel, (stamp,)), None
+        text = read_report_file(path)
+        return _Read(build_report(text, rel, (stamp,)), replaced_bytes=text.replaced_bytes)
+    except NotAReport as e:
+        return _Read(not_a_report=str(e))
     except ReadError as e:
-        return None, str(e)
+        return _Read(failed=str(e))
     except OSError as e:
-        return None, f"cannot read: {e.strerror or e}"
+        return _Read(failed=f"cannot read: {e.strerror or e}")
     except Exception as e:  # noqa: BLE001 - any bug in one file's parsing is reported, not fatal
-        return None, f"could not be indexed ({type(e).__name__}: {e}); please report this"
+        return _Read(failed=f"could not be indexed ({type(e).__name__}: {e}); please report this")
 
 
-def _read_all(jobs: list[tuple[Path, str, SourceFile]]) -> Iterator[tuple[Report | None, str | None]]:
+def _read_all(jobs: list[tuple[Path, str, SourceFile]]) -> Iterator[_Read]:
     """``_read_one`` for each job, in order; in worker processes (one per core) when there are many."""
     workers = os.cpu_count() or 1
     if len(jobs) < PARALLEL_FROM or workers < 2:
@@ -278,13 +424,66 @@ def index_corpus(
     file and writes the index from scratch. ``progress(file, done, total)`` is called after each file. Files that
     cannot be read are listed in the summary and the rest are indexed (a file that was indexed before and can no
     longer be read keeps its last good version). When no report at all remains the index is left as it was and
-    :class:`CorpusError` is raised.
+    :class:`CorpusError` is raised; so it is, at once, when another run holds the index folder's lock (taken
+    here, before anything is read) or the folder cannot be written.
     """
     t0 = time.perf_counter()
     corpus_dir = Path(corpus_dir)
     index_dir = Path(index_dir)
-    files, skipped = discover(corpus_dir)
-    summary = IndexSummary(skipped=skipped)
+    _check_corpus(corpus_dir)
+    with _index_lock(index_dir):
+        return _index_locked(corpus_dir, index_dir, progress, engine, rebuild, t0)
+
+
+def _cannot_write(index_dir: Path, e: OSError) -> CorpusError:
+    in_the_way = next((p for p in (index_dir, *index_dir.parents) if p.exists() and not p.is_dir()), None)
+    if isinstance(e, FileExistsError | NotADirectoryError) and in_the_way is not None:
+        why = f"{display_name(str(in_the_way))} is a file, not a folder"
+    else:
+        why = _why(e)
+    return CorpusError(f"cannot write the index in {index_dir}: {why}")
+
+
+@contextmanager
+def _index_lock(index_dir: Path) -> Iterator[None]:
+    """Hold a lock on the index folder (made if need be) for the ``with`` block, so that a second run fails at
+    once rather than after all its parsing. The lock is ``flock`` on the folder itself: no lock file is left
+    behind, and a killed run's lock goes with it. A folder this run made and left empty is removed again."""
+    made = not index_dir.exists()
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        if not os.access(index_dir, os.W_OK):
+            raise PermissionError(errno.EACCES, "Permission denied", str(index_dir))
+        fd = os.open(index_dir, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError as e:
+        raise _cannot_write(index_dir, e) from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise CorpusError(
+                f"another run is indexing into {index_dir}; try again when it is done (this run changed nothing)"
+            ) from None
+        yield
+    finally:
+        os.close(fd)
+        if made:
+            try:
+                index_dir.rmdir()  # only when empty: nothing could be read
+            except OSError:
+                pass
+
+
+def _index_locked(
+    corpus_dir: Path,
+    index_dir: Path,
+    progress: Callable[[str, int, int], None] | None,
+    engine: str,
+    rebuild: bool,
+    t0: float,
+) -> IndexSummary:
+    found = discover(corpus_dir)
+    summary = IndexSummary(skipped=list(found.skipped), links_not_followed=found.links_not_followed)
     previous = _previous_reports(index_dir, engine)
     summary.rebuilt = rebuild or previous is None
     previous = previous or {}
@@ -292,7 +491,7 @@ def index_corpus(
     known: dict[str, tuple[Report, SourceFile]] = (
         {} if rebuild else {f.path: (r, f) for r in previous.values() for f in r.files}
     )
-    rels = {path: path.relative_to(corpus_dir).as_posix() for path in files}
+    rels = found.files
 
     # 1. Which files changed: same size and modification time as recorded means unchanged; otherwise the bytes
     # are hashed, and a file whose hash (and the code reading it) is the same is unchanged too.
@@ -341,12 +540,18 @@ def index_corpus(
             own = old_report if old_report.source == rel else None
             candidates.append(_Candidate(rel, stamps[rel], own, old_report))
         else:
-            report, why = next(read) if rel not in errors else (None, errors[rel])
+            result = next(read) if rel not in errors else _Read(failed=errors[rel])
+            report, why = result.report, result.failed
             if report is not None:
                 candidates.append(_Candidate(rel, stamps[rel], report))
                 summary.bytes_read += stamps[rel].size
                 summary.files_parsed += 1
+                if result.replaced_bytes:
+                    summary.repaired.append((rel, result.replaced_bytes))
+            elif result.not_a_report is not None:
+                summary.skipped.append((rel, result.not_a_report))  # and a report it held before is removed
             else:
+                assert why is not None
                 if old_report is not None and old_file is not None:
                     # Nothing lost: the version indexed before stays until the file can be read again.
                     own = old_report if old_report.source == rel else None
@@ -384,7 +589,10 @@ def index_corpus(
             summary.committed = True
     except BlockingIOError as e:
         raise CorpusError(str(e)) from None
+    except OSError as e:  # a full disk, a folder made read-only meanwhile: the previous generation stays
+        raise _cannot_write(index_dir, e) from None
 
+    summary.skipped.sort()  # files found not to be reports join the others in path order
     summary.reports = len(final)
     summary.passages = sum(len(r.passages) for r in final.values())
     summary.look_alikes = [(r.source, r.doc_type) for r in final.values() if r.doc_type != REPORT_DOC_TYPE]

@@ -98,7 +98,10 @@ def index_cmd(corpus_dir: Path, index_dir: Path | None, engine: str, rebuild: bo
     Formats: .txt (UTF-8, GB18030/GBK, UTF-16, Big5: detected; traditional
     characters are found by simplified queries), saved web pages .html/.htm
     (the article only, without the site's navigation), Word .docx, and PDF
-    with a text layer. Files over 20 MiB are not read.
+    with a text layer. Files over 20 MiB are not read, nor past 2 million
+    characters of text, 64 MiB unzipped (.docx) or 60 s. Files with no
+    Chinese report text (a README) are skipped. Links are followed only to
+    files inside CORPUS_DIR; every file or link left out gets a line.
 
     \b
     A folder indexed before: files whose size and modification time are
@@ -110,8 +113,9 @@ def index_cmd(corpus_dir: Path, index_dir: Path | None, engine: str, rebuild: bo
     \b
     Exit status: 0 when every report file was indexed; 1 when some could not
     be read (each is listed with why; the rest are indexed); 2 when nothing
-    was indexed (the folder is missing or holds no readable report, or another
-    run is writing the index): the index is left as it was.
+    was indexed (the folder is missing or holds no readable report, another
+    run is writing the index, or the index folder cannot be written): the
+    index is left as it was.
     """
     from indexer.build import CorpusError, index_corpus
 
@@ -130,7 +134,7 @@ def index_cmd(corpus_dir: Path, index_dir: Path | None, engine: str, rebuild: bo
     try:
         summary = index_corpus(corpus_dir, target, progress=progress, engine=engine, rebuild=rebuild)
     except CorpusError as e:
-        click.echo(f"Error: {e}", err=True)
+        click.echo(f"Error: {one_line(str(e))}", err=True)
         sys.exit(2)
     finally:
         if bar is not None:
@@ -138,11 +142,15 @@ def index_cmd(corpus_dir: Path, index_dir: Path | None, engine: str, rebuild: bo
     mb = summary.bytes_read / 1e6
     click.echo(
         f"Indexed {summary.reports} reports, {summary.passages} passages in {summary.seconds:.1f} s "
-        f"({summary.files_parsed} files read, {mb:.2f} MB, {mb / max(summary.seconds, 1e-9):.2f} MB/s) into {target}"
+        f"({summary.files_parsed} files read, {mb:.2f} MB, {mb / max(summary.seconds, 1e-9):.2f} MB/s) "
+        f"into {one_line(str(target))}"
     )
     changes = (
         f"{summary.added} added, {summary.updated} updated, {summary.removed} removed, {summary.unchanged} unchanged"
     )
+    if summary.links_not_followed:
+        n = summary.links_not_followed
+        changes += f"; {n} link{'s' if n != 1 else ''} not followed"
     if summary.rebuilt:
         click.echo(f"Rebuilt the index: {changes}")
     elif summary.committed:
@@ -150,15 +158,34 @@ def index_cmd(corpus_dir: Path, index_dir: Path | None, engine: str, rebuild: bo
     else:
         click.echo(f"Nothing changed: {changes}")
     for rel, first in summary.duplicates:
-        click.echo(f"copy    {rel}: same report as {first} (indexed once)")
+        click.echo(f"copy    {one_line(rel)}: same report as {one_line(first)} (indexed once)")
     for rel, doc_type in summary.look_alikes:
-        click.echo(f"not a rule-of-law report: {rel} ({doc_type}; filter with --doc-type)")
+        click.echo(f"not a rule-of-law report: {one_line(rel)} ({doc_type}; filter with --doc-type)")
+    for rel, n in summary.repaired:
+        bytes_ = "1 byte that is" if n == 1 else f"{n} bytes that are"
+        click.echo(f"repaired {one_line(rel)}: {bytes_} not UTF-8 replaced with �")
     for rel, why in summary.skipped:
-        click.echo(f"skipped {rel}: {why}")
+        click.echo(f"skipped {one_line(rel)}: {one_line(why)}")
     for rel, why in summary.failed:
-        click.echo(f"FAILED  {rel}: {why}", err=True)
+        click.echo(f"FAILED  {one_line(rel)}: {one_line(why)}", err=True)
     if summary.failed:
         sys.exit(1)
+
+
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def one_line(text: str) -> str:
+    r"""``text`` fit for one line of output: control characters escaped (a file name may hold a newline),
+    and bytes that are not UTF-8 (a name's lone surrogates) written as ``\xff``.
+
+    >>> print(one_line("a\nb\tc.txt"), one_line("\udcff.txt"))
+    a\nb\tc.txt \xff.txt
+    """
+    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return "".join(
+        _ESCAPES.get(c) or (f"\\u{ord(c):04x}" if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c) for c in text
+    )
 
 
 def _snapshot(index_dir: Path | None, engine: str):

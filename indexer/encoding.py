@@ -9,6 +9,7 @@ rather than being indexed as mojibake.
 from __future__ import annotations
 
 import codecs
+import re
 import unicodedata
 
 from indexer.report_text import ReadError
@@ -41,6 +42,11 @@ _UTF16_NAMES = (
 _MAX_CHAOS = 0.2  # charset-normalizer's "mess" ratio above which its answer is a guess
 _MIN_COMMON_HAN = 0.9  # share of Han characters that must be common (in GB2312) for a decoding to be right
 _MIN_HAN = 0.2  # share of Han among the letters of a non-UTF-8 text: a Chinese report is mostly Han
+MAX_REPLACED_SHARE = 0.01
+"""A Chinese UTF-8 text with at most this share of bad bytes (or at most :data:`MAX_REPLACED_ANYWAY`) is read
+with them replaced; with more it is not UTF-8. GBK text is almost all bad bytes as UTF-8, so the two never meet."""
+MAX_REPLACED_ANYWAY = 16
+_ESCAPED_RUN = re.compile("[\udc80-\udcff]+")
 
 
 def canonical_codec(label: str) -> str | None:
@@ -59,13 +65,18 @@ def canonical_codec(label: str) -> str | None:
     return "gb18030" if codec in ("gbk", "gb2312", "gb18030", "hz") else codec
 
 
-def _is_han(ch: str) -> bool:
+def is_han(ch: str) -> bool:
+    """Whether ``ch`` is a Chinese (Han) character.
+
+    >>> [is_han(c) for c in "法a、"]
+    [True, False, False]
+    """
     return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf" or "\U00020000" <= ch <= "\U0002ebef"
 
 
 def _common_han_share(text: str) -> float:
     """The share of Han characters GB2312 holds (in simplified form): near 1 for real Chinese, lower for mojibake."""
-    han = [fold_char(c) for c in text if _is_han(c)]
+    han = [fold_char(c) for c in text if is_han(c)]
     if not han:
         return 0.0
     common = 0
@@ -80,7 +91,7 @@ def _common_han_share(text: str) -> float:
 
 def _han_share(text: str) -> float:
     letters = [c for c in text if c.isalpha()]
-    return sum(map(_is_han, letters)) / len(letters) if letters else 0.0
+    return sum(map(is_han, letters)) / len(letters) if letters else 0.0
 
 
 def _control_share(text: str) -> float:
@@ -154,3 +165,39 @@ def _detect(data: bytes, why_not_utf8: str) -> tuple[str, str]:
             raise ReadError("binary file, not text")
         raise ReadError(f"{why_not_utf8}, and read as {name.upper()} it is not Chinese text (mojibake)")
     return text, name
+
+
+def repair_utf8(data: bytes) -> tuple[str, int] | None:
+    """UTF-8 ``data`` with a few bad bytes: the text, each run of bad bytes shown as U+FFFD, and how many bytes
+    were replaced; None when too many are bad (see :data:`MAX_REPLACED_SHARE`): then it is not UTF-8.
+
+    >>> repair_utf8("法治".encode() + b"\\xff\\xfe" + "政府建设".encode() * 40)[1]
+    2
+    >>> repair_utf8("法治政府建设年度报告".encode("gbk")) is None
+    True
+    """
+    text = data.decode("utf-8", "surrogateescape")  # each bad byte becomes one lone surrogate
+    bad = sum(1 for m in _ESCAPED_RUN.finditer(text) for _ in m.group())
+    if bad > max(MAX_REPLACED_ANYWAY, MAX_REPLACED_SHARE * len(data)):
+        return None
+    return _ESCAPED_RUN.sub("\ufffd", text), bad
+
+
+def decode_report_text(data: bytes) -> tuple[str, str, int]:
+    """:func:`decode_text`, except that a Chinese UTF-8 text with a few bad bytes is read with them replaced:
+    the text, its encoding, and how many bytes were replaced (0 when none were).
+
+    >>> decode_report_text("法治政府建设年度报告".encode() * 20 + b"\\xff")[1:]
+    ('utf-8', 1)
+    """
+    body = data[len(codecs.BOM_UTF8) :] if data.startswith(codecs.BOM_UTF8) else data
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        repaired = repair_utf8(body)
+        if repaired is not None:
+            text, bad = repaired
+            if "\x00" not in text and reads_as_chinese(text, "utf-8"):
+                return text, "utf-8", bad
+    text, encoding = decode_text(data)
+    return text, encoding, 0

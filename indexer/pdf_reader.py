@@ -1,7 +1,8 @@
 """PDF files with a text layer, read with pypdf: lines that layout broke are joined back into paragraphs.
 
 Page numbers (``- 3 -``, ``第3页``) and running headers and footers (the same line atop or under most pages) are
-dropped. A PDF without a text layer (a scan) fails with that reason: it needs OCR first.
+dropped. A PDF without a text layer (a scan) fails with that reason: it needs OCR first. pypdf limits what one
+stream may inflate to (75 MB); the text extracted and the time taken are limited here, page by page.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import warnings
 from collections import Counter
 from pathlib import Path
 
+from indexer import limits
 from indexer.report_text import ReadError, ReportText
 from indexer.sections import heading_marker
 
@@ -116,7 +118,13 @@ def read_pdf(path: Path) -> ReportText:
             reader = PdfReader(path, strict=False)
             if reader.is_encrypted and not reader.decrypt(""):
                 raise ReadError("encrypted PDF (it needs a password)")
-            pages = [page.extract_text() or "" for page in reader.pages]
+            pages = []
+            chars = 0
+            for page in reader.pages:
+                limits.check_time()
+                pages.append(page.extract_text() or "")
+                chars += len(pages[-1])
+                limits.check_text(chars)
     except (ReadError, OSError):
         raise
     except Exception as e:  # pypdf fails in many ways on a malformed file; all mean the same to the user

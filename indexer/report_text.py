@@ -25,3 +25,4 @@ class ReportText:
     encoding: str | None = None  # the character encoding of a text or HTML file; None for docx/pdf
     title: str | None = None
     publish_date: str | None = None  # ISO date
+    replaced_bytes: int = 0  # bytes that were not valid in the encoding, each run shown as U+FFFD
