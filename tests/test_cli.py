@@ -51,7 +51,7 @@ def test_index_then_search_and_list(runner, tmp_path):
 
     result = runner.invoke(main, ["search", "枫桥经验", "--year", "2023", "--index-dir", str(index_dir)])
     assert result.exit_code == 0
-    assert "1 passages (段) in 1 reports (份), 1 occurrences (处) match" in result.output
+    assert "1 passage (段) in 1 report (份), 1 occurrence (处) match" in result.output
     assert "【楓橋經驗】" in result.output
 
     result = runner.invoke(main, ["reports", "--index-dir", str(index_dir), "--json"])
@@ -142,7 +142,7 @@ def test_search_views(runner, small_index, engine_name):
     assert "title" in out and "per 10k" in out and "长治市2024年法治政府建设年度报告" in out
 
     out = runner.invoke(main, ["search", "枫桥经验", "--view", "kwic", "--width", "4", *args]).output
-    assert "新时代“【枫桥经验】”，推进  /reports/ra#ra-p3" in out
+    assert "新时代“【枫桥经验】”，推进  http://127.0.0.1:8000/reports/ra#ra-p3" in out
     assert "【楓橋經驗】" in out
 
     body = json.loads(runner.invoke(main, ["search", "枫桥经验", "--view", "kwic", "--json", *args]).output)
@@ -179,7 +179,7 @@ def test_trends(runner, small_index, engine_name):
     result = runner.invoke(main, ["trends", "枫桥经验", "行政复议", "--norm", "count", *args])
     assert result.exit_code == 0, result.output
     assert "year  reports  reports_matching  occurrences  chars  value" in result.output
-    assert "first use of '枫桥经验': 2023 (灵武市2023年法治政府建设年度报告 /reports/rb#rb-p2)" in result.output
+    assert "first use of '枫桥经验': 2023 (灵武市2023年法治政府建设年度报告 http://127.0.0.1:8000/reports/rb#rb-p2)" in result.output
 
     body = json.loads(runner.invoke(main, ["trends", "枫桥经验", "--split", "province", "--json", *args]).output)
     assert body["split_level"] == "province"
