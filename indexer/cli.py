@@ -36,11 +36,13 @@ from search import (
     ConcordanceRequest,
     ConcordanceResponse,
     Export,
+    OtherEngineIndexError,
     SearchError,
     SearchRequest,
     SearchResponse,
     TrendsRequest,
     TrendsResponse,
+    built_with,
     concordance,
     filter_reports,
     hits_export,
@@ -575,6 +577,9 @@ def serve_cmd(index_dir: Path | None, host: str, port: int, workers: int, engine
     """Serve the site and the JSON API with gunicorn (running web:create_app())."""
     target = settings.index_dir(index_dir)
     if not open_engine(target, engine).exists():
+        other = built_with(target)
+        if other and other != engine:
+            raise click.ClickException(str(OtherEngineIndexError(target, engine, other)))
         raise click.ClickException(f"no index in {target}: build one with `fazhi index CORPUS_DIR`")
     os.environ[settings.PREFIX + "INDEX_DIR"] = str(target.resolve())
     os.environ[settings.PREFIX + "ENGINE"] = engine
@@ -584,7 +589,7 @@ def serve_cmd(index_dir: Path | None, host: str, port: int, workers: int, engine
     args = [gunicorn, "-c", "python:web.gunicorn_conf", "--bind", f"{host}:{port}", "--workers", str(workers)]
     args += ["--access-logfile", "-"]
     args.append("web:create_app()")
-    click.echo(f"Serving {target} on http://{host}:{port}/ with {workers} workers", err=True)
+    # gunicorn says "Serving … on http://HOST:PORT/" once the port is bound (web.gunicorn_conf.when_ready).
     os.execv(gunicorn, args)
 
 

@@ -30,7 +30,7 @@ from search.core import (
     search,
     validate,
 )
-from search.engines import ENGINES, open_engine
+from search.engines import ENGINES, OtherEngineIndexError, built_with, open_engine
 from search.exports import (
     FORMATS,
     MEDIA_TYPES,
@@ -83,6 +83,7 @@ __all__ = [
     "FacetValue",
     "Hit",
     "OldIndexError",
+    "OtherEngineIndexError",
     "Passage",
     "Region",
     "Report",
@@ -95,6 +96,7 @@ __all__ = [
     "TrendSeries",
     "TrendsRequest",
     "TrendsResponse",
+    "built_with",
     "citation",
     "concordance",
     "filename",

@@ -71,9 +71,9 @@ def test_a_short_name_two_places_share_is_ambiguous_with_their_reports():
     match = resolve_region("吉林", PLACES)
     assert match.how == "ambiguous" and match.names == ()
     assert {(p.label(), p.reports) for p in match.choices} == {("吉林省", 2), ("吉林省 / 吉林市", 1)}
-    朝阳 = resolve_region("朝阳", PLACES)
-    assert 朝阳.how == "ambiguous"
-    assert {p.label() for p in 朝阳.choices} == {"北京市 / 朝阳区", "吉林省 / 长春市 / 朝阳区", "辽宁省 / 朝阳市"}
+    chaoyang = resolve_region("朝阳", PLACES)
+    assert chaoyang.how == "ambiguous"
+    assert {p.label() for p in chaoyang.choices} == {"北京市 / 朝阳区", "吉林省 / 长春市 / 朝阳区", "辽宁省 / 朝阳市"}
 
 
 def test_a_parent_that_does_not_hold_the_place_is_not_a_qualified_name():
@@ -81,7 +81,9 @@ def test_a_parent_that_does_not_hold_the_place_is_not_a_qualified_name():
     assert resolve_region("湖南长治", PLACES).how == "unknown"
 
 
-@pytest.mark.parametrize(("value", "near"), [("长治县", "长治市"), ("岳麓山", "岳麓区"), ("宁夏自治区", "宁夏回族自治区")])
+@pytest.mark.parametrize(
+    ("value", "near"), [("长治县", "长治市"), ("岳麓山", "岳麓区"), ("宁夏自治区", "宁夏回族自治区")]
+)
 def test_an_unknown_value_offers_near_names(value, near):
     match = resolve_region(value, PLACES)
     assert match.how == "unknown" and match.names == ()

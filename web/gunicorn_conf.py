@@ -12,6 +12,16 @@ limit_request_line = 0
 limit_request_field_size = 65536
 
 
+def when_ready(server) -> None:
+    """Say "Serving" once the port is bound (not before: a port in use never gets this far)."""
+    import os
+    import sys
+
+    index_dir = os.environ.get("FAZHI_INDEX_DIR", "index_data")
+    addresses = ", ".join(f"{listener}/" for listener in server.LISTENERS)
+    print(f"Serving {index_dir} on {addresses} with {server.cfg.workers} workers", file=sys.stderr, flush=True)
+
+
 def post_worker_init(worker) -> None:
     """Load the index before the worker takes its first request.
 

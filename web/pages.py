@@ -5,18 +5,29 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, replace
+from urllib.parse import parse_qsl, urlsplit
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
-from search import OldIndexError, SearchError, SearchRequest, Snapshot, concordance, search, trends, validate
+from search import (
+    OldIndexError,
+    OtherEngineIndexError,
+    SearchError,
+    SearchRequest,
+    Snapshot,
+    concordance,
+    search,
+    trends,
+    validate,
+)
 from web.api import error as api_error
 from web.api import snapshot
 from web.links import SINGLE_PARAMS, SearchLinks
 from web.params import concordance_request_from, search_request_from, trends_request_from
 from web.report_page import build_report_page
-from web.search_page import build_search_page
+from web.search_page import build_search_page, count_suggestions
 from web.trends_page import build_trends_page
 
 bp = Blueprint("pages", __name__)
@@ -97,8 +108,19 @@ def search_page():
         # Short names became full names (山西 → 山西省): the facets, chips and links use the full names.
         links.params["region"] = list(response.request.regions)
     page = build_search_page(response, links, view, concordance_response, snap, request.url_root)
+    if response.total == 0:
+        count_suggestions(page, lambda url: _run(snap, url))
     html = render_template("search.html", page=page, api_url=page.json_url)
     return html, {"Link": f'<{page.json_url}>; rel="alternate"; type="application/json"'}
+
+
+def _run(snap: Snapshot, url: str):
+    """The search a suggestion's URL describes (None when it cannot be answered)."""
+    args = MultiDict(parse_qsl(urlsplit(url).query))
+    try:
+        return search(snap, replace(search_request_from(args, current_app.config), page=1, per_page=1))
+    except SearchError:
+        return None
 
 
 @bp.get("/trends")
@@ -181,6 +203,12 @@ def bad_parameter(e: SearchError):
 
 @bp.errorhandler(FileNotFoundError)
 def no_index(e: FileNotFoundError):
+    if isinstance(e, OtherEngineIndexError):
+        message = (
+            f"索引由 {e.built_with} 引擎建立，而本站按 {e.engine} 读取。请以 fazhi serve --engine {e.built_with}"
+            f"（或设置 FAZHI_ENGINE={e.built_with}）重新启动本站。"
+        )
+        return error_page(503, "索引引擎不符", message, str(e))
     if isinstance(e, OldIndexError):
         message = "索引由旧版本建立，需要重建。请在服务器上运行 fazhi index CORPUS_DIR --rebuild，完成后刷新本页。"
         return error_page(503, "索引需要重建", message, str(e))
