@@ -36,11 +36,13 @@ from search import (
     ConcordanceRequest,
     ConcordanceResponse,
     Export,
+    OtherEngineIndexError,
     SearchError,
     SearchRequest,
     SearchResponse,
     TrendsRequest,
     TrendsResponse,
+    built_with,
     concordance,
     filter_reports,
     hits_export,
@@ -49,6 +51,7 @@ from search import (
     parse_years,
     report_list_export,
     reports_export,
+    resolve_regions,
     search,
     settings,
     trends,
@@ -74,6 +77,32 @@ def _engine_option(f):
 
 def _index_dir_option(f):
     return click.option("--index-dir", type=click.Path(file_okay=False, path_type=Path), help=INDEX_DIR_HELP)(f)
+
+
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+
+
+def plural(n: int, noun: str) -> str:
+    """``1 passage``, ``2 passages``.
+
+    >>> plural(1, "passage"), plural(0, "report"), plural(3, "occurrence")
+    ('1 passage', '0 reports', '3 occurrences')
+    """
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _base_url_option(f):
+    return click.option(
+        "--base-url",
+        default=lambda: settings.get("BASE_URL") or DEFAULT_BASE_URL,
+        show_default=f"$FAZHI_BASE_URL or {DEFAULT_BASE_URL}",
+        help="The site's address: links are printed (and exported) as full URLs under it.",
+    )(f)
+
+
+def _full(base_url: str, url: str) -> str:
+    """A site path (``/reports/…#…``) as a full URL a terminal can open."""
+    return base_url.rstrip("/") + url if url.startswith("/") else url
 
 
 def _print_json(obj) -> None:
@@ -141,7 +170,8 @@ def index_cmd(corpus_dir: Path, index_dir: Path | None, engine: str, rebuild: bo
             bar.__exit__(None, None, None)
     mb = summary.bytes_read / 1e6
     click.echo(
-        f"Indexed {summary.reports} reports, {summary.passages} passages in {summary.seconds:.1f} s "
+        f"Indexed {plural(summary.reports, 'report')}, {plural(summary.passages, 'passage')} "
+        f"in {summary.seconds:.1f} s "
         f"({summary.files_parsed} files read, {mb:.2f} MB, {mb / max(summary.seconds, 1e-9):.2f} MB/s) "
         f"into {one_line(str(target))}"
     )
@@ -206,9 +236,16 @@ def _terminal_snippet(snippet_html: str, color: bool) -> str:
 
 
 def _bad(e: SearchError) -> click.BadParameter:
-    """A library error as a CLI one, naming the option (``q`` is the QUERY argument)."""
+    """A library error as a CLI one, naming the option (``q`` is the QUERY argument); the values it could
+    have meant (an ambiguous or unknown region) one a line, ready to paste."""
     hint = "QUERY" if e.param == "q" else f"--{e.param.replace('_', '-')}"
-    return click.BadParameter(str(e), param_hint=hint)
+    message = str(e)
+    if e.choices:
+        option = hint if hint != "QUERY" else ""
+        lines = [f"  {option} {c['value']}".rstrip() + f"    # {c['label']}, {plural(c['reports'], 'report')}"
+                 for c in e.choices]  # fmt: skip
+        message += "\n" + ("near names:" if e.choices[0].get("near") else "choose one of:") + "\n" + "\n".join(lines)
+    return click.BadParameter(message, param_hint=hint)
 
 
 def _years(values: tuple[str, ...]) -> tuple[tuple[int, ...], tuple[tuple[int | None, int | None], ...]]:
@@ -226,8 +263,8 @@ def _shown(page: int, per_page: int, count: int) -> str:
 def _headline(total: int, reports_total: int, occurrences: int, query: str, shown: str, ms: float) -> str:
     """The first line: the result in all three units (段, 份, 处)."""
     return (
-        f"{total} passages (段) in {reports_total} reports (份), {occurrences} occurrences (处) match {query!r} "
-        f"(showing {shown}, {ms:.0f} ms)"
+        f"{plural(total, 'passage')} (段) in {plural(reports_total, 'report')} (份), "
+        f"{plural(occurrences, 'occurrence')} (处) match {query!r} (showing {shown}, {ms:.0f} ms)"
     )
 
 
@@ -245,7 +282,7 @@ def _print_facets(resp: SearchResponse) -> None:
             click.echo(f"{name}: " + "  ".join(f"{v.value} ({v.count})" for v in values))
 
 
-def _print_response(resp: SearchResponse, color: bool) -> None:
+def _print_response(resp: SearchResponse, color: bool, base_url: str = DEFAULT_BASE_URL) -> None:
     req = resp.request
     shown = _shown(req.page, req.per_page, len(resp.hits))
     click.echo(_headline(resp.total, resp.reports_total, resp.occurrences, req.query, shown, resp.elapsed_ms))
@@ -257,8 +294,9 @@ def _print_response(resp: SearchResponse, color: bool) -> None:
         if hit.heading:
             click.echo(f"   {hit.heading}")
         click.echo(f"   {_terminal_snippet(hit.snippet, color)}")
-        others = f"; 该报告另有 {hit.report_matches - 1} 处" if req.group and hit.report_matches > 1 else ""
-        click.echo(f"   {hit.url}  (第{hit.number}段, {hit.matches} 处{others})")
+        # report_matches counts passages (段): the report's other matching passages, not occurrences (处).
+        others = f"; 该报告另有 {hit.report_matches - 1} 段" if req.group and hit.report_matches > 1 else ""
+        click.echo(f"   {_full(base_url, hit.url)}  (第{hit.number}段, {hit.matches} 处{others})")
     _print_facets(resp)
 
 
@@ -294,7 +332,7 @@ def _print_report_table(resp: SearchResponse) -> None:
     _print_facets(resp)
 
 
-def _print_concordance(resp: ConcordanceResponse, color: bool) -> None:
+def _print_concordance(resp: ConcordanceResponse, color: bool, base_url: str = DEFAULT_BASE_URL) -> None:
     req = resp.request.filters
     shown = _shown(req.page, req.per_page, len(resp.lines))
     click.echo(_headline(resp.passages_total, resp.reports_total, resp.total, req.query, shown, resp.elapsed_ms))
@@ -305,7 +343,7 @@ def _print_concordance(resp: ConcordanceResponse, color: bool) -> None:
     for line in resp.lines:
         match = click.style(line.match, reverse=True, bold=True) if color else f"【{line.match}】"
         left, right = (x.replace("\n", " ") for x in (line.left, line.right))
-        click.echo(f"{_pad(left, width, right=True)}{match}{right}  {line.url}")
+        click.echo(f"{_pad(left, width, right=True)}{match}{right}  {_full(base_url, line.url)}")
 
 
 def _write_export(export: Export, fmt: str, output: Path | None, limit: tuple[int, int] | None = None) -> None:
@@ -382,11 +420,12 @@ _ALL_SORTS = tuple(dict.fromkeys((*SORTS, *REPORT_SORTS, *KWIC_SORTS)))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help=_FORMAT_HELP)
 @click.option("--all", "whole", is_flag=True, help="With --format: every row of the result, not one page.")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help=_OUTPUT_HELP)
+@_base_url_option
 @_index_dir_option
 @_engine_option
 def search_cmd(
     query, region, year, section, doc_type, page, per_page, sort, order, group, view, facet_count, width, as_json,
-    fmt, whole, output, index_dir, engine,
+    fmt, whole, output, base_url, index_dir, engine,
 ) -> None:  # fmt: skip
     """Find passages: terms must all occur; "quoted phrase"; A OR B; -term excludes; (group); A NEAR/10 B; A /SEN B."""
     _check_output(fmt, output)
@@ -422,14 +461,16 @@ def search_cmd(
             validate_concordance(creq, **limits)
             snap = _snapshot(index_dir, engine)
             if fmt:
-                return _write_export(kwic_export(snap, creq, settings.get("BASE_URL")), fmt, output, page_rows)
+                creq = replace(creq, filters=resolve_regions(snap, creq.filters)[0])
+                return _write_export(kwic_export(snap, creq, base_url), fmt, output, page_rows)
             cresp = concordance(snap, creq)
         else:
             validate(req, **limits)
             snap = _snapshot(index_dir, engine)
             if fmt:
                 make = reports_export if view == "reports" else hits_export
-                return _write_export(make(snap, req, settings.get("BASE_URL")), fmt, output, page_rows)
+                req = resolve_regions(snap, req)[0]
+                return _write_export(make(snap, req, base_url), fmt, output, page_rows)
             resp = search(snap, req)
     except SearchError as e:
         raise _bad(e) from None
@@ -437,19 +478,20 @@ def search_cmd(
         if as_json:
             _print_json(cresp.to_dict())
         else:
-            _print_concordance(cresp, color=sys.stdout.isatty())
+            _print_concordance(cresp, color=sys.stdout.isatty(), base_url=base_url)
     elif as_json:
         _print_json(resp.to_dict())
     elif view == "reports":
         _print_report_table(resp)
     else:
-        _print_response(resp, color=sys.stdout.isatty())
+        _print_response(resp, color=sys.stdout.isatty(), base_url=base_url)
 
 
-def _print_trends(resp: TrendsResponse) -> None:
+def _print_trends(resp: TrendsResponse, base_url: str = DEFAULT_BASE_URL) -> None:
     req = resp.request
     split = f", split by {resp.split_level}" if resp.split_level else ""
     click.echo(f"{', '.join(map(repr, req.queries))} by report year ({req.norm}{split}, {resp.elapsed_ms:.0f} ms)")
+    _print_notes(resp.notes)
     for series in resp.series:
         click.echo("")
         click.echo(series.query + (f" · {series.split_value or '—'}" if resp.split_level else ""))
@@ -460,7 +502,7 @@ def _print_trends(resp: TrendsResponse) -> None:
         if first.year is None:
             click.echo(f"first use of {first.query!r}: none")
             continue
-        titles = "; ".join(f"{r['title']} {r['url']}" for r in first.reports)
+        titles = "; ".join(f"{r['title']} {_full(base_url, r['url'])}" for r in first.reports)
         click.echo(f"first use of {first.query!r}: {first.year} ({titles})")
 
 
@@ -486,9 +528,12 @@ def _print_trends(resp: TrendsResponse) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the /api/trends JSON object.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help=_FORMAT_HELP)
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help=_OUTPUT_HELP)
+@_base_url_option
 @_index_dir_option
 @_engine_option
-def trends_cmd(queries, norm, split, region, year, section, doc_type, as_json, fmt, output, index_dir, engine) -> None:
+def trends_cmd(
+    queries, norm, split, region, year, section, doc_type, as_json, fmt, output, base_url, index_dir, engine
+) -> None:
     """Count each QUERY per report year (up to 8 queries, one series each), and name its first use."""
     _check_output(fmt, output)
     years, year_ranges = _years(year)
@@ -504,7 +549,7 @@ def trends_cmd(queries, norm, split, region, year, section, doc_type, as_json, f
     elif as_json:
         _print_json(resp.to_dict())
     else:
-        _print_trends(resp)
+        _print_trends(resp, base_url)
 
 
 @main.command("reports")
@@ -514,9 +559,12 @@ def trends_cmd(queries, norm, split, region, year, section, doc_type, as_json, f
 @click.option("--json", "as_json", is_flag=True, help="Print the /api/reports JSON object.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help=_FORMAT_HELP)
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help=_OUTPUT_HELP)
+@_base_url_option
 @_index_dir_option
 @_engine_option
-def reports_cmd(region, year, doc_type, as_json: bool, fmt, output, index_dir: Path | None, engine: str) -> None:
+def reports_cmd(
+    region, year, doc_type, as_json: bool, fmt, output, base_url: str, index_dir: Path | None, engine: str
+) -> None:
     """List the indexed reports (those of a region, years or document type)."""
     _check_output(fmt, output)
     years, year_ranges = _years(year)
@@ -528,21 +576,21 @@ def reports_cmd(region, year, doc_type, as_json: bool, fmt, output, index_dir: P
     except SearchError as e:
         raise _bad(e) from None
     if fmt:
-        _write_export(report_list_export(reports, settings.get("BASE_URL")), fmt, output)
+        _write_export(report_list_export(reports, base_url), fmt, output)
         return
     rows = [r.summary_dict() for r in reports]
     if as_json:
         _print_json({"reports": rows, "total": len(rows)})
         return
-    click.echo(f"{len(rows)} reports, {sum(len(r.passages) for r in reports)} passages")
+    click.echo(f"{plural(len(rows), 'report')}, {plural(sum(len(r.passages) for r in reports), 'passage')}")
     for r in rows:
         region_label = " / ".join(v or "—" for v in r["region"].values())
         kind = "" if r["doc_type"] == REPORT_DOC_TYPE else f"  ({r['doc_type']})"
         copies = f" +{len(r['sources']) - 1} copies" if len(r["sources"]) > 1 else ""
         encoding = f", {r['encoding']}" if r["encoding"] else ""
         click.echo(
-            f"{r['report_id']}  {r['year'] or '—'}  {region_label}  {r['passages']:>3} passages  "
-            f"{r['title']}{kind}  [{r['source']}{encoding}{copies}]"
+            f"{r['report_id']}  {r['year'] or '—'}  {region_label}  {plural(r['passages'], 'passage'):>12}  "
+            f"{r['title']}{kind}  [{r['source']}{encoding}{copies}]  {_full(base_url, '/reports/' + r['report_id'])}"
         )
 
 
@@ -556,6 +604,9 @@ def serve_cmd(index_dir: Path | None, host: str, port: int, workers: int, engine
     """Serve the site and the JSON API with gunicorn (running web:create_app())."""
     target = settings.index_dir(index_dir)
     if not open_engine(target, engine).exists():
+        other = built_with(target)
+        if other and other != engine:
+            raise click.ClickException(str(OtherEngineIndexError(target, engine, other)))
         raise click.ClickException(f"no index in {target}: build one with `fazhi index CORPUS_DIR`")
     os.environ[settings.PREFIX + "INDEX_DIR"] = str(target.resolve())
     os.environ[settings.PREFIX + "ENGINE"] = engine
@@ -565,7 +616,7 @@ def serve_cmd(index_dir: Path | None, host: str, port: int, workers: int, engine
     args = [gunicorn, "-c", "python:web.gunicorn_conf", "--bind", f"{host}:{port}", "--workers", str(workers)]
     args += ["--access-logfile", "-"]
     args.append("web:create_app()")
-    click.echo(f"Serving {target} on http://{host}:{port}/ with {workers} workers", err=True)
+    # gunicorn says "Serving … on http://HOST:PORT/" once the port is bound (web.gunicorn_conf.when_ready).
     os.execv(gunicorn, args)
 
 

@@ -7,35 +7,16 @@ every report is resolved against the same table.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 
 from search.models import Region
+from search.regions import short_name
 
-# Suffixes that name the kind of division; a place is often called by its name without them (长治市 → 长治).
-_PROVINCE_SUFFIXES = ("特别行政区", "自治区", "省", "市")
-_PREFECTURE_SUFFIXES = ("自治州", "地区", "盟", "市")
-_COUNTY_SUFFIXES = ("自治县", "自治旗", "林区", "特区", "新区", "县", "区", "市", "旗")
 # Everyday abbreviations of autonomous divisions that keep the kind (阿坝州, 镇宁自治县, 镇宁县): as telling as
 # the full name, unlike the bare short name (阿坝 is also 阿坝县).
 _ABBREVIATION_SUFFIXES = {"自治州": ("州",), "自治县": ("自治县", "县"), "自治旗": ("自治旗", "旗")}
-
-# Ethnic names that precede 自治区/自治州/自治县 (黔东南苗族侗族自治州 → 黔东南). One-character names are only
-# stripped with 族, so that a place like 水城 or 白云 keeps its name.
-_ETHNIC_GROUPS = (
-    "蒙古 回 藏 维吾尔 苗 彝 壮 布依 朝鲜 满 侗 瑶 白 土家 哈尼 哈萨克 傣 黎 傈僳 佤 畲 高山 "
-    "拉祜 水 东乡 纳西 景颇 柯尔克孜 土 达斡尔 仫佬 羌 布朗 撒拉 毛南 仡佬 锡伯 阿昌 普米 "
-    "塔吉克 怒 乌孜别克 俄罗斯 鄂温克 德昂 保安 裕固 京 塔塔尔 独龙 鄂伦春 赫哲 门巴 珞巴 基诺"
-).split()
-_ETHNIC_TAIL = re.compile(
-    "(?:各族|"
-    + "|".join(sorted((g + "族" for g in _ETHNIC_GROUPS), key=len, reverse=True))
-    + "|"
-    + "|".join(sorted((g for g in _ETHNIC_GROUPS if len(g) > 1), key=len, reverse=True))
-    + ")+$"
-)
 
 # State-level new areas missing from the gazetteer (浦东新区, 滨海新区 and 两江新区 are in it), with the division
 # they lie in: one that spans several prefectures (雄安, 贵安, 天府) goes to its province. A report from one is
@@ -101,26 +82,6 @@ class PlaceMention:
     name: str  # the text that matched: a full name or a short name
     places: tuple[Place, ...]
     full: bool  # matched the official full name or an abbreviation that keeps its kind (阿坝州), not a short name
-
-
-def short_name(name: str, level: str) -> str | None:
-    """The everyday form of a division's name (宁夏回族自治区 → 宁夏), or None when there is none."""
-    suffixes = {
-        "province": _PROVINCE_SUFFIXES,
-        "prefecture": _PREFECTURE_SUFFIXES,
-        "county": _COUNTY_SUFFIXES,
-    }
-    for suffix in suffixes[level]:
-        if name.endswith(suffix):
-            stem = name[: -len(suffix)]
-            if suffix.startswith("自治"):
-                # 内蒙古自治区 is 内蒙古, not 内: keep the ethnic name when nothing usable is left without it.
-                without_ethnic = _ETHNIC_TAIL.sub("", stem)
-                stem = without_ethnic if len(without_ethnic) >= 2 else stem.removesuffix("族")
-            # One character (城区 → 城) is not a usable name; 清新区 is 清新 + 区, not 清 + 新区.
-            if len(stem) >= 2:
-                return stem
-    return None
 
 
 def abbreviations(place: Place) -> tuple[str, ...]:

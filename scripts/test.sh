@@ -9,10 +9,10 @@ cd "$(dirname "$0")/.."
 if [ ! -x /usr/bin/chromium ]; then
   if [ "$(id -u)" -eq 0 ]; then
     apt-get update
-    DEBIAN_FRONTEND=noninteractive apt-get install -y chromium fonts-noto-cjk
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium fonts-noto-cjk
   else
     echo "test.sh: /usr/bin/chromium is missing and this is not root: the browser tests will be skipped" >&2
-    echo "         (as root: apt-get update && apt-get install -y chromium fonts-noto-cjk)" >&2
+    echo "         (as root: apt-get update && apt-get install -y --no-install-recommends chromium fonts-noto-cjk)" >&2
   fi
 fi
 

@@ -25,11 +25,12 @@ from search.core import (
     SearchError,
     Snapshot,
     parse_years,
+    resolve_regions,
     resolve_years,
     search,
     validate,
 )
-from search.engines import ENGINES, open_engine
+from search.engines import ENGINES, OtherEngineIndexError, built_with, open_engine
 from search.exports import (
     FORMATS,
     MEDIA_TYPES,
@@ -82,6 +83,7 @@ __all__ = [
     "FacetValue",
     "Hit",
     "OldIndexError",
+    "OtherEngineIndexError",
     "Passage",
     "Region",
     "Report",
@@ -94,6 +96,7 @@ __all__ = [
     "TrendSeries",
     "TrendsRequest",
     "TrendsResponse",
+    "built_with",
     "citation",
     "concordance",
     "filename",
@@ -104,6 +107,7 @@ __all__ = [
     "parse_years",
     "report_list_export",
     "reports_export",
+    "resolve_regions",
     "resolve_years",
     "search",
     "trends",

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import islice
 
 import numpy as np
 
-from search.core import SearchError, Snapshot, filtered_matches, resolve_years, validate
+from search.core import SearchError, Snapshot, filtered_matches, resolve_regions, resolve_years, validate
 from search.counting import Matches, match_order, report_count
 from search.models import Region, SearchRequest
 from search.query import ParsedQuery, parse_query
@@ -155,6 +155,7 @@ def iter_lines(snap: Snapshot, kept: Matches, request: ConcordanceRequest, start
 def concordance(snap: Snapshot, request: ConcordanceRequest) -> ConcordanceResponse:
     """One page of the concordance, with its totals in all three units."""
     t0 = time.perf_counter()
+    request = replace(request, filters=resolve_regions(snap, request.filters)[0])
     filters = resolve_years(snap, request.filters)
     kept = filtered_matches(snap, parse_query(filters.query), filters)
     check_context_sort(kept, request)

@@ -45,6 +45,7 @@ from search.models import (
     region_keys,
 )
 from search.query import And, Near, Node, Not, Or, ParsedQuery, QueryError, Term, near_occurrences, parse_query
+from search.regions import IndexPlace, index_places, resolve_region
 from search.report_table import report_table
 from search.snippets import query_spans, snippet
 
@@ -68,10 +69,11 @@ class SearchError(ValueError):
     """A request the search cannot answer; ``param`` names the parameter at fault. ``choices`` offers what
     the parameter could have meant (an ambiguous value), each a dict with at least ``value`` and ``label``."""
 
-    def __init__(self, param: str, message: str, choices: list[dict] | None = None) -> None:
+    def __init__(self, param: str, message: str, choices: list[dict] | None = None, value: str | None = None) -> None:
         super().__init__(message)
         self.param = param
         self.choices = choices or []
+        self.value = value  # the value at fault, when the parameter has several (one region of two)
 
 
 class OldIndexError(FileNotFoundError):
@@ -148,6 +150,11 @@ class Snapshot:
     def row_region_keys(self) -> list[tuple[tuple[str, str, str | None], ...]]:
         keys = [region_keys(r.region) for r in self._report_list]
         return [keys[i] for i in self.report_rows]
+
+    @cached_property
+    def region_places(self) -> tuple[IndexPlace, ...]:
+        """Every region of the index at each level, with its report count (what region filters resolve in)."""
+        return index_places(r.region for r in self._report_list)
 
     @cached_property
     def row_section(self) -> list[str]:
@@ -394,6 +401,11 @@ def validate(request: SearchRequest, max_per_page: int = 100, max_query_length: 
                 raise SearchError("year", f"year must be a year such as 2024, not {y}")
         if low is not None and high is not None and low > high:
             raise SearchError("year", f"year range {low}-{high} ends before it starts")
+    for r in request.regions:
+        if len(r) > MAX_REGION_LENGTH:
+            raise SearchError("region", f"region is {len(r)} characters long; the limit is {MAX_REGION_LENGTH}")
+        if any(ord(c) < 32 for c in r):
+            raise SearchError("region", "region contains control characters")
     for s in request.sections:
         if s not in SECTIONS:
             raise SearchError("section", f"section must be one of {', '.join(SECTIONS)}, not {s!r}")
@@ -543,7 +555,9 @@ def search(snap: Snapshot, request: SearchRequest, use_cache: bool = True) -> Se
         cached = snap.responses.get(request)
         if cached is not None:
             return replace(cached, elapsed_ms=(time.perf_counter() - t0) * 1000, cached=True)
-    response = _search(snap, request)
+    resolved, notes = resolve_regions(snap, request)
+    response = _search(snap, resolved)
+    response.notes = [*notes, *response.notes]
     response.elapsed_ms = (time.perf_counter() - t0) * 1000
     if use_cache:
         snap.responses.put(request, response)
@@ -584,6 +598,66 @@ def resolve_years(snap: Snapshot, request: SearchRequest) -> SearchRequest:
         inside = [y for y in snap.index_years if (low is None or y >= low) and (high is None or y <= high)]
         years.update(inside or [low if low is not None else high])
     return replace(request, years=tuple(sorted(years)), year_ranges=())
+
+
+MAX_REGION_LENGTH = 50
+"""The longest region value accepted (the longest full names, qualified by their parents, are about 30)."""
+
+
+def region_choices(places: Iterable[IndexPlace], all_places: Sequence[IndexPlace], near: bool = False) -> list[dict]:
+    """Places as the choices of a :class:`SearchError`: ``{value, label, reports, level, parent, near}``. The
+    value is the full name, qualified by its parents (湖南省/长沙市/岳麓区) when another place shares the name;
+    ``near`` is true for names close to an unknown value, false for the places an ambiguous one may mean."""
+    shared = Counter(p.name for p in all_places)
+    return [
+        {
+            "value": p.name if shared[p.name] == 1 else "/".join(p.path),
+            "label": p.label(),
+            "reports": p.reports,
+            "level": p.level,
+            "parent": p.parent,
+            "near": near,
+        }
+        for p in places
+    ]
+
+
+def _reports(n: int) -> str:
+    return f"{n} report" if n == 1 else f"{n} reports"
+
+
+def resolve_regions(snap: Snapshot, request: SearchRequest) -> tuple[SearchRequest, list[str]]:
+    """The request with its region values as the index's full names (山西 → 山西省, 长沙市岳麓区 → 岳麓区),
+    and a note for each value that was not a full name already.
+
+    :class:`SearchError` (``region``) for a value that several places share (its ``choices`` list them with
+    their reports) or that names no region of the index (``choices``: near names). The index alone cannot
+    tell a real place without reports from a misspelt one: either way no report is from it, and the error
+    says so rather than answering 0.
+    """
+    if not request.regions:
+        return request, []
+    places = snap.region_places
+    names: list[str] = []
+    notes: list[str] = []
+    for value in request.regions:
+        match = resolve_region(value, places)
+        if match.how == "ambiguous":
+            listed = "; ".join(f"{p.label()} ({_reports(p.reports)})" for p in match.choices)
+            message = f"region {value!r} could mean {len(match.choices)} places: {listed}. Choose one"
+            raise SearchError("region", message, choices=region_choices(match.choices, places), value=value)
+        if match.how == "unknown":
+            message = (
+                f"no report in this index is from a region called {value!r} (neither a full name such as "
+                "山西省 nor a short name such as 山西): the place has no reports here, or the name is misspelt"
+            )
+            if match.choices:
+                message += "; near names: " + ", ".join(f"{p.label()} ({_reports(p.reports)})" for p in match.choices)
+            raise SearchError("region", message, choices=region_choices(match.choices, places, True), value=value)
+        if match.how != "full":
+            notes.append(f"region {value} → {', '.join(match.names)}")
+        names.extend(match.names)
+    return replace(request, regions=tuple(dict.fromkeys(names))), notes
 
 
 def filtered_matches(snap: Snapshot, parsed: ParsedQuery, request: SearchRequest) -> Matches:

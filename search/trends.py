@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from search.core import SearchError, Snapshot, resolve_years, validate
+from search.core import SearchError, Snapshot, resolve_regions, resolve_years, validate
 from search.counting import Filters, query_matches
 from search.models import REGION_LEVELS, SECTIONS, SearchRequest
 from search.query import parse_query
@@ -80,6 +80,7 @@ class TrendsResponse:
     series: list[TrendSeries]
     first: list[FirstUse]
     elapsed_ms: float = 0.0
+    notes: list[str] = field(default_factory=list)  # how region short names were read (山西 → 山西省)
 
     def to_dict(self) -> dict:
         return {
@@ -92,6 +93,7 @@ class TrendsResponse:
             "series": [s.to_dict() for s in self.series],
             "first": [f.to_dict() for f in self.first],
             "elapsed_ms": round(self.elapsed_ms, 2),
+            "notes": list(self.notes),
         }
 
 
@@ -125,6 +127,8 @@ def split_level(snap: Snapshot, request: TrendsRequest) -> str:
 def trends(snap: Snapshot, request: TrendsRequest) -> TrendsResponse:
     """Count every query per report year under the filters (see the module docstring)."""
     t0 = time.perf_counter()
+    resolved, notes = resolve_regions(snap, request.filters)
+    request = replace(request, filters=resolved)
     filters_request = resolve_years(snap, request.filters)
     filters = Filters(snap, filters_request)
     table = snap.row_table
@@ -198,6 +202,7 @@ def trends(snap: Snapshot, request: TrendsRequest) -> TrendsResponse:
         series=series,
         first=first,
         elapsed_ms=(time.perf_counter() - t0) * 1000,
+        notes=notes,
     )
 
 

@@ -1,6 +1,20 @@
-"""The JSON API through Flask's test client."""
+"""The JSON API through Flask's test client (and, for request limits, through a real gunicorn)."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
+
+from search.models import Region
+from tests.conftest import SMALL_REPORTS
 
 HIT_FIELDS = {
     "report_id",
@@ -202,3 +216,167 @@ def test_reports_list_filters(client, query, ids):
 def test_bad_parameters_of_every_endpoint_get_400(client, url, param):
     resp = client.get(url)
     assert resp.status_code == 400 and resp.get_json()["param"] == param
+
+
+# Regions by their short names, on the sample reports (issue #10)
+
+
+@pytest.fixture
+def corpus_client(corpus_index, corpus_engine):
+    from web import create_app
+
+    return create_app({"INDEX_DIR": str(corpus_index), "ENGINE": corpus_engine, "TESTING": True}).test_client()
+
+
+@pytest.mark.acceptance
+@pytest.mark.parametrize(
+    ("short", "full", "sources"),
+    [
+        ("山西", "山西省", {"000_02c746c2ec6526e7.txt", "003_e2e0df3e9e7d89cd.txt", "004_a086ccad46f82d58.txt"}),
+        ("长治", "长治市", {"000_02c746c2ec6526e7.txt"}),
+        ("宁夏", "宁夏回族自治区", {"001_c8c184c9724ced57.txt"}),
+        ("岳麓", "岳麓区", {"002_09ab2a23c5e0d572.txt"}),
+        ("长沙市岳麓区", "岳麓区", {"002_09ab2a23c5e0d572.txt"}),
+        ("湖南/长沙/岳麓", "岳麓区", {"002_09ab2a23c5e0d572.txt"}),
+    ],
+)
+def test_short_region_names_find_their_reports(corpus_client, short, full, sources):
+    by_full = corpus_client.get("/api/search", query_string={"q": "法治", "region": full}).get_json()
+    body = corpus_client.get("/api/search", query_string={"q": "法治", "region": short}).get_json()
+    assert body["total"] == by_full["total"] > 0 and body["occurrences"] == by_full["occurrences"]
+    assert body["filters"]["region"] == [full] and f"region {short} → {full}" in body["notes"]
+    reports = corpus_client.get("/api/reports", query_string={"region": short}).get_json()["reports"]
+    assert {r["source"] for r in reports} == sources
+    kwic = corpus_client.get("/api/kwic", query_string={"q": "法治", "region": short}).get_json()
+    assert kwic["filters"]["region"] == [full] and kwic["total"] == by_full["occurrences"]
+    trends = corpus_client.get("/api/trends", query_string={"q": "法治", "region": short}).get_json()
+    assert trends["filters"]["region"] == [full] and sum(p["reports"] for p in trends["series"][0]["points"]) == len(
+        sources
+    )
+
+
+@pytest.mark.acceptance
+def test_an_unknown_region_says_so_instead_of_returning_0(corpus_client):
+    resp = corpus_client.get("/api/search", query_string={"q": "法治", "region": "长治县"})
+    body = resp.get_json()
+    assert resp.status_code == 400 and body["param"] == "region" and "长治县" in body["error"]
+    assert [c["value"] for c in body["choices"]] == ["长治市"] and body["choices"][0]["reports"] == 1
+    assert corpus_client.get("/api/reports", query_string={"region": "北京"}).status_code == 400
+
+
+def test_an_ambiguous_region_lists_its_places_with_their_reports(tmp_path, engine_name):
+    from search.engines import index_writer
+    from tests.conftest import make_report
+    from web import create_app
+
+    reports = [
+        make_report("jl", "jl.txt", Region("吉林省", None, None), 2024, [("吉林省法治政府建设年度报告", "概述", "")]),
+        make_report(
+            "jc", "jc.txt", Region("吉林省", "吉林市", None), 2024, [("吉林市法治政府建设年度报告", "概述", "")]
+        ),
+        make_report(
+            "jd", "jd.txt", Region("吉林省", "吉林市", None), 2023, [("吉林市法治政府建设年度报告", "概述", "")]
+        ),
+    ]
+    index_writer(engine_name)(tmp_path / "i", reports)
+    client = create_app({"INDEX_DIR": str(tmp_path / "i"), "ENGINE": engine_name, "TESTING": True}).test_client()
+    body = client.get("/api/search?region=吉林").get_json()
+    assert body["status"] == 400 and body["param"] == "region" and "could mean 2 places" in body["error"]
+    assert [(c["value"], c["label"], c["reports"]) for c in body["choices"]] == [
+        ("吉林省", "吉林省", 3),
+        ("吉林市", "吉林省 / 吉林市", 2),
+    ]
+    assert client.get("/api/search?region=吉林省/吉林").get_json()["total"] == 2
+
+
+# Errors under /api/ are always JSON
+
+
+def test_every_api_error_is_json(tmp_path, small_index, engine_name):
+    from web import create_app
+
+    app = create_app({"INDEX_DIR": str(small_index), "ENGINE": engine_name})  # not TESTING: a 500 is handled
+
+    @app.get("/api/boom")
+    def boom():
+        raise RuntimeError("boom")
+
+    client = app.test_client()
+    for resp, status in [
+        (client.get("/api/nothing-here"), 404),
+        (client.post("/api/search?q=法治"), 405),
+        (client.get("/api/boom"), 500),
+        (client.get("/api/search?group=maybe"), 400),
+    ]:
+        body = resp.get_json()
+        assert resp.status_code == status and resp.mimetype == "application/json"
+        assert body["ok"] is False and body["status"] == status and body["error"]
+    assert client.get("/api/search?group=maybe").get_json()["param"] == "group"
+    assert client.get("/api/search?group=0").status_code == 200
+
+
+def test_an_index_of_the_other_engine_is_named(tmp_path):
+    from search.engines import index_writer
+    from web import create_app
+
+    index_writer("tantivy")(tmp_path / "t", SMALL_REPORTS)
+    client = create_app({"INDEX_DIR": str(tmp_path / "t"), "ENGINE": "whoosh", "TESTING": True}).test_client()
+    body = client.get("/api/search?q=法治").get_json()
+    assert body["status"] == 503 and "built with tantivy" in body["error"] and "--engine tantivy" in body["error"]
+
+
+# Long queries through a real gunicorn (`fazhi serve`)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def served(small_index, engine_name):
+    """`fazhi serve` (gunicorn, 1 worker) on a free port; its stderr, read once "Serving" is said."""
+    port = _free_port()
+    repo = Path(__file__).resolve().parents[1]
+    cmd = [sys.executable, "-c", "from indexer.cli import main; main()", "serve", "--index-dir", str(small_index)]
+    cmd += ["--engine", engine_name, "--port", str(port), "--workers", "1"]
+    env = {**os.environ, "PYTHONPATH": str(repo)}
+    proc = subprocess.Popen(cmd, cwd=repo, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        line = ""
+        while "Serving" not in line and time.monotonic() < deadline:
+            line = proc.stderr.readline()
+            if not line and proc.poll() is not None:
+                break
+        assert "Serving" in line and f"http://127.0.0.1:{port}/" in line, line
+        with socket.create_connection(("127.0.0.1", port), timeout=5):  # "Serving" means the port is bound
+            pass
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        proc.stderr.close()
+
+
+def _get(url: str) -> tuple[int, str, dict]:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as resp:
+            return resp.status, resp.headers.get_content_type(), json.loads(resp.read())
+    except urllib.error.HTTPError as e:
+        body = e.read()
+        kind = e.headers.get_content_type()
+        return e.code, kind, json.loads(body) if kind == "application/json" else {"raw": body[:200]}
+
+
+@pytest.mark.parametrize("engine_name", ["whoosh"])
+def test_queries_up_to_the_limit_reach_the_application_under_gunicorn(served):
+    query = "依法行政" * 125  # 500 characters: 4,500 bytes percent-encoded
+    status, kind, body = _get(served + "/api/search?" + urlencode({"q": query, "region": "宁夏", "per_page": 100}))
+    assert (status, kind) == (200, "application/json") and body["query"] == query
+    status, kind, body = _get(served + "/api/search?" + urlencode({"q": query + "法"}))
+    assert (status, kind, body["param"]) == (400, "application/json", "q")
+    eight = [("q", "法治" * 250 if i == 0 else f"{i}" + "行" * 499) for i in range(8)]  # /trends: 8 queries of 500
+    status, kind, body = _get(served + "/api/trends?" + urlencode(eight))
+    assert (status, kind) == (200, "application/json") and len(body["queries"]) == 8

@@ -307,3 +307,25 @@ def test_download_csv(site: str, desktop: Tab) -> None:
     rows = list(csv.DictReader(io.StringIO(text)))
     shown = int(page.locator("h1.results-summary strong").nth(2).inner_text())
     assert len(rows) == shown and rows[0]["title"]
+
+
+def test_next_match_from_a_linked_passage_moves_past_the_match_shown(site: str, desktop: Tab) -> None:
+    """Opened at a passage with a match, that match is the current one: 下一处 goes to the one after it."""
+    page = desktop.page
+    page.goto(site + "/search?q=法治&per_page=1&sort=year&order=asc")
+    href = page.locator("li.hit h2 a").first.get_attribute("href")
+    passage_id = href.rsplit("#", 1)[1]
+    page.goto(site + href)
+    marks = page.locator(".report-body mark")
+    total = marks.count()
+    shown = page.evaluate(
+        "id => Array.from(document.querySelectorAll('.report-body mark'))"
+        ".findIndex(m => m.closest('.passage').id === id)",
+        passage_id,
+    )
+    assert total > 1 and shown >= 0
+    assert page.locator(".match-position").inner_text() == f"{shown + 1} / {total}"
+    assert page.locator(f'[id="{passage_id}"] mark.current').count() == 1
+    page.click('[data-match="next"]')
+    assert page.locator(".match-position").inner_text() == f"{shown + 2} / {total}"
+    assert desktop.problems == []

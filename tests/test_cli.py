@@ -51,7 +51,7 @@ def test_index_then_search_and_list(runner, tmp_path):
 
     result = runner.invoke(main, ["search", "枫桥经验", "--year", "2023", "--index-dir", str(index_dir)])
     assert result.exit_code == 0
-    assert "1 passages (段) in 1 reports (份), 1 occurrences (处) match" in result.output
+    assert "1 passage (段) in 1 report (份), 1 occurrence (处) match" in result.output
     assert "【楓橋經驗】" in result.output
 
     result = runner.invoke(main, ["reports", "--index-dir", str(index_dir), "--json"])
@@ -142,7 +142,7 @@ def test_search_views(runner, small_index, engine_name):
     assert "title" in out and "per 10k" in out and "长治市2024年法治政府建设年度报告" in out
 
     out = runner.invoke(main, ["search", "枫桥经验", "--view", "kwic", "--width", "4", *args]).output
-    assert "新时代“【枫桥经验】”，推进  /reports/ra#ra-p3" in out
+    assert "新时代“【枫桥经验】”，推进  http://127.0.0.1:8000/reports/ra#ra-p3" in out
     assert "【楓橋經驗】" in out
 
     body = json.loads(runner.invoke(main, ["search", "枫桥经验", "--view", "kwic", "--json", *args]).output)
@@ -179,7 +179,8 @@ def test_trends(runner, small_index, engine_name):
     result = runner.invoke(main, ["trends", "枫桥经验", "行政复议", "--norm", "count", *args])
     assert result.exit_code == 0, result.output
     assert "year  reports  reports_matching  occurrences  chars  value" in result.output
-    assert "first use of '枫桥经验': 2023 (灵武市2023年法治政府建设年度报告 /reports/rb#rb-p2)" in result.output
+    first = "first use of '枫桥经验': 2023 (灵武市2023年法治政府建设年度报告 http://127.0.0.1:8000/reports/rb#rb-p2)"
+    assert first in result.output
 
     body = json.loads(runner.invoke(main, ["trends", "枫桥经验", "--split", "province", "--json", *args]).output)
     assert body["split_level"] == "province"
@@ -220,3 +221,67 @@ def test_reports_filters(runner, small_index, engine_name):
 def test_bad_options_are_named(runner, small_index, engine_name, argv, option):
     result = runner.invoke(main, [*argv, "--index-dir", str(small_index), "--engine", engine_name])
     assert result.exit_code == 2 and option in result.output, result.output
+
+
+# Issue #10: regions by short names, full URLs, plurals, the other engine's index
+
+
+@pytest.mark.acceptance
+def test_regions_by_short_names_on_the_samples(runner, corpus_index, corpus_engine):
+    args = ["--index-dir", str(corpus_index), "--engine", corpus_engine]
+    for short, full in [("山西", "山西省"), ("长治", "长治市"), ("宁夏", "宁夏回族自治区"), ("岳麓", "岳麓区")]:
+        by_short = json.loads(runner.invoke(main, ["search", "法治", "--region", short, "--json", *args]).output)
+        by_full = json.loads(runner.invoke(main, ["search", "法治", "--region", full, "--json", *args]).output)
+        assert by_short["total"] == by_full["total"] > 0 and by_short["filters"]["region"] == [full]
+        text = runner.invoke(main, ["search", "法治", "--region", short, *args]).output
+        assert f"note: region {short} → {full}" in text
+        listed = json.loads(runner.invoke(main, ["reports", "--region", short, "--json", *args]).output)
+        assert listed["total"] >= 1 and all(full in r["region"].values() for r in listed["reports"])
+    result = runner.invoke(main, ["trends", "法治", "--region", "宁夏", *args])
+    assert result.exit_code == 0 and "note: region 宁夏 → 宁夏回族自治区" in result.output
+
+    result = runner.invoke(main, ["search", "法治", "--region", "长治县", *args])
+    assert result.exit_code == 2 and "--region" in result.output and "长治县" in result.output
+    assert "near names:" in result.output and "--region 长治市" in result.output and "1 report" in result.output
+
+
+def test_an_ambiguous_region_lists_the_choices(runner, tmp_path, engine_name):
+    from search.engines import index_writer
+    from search.models import Region
+    from tests.conftest import make_report
+
+    text = [("法治政府建设年度报告", "概述", "")]
+    reports = [
+        make_report("jl", "jl.txt", Region("吉林省", None, None), 2024, text),
+        make_report("jc", "jc.txt", Region("吉林省", "吉林市", None), 2024, text),
+    ]
+    index_writer(engine_name)(tmp_path / "i", reports)
+    args = ["--index-dir", str(tmp_path / "i"), "--engine", engine_name]
+    result = runner.invoke(main, ["reports", "--region", "吉林", *args])
+    assert result.exit_code == 2 and "choose one of:" in result.output
+    assert "--region 吉林省    # 吉林省, 2 reports" in result.output
+    assert "--region 吉林市    # 吉林省 / 吉林市, 1 report" in result.output
+
+
+def test_links_are_full_urls_and_counts_read_in_the_singular(runner, small_index, engine_name):
+    args = ["--index-dir", str(small_index), "--engine", engine_name]
+    out = runner.invoke(main, ["search", "首违不罚", *args]).output
+    assert out.startswith("1 passage (段) in 1 report (份), 1 occurrence (处) match")
+    assert "   http://127.0.0.1:8000/reports/ra#ra-p4  (第4段, 1 处)" in out
+    out = runner.invoke(main, ["search", "首违不罚", "--base-url", "https://fazhi.example.org/", *args]).output
+    assert "   https://fazhi.example.org/reports/ra#ra-p4  (第4段, 1 处)" in out
+    out = runner.invoke(main, ["reports", "--region", "天津", *args]).output
+    assert out.startswith("1 report, 2 passages") and "http://127.0.0.1:8000/reports/rc" in out
+    grouped = runner.invoke(main, ["search", "法治", "--group", *args]).output
+    assert "该报告另有" in grouped and " 段)" in grouped and "另有 1 处" not in grouped
+
+
+def test_an_index_of_the_other_engine_is_named(runner, tmp_path):
+    from search.engines import index_writer
+    from tests.conftest import SMALL_REPORTS
+
+    index_writer("tantivy")(tmp_path / "t", SMALL_REPORTS)
+    for cmd in (["search", "法治"], ["reports"], ["serve"]):
+        result = runner.invoke(main, [*cmd, "--index-dir", str(tmp_path / "t"), "--engine", "whoosh"])
+        assert result.exit_code == 1 and "was built with tantivy" in result.output
+        assert "add --engine tantivy" in result.output and "no index" not in result.output

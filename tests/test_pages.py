@@ -219,7 +219,9 @@ def test_group_by_report_shows_other_matches(client):
     assert len(page.hits) == len({h["report_id"] for h in api["hits"]}) == len(api["hits"])
     for hit in api["hits"]:
         if hit["report_matches"] > 1:
-            assert f"该报告另有 {hit['report_matches'] - 1} 处" in html
+            # report_matches counts passages: 段, not 处 (occurrences, which the report page counts)
+            assert f"该报告另有 {hit['report_matches'] - 1} 段" in html
+    assert "该报告另有" in html and "处</a>" not in html
     assert page.link("该报告另有").startswith("/reports/")
 
 
@@ -272,7 +274,9 @@ def test_no_results_offers_to_drop_each_filter(client):
     assert "没有找到包含“枫桥经验”的段落" in html
     drop_region = page.link("去掉“地区：天津市”")
     assert parse_qs(urlsplit(drop_region).query) == {"q": ["枫桥经验"], "year": ["2024"]}
-    assert "去掉“年度：2024年”" in html
+    # Without the region: ra's passage (2024); without the year: nothing in 天津, so that is not offered.
+    assert "去掉“地区：天津市”</a>（1 段 · 1 份报告）" in html
+    assert "去掉“年度：2024年”" not in html
 
 
 def test_no_results_offers_a_shorter_query(client):
@@ -679,3 +683,67 @@ def test_page_helpers_doctests():
 
     for module in (web.search_page, web.trends_page):
         assert doctest.testmod(module).failed == 0
+
+
+# Issue #10: regions by short names, the bad-parameter page, suggestions with counts, past the end
+
+
+def test_a_short_region_name_filters_and_the_facet_stays_selected(client):
+    page, html = get_page(client, "/search?q=法治&region=山西")
+    full, _ = get_page(client, "/search?q=法治&region=山西省")
+    assert page.hits == full.hits and page.hits
+    assert page.facets["region"]["山西省"][2] is True  # ticked, as if 山西省 had been chosen
+    assert "region 山西 → 山西省" in html and "地区：山西省" in html
+    untick = page.facets["region"]["山西省"][1]
+    assert parse_qs(urlsplit(untick).query) == {"q": ["法治"]}
+
+
+def test_an_unknown_region_page_offers_near_names_and_keeps_the_query(client):
+    page, html = get_page(client, "/search?q=法治&region=长治县&year=2024", status=400)
+    assert "索引中没有来自“长治县”的报告" in html
+    assert 'value="法治"' in html  # the query stays in the box
+    near = page.link("山西省 / 长治市")
+    assert parse_qs(urlsplit(near).query) == {"q": ["法治"], "region": ["长治市"], "year": ["2024"]}
+    assert "（1 份报告）" in html
+    without = page.link("去掉地区参数")
+    assert parse_qs(urlsplit(without).query) == {"q": ["法治"], "year": ["2024"]}
+    assert get_page(client, without)[0].hits
+
+
+def test_a_bad_parameter_page_offers_the_request_without_it(client):
+    page, html = get_page(client, "/search?q=枫桥经验&sort=bogus&year=2024", status=400)
+    assert 'value="枫桥经验"' in html and '<input type="hidden" name="year" value="2024">' in html
+    without = page.link("去掉排序参数")
+    assert parse_qs(urlsplit(without).query) == {"q": ["枫桥经验"], "year": ["2024"]}
+    assert get_page(client, "/search?q=法治&group=maybe", status=400)[1].count("group") >= 1
+
+
+def test_no_results_suggestions_show_their_counts_and_never_lead_to_nothing(client):
+    page, html = get_page(client, "/search?q=枫桥经验 不存在 行政复议")
+    # 枫桥经验 行政复议: no passage has both; 不存在 行政复议 / 枫桥经验 不存在: none either
+    assert "去掉“" not in html
+    page, html = get_page(client, "/search?q=枫桥经验 不存在")
+    assert "去掉“不存在”</a>（2 段 · 2 份报告）" in html and "去掉“枫桥经验”" not in html
+
+
+def test_a_page_past_the_end_offers_one_link(client):
+    page, html = get_page(client, "/search?q=法治&page=5")
+    assert "这一页没有结果" in html
+    start = html.index('class="empty"')
+    empty = html[start : html.index("</section>", start)]
+    assert empty.count("<a ") == 1 and "回到第 1 页" in empty and 'rel="prev"' not in html
+    page, html = get_page(client, "/search?q=法治&per_page=2&page=9")
+    start = html.index('class="empty"')
+    empty = html[start : html.index("</section>", start)]
+    assert empty.count("<a ") == 1 and "去最后一页（第 3 页）" in empty
+
+
+def test_an_index_of_the_other_engine_is_named_on_the_site(tmp_path):
+    from search.engines import index_writer
+    from tests.conftest import SMALL_REPORTS
+    from web import create_app
+
+    index_writer("tantivy")(tmp_path / "t", SMALL_REPORTS)
+    client = create_app({"INDEX_DIR": str(tmp_path / "t"), "ENGINE": "whoosh", "TESTING": True}).test_client()
+    _, html = get_page(client, "/search?q=法治", status=503)
+    assert "索引引擎不符" in html and "--engine tantivy" in html

@@ -7,6 +7,7 @@ as a file instead (every parameter is checked first, so a bad one is still a JSO
 
 from __future__ import annotations
 
+from dataclasses import replace
 from itertools import chain
 
 from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
@@ -23,6 +24,7 @@ from search import (
     kwic_export,
     report_list_export,
     reports_export,
+    resolve_regions,
     search,
     trends,
     trends_export,
@@ -88,7 +90,8 @@ def api_search():
     if fmt is None:
         return jsonify(search(snapshot(), req).to_dict())
     make = reports_export if req.view == "reports" else hits_export
-    return send_export(make(snapshot(), req, base_url()), fmt)
+    snap = snapshot()
+    return send_export(make(snap, resolve_regions(snap, req)[0], base_url()), fmt)
 
 
 @bp.get("/kwic")
@@ -97,7 +100,9 @@ def api_kwic():
     req = concordance_request_from(request.args, current_app.config)
     if fmt is None:
         return jsonify(concordance(snapshot(), req).to_dict())
-    return send_export(kwic_export(snapshot(), req, base_url()), fmt)
+    snap = snapshot()
+    req = replace(req, filters=resolve_regions(snap, req.filters)[0])
+    return send_export(kwic_export(snap, req, base_url()), fmt)
 
 
 @bp.get("/trends")

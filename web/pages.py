@@ -5,18 +5,29 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, replace
+from urllib.parse import parse_qsl, urlsplit
 
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
-from search import OldIndexError, SearchError, SearchRequest, Snapshot, concordance, search, trends, validate
+from search import (
+    OldIndexError,
+    OtherEngineIndexError,
+    SearchError,
+    SearchRequest,
+    Snapshot,
+    concordance,
+    search,
+    trends,
+    validate,
+)
 from web.api import error as api_error
 from web.api import snapshot
-from web.links import SearchLinks
+from web.links import SINGLE_PARAMS, SearchLinks
 from web.params import concordance_request_from, search_request_from, trends_request_from
 from web.report_page import build_report_page
-from web.search_page import build_search_page
+from web.search_page import build_search_page, count_suggestions
 from web.trends_page import build_trends_page
 
 bp = Blueprint("pages", __name__)
@@ -40,6 +51,9 @@ PARAM_LABELS = {
     "width": "语境宽度",
     "norm": "指标",
     "split": "分组",
+    "region": "地区",
+    "group": "按报告归并",
+    "format": "下载格式",
 }
 
 
@@ -89,9 +103,24 @@ def search_page():
         req = replace(req, page=1, per_page=1)
     else:
         req = search_request_from(request.args, current_app.config, default_facet_count="reports")
-    page = build_search_page(search(snap, req), links, view, concordance_response, snap, request.url_root)
+    response = search(snap, req)
+    if list(response.request.regions) != links.selected("region"):
+        # Short names became full names (山西 → 山西省): the facets, chips and links use the full names.
+        links.params["region"] = list(response.request.regions)
+    page = build_search_page(response, links, view, concordance_response, snap, request.url_root)
+    if response.total == 0:
+        count_suggestions(page, lambda url: _run(snap, url))
     html = render_template("search.html", page=page, api_url=page.json_url)
     return html, {"Link": f'<{page.json_url}>; rel="alternate"; type="application/json"'}
+
+
+def _run(snap: Snapshot, url: str):
+    """The search a suggestion's URL describes (None when it cannot be answered)."""
+    args = MultiDict(parse_qsl(urlsplit(url).query))
+    try:
+        return search(snap, replace(search_request_from(args, current_app.config), page=1, per_page=1))
+    except SearchError:
+        return None
 
 
 @bp.get("/trends")
@@ -126,19 +155,60 @@ def passage(passage_id: str):
     return redirect(url_for("pages.report", report_id=report_id, q=query, _anchor=passage_id), 302)
 
 
-def error_page(status: int, title: str, message: str, detail: str | None = None) -> tuple[str, int]:
-    """A friendly HTML error page."""
-    return render_template("error.html", status=status, title=title, message=message, detail=detail), status
+def error_page(status: int, title: str, message: str, detail: str | None = None, **extra) -> tuple[str, int]:
+    """A friendly HTML error page (``extra``: what :func:`bad_parameter` offers instead)."""
+    return render_template("error.html", status=status, title=title, message=message, detail=detail, **extra), status
+
+
+def _boxed(query: str) -> str:
+    """The query as the search box can hold it again: no control characters, at most the longest allowed."""
+    query = "".join(c for c in query if ord(c) >= 32 or c in "\t")
+    return query[: int(current_app.config["MAX_QUERY_LENGTH"])]
 
 
 @bp.errorhandler(SearchError)
 def bad_parameter(e: SearchError):
+    """The bad parameter named; the query kept in the box; links to the request without the bad value and,
+    for an ambiguous or unknown region, to each place it could mean (with its reports)."""
     name = PARAM_LABELS.get(e.param, e.param)
-    return error_page(400, "参数有误", f"参数 {e.param}（{name}）无法处理，请修改后重试。", str(e))
+    path = request.path if request.path in ("/search", "/trends") else url_for("pages.search_page")
+    links = SearchLinks(request.args, path)
+    values = links.selected(e.param)
+    if e.value is not None and e.param not in SINGLE_PARAMS and e.value in values:
+        kept = [v for v in values if v != e.value]
+        without = links.url({e.param: kept})
+        choices = [(c, links.url({e.param: [*kept, c["value"]]})) for c in e.choices]
+        if e.choices and not e.choices[0].get("near"):
+            message = f"“{e.value}”可以指{len(e.choices)}个地区，请选择一个："
+        elif e.choices:
+            message = f"索引中没有来自“{e.value}”的报告。是不是指："
+        else:
+            message = f"索引中没有来自“{e.value}”的报告。"
+    else:
+        without, choices = links.url({e.param: None}), []
+        message = f"参数 {e.param}（{name}）无法处理，请修改后重试。"
+    hidden = [(k, v) for k in links.params if k not in ("q", "page", e.param) for v in links.selected(k)]
+    return error_page(
+        400,
+        "参数有误",
+        message,
+        str(e),
+        query=_boxed(request.args.get("q", "")),
+        hidden=hidden,
+        choices=choices,
+        without_url=without,
+        without_label=f"去掉{name}参数" if e.param != "q" else "不用查询词浏览",
+    )
 
 
 @bp.errorhandler(FileNotFoundError)
 def no_index(e: FileNotFoundError):
+    if isinstance(e, OtherEngineIndexError):
+        message = (
+            f"索引由 {e.built_with} 引擎建立，而本站按 {e.engine} 读取。请以 fazhi serve --engine {e.built_with}"
+            f"（或设置 FAZHI_ENGINE={e.built_with}）重新启动本站。"
+        )
+        return error_page(503, "索引引擎不符", message, str(e))
     if isinstance(e, OldIndexError):
         message = "索引由旧版本建立，需要重建。请在服务器上运行 fazhi index CORPUS_DIR --rebuild，完成后刷新本页。"
         return error_page(503, "索引需要重建", message, str(e))

@@ -41,6 +41,17 @@ def _word(args: MultiDict, name: str, default: str = "") -> str:
     return args.get(name, "").strip() or default
 
 
+_TRUE = ("1", "true", "on", "yes")
+_FALSE = ("0", "false", "off", "no")
+
+
+def _flag(args: MultiDict, name: str) -> bool:
+    raw = _word(args, name).lower()
+    if raw and raw not in _TRUE + _FALSE:
+        raise SearchError(name, f"{name} must be 1 or 0 (true/false, on/off, yes/no), not {raw[:40]!r}")
+    return raw in _TRUE
+
+
 def _filters(args: MultiDict, config: Mapping, default_facet_count: str = "passages") -> SearchRequest:
     years, year_ranges = parse_years(param_values(args, "year"))
     return SearchRequest(
@@ -53,7 +64,7 @@ def _filters(args: MultiDict, config: Mapping, default_facet_count: str = "passa
         page=_int(args, "page", 1),
         per_page=_int(args, "per_page", int(config["PER_PAGE"])),
         sort=_word(args, "sort", "relevance"),
-        group=_word(args, "group").lower() in ("1", "true", "on", "yes"),
+        group=_flag(args, "group"),
         view=_word(args, "view", "passages"),
         facet_count=_word(args, "facet_count", default_facet_count),
         order=_word(args, "order"),

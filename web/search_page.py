@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
@@ -124,11 +125,21 @@ class Link:
 
 
 @dataclass
+class Suggestion:
+    """Something to try when nothing matched, with what it finds (never offered when it finds nothing)."""
+
+    label: str
+    url: str
+    passages: int = 0  # 段
+    reports: int = 0  # 份
+
+
+@dataclass
 class HitView:
     hit: Hit
     link: str  # the passage in its report, with ?q= so the report page highlights the matches
     region: str
-    more: int  # other matching passages in the same report (grouped results)
+    more: int  # other matching passages (段) in the same report (grouped results)
     more_url: str
 
 
@@ -197,8 +208,10 @@ class SearchPage:
     last_url: str
     first_shown: int
     last_shown: int
-    shorter: list[Link]  # no results: the query with a term left out, or split into words
+    shorter: list[Suggestion]  # no results: the query with a term left out, or split into words
     hidden_params: list[tuple[str, str]]  # filters, order and grouping the search box keeps
+    drop_filters: list[Suggestion] = field(default_factory=list)  # no results: the search without one filter
+    past_end: bool = False  # a page after the last: the page offers one link back instead of paging
 
 
 def _facet_rows(name: str, values: list[FacetValue], links: SearchLinks) -> list[FacetRow]:
@@ -278,19 +291,28 @@ def _pages(current: int, count: int, links: SearchLinks) -> list[Link | None]:
     return out
 
 
-def _shorter(query: str, links: SearchLinks) -> list[Link]:
+def _shorter(query: str, links: SearchLinks) -> list[Suggestion]:
     """Queries that ask for less: each term left out in turn, or a single long term split into words."""
     terms = _QUERY_TERM.findall(query)
     if "OR" in terms:  # leaving out one side of an OR asks for less, not more: offer only the filters
         return []
     if len(terms) > 1:
-        return [Link(f"去掉“{t}”", links.url({"q": " ".join(terms[:i] + terms[i + 1 :])})) for i, t in enumerate(terms)]
+        return [
+            Suggestion(f"去掉“{t}”", links.url({"q": " ".join(terms[:i] + terms[i + 1 :])}))
+            for i, t in enumerate(terms)
+        ]
     if len(terms) == 1:
         words = [w for w, _, _ in segment(terms[0].strip('"-'))]
         if len(words) > 1:
             split = " ".join(words)
-            return [Link(f"拆成词分别查找：{split}", links.url({"q": split}))]
+            return [Suggestion(f"拆成词分别查找：{split}", links.url({"q": split}))]
     return []
+
+
+def _drop_filters(filters: list[Filter], clear_url: str) -> list[Suggestion]:
+    """The search without each filter in turn, and (with several) without any."""
+    out = [Suggestion(f"去掉“{f.label}”", f.remove_url) for f in filters]
+    return out + [Suggestion("清除全部筛选", clear_url)] if len(filters) > 1 else out
 
 
 def _sorts(current: str, has_query: bool, links: SearchLinks) -> list[Link]:
@@ -392,6 +414,7 @@ def build_search_page(
     ]
     for facet in facets:
         facet.selected = len(links.selected(facet.name))
+    filters = _filters(response, links, names)
     if view == "kwic":
         shown = concordance.total if concordance else 0
         page_number, per_page = (
@@ -403,6 +426,7 @@ def build_search_page(
     # Paging stops at MAX_RESULT_DEPTH rows: no link leads past it.
     page_count = max(1, math.ceil(min(shown, MAX_RESULT_DEPTH) / per_page))
     first = (page_number - 1) * per_page + 1
+    past_end = page_number > page_count and shown > 0
     hits = [
         HitView(
             hit=h,
@@ -443,13 +467,13 @@ def build_search_page(
         kwic=_kwic(concordance, links, snap, url_root) if view == "kwic" and snap is not None else None,
         hits=hits,
         facets=facets,
-        filters=_filters(response, links, names),
+        filters=filters,
         clear_url=links.url({n: None for n in names}),
         sorts=_sorts(req.sort, bool(req.query.strip()), links),
         reverse_link=_reverse_link(req.sort, req.order, links),
         group_link=Link("按报告归并", links.url({"group": None if req.group else "1"}), req.group),
-        pages=_pages(page_number, page_count, links) if page_count > 1 else [],
-        prev_url=links.page(min(page_number - 1, page_count)) if page_number > 1 else None,
+        pages=_pages(page_number, page_count, links) if page_count > 1 and not past_end else [],
+        prev_url=links.page(page_number - 1) if 1 < page_number <= page_count else None,
         next_url=links.page(page_number + 1) if page_number < page_count else None,
         page_count=page_count,
         first_url=links.page(1),
@@ -458,4 +482,20 @@ def build_search_page(
         last_shown=first + on_page - 1,
         shorter=_shorter(req.query, links) if response.total == 0 else [],
         hidden_params=hidden,
+        drop_filters=_drop_filters(filters, links.url({n: None for n in names})) if response.total == 0 else [],
+        past_end=past_end,
     )
+
+
+def count_suggestions(page: SearchPage, run: Callable[[str], SearchResponse | None]) -> None:
+    """Run each suggestion of a page without results (``run`` answers a suggestion's URL; None: it cannot be
+    answered) and keep those that find something, each with its counts. A search is cheap; an offer that
+    leads to another empty page is not."""
+    for name in ("shorter", "drop_filters"):
+        kept = []
+        for suggestion in getattr(page, name):
+            response = run(suggestion.url)
+            if response is not None and response.total > 0:
+                suggestion.passages, suggestion.reports = response.total, response.reports_total or 0
+                kept.append(suggestion)
+        setattr(page, name, kept)

@@ -33,17 +33,24 @@
       markTarget();
     }
 
-    // Start from the linked passage, if any: "next" goes to its first match.
+    // Start from the linked passage, if any. Its first match is already on screen (the browser scrolled to
+    // it), so it is the current one and "next" moves on; a passage without a match: "next" is the first after it.
     var target = markTarget();
+    position.textContent = marks.length + " 处";
     if (target) {
       for (var i = 0; i < marks.length; i++) {
-        if (target.contains(marks[i]) || (target.compareDocumentPosition(marks[i]) & Node.DOCUMENT_POSITION_FOLLOWING)) {
+        if (target.contains(marks[i])) {
+          current = i;
+          marks[i].classList.add("current");
+          position.textContent = (i + 1) + " / " + marks.length;
+          break;
+        }
+        if (target.compareDocumentPosition(marks[i]) & Node.DOCUMENT_POSITION_FOLLOWING) {
           current = i - 1;
           break;
         }
       }
     }
-    position.textContent = marks.length + " 处";
     nav.querySelector('[data-match="next"]').addEventListener("click", function () { show(current + 1); });
     nav.querySelector('[data-match="prev"]').addEventListener("click", function () { show(current < 0 ? -1 : current - 1); });
     document.addEventListener("keydown", function (e) {
