@@ -15,7 +15,7 @@ from pathlib import Path
 
 from indexer.docx_reader import read_doc, read_docx
 from indexer.encoding import decode_text
-from indexer.html_reader import read_html
+from indexer.html_reader import read_html, read_mhtml
 from indexer.pdf_reader import read_pdf
 from indexer.report_text import ReadError, ReportText
 
@@ -38,6 +38,8 @@ READERS: dict[str, Callable[[Path], ReportText]] = {
     ".txt": read_txt,
     ".html": read_html,
     ".htm": read_html,
+    ".mht": read_mhtml,
+    ".mhtml": read_mhtml,
     ".docx": read_docx,
     ".pdf": read_pdf,
     ".doc": read_doc,

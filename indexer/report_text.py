@@ -25,3 +25,5 @@ class ReportText:
     encoding: str | None = None  # the character encoding of a text or HTML file; None for docx/pdf
     title: str | None = None
     publish_date: str | None = None  # ISO date
+    source_url: str | None = None  # the page's original address, when the saved file says it
+    accessed: str | None = None  # ISO date the page was saved (an MHTML file's Date:), when known
