@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 from indexer.doctype import classify_document
+from indexer.manifest import MANIFEST_NAMES, ManifestEntry, read_manifest
+from indexer.metadata import year_named
 from indexer.parsing import parse_report
 from indexer.readers import MAX_FILE_BYTES, READERS, NotAReport, ReadError, ReportText, read_report_file
 from search.analysis import fold, traditional_to_simplified
@@ -138,13 +140,17 @@ def _title_and_opening(texts: list[str], hint: str | None) -> tuple[str, str]:
     return "", "".join(texts[:3])
 
 
-def build_report(text: ReportText | str, source: str, files: tuple[SourceFile, ...] = ()) -> Report:
+def build_report(
+    text: ReportText | str, source: str, files: tuple[SourceFile, ...] = (), entry: ManifestEntry | None = None
+) -> Report:
     """Parse one report's text into a :class:`Report` with stable ids.
 
     Metadata is read from the text in simplified characters (a traditional-character report gets the same
     official names); passages keep the text as published. What the file format stated (a web page's headline
-    and publish date) wins over what parsing found.
+    and publish date, its original address) wins over what parsing found, and the manifest's ``entry`` wins
+    over both.
     """
+    entry = entry or ManifestEntry()
     rt = text if isinstance(text, ReportText) else ReportText(text, format="txt")
     parsed = parse_report(rt.text)
     simplified_text = to_simplified(rt.text)
@@ -167,14 +173,21 @@ def build_report(text: ReportText | str, source: str, files: tuple[SourceFile, .
         for n, (pid, t, (s, h)) in enumerate(zip(ids, texts, sections, strict=True), start=1)
     )
     head, opening = _title_and_opening([to_simplified(t) for t in texts], rt.title and to_simplified(rt.title))
+    given_title = entry.title or (to_simplified(rt.title) if rt.title else None)
+    # A title the manifest or the page gives is the report's own: not inferred, and its year counts as stated.
+    inferred = tuple(
+        f
+        for f in meta.inferred
+        if not (given_title and (f == "title" or (f == "year" and year_named(given_title) == meta.year)))
+    )
     return Report(
         report_id=rid,
         source=source,
-        title=to_simplified(rt.title) if rt.title else meta.title,
+        title=given_title or meta.title,
         region=meta.region,
         year=meta.year,
-        publish_date=rt.publish_date or meta.publish_date,
-        issuer=meta.issuer,
+        publish_date=entry.publish_date or rt.publish_date or meta.publish_date,
+        issuer=entry.issuer or meta.issuer,
         passages=passages,
         doc_type=classify_document(head, opening),
         encoding=rt.encoding,
@@ -182,6 +195,9 @@ def build_report(text: ReportText | str, source: str, files: tuple[SourceFile, .
         files=files,
         # Copies are told by their body: a saved page of a text file gains the headline as a line of its own.
         text_hash=text_hash(texts[1:] if texts and fold(texts[0]) == fold(rt.title or meta.title) else texts),
+        source_url=entry.url or rt.source_url,
+        accessed=entry.accessed or rt.accessed,
+        inferred=inferred,
     )
 
 
@@ -291,6 +307,8 @@ def discover(corpus_dir: Path) -> Discovery:
             elif not stat.S_ISREG(mode):
                 kind = next((name for test, name in _NOT_REGULAR if test(mode)), "special file")
                 skipped.append((here, f"not a regular file ({kind})"))
+            elif not parts and entry.name in MANIFEST_NAMES:
+                continue  # the manifest (see indexer.manifest), read on its own
             elif path.suffix.lower() not in READERS:
                 skipped.append((here, f"not a report format ({', '.join(sorted(READERS))})"))
             else:
@@ -343,7 +361,7 @@ class _Candidate:
         return report.text_hash or report.report_id
 
 
-def _stamp(path: Path, rel: str, parser: str) -> SourceFile:
+def _stamp(path: Path, rel: str, parser: str, manifest: str = "") -> SourceFile:
     """The file's size, modification time and content hash (reading it whole; the size limit applies)."""
     st = path.stat()
     if st.st_size > MAX_FILE_BYTES:
@@ -351,7 +369,9 @@ def _stamp(path: Path, rel: str, parser: str) -> SourceFile:
     if not os.access(path, os.R_OK):
         raise ReadError("cannot read: permission denied")
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    return SourceFile(path=rel, size=st.st_size, mtime_ns=st.st_mtime_ns, sha256=digest, parser=parser)
+    return SourceFile(
+        path=rel, size=st.st_size, mtime_ns=st.st_mtime_ns, sha256=digest, parser=parser, manifest=manifest
+    )
 
 
 def _previous_reports(index_dir: Path, engine: str) -> dict[str, Report] | None:
@@ -383,12 +403,12 @@ class _Read:
     replaced_bytes: int = 0
 
 
-def _read_one(job: tuple[Path, str, SourceFile]) -> _Read:
+def _read_one(job: tuple[Path, str, SourceFile, ManifestEntry | None]) -> _Read:
     """One file read into a report, or why it could not be: one file's failure must not cost the others."""
-    path, rel, stamp = job
+    path, rel, stamp, entry = job
     try:
         text = read_report_file(path)
-        return _Read(build_report(text, rel, (stamp,)), replaced_bytes=text.replaced_bytes)
+        return _Read(build_report(text, rel, (stamp,), entry), replaced_bytes=text.replaced_bytes)
     except NotAReport as e:
         return _Read(not_a_report=str(e))
     except ReadError as e:
@@ -399,7 +419,7 @@ def _read_one(job: tuple[Path, str, SourceFile]) -> _Read:
         return _Read(failed=f"could not be indexed ({type(e).__name__}: {e}); please report this")
 
 
-def _read_all(jobs: list[tuple[Path, str, SourceFile]]) -> Iterator[_Read]:
+def _read_all(jobs: list[tuple[Path, str, SourceFile, ManifestEntry | None]]) -> Iterator[_Read]:
     """``_read_one`` for each job, in order; in worker processes (one per core) when there are many."""
     workers = os.cpu_count() or 1
     if len(jobs) < PARALLEL_FROM or workers < 2:
@@ -492,29 +512,36 @@ def _index_locked(
         {} if rebuild else {f.path: (r, f) for r in previous.values() for f in r.files}
     )
     rels = found.files
+    # The manifest: a bad row is reported and left out; a row naming no report file is reported too.
+    manifest = read_manifest(corpus_dir)
+    summary.failed.extend(manifest.errors)
+    summary.failed.extend(
+        (manifest.lines[rel], f"manifest row names {rel}, which is no report file in the corpus folder")
+        for rel in sorted(set(manifest.entries) - set(rels.values()))
+    )
+    entry_marks = {rel: e.fingerprint() for rel, e in manifest.entries.items()}
 
     # 1. Which files changed: same size and modification time as recorded means unchanged; otherwise the bytes
-    # are hashed, and a file whose hash (and the code reading it) is the same is unchanged too.
+    # are hashed, and a file whose hash (and the code reading it, and its manifest row) is the same is unchanged.
     stamps: dict[str, SourceFile] = {}
     same: dict[str, bool] = {}
     errors: dict[str, str] = {}
     for path, rel in rels.items():
         old_file = known[rel][1] if rel in known else None
+        mark = entry_marks.get(rel, "")
         try:
             st = path.stat()
             if (
                 old_file
-                and old_file.parser == parser
-                and (old_file.size, old_file.mtime_ns)
-                == (
-                    st.st_size,
-                    st.st_mtime_ns,
-                )
+                and (old_file.parser, old_file.manifest) == (parser, mark)
+                and (old_file.size, old_file.mtime_ns) == (st.st_size, st.st_mtime_ns)
             ):
                 stamps[rel], same[rel] = old_file, True
                 continue
-            stamps[rel] = _stamp(path, rel, parser)
-            same[rel] = bool(old_file and (old_file.sha256, old_file.parser) == (stamps[rel].sha256, parser))
+            stamps[rel] = _stamp(path, rel, parser, mark)
+            same[rel] = bool(
+                old_file and (old_file.sha256, old_file.parser, old_file.manifest) == (stamps[rel].sha256, parser, mark)
+            )
         except ReadError as e:
             errors[rel] = str(e)
         except OSError as e:
@@ -529,7 +556,11 @@ def _index_locked(
 
     # 2. Read what changed (on every core when there is much of it); keep what did not.
     unchanged = {rel for rel in rels.values() if rel not in errors and same.get(rel) and rel not in must_parse}
-    to_read = [(path, rel, stamps[rel]) for path, rel in rels.items() if rel not in unchanged and rel not in errors]
+    to_read = [
+        (path, rel, stamps[rel], manifest.entries.get(rel))
+        for path, rel in rels.items()
+        if rel not in unchanged and rel not in errors
+    ]
     read = _read_all(to_read)
     candidates: list[_Candidate] = []
     for done, rel in enumerate(rels.values(), start=1):

@@ -140,11 +140,16 @@ def index_cmd(corpus_dir: Path, index_dir: Path | None, engine: str, rebuild: bo
     the new one is complete, so the run can be stopped at any moment.
 
     \b
+    An optional manifest urls.csv or urls.jsonl in CORPUS_DIR gives each
+    file's original address, publish date, access date, title and issuer
+    (see the README); a bad row is listed with its line and left out.
+
+    \b
     Exit status: 0 when every report file was indexed; 1 when some could not
-    be read (each is listed with why; the rest are indexed); 2 when nothing
-    was indexed (the folder is missing or holds no readable report, another
-    run is writing the index, or the index folder cannot be written): the
-    index is left as it was.
+    be read or a manifest row was left out (each is listed with why; the rest
+    are indexed); 2 when nothing was indexed (the folder is missing or holds
+    no readable report, another run is writing the index, or the index folder
+    cannot be written): the index is left as it was.
     """
     from indexer.build import CorpusError, index_corpus
 
@@ -376,13 +381,16 @@ def _check_output(fmt: str | None, output: Path | None) -> None:
     if fmt == "xlsx" and output is None:
         raise click.BadParameter("xlsx is a binary file: name one with --output FILE", param_hint="--output")
     if output is not None and fmt is None:
-        raise click.BadParameter("--output writes an export: add --format csv|xlsx|jsonl", param_hint="--output")
+        raise click.BadParameter(f"--output writes an export: add --format {'|'.join(FORMATS)}", param_hint="--output")
 
 
 _REGION_HELP = "Region name at any level (repeatable; values OR together)."
 _YEAR_HELP = "Report year or range: 2024, 2021-2024, 2021-, -2020 (repeatable)."
 _DOC_TYPE_HELP = "Document type (repeatable), e.g. 法治政府建设年度报告 to leave out look-alikes."
-_FORMAT_HELP = "Write a file instead of text: csv (UTF-8 with BOM), xlsx or jsonl."
+_FORMAT_HELP = (
+    "Write a file instead of text: csv (UTF-8 with BOM), xlsx or jsonl; for reference managers (passages and "
+    "reports, not kwic or trends) ris, bibtex or csljson."
+)
 _OUTPUT_HELP = "File for --format (default: stdout; xlsx needs a file)."
 _ALL_SORTS = tuple(dict.fromkeys((*SORTS, *REPORT_SORTS, *KWIC_SORTS)))
 

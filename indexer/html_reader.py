@@ -1,16 +1,25 @@
-"""Saved web pages (``.html``/``.htm``): the article in them, without the site around it.
+"""Saved web pages (``.html``/``.htm``, and ``.mht``/``.mhtml`` archives): the article in them, without the site
+around it, and the page's original address.
 
 A government site wraps a report in navigation, breadcrumbs, a "今天是…" date, share buttons, an info line
 ("来源：… 发布时间：…") and a footer. Only the headline and the body paragraphs are the report; the info line
 gives the publish date (its 来源 names whoever uploaded the page, not the report's issuer).
+
+The original address is what the saved file says: ``<link rel="canonical">``, ``<meta property="og:url">``, the
+``<!-- saved from url=(…)… -->`` comment a browser writes, or an MHTML archive's ``Content-Location``; an MHTML
+archive's ``Date:`` is when it was saved, so it is the access date.
 """
 
 from __future__ import annotations
 
+import email.policy
 import re
 from dataclasses import dataclass
 from datetime import date
+from email.parser import BytesParser
+from email.utils import parsedate_to_datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup, Comment, Declaration, Doctype, NavigableString, ProcessingInstruction, Tag
 
@@ -62,6 +71,9 @@ _FURNITURE_LINE = re.compile(
 _INFO_LINE_MAX = 120
 
 
+_SAVED_FROM = re.compile(r"<!--\s*saved from url=\(\s*\d+\s*\)\s*(\S+?)\s*-->", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class Article:
     """What a web page holds of its report."""
@@ -69,6 +81,40 @@ class Article:
     text: str  # the title, then the paragraphs, separated by blank lines
     title: str | None
     publish_date: str | None
+    url: str | None = None  # the page's original address, when the page says it
+
+
+def web_address(value: str | None) -> str | None:
+    """``value`` when it is an absolute http(s) address (a saved page may say ``about:blank`` or a file path).
+
+    >>> web_address(" https://www.yuelu.gov.cn/zwgk/1.html "), web_address("file:///C:/x.html")
+    ('https://www.yuelu.gov.cn/zwgk/1.html', None)
+    """
+    text = (value or "").strip()
+    parts = urlsplit(text)
+    return text if parts.scheme in ("http", "https") and parts.netloc and " " not in text else None
+
+
+def page_address(html: str, soup: BeautifulSoup | None = None) -> str | None:
+    """The address a saved page names as its own: canonical link, then ``og:url``, then "saved from url".
+
+    >>> page_address('<!-- saved from url=(0033)http://www.lingwu.gov.cn/a.html --><html></html>')
+    'http://www.lingwu.gov.cn/a.html'
+    >>> page_address('<html><head><link rel="canonical" href="https://a.gov.cn/r.html"></head></html>')
+    'https://a.gov.cn/r.html'
+    """
+    soup = soup if soup is not None else BeautifulSoup(html, "lxml")
+    for link in soup.find_all("link", href=True):
+        rel = link.get("rel") or []
+        if "canonical" in [r.lower() for r in (rel if isinstance(rel, list) else [rel])]:
+            if found := web_address(link["href"]):
+                return found
+    for meta in soup.find_all("meta", content=True):
+        if (meta.get("property") or meta.get("name") or "").strip().lower() == "og:url":
+            if found := web_address(meta["content"]):
+                return found
+    match = _SAVED_FROM.search(html[:4096])
+    return web_address(match.group(1)) if match else None
 
 
 def declared_charset(data: bytes) -> str | None:
@@ -238,6 +284,7 @@ def extract_article(html: str) -> Article:
         (m.get("name") or m.get("property") or "").strip().lower(): (m.get("content") or "").strip()
         for m in soup.find_all("meta")
     }
+    url = page_address(html, soup)
     page_title = clean_title(soup.title.get_text()) if soup.title else ""
     for tag in soup.find_all(["script", "style", "noscript", "template"]):
         tag.decompose()
@@ -270,7 +317,7 @@ def extract_article(html: str) -> Article:
         while lines and fold(lines[0]) in (folded_title, fold(page_title)):
             lines.pop(0)
         lines.insert(0, title)
-    return Article(text="\n\n".join(lines), title=title, publish_date=publish)
+    return Article(text="\n\n".join(lines), title=title, publish_date=publish, url=url)
 
 
 def read_html(path: Path) -> ReportText:
@@ -282,5 +329,51 @@ def read_html(path: Path) -> ReportText:
     if not article.text.strip():
         raise ReadError("no article text found in the page")
     return ReportText(
-        article.text, format="html", encoding=encoding, title=article.title, publish_date=article.publish_date
+        article.text,
+        format="html",
+        encoding=encoding,
+        title=article.title,
+        publish_date=article.publish_date,
+        source_url=article.url,
     )
+
+
+def read_mhtml(path: Path) -> ReportText:
+    """A web page saved as one MHTML archive (``.mht``/``.mhtml``): its HTML part read as a saved page; the
+    part's ``Content-Location`` (or the archive's ``Snapshot-Content-Location``) is the original address when
+    the page names none, and the archive's ``Date:`` the access date."""
+    message = BytesParser(policy=email.policy.default).parsebytes(path.read_bytes())
+    part = next((p for p in message.walk() if p.get_content_type() == "text/html"), None)
+    if part is None:
+        raise ReadError("no web page (text/html part) in the MHTML archive")
+    data = part.get_payload(decode=True) or b""
+    codec = canonical_codec(part.get_content_charset() or "")
+    try:
+        text, encoding = (decode_with(data, codec), codec) if codec else decode_html(data)
+    except ReadError:  # bytes that are not what the part declares: detected, as for a page
+        text, encoding = decode_html(data)
+    if not text.strip():
+        raise ReadError("empty file")
+    article = extract_article(text)
+    if not article.text.strip():
+        raise ReadError("no article text found in the page")
+    location = web_address(part.get("Content-Location")) or web_address(message.get("Snapshot-Content-Location"))
+    return ReportText(
+        article.text,
+        format="mhtml",
+        encoding=encoding,
+        title=article.title,
+        publish_date=article.publish_date,
+        source_url=article.url or location,
+        accessed=_header_date(message.get("Date")),
+    )
+
+
+def _header_date(value: str | None) -> str | None:
+    """The ISO date of a MIME ``Date:`` header (``Tue, 2 Dec 2025 09:30:00 +0800`` → ``2025-12-02``)."""
+    if not value:
+        return None
+    try:
+        return parsedate_to_datetime(str(value)).date().isoformat()
+    except (TypeError, ValueError):
+        return None

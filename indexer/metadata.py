@@ -107,6 +107,31 @@ def compose_title(region: Region, year: int | None) -> str:
     return f"{place}{year}年法治政府建设年度报告" if year else f"{place}法治政府建设年度报告"
 
 
+def inferred_fields(
+    own_title: str | None, year: int | None, region: Region, stated_places: set[str]
+) -> tuple[str, ...]:
+    """Which of title, region and year the report does not state itself, so the indexer inferred them.
+
+    The title is inferred when the report has no title line (it is then composed); the year when the report's
+    own title does not name it (it came from the opening sentence or the body); the region when neither the
+    title nor the signature names the region's own place (``stated_places``: the names found there).
+
+    >>> inferred_fields(None, 2024, Region("山西省", "长治市"), set())
+    ('title', 'region', 'year')
+    >>> inferred_fields("关于2024年岳麓区法治政府建设的报告", 2024, Region("湖南省", "长沙市", "岳麓区"), {"岳麓区"})
+    ()
+    """
+    found = []
+    if not own_title:
+        found.append("title")
+    names = region.names()
+    if names and names[-1] not in stated_places:
+        found.append("region")
+    if year is not None and year_named(own_title or "") != year:
+        found.append("year")
+    return tuple(found)
+
+
 def _chinese_numeral_year(numeral: str) -> int:
     return int("".join(_CHINESE_DIGIT[c] for c in numeral))
 

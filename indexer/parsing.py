@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from indexer import metadata
 from indexer.furniture import strip_furniture
+from indexer.gazetteer import find_place_mentions
 from indexer.paragraphs import split_paragraphs
 from indexer.region import resolve_region
 from indexer.sections import place_paragraphs
@@ -31,6 +32,7 @@ class ParsedReport:
     publish_date: str | None  # ISO, from the closing date
     issuer: str | None  # from the closing signature lines, else from the title (某市司法局关于…的报告)
     passages: list[ParsedPassage]
+    inferred: tuple[str, ...] = ()  # which of title, region, year the report does not state (see metadata)
 
 
 def parse_report(text: str) -> ParsedReport:
@@ -52,6 +54,8 @@ def parse_report(text: str) -> ParsedReport:
     region = resolve_region(
         "\n".join(paragraphs), title=title or "", opening=opening, signature=closing, subject=subject
     )
+    # The places the title and signature name: a region named there is the report's own word, not inferred.
+    stated = {p.name for m in find_place_mentions(" ".join([title or "", *closing])) for p in m.places}
     placements = place_paragraphs(paragraphs, title_count=title_count, closing_count=closing_count, report_year=year)
     return ParsedReport(
         title=title or metadata.compose_title(region, year),
@@ -61,4 +65,5 @@ def parse_report(text: str) -> ParsedReport:
         # The signature names the issuer; a title naming one (某市司法局关于…) stands in when there is none.
         issuer=metadata.issuer(closing) or metadata.issuer(list(subject)),
         passages=[ParsedPassage(p, pl.section, pl.heading) for p, pl in zip(paragraphs, placements, strict=True)],
+        inferred=metadata.inferred_fields(title, year, region, stated),
     )

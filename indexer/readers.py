@@ -21,7 +21,7 @@ from pathlib import Path
 from indexer import limits
 from indexer.docx_reader import read_doc, read_docx
 from indexer.encoding import decode_report_text, is_han
-from indexer.html_reader import read_html
+from indexer.html_reader import read_html, read_mhtml
 from indexer.limits import MAX_SECONDS_PER_FILE, MAX_TEXT_CHARS, MAX_UNZIPPED_BYTES, MAX_ZIP_PART_BYTES
 from indexer.pdf_reader import read_pdf
 from indexer.report_text import ReadError, ReportText
@@ -89,6 +89,8 @@ READERS: dict[str, Callable[[Path], ReportText]] = {
     ".txt": read_txt,
     ".html": read_html,
     ".htm": read_html,
+    ".mht": read_mhtml,
+    ".mhtml": read_mhtml,
     ".docx": read_docx,
     ".pdf": read_pdf,
     ".doc": read_doc,

@@ -26,3 +26,5 @@ class ReportText:
     title: str | None = None
     publish_date: str | None = None  # ISO date
     replaced_bytes: int = 0  # bytes that were not valid in the encoding, each run shown as U+FFFD
+    source_url: str | None = None  # the page's original address, when the saved file says it
+    accessed: str | None = None  # ISO date the page was saved (an MHTML file's Date:), when known

@@ -4,7 +4,7 @@ over every match (report table, trends, concordance, exports).
 `search` imports neither Flask nor the CLI toolkit; `web` and `indexer` build on it, through these names.
 """
 
-from search.citation import citation
+from search.citation import DEFAULT_STYLE, STYLES, citation, citations, reference
 from search.concordance import (
     DEFAULT_WIDTH,
     KWIC_SORTS,
@@ -34,6 +34,7 @@ from search.engines import ENGINES, OtherEngineIndexError, built_with, open_engi
 from search.exports import (
     FORMATS,
     MEDIA_TYPES,
+    REFERENCE_FORMATS,
     Export,
     filename,
     hits_export,
@@ -60,6 +61,7 @@ from search.reports import filter_reports
 from search.trends import NORMS, SPLITS, TrendPoint, TrendSeries, TrendsRequest, TrendsResponse, trends, validate_trends
 
 __all__ = [
+    "DEFAULT_STYLE",
     "DEFAULT_WIDTH",
     "DOC_TYPES",
     "ENGINES",
@@ -70,11 +72,13 @@ __all__ = [
     "MEDIA_TYPES",
     "NORMS",
     "ORDERS",
+    "REFERENCE_FORMATS",
     "REPORT_DOC_TYPE",
     "REPORT_SORTS",
     "SECTIONS",
     "SORTS",
     "SPLITS",
+    "STYLES",
     "VIEWS",
     "ConcordanceLine",
     "ConcordanceRequest",
@@ -98,6 +102,7 @@ __all__ = [
     "TrendsResponse",
     "built_with",
     "citation",
+    "citations",
     "concordance",
     "filename",
     "filter_reports",
@@ -105,6 +110,7 @@ __all__ = [
     "kwic_export",
     "open_engine",
     "parse_years",
+    "reference",
     "report_list_export",
     "reports_export",
     "resolve_regions",

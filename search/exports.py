@@ -1,10 +1,13 @@
 """Whole results as files: hits, the report table, concordance lines, trend points and the report list, as
-CSV (UTF-8 with a BOM, so Excel reads the Chinese), XLSX or JSON Lines.
+CSV (UTF-8 with a BOM, so Excel reads the Chinese), XLSX or JSON Lines; hits, the report table and the report
+list also as references for Zotero and EndNote: RIS, BibTeX and CSL-JSON (one record per hit, the paragraph as
+its pinpoint note; one per report in the report table and the report list).
 
 Records are made as they are written, so a 100,000-line concordance streams in bounded memory. Every
 export knows its row count before the first row (:class:`Export` ``.rows``): the API sends it as
 ``X-Row-Count``, and JSON Lines ends with ``{"_complete": true, "rows": N}``, so a truncated download shows.
-Each row of hits, report rows and lines carries its permalink and a citation.
+Each row of hits, report rows and lines carries its permalink and a citation in every style (``citation`` is
+GB/T 7714-2025).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -19,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import orjson
 
-from search.citation import citation
+from search.citation import Reference, citations, reference
 from search.concordance import ConcordanceRequest, check_context_sort, iter_lines
 from search.core import Snapshot, filtered_matches, resolve_years
 from search.counting import Filters, match_order, query_matches
@@ -30,12 +34,20 @@ from search.report_table import report_table
 if TYPE_CHECKING:
     from search.trends import TrendsResponse
 
-FORMATS: tuple[str, ...] = ("csv", "xlsx", "jsonl")
+FORMATS: tuple[str, ...] = ("csv", "xlsx", "jsonl", "ris", "bibtex", "csljson")
+REFERENCE_FORMATS: tuple[str, ...] = ("ris", "bibtex", "csljson")
+"""Formats for reference managers: only exports whose rows are reports or passages have them."""
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "jsonl": "application/x-ndjson; charset=utf-8",
+    "ris": "application/x-research-info-systems; charset=utf-8",
+    "bibtex": "application/x-bibtex; charset=utf-8",
+    "csljson": "application/vnd.citationstyles.csl+json; charset=utf-8",
 }
+EXTENSIONS = {"bibtex": "bib", "csljson": "json"}
+"""File extensions that differ from the format's name."""
+CITATION_COLUMNS = ["citation", "citation_gb7714_2015", "citation_fxyz"]
 XLSX_MAX_ROWS = 1_048_575  # Excel's sheet limit, less the header row
 _FLUSH_ROWS = 500
 
@@ -47,7 +59,16 @@ class Export:
     name: str  # hits | reports | kwic | trends | report_list: the file's stem
     columns: list[str]
     rows: int
-    records: Iterable[dict]
+    records: Iterable[dict]  # a record's "_reference" (a Reference) feeds RIS, BibTeX and CSL-JSON
+    references: bool = False  # whether records carry "_reference" (reports and passages do; lines, trends not)
+
+
+def _citation_columns(found: dict[str, str]) -> dict[str, str]:
+    return {
+        "citation": found["gb7714_2025"],
+        "citation_gb7714_2015": found["gb7714_2015"],
+        "citation_fxyz": found["fxyz"],
+    }
 
 
 def _region_columns(region: Region) -> dict:
@@ -67,6 +88,7 @@ def hits_export(snap: Snapshot, request: SearchRequest, base_url: str = "") -> E
             row = int(kept.rows[k])
             p, report = snap.passages[row], snap.report_of(row)
             permalink = base_url + p.url()
+            ref = reference(report, p, permalink)
             yield {
                 "report_id": report.report_id,
                 "passage_id": p.passage_id,
@@ -80,12 +102,13 @@ def hits_export(snap: Snapshot, request: SearchRequest, base_url: str = "") -> E
                 "matches": int(kept.occurrences[k]),
                 "text": p.text,
                 "permalink": permalink,
-                "citation": citation(report, p, permalink),
+                **_citation_columns(ref.citations),
+                "_reference": ref,
             }
 
     columns = ["report_id", "passage_id", "title", "province", "prefecture", "county", "year", "doc_type"]
-    columns += ["section", "heading", "number", "matches", "text", "permalink", "citation"]
-    return Export("hits", columns, len(kept.rows), records())
+    columns += ["section", "heading", "number", "matches", "text", "permalink", *CITATION_COLUMNS]
+    return Export("hits", columns, len(kept.rows), records(), references=True)
 
 
 def reports_export(snap: Snapshot, request: SearchRequest, base_url: str = "") -> Export:
@@ -100,18 +123,20 @@ def reports_export(snap: Snapshot, request: SearchRequest, base_url: str = "") -
             permalink = base_url + row.url
             record = row.to_dict()
             del record["region"], record["sections"], record["url"]
+            ref = reference(report, None, base_url + f"/reports/{report.report_id}")
             yield {
                 **record,
                 **_region_columns(row.region),
                 **{f"occurrences_{s}": row.sections.get(s, 0) for s in SECTIONS},
                 "permalink": permalink,
-                "citation": citation(report, None, base_url + f"/reports/{report.report_id}"),
+                **_citation_columns(ref.citations),
+                "_reference": ref,
             }
 
     columns = ["report_id", "title", "province", "prefecture", "county", "year", "doc_type", "passages"]
     columns += ["occurrences", "chars", "per_10k_chars", *(f"occurrences_{s}" for s in SECTIONS)]
-    columns += ["publish_date", "issuer", "source", "permalink", "citation"]
-    return Export("reports", columns, len(table), records())
+    columns += ["publish_date", "issuer", "source", "permalink", *CITATION_COLUMNS]
+    return Export("reports", columns, len(table), records(), references=True)
 
 
 def kwic_export(snap: Snapshot, request: ConcordanceRequest, base_url: str = "") -> Export:
@@ -128,10 +153,10 @@ def kwic_export(snap: Snapshot, request: ConcordanceRequest, base_url: str = "")
             record = line.to_dict()
             del record["region"], record["url"]
             yield {**record, **_region_columns(line.region), "permalink": permalink,
-                   "citation": citation(report, passage, permalink)}  # fmt: skip
+                   **_citation_columns(citations(report, passage, permalink))}  # fmt: skip
 
     columns = ["report_id", "passage_id", "number", "title", "province", "prefecture", "county", "year"]
-    columns += ["section", "left", "match", "right", "start", "permalink", "citation"]
+    columns += ["section", "left", "match", "right", "start", "permalink", *CITATION_COLUMNS]
     return Export("kwic", columns, int(kept.occurrences.sum()), records())
 
 
@@ -157,12 +182,15 @@ def report_list_export(reports: list[Report], base_url: str = "") -> Export:
             permalink = base_url + f"/reports/{report.report_id}"
             del record["region"]
             record["sources"] = "; ".join(record["sources"])
+            record["inferred"] = ", ".join(record["inferred"])
+            ref = reference(report, None, permalink)
             yield {**record, **_region_columns(report.region), "chars": sum(len(p.text) for p in report.passages),
-                   "permalink": permalink, "citation": citation(report, None, permalink)}  # fmt: skip
+                   "permalink": permalink, **_citation_columns(ref.citations), "_reference": ref}  # fmt: skip
 
     columns = ["report_id", "title", "province", "prefecture", "county", "year", "publish_date", "issuer"]
-    columns += ["doc_type", "passages", "chars", "source", "sources", "encoding", "permalink", "citation"]
-    return Export("report_list", columns, len(reports), records())
+    columns += ["doc_type", "passages", "chars", "source", "sources", "encoding", "title_inferred", "inferred"]
+    columns += ["source_url", "accessed", "permalink", *CITATION_COLUMNS]
+    return Export("report_list", columns, len(reports), records(), references=True)
 
 
 def _cell(value: object) -> object:
@@ -190,7 +218,7 @@ def write_jsonl(export: Export) -> Iterator[bytes]:
     chunk: list[bytes] = []
     n = 0
     for n, record in enumerate(export.records, start=1):
-        chunk.append(orjson.dumps(record))
+        chunk.append(orjson.dumps({k: v for k, v in record.items() if not k.startswith("_")}))
         if n % _FLUSH_ROWS == 0:
             yield b"\n".join(chunk) + b"\n"
             chunk = []
@@ -220,13 +248,153 @@ def write_xlsx(export: Export) -> Iterator[bytes]:
         os.unlink(path)
 
 
-WRITERS: dict[str, Callable[[Export], Iterator[bytes]]] = {"csv": write_csv, "xlsx": write_xlsx, "jsonl": write_jsonl}
+def _references(export: Export, fmt: str) -> Iterator[Reference]:
+    """The export's references; ValueError (before any byte is written) when its rows are no reports or passages."""
+    if not export.references:
+        raise ValueError(f"{fmt} holds reports and passages; {export.name} rows are neither: use csv, xlsx or jsonl")
+    return (record["_reference"] for record in export.records)
+
+
+def _chunked(lines: Iterator[str]) -> Iterator[bytes]:
+    """Text in blocks of :data:`_FLUSH_ROWS` records."""
+    chunk: list[str] = []
+    for line in lines:
+        chunk.append(line)
+        if len(chunk) >= _FLUSH_ROWS:
+            yield "".join(chunk).encode("utf-8")
+            chunk = []
+    yield "".join(chunk).encode("utf-8")
+
+
+def _ris_date(iso: str) -> str:
+    return iso.replace("-", "/")
+
+
+def ris_record(ref: Reference) -> str:
+    """One RIS record: a web page (``ELEC``), the issuer as a corporate author, the paragraph as a note, the
+    passage cited as the abstract, the original address in ``UR`` and the access date in ``Y2``."""
+    tags: list[tuple[str, str]] = [("TY", "ELEC"), ("ID", ref.id), ("TI", ref.title)]
+    if ref.issuer:
+        tags.append(("AU", ref.issuer))
+    if ref.publish_date:
+        tags += [("PY", ref.publish_date[:4]), ("DA", _ris_date(ref.publish_date))]
+    elif ref.year:
+        tags.append(("PY", str(ref.year)))
+    tags.append(("UR", ref.url))
+    if ref.accessed:
+        tags.append(("Y2", _ris_date(ref.accessed)))
+    tags += [("KW", name) for name in ref.region]
+    tags += [("N1", note) for note in ref.notes]
+    if ref.text:
+        tags.append(("AB", " ".join(ref.text.split())))
+    tags += [("LA", "zh-CN"), ("M3", ref.doc_type), ("ER", "")]
+    return "".join(f"{tag}  - {value}\r\n" for tag, value in tags)
+
+
+def write_ris(export: Export) -> Iterator[bytes]:
+    """RIS (EndNote, Zotero): one record per report or passage, UTF-8 with a byte-order mark as EndNote wants."""
+    refs = _references(export, "ris")
+    yield "\ufeff".encode()
+    yield from _chunked(ris_record(ref) + "\r\n" for ref in refs)
+
+
+_BIBTEX_SPECIAL = re.compile(r"[\\{}%&$#_^~]")
+_BIBTEX_ESCAPES = {"\\": r"\textbackslash{}", "^": r"\^{}", "~": r"\~{}"}
+
+
+def _bibtex_value(text: str) -> str:
+    """A BibTeX field value in braces: characters special to TeX escaped, whitespace folded.
+
+    >>> print(_bibtex_value("50% & {x}"))
+    {50\\% \\& \\{x\\}}
+    """
+    text = _BIBTEX_SPECIAL.sub(lambda m: _BIBTEX_ESCAPES.get(m.group(), "\\" + m.group()), " ".join(text.split()))
+    return "{" + text + "}"
+
+
+def bibtex_record(ref: Reference) -> str:
+    """One BibTeX (biblatex) ``@online`` entry; the issuer in double braces, as a corporate author; the URL left
+    as it is (``url`` is verbatim in biblatex)."""
+    fields: list[tuple[str, str]] = [("title", _bibtex_value(ref.title))]
+    if ref.issuer:
+        fields.append(("author", "{" + _bibtex_value(ref.issuer) + "}"))
+    if ref.publish_date:
+        fields += [("date", ref.publish_date), ("year", ref.publish_date[:4])]
+    elif ref.year:
+        fields.append(("year", str(ref.year)))
+    fields.append(("url", "{" + ref.url + "}"))
+    if ref.accessed:
+        fields.append(("urldate", ref.accessed))
+    if ref.notes:
+        fields.append(("note", _bibtex_value("；".join(ref.notes))))
+    if ref.text:
+        fields.append(("annotation", _bibtex_value(ref.text)))
+    if ref.region:
+        fields.append(("keywords", _bibtex_value(", ".join(ref.region))))
+    fields += [("language", "{zh-CN}")]
+    body = ",\n".join(f"  {name} = {value if value.startswith('{') else '{' + value + '}'}" for name, value in fields)
+    return f"@online{{{ref.id},\n{body}\n}}\n"
+
+
+def write_bibtex(export: Export) -> Iterator[bytes]:
+    """BibTeX (biblatex ``@online``), one entry per report or passage, UTF-8."""
+    refs = _references(export, "bibtex")
+    yield from _chunked(bibtex_record(ref) + "\n" for ref in refs)
+
+
+def _csl_date(iso: str) -> dict:
+    return {"date-parts": [[int(part) for part in iso.split("-")]]}
+
+
+def csl_item(ref: Reference) -> dict:
+    """One CSL-JSON item: a ``webpage`` (as the citations treat it: [EB/OL]), the issuer as a literal name."""
+    item: dict = {"id": ref.id, "type": "webpage", "title": ref.title, "URL": ref.url, "language": "zh-CN"}
+    if ref.issuer:
+        item["author"] = [{"literal": ref.issuer}]
+    if ref.publish_date:
+        item["issued"] = _csl_date(ref.publish_date)
+    elif ref.year:
+        item["issued"] = {"date-parts": [[ref.year]]}
+    if ref.accessed:
+        item["accessed"] = _csl_date(ref.accessed)
+    if ref.notes:
+        item["note"] = "\n".join(ref.notes)
+    if ref.text:
+        item["abstract"] = ref.text
+    if ref.region:
+        item["keyword"] = ", ".join(ref.region)
+    item["genre"] = ref.doc_type
+    return item
+
+
+def write_csljson(export: Export) -> Iterator[bytes]:
+    """CSL-JSON: one array of items (Zotero, Mendeley, pandoc), written an item at a time."""
+    refs = _references(export, "csljson")
+    items = (orjson.dumps(csl_item(ref)).decode() for ref in refs)
+    first = next(items, None)
+    if first is None:
+        yield b"[]\n"
+        return
+    yield b"[\n"
+    yield from _chunked(line for item in ([first], (",\n" + i for i in items)) for line in item)
+    yield b"\n]\n"
+
+
+WRITERS: dict[str, Callable[[Export], Iterator[bytes]]] = {
+    "csv": write_csv,
+    "xlsx": write_xlsx,
+    "jsonl": write_jsonl,
+    "ris": write_ris,
+    "bibtex": write_bibtex,
+    "csljson": write_csljson,
+}
 
 
 def write(export: Export, fmt: str) -> Iterator[bytes]:
-    """The export in ``fmt`` (one of :data:`FORMATS`), as chunks of bytes."""
+    """The export in ``fmt`` (one of :data:`FORMATS`), as chunks of bytes; a reference format of an export
+    without references (concordance lines, trends) raises ValueError at the first chunk."""
     return WRITERS[fmt](export)
 
 
 def filename(export: Export, fmt: str) -> str:
-    return f"fazhi-{export.name}.{fmt}"
+    return f"fazhi-{export.name}.{EXTENSIONS.get(fmt, fmt)}"

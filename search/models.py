@@ -11,6 +11,10 @@ SECTIONS: tuple[str, ...] = ("概述", "举措成效", "履职情况", "问题�
 
 REGION_LEVELS: tuple[str, ...] = ("province", "prefecture", "county")
 
+INFERABLE: tuple[str, ...] = ("title", "region", "year")
+"""Metadata the indexer may infer when the report does not state it: a composed title, a region or year read
+from the body rather than the title or signature."""
+
 REPORT_DOC_TYPE = "法治政府建设年度报告"
 DOC_TYPES: tuple[str, ...] = (REPORT_DOC_TYPE, "政府信息公开年度报告", "政府工作报告", "新闻报道", "工作要点", "其他")
 """What a document is: a rule-of-law government report, or one of the look-alikes that get saved by mistake."""
@@ -79,6 +83,7 @@ class SourceFile:
     mtime_ns: int
     sha256: str  # of the file's bytes
     parser: str = ""  # fingerprint of the indexer code that read it: new code re-reads every file
+    manifest: str = ""  # fingerprint of the manifest row applied to it: a changed row re-reads the file
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -101,6 +106,14 @@ class Report:
     sources: tuple[str, ...] = ()  # every file holding this report (copies are indexed once); () means (source,)
     files: tuple[SourceFile, ...] = ()  # the state of ``sources`` when read, for incremental re-indexing
     text_hash: str | None = None  # hash of the report's folded text: copies share it
+    source_url: str | None = None  # the original address (a manifest beside the corpus, else the saved page)
+    accessed: str | None = None  # ISO date the original was consulted (manifest, or when the page was saved)
+    inferred: tuple[str, ...] = ()  # which of INFERABLE the indexer inferred rather than read from the report
+
+    @property
+    def title_inferred(self) -> bool:
+        """Whether the title was composed by the indexer (the report has none of its own)."""
+        return "title" in self.inferred
 
     def all_sources(self) -> tuple[str, ...]:
         return self.sources or (self.source,)
@@ -119,6 +132,10 @@ class Report:
             "doc_type": self.doc_type,
             "encoding": self.encoding,
             "sources": list(self.all_sources()),
+            "title_inferred": self.title_inferred,
+            "inferred": list(self.inferred),
+            "source_url": self.source_url,
+            "accessed": self.accessed,
         }
 
     def metadata_json(self) -> str:
@@ -148,6 +165,9 @@ class Report:
             sources=tuple(meta.get("sources") or ()),
             files=tuple(SourceFile(**f) for f in meta.get("files") or ()),
             text_hash=meta.get("text_hash"),
+            source_url=meta.get("source_url"),
+            accessed=meta.get("accessed"),
+            inferred=tuple(meta.get("inferred") or ()),
         )
 
 

@@ -138,7 +138,8 @@ def test_search_narrow_read_and_cite(site: str, desktop: Tab) -> None:
     target.locator("button.copy").click()
     target.locator("button.copy.done").wait_for()  # (wait_for_function would need eval, which the CSP forbids)
     copied = page.evaluate("navigator.clipboard.readText()")
-    assert copied.startswith("《") and "/reports/" in copied and copied.endswith(f"#{passage_id}")
+    # GB/T 7714-2025 by default; no original address for the samples, so the permalink, then the closing stop.
+    assert "[EB/OL]" in copied and "段. http" in copied and copied.endswith(f"#{passage_id}.")
     assert desktop.problems == []
 
 
@@ -174,7 +175,7 @@ def test_everything_works_without_javascript(site: str, browser: Browser) -> Non
         assert page.locator(".match-list a").count() >= 1
         assert page.locator(".passage.has-match .match-badge").first.is_visible()
         page.locator(".passage details.cite summary").first.click()
-        assert "第1段" in page.locator(".cite-text").first.inner_text()
+        assert "第1段" in page.locator(".passage .cite-text").first.inner_text()
         assert tab.problems == []
     finally:
         tab.close()
@@ -279,7 +280,7 @@ def test_concordance_sorted_by_left_context(site: str, desktop: Tab, browser: Br
     line.locator("button.copy").click()
     line.locator("button.copy.done").wait_for()
     copied = page.evaluate("navigator.clipboard.readText()")
-    assert copied.startswith("《") and "/reports/" in copied
+    assert "[EB/OL]" in copied and "/reports/" in copied
     desktop.shot("kwic-desktop")
     assert desktop.problems == []
 
@@ -328,4 +329,67 @@ def test_next_match_from_a_linked_passage_moves_past_the_match_shown(site: str, 
     assert page.locator(f'[id="{passage_id}"] mark.current').count() == 1
     page.click('[data-match="next"]')
     assert page.locator(".match-position").inner_text() == f"{shown + 2} / {total}"
+
+
+def test_copy_citations_from_the_results_page(site: str, desktop: Tab) -> None:
+    """One hit's citation in the default style, then in the style chosen (remembered on the report page), then
+    every citation of the whole result (fetched from the API, not only this page)."""
+    page = desktop.page
+    page.goto(site + "/search?q=行政复议&per_page=5")
+    total = int(page.locator("h1.results-summary strong").nth(1).inner_text())
+    assert total > 5  # more than one page: "copy all" must fetch the rest
+    hit = page.locator("li.hit").first
+    passage_id = hit.get_attribute("data-passage-id")
+    number = hit.locator(".hit-links a").first.inner_text().split("段")[0].removeprefix("第")
+    hit.locator("button.copy").click()
+    hit.locator("button.copy.done").wait_for()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert "[EB/OL]" in copied and f"第{number}段. http" in copied and copied.endswith(f"#{passage_id}.")
+    assert "›" not in copied
+
+    page.select_option("select.cite-style-select", "fxyz")
+    hit.locator("button.copy").click()
+    hit.locator("button.copy.done").wait_for()
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert "：" in copied and f"，第{number}段，http" in copied and copied.endswith("。")
+    hit.locator("details.hit-cite summary").click()
+    desktop.shot("search-citations-desktop")
+
+    page.locator("button.copy-all").click()
+    page.locator(".copy-all-status", has_text="已复制").wait_for()
+    lines = page.evaluate("navigator.clipboard.readText()").split("\n")
+    assert len(lines) == total and all(line.endswith("。") and "段，http" in line for line in lines)
+    assert f"{total} 条" in page.locator(".copy-all-status").inner_text()
+
+    # The chosen style is remembered: the report page's buttons copy it too.
+    hit.locator("h2 a").click()
+    page.wait_for_url(f"**#{passage_id}")
+    assert page.locator("select.cite-style-select").input_value() == "fxyz"
+    target = page.locator(f'[id="{passage_id}"]')
+    target.locator("details.cite summary").click()
+    target.locator("button.copy").click()
+    target.locator("button.copy.done").wait_for()
+    assert page.evaluate("navigator.clipboard.readText()").endswith(f"#{passage_id}。")
+    desktop.shot("report-citations-desktop")
+    links = page.locator(".ref-downloads a")
+    assert links.count() == 0  # the report page has no result to export
+    assert desktop.problems == []
+
+
+def test_reference_downloads_and_print_keeps_paragraph_numbers(site: str, desktop: Tab) -> None:
+    page = desktop.page
+    page.goto(site + "/search?q=枫桥经验")
+    labels = page.locator(".ref-downloads a").all_inner_texts()
+    assert labels == ["RIS", "BibTeX", "CSL-JSON"]
+    with page.expect_download() as info:
+        page.locator(".ref-downloads a", has_text="RIS").click()
+    assert info.value.suggested_filename == "fazhi-hits.ris"
+    page.locator("li.hit h2 a").first.click()
+    page.wait_for_load_state()
+    page.emulate_media(media="print")
+    numbers = page.locator(".passage .pnum")
+    assert numbers.first.is_visible() and numbers.first.inner_text() == "1"
+    assert page.locator(".passage details.cite").first.is_hidden()
+    desktop.shot("report-print")
+    page.emulate_media(media="screen")
     assert desktop.problems == []

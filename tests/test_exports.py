@@ -120,3 +120,94 @@ def test_a_bad_parameter_is_a_json_400_before_any_download(client, url, param):
     assert resp.status_code == 400 and "Content-Disposition" not in resp.headers
     body = resp.get_json()
     assert body["param"] == param and param in body["error"]
+
+
+# Reference-manager exports: RIS, BibTeX and CSL-JSON (one record per hit, per report row, per listed report)
+
+
+def test_ris_export_imports_with_the_same_fields(client):
+    import rispy
+
+    resp = client.get("/api/search?q=枫桥经验&format=ris")
+    assert resp.status_code == 200 and resp.headers["Content-Type"] == MEDIA_TYPES["ris"]
+    assert resp.headers["Content-Disposition"].endswith("fazhi-hits.ris")
+    records = rispy.loads(resp.data.decode("utf-8-sig"))
+    hits = client.get("/api/search?q=枫桥经验&sort=year&per_page=100").get_json()["hits"]
+    assert len(records) == int(resp.headers["X-Row-Count"]) == len(hits) == 2
+    by_id = {r["id"]: r for r in records}
+    for hit in hits:
+        record = by_id[hit["passage_id"]]
+        assert record["type_of_reference"] == "ELEC"
+        assert record["title"] == hit["title"]
+        assert record["urls"] == [f"http://localhost{hit['url']}"]  # no original address: the permalink
+        assert record["notes"][0] == f"第{hit['number']}段"
+        assert record["abstract"] == hit["text"]
+        assert record["keywords"] == [n for n in hit["region"].values() if n]
+    assert by_id["ra-p3"]["authors"] == ["长治市人民政府"] and by_id["rb-p2"]["authors"] == ["灵武市人民政府"]
+    assert by_id["ra-p3"]["year"] == "2024"
+
+
+def test_bibtex_export_parses_one_online_entry_per_hit(client):
+    import bibtexparser
+
+    resp = client.get("/api/search?q=枫桥经验&format=bibtex")
+    assert resp.headers["Content-Type"] == MEDIA_TYPES["bibtex"]
+    assert resp.headers["Content-Disposition"].endswith("fazhi-hits.bib")
+    library = bibtexparser.parse_string(resp.data.decode("utf-8"))
+    assert library.failed_blocks == []
+    entries = {e.key: e for e in library.entries}
+    assert set(entries) == {"ra-p3", "rb-p2"}
+    entry = entries["ra-p3"]
+    assert entry.entry_type == "online"
+    fields = {f.key: f.value for f in entry.fields}
+    assert fields["title"] == "长治市2024年法治政府建设年度报告"
+    assert fields["author"] == "{长治市人民政府}"  # a body, not a person: double braces keep it whole
+    assert fields["url"] == "http://localhost/reports/ra#ra-p3" and fields["note"] == "第3段"
+    # TeX specials are escaped (a percentage sign is common in reports), so the entry still parses.
+    from search.citation import Reference
+    from search.exports import bibtex_record
+
+    ref = Reference("x", "A & B 100%", False, None, None, None, "http://h/x_y", "http://h/x_y", None, (), 1, "t", "")
+    parsed = bibtexparser.parse_string(bibtex_record(ref)).entries[0]
+    assert parsed.fields_dict["title"].value == r"A \& B 100\%" and parsed.fields_dict["url"].value == "http://h/x_y"
+
+
+def test_csljson_export_items_have_the_required_fields(client):
+    resp = client.get("/api/search?q=枫桥经验&view=reports&format=csljson")
+    assert resp.headers["Content-Type"] == MEDIA_TYPES["csljson"]
+    assert resp.headers["Content-Disposition"].endswith("fazhi-reports.json")
+    items = orjson.loads(resp.data)
+    assert isinstance(items, list) and len(items) == int(resp.headers["X-Row-Count"]) == 2
+    csl_types = {"webpage", "report", "article", "document"}
+    for item in items:
+        # CSL-JSON schema: id and type are required; type one of CSL's; names as objects; dates as date-parts.
+        assert {"id", "type", "title", "URL"} <= item.keys() and item["type"] in csl_types
+        assert all(isinstance(name, dict) and name.get("literal") for name in item["author"])
+        assert all(isinstance(part, int) for part in item["issued"]["date-parts"][0])
+    assert {i["id"] for i in items} == {"ra", "rb"}
+    assert [i["URL"] for i in items if i["id"] == "ra"] == ["http://localhost/reports/ra"]
+
+
+def test_an_empty_reference_export_is_still_valid(client):
+    assert orjson.loads(client.get("/api/search?q=无此短语&format=csljson").data) == []
+    assert client.get("/api/search?q=无此短语&format=ris").data == "\ufeff".encode()
+
+
+@pytest.mark.parametrize("url", ["/api/kwic?q=法治&format=ris", "/api/trends?q=法治&format=bibtex"])
+def test_reference_formats_of_lines_or_trends_are_a_json_400(client, url):
+    resp = client.get(url)
+    assert resp.status_code == 400 and "Content-Disposition" not in resp.headers
+    assert resp.get_json()["param"] == "format"
+
+
+def test_report_list_exports_references_and_the_new_columns(client):
+    import rispy
+
+    records = rispy.loads(client.get("/api/reports?format=ris").data.decode("utf-8-sig"))
+    assert [r["id"] for r in records] == ["ra", "rb", "rc"]
+    assert [r["authors"] for r in records] == [["长治市人民政府"], ["灵武市人民政府"], ["天津市静海区人民政府"]]
+    rows = download(client, "/api/reports?", "csv")
+    assert {"title_inferred", "source_url", "accessed", "citation_gb7714_2015", "citation_fxyz"} <= rows[0].keys()
+    assert rows[0]["citation_fxyz"].startswith(
+        "长治市人民政府：《长治市2024年法治政府建设年度报告》，载法治政府建设年度报告检索"
+    )

@@ -412,11 +412,9 @@ def test_report_page_without_matches_says_so(client):
 
 def test_each_passage_has_a_citation(client):
     html = get_page(client, "/reports/ra")[1]
-    expected = (
-        "《长治市2024年法治政府建设年度报告》（山西省长治市，2024年），举措成效 · 一、主要举措和成效，第3段。"
-        "http://localhost/reports/ra#ra-p3"
-    )
-    assert expected in html and html.count('class="copy"') == 6
+    # GB/T 7714-2025 by default: the region's government as issuer, the paragraph as pinpoint, no section label.
+    expected = "长治市人民政府. 长治市2024年法治政府建设年度报告[EB/OL]：第3段. http://localhost/reports/ra#ra-p3."
+    assert expected in html and html.count('class="copy"') == 6 + 1  # each passage, and the report as a whole
 
 
 # Helpers
@@ -567,7 +565,7 @@ def test_kwic_lines_are_aligned_on_the_match(client, snap):
     assert '>楓橋經驗</a><span class="kwic-right">，化解矛盾。</span>' in html
     assert "/reports/rb?q=%E6%9E%AB%E6%A1%A5%E7%BB%8F%E9%AA%8C#rb-p2" in dict(page.links)
     assert html.count('class="copy" data-copy="kwic-cite-') == 3 and 'id="kwic-cite-2"' in html
-    assert "《灵武市2023年法治政府建设年度报告》（宁夏回族自治区银川市灵武市，2023年），举措成效，第2段。" in html
+    assert "灵武市人民政府. 灵武市2023年法治政府建设年度报告[EB/OL]：第2段. http://localhost/reports/rb#rb-p2." in html
     # sort links: left context, then the same link reverses it
     left = parse_qs(urlsplit(page.link("左语境")).query)
     assert left == {"q": ["枫桥经验"], "view": ["kwic"], "sort": ["left"]}

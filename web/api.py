@@ -2,7 +2,10 @@
 
 Its shapes are a contract other tools rely on: extend them, never rename or drop a field. With
 ``format=csv|xlsx|jsonl`` the search, the concordance, trends and the report list stream the whole result
-as a file instead (every parameter is checked first, so a bad one is still a JSON 400).
+as a file instead (every parameter is checked first, so a bad one is still a JSON 400); the search (hits or the
+report table) and the report list also as ``ris``, ``bibtex`` or ``csljson`` for reference managers.
+
+Every hit, report row and passage carries ``citations: {gb7714_2025, gb7714_2015, fxyz}``.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from search import (
     Export,
     SearchError,
     Snapshot,
+    citations,
     concordance,
     filename,
     filter_reports,
@@ -83,12 +87,26 @@ def send_export(export: Export, fmt: str) -> Response:
     return response
 
 
+def with_citations(body: dict, snap: Snapshot, root: str) -> dict:
+    """``body`` (a search's JSON) with the citations of every hit and report row, their links made absolute
+    with ``root``. Added here, not in the search: the address depends on where the request came."""
+    for hit in body["hits"]:
+        report = snap.reports[hit["report_id"]]
+        passage = snap.passages[snap.row_of[hit["passage_id"]]]
+        hit["citations"] = citations(report, passage, root + passage.url())
+    for row in body["reports"] or ():
+        row["citations"] = citations(snap.reports[row["report_id"]], None, f"{root}/reports/{row['report_id']}")
+    return body
+
+
 @bp.get("/search")
 def api_search():
     fmt = export_format(request.args)
     req = search_request_from(request.args, current_app.config)
     if fmt is None:
-        return jsonify(search(snapshot(), req).to_dict())
+        snap = snapshot()
+        response = search(snap, req)
+        return jsonify(with_citations(response.to_dict(), snap, base_url()))
     make = reports_export if req.view == "reports" else hits_export
     snap = snapshot()
     return send_export(make(snap, resolve_regions(snap, req)[0], base_url()), fmt)
@@ -129,7 +147,10 @@ def api_report(report_id: str):
     report = snapshot().reports.get(report_id)
     if report is None:
         return error(f"no report with report_id {report_id!r}", 404, "report_id")
+    root = base_url()
     body = report.summary_dict()
+    body["permalink"] = f"{root}/reports/{report.report_id}"
+    body["citations"] = citations(report, None, body["permalink"])
     body["passages"] = [
         {
             "passage_id": p.passage_id,
@@ -138,6 +159,7 @@ def api_report(report_id: str):
             "heading": p.heading,
             "text": p.text,
             "url": p.url(),
+            "citations": citations(report, p, root + p.url()),
         }
         for p in report.passages
     ]

@@ -1,5 +1,5 @@
 """What the report page shows: the report's passages with the query's matches marked, a table of
-contents from its headings, and a citation for every passage."""
+contents from its headings, a citation in every style for every passage, and where the report came from."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from search.citation import citation
-from search.models import Passage, Report
+from search import STYLES, Passage, Report, citations
 from search.query import parse_query
 from search.snippets import mark, query_spans
 
@@ -22,8 +21,12 @@ class PassageView:
     body: Markup  # the rest of the text; both escaped, with matches in <mark>
     heading_level: int | None  # the passage is a heading alone: its depth (1 = top)
     matches: int
-    citation: str
+    citation: str  # in the default style
     permalink: str
+    citations: dict[str, str]  # style -> citation
+
+
+INFERRED_LABELS = {"title": "标题", "region": "地区", "year": "年度"}
 
 
 @dataclass
@@ -42,6 +45,27 @@ class ReportPage:
     toc: list[TocEntry]
     matched: list[PassageView]  # passages with at least one match, in order
     match_total: int
+    citations: dict[str, str]  # of the report as a whole, style -> citation
+    styles: dict[str, str]  # style -> label, the default first
+    inferred_note: str  # "" when the report states its title, region and year itself
+
+
+def inferred_note(report: Report) -> str:
+    """What the page says when the indexer inferred metadata, in plain Chinese.
+
+    >>> from search import Region
+    >>> inferred_note(Report("r", "a.txt", "长治市2024年法治政府建设年度报告", Region("山西省", "长治市"), 2024, None,
+    ...                      None, inferred=("title", "year")))
+    '原文没有标题，标题由本站根据地区和年度拟定；年度系本站根据正文推断，原文标题未写明。'
+    """
+    parts = []
+    if report.title_inferred:
+        parts.append("原文没有标题，标题由本站根据地区和年度拟定")
+    rest = [INFERRED_LABELS[f] for f in report.inferred if f != "title" and f in INFERRED_LABELS]
+    if rest:
+        where = "原文标题和落款" if "region" in report.inferred else "原文标题"
+        parts.append(f"{'、'.join(rest)}系本站根据正文推断，{where}未写明")
+    return "；".join(parts) + "。" if parts else ""
 
 
 def heading_parts(heading: str) -> list[str]:
@@ -87,6 +111,7 @@ def build_report_page(report: Report, query: str, url_root: str) -> ReportPage:
         is_heading = bool(last) and p.text.strip() == last.strip()
         cut = len(last) if last and not is_heading and p.text.startswith(last) else 0
         permalink = root + p.url()
+        found = citations(report, p, permalink)
         views.append(
             PassageView(
                 passage=p,
@@ -94,8 +119,9 @@ def build_report_page(report: Report, query: str, url_root: str) -> ReportPage:
                 body=_marked(p.text, spans, cut, len(p.text)),
                 heading_level=len(parts) if is_heading else None,
                 matches=count,
-                citation=citation(report, p, permalink),
+                citation=found["gb7714_2025"],
                 permalink=permalink,
+                citations=found,
             )
         )
     matched = [v for v in views if v.matches]
@@ -107,4 +133,7 @@ def build_report_page(report: Report, query: str, url_root: str) -> ReportPage:
         toc=table_of_contents(report.passages),
         matched=matched,
         match_total=sum(v.matches for v in matched),
+        citations=citations(report, None, f"{root}/reports/{report.report_id}"),
+        styles=dict(STYLES),
+        inferred_note=inferred_note(report),
     )

@@ -12,6 +12,7 @@ from urllib.parse import quote
 from search import (
     MAX_RESULT_DEPTH,
     SECTIONS,
+    STYLES,
     ConcordanceLine,
     ConcordanceResponse,
     FacetValue,
@@ -19,7 +20,7 @@ from search import (
     ReportRow,
     SearchResponse,
     Snapshot,
-    citation,
+    citations,
 )
 from search.analysis import segment
 from web.links import SearchLinks
@@ -57,6 +58,8 @@ NOT_TRENDS_PARAMS = ("view", "sort", "order", "group", "facet_count", "per_page"
 """Parameters of a search that a trends chart has no use for (its filters and the query carry over)."""
 
 DOWNLOAD_FORMATS: tuple[tuple[str, str], ...] = (("csv", "CSV"), ("xlsx", "Excel (XLSX)"), ("jsonl", "JSONL"))
+REFERENCE_DOWNLOADS: tuple[tuple[str, str], ...] = (("ris", "RIS"), ("bibtex", "BibTeX"), ("csljson", "CSL-JSON"))
+"""Reference-manager exports (Zotero, EndNote): offered for hits and the report table, not concordance lines."""
 
 _QUERY_TERM = re.compile(r'-?"[^"]*"?|\S+')
 _YEAR_RANGE_SEPARATOR = re.compile(r"[-–~～至]")
@@ -141,6 +144,8 @@ class HitView:
     region: str
     more: int  # other matching passages (段) in the same report (grouped results)
     more_url: str
+    citations: dict[str, str] = field(default_factory=dict)  # style -> citation; {} without a snapshot
+    cite_id: str = ""  # the element holding the default style's citation, for the copy button
 
 
 @dataclass
@@ -168,8 +173,8 @@ class KwicLine:
     line: ConcordanceLine
     link: str  # the passage in its report, with ?q= so the match is marked there
     region: str
-    citation: str
-    cite_id: str  # the element holding the citation, for the copy button
+    citations: dict[str, str]  # style -> citation
+    cite_id: str  # the element holding the default style's citation, for the copy button
 
 
 @dataclass
@@ -189,6 +194,9 @@ class SearchPage:
     facet_unit: str  # what the facet counts count: 份 (reports) or 段 (passages)
     facet_count_links: list[Link]
     downloads: list[Link]
+    reference_downloads: list[Link]  # RIS, BibTeX, CSL-JSON ([] in the concordance)
+    copy_all_url: str  # the whole result as JSON Lines, whose rows carry every citation ("" in the concordance)
+    styles: dict[str, str]  # citation style -> label, the default first
     json_url: str
     trends_url: str  # the query (and filters) over the years
     report_table: ReportTableView | None
@@ -379,7 +387,7 @@ def _kwic(concordance: ConcordanceResponse | None, links: SearchLinks, snap: Sna
                 line=line,
                 link=with_query(line.url, req.filters.query),
                 region=line.region.label(),
-                citation=citation(report, passage, root + line.url),
+                citations=citations(report, passage, root + line.url),
                 cite_id=f"kwic-cite-{n}",
             )
         )
@@ -427,6 +435,7 @@ def build_search_page(
     page_count = max(1, math.ceil(min(shown, MAX_RESULT_DEPTH) / per_page))
     first = (page_number - 1) * per_page + 1
     past_end = page_number > page_count and shown > 0
+    root = url_root.rstrip("/")
     hits = [
         HitView(
             hit=h,
@@ -434,8 +443,12 @@ def build_search_page(
             region=h.region.label(),
             more=h.report_matches - 1 if req.group else 0,
             more_url=with_query(f"/reports/{quote(h.report_id)}", req.query),
+            citations=citations(snap.reports[h.report_id], snap.passages[snap.row_of[h.passage_id]], root + h.url)
+            if snap is not None
+            else {},
+            cite_id=f"hit-cite-{n}",
         )
-        for h in response.hits
+        for n, h in enumerate(response.hits)
     ]
     if view == "kwic":
         on_page = len(concordance.lines) if concordance else 0
@@ -461,6 +474,11 @@ def build_search_page(
         downloads=[
             Link(label, links.url({**api_changes, "format": f}, path=api_path)) for f, label in DOWNLOAD_FORMATS
         ],
+        reference_downloads=[]
+        if view == "kwic"
+        else [Link(label, links.url({**api_changes, "format": f}, path=api_path)) for f, label in REFERENCE_DOWNLOADS],
+        copy_all_url="" if view == "kwic" else links.url({**api_changes, "format": "jsonl"}, path=api_path),
+        styles=dict(STYLES),
         json_url=links.url({**api_changes, "page": str(page_number) if page_number > 1 else None}, path=api_path),
         trends_url=links.url({k: None for k in NOT_TRENDS_PARAMS}, path="/trends"),
         report_table=_report_table(response, links) if view == "reports" else None,
