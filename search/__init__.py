@@ -46,6 +46,8 @@ from search.exports import (
 )
 from search.models import (
     DOC_TYPES,
+    ISSUER_LEVELS,
+    PUBLISH_DATE_SOURCES,
     REPORT_DOC_TYPE,
     SECTIONS,
     FacetValue,
@@ -64,6 +66,8 @@ __all__ = [
     "DEFAULT_STYLE",
     "DEFAULT_WIDTH",
     "DOC_TYPES",
+    "ISSUER_LEVELS",
+    "PUBLISH_DATE_SOURCES",
     "ENGINES",
     "FACET_COUNTS",
     "FORMATS",

@@ -89,6 +89,15 @@ class SourceFile:
         return asdict(self)
 
 
+ISSUER_LEVELS: tuple[str, ...] = ("government", "department", "township")
+"""Whose report it is: a government at county level or above (人民政府, or its Party committee and government
+together), one of its departments (司法局, 市场监督管理局 …), or a township (镇, 乡, 街道) below the county."""
+
+PUBLISH_DATE_SOURCES: tuple[str, ...] = ("manifest", "page", "signature", "text")
+"""Where a publish date was read: the manifest beside the corpus, the web page's own information line
+(发布时间：…), the date under the report's signature, or elsewhere in the text."""
+
+
 @dataclass(frozen=True)
 class Report:
     """One annual report with its metadata and its passages in order."""
@@ -109,6 +118,8 @@ class Report:
     source_url: str | None = None  # the original address (a manifest beside the corpus, else the saved page)
     accessed: str | None = None  # ISO date the original was consulted (manifest, or when the page was saved)
     inferred: tuple[str, ...] = ()  # which of INFERABLE the indexer inferred rather than read from the report
+    publish_date_source: str | None = None  # where publish_date was read: one of PUBLISH_DATE_SOURCES
+    issuer_level: str = "government"  # one of ISSUER_LEVELS: whose report it is
 
     @property
     def title_inferred(self) -> bool:
@@ -136,6 +147,8 @@ class Report:
             "inferred": list(self.inferred),
             "source_url": self.source_url,
             "accessed": self.accessed,
+            "publish_date_source": self.publish_date_source,
+            "issuer_level": self.issuer_level,
         }
 
     def metadata_json(self) -> str:
@@ -168,6 +181,8 @@ class Report:
             source_url=meta.get("source_url"),
             accessed=meta.get("accessed"),
             inferred=tuple(meta.get("inferred") or ()),
+            publish_date_source=meta.get("publish_date_source"),
+            issuer_level=meta.get("issuer_level", "government"),
         )
 
 
