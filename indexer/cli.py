@@ -59,6 +59,7 @@ from search import (
     validate,
     validate_concordance,
     validate_trends,
+    with_citations,
     write,
 )
 
@@ -341,6 +342,7 @@ def _print_concordance(resp: ConcordanceResponse, color: bool, base_url: str = D
     req = resp.request.filters
     shown = _shown(req.page, req.per_page, len(resp.lines))
     click.echo(_headline(resp.passages_total, resp.reports_total, resp.total, req.query, shown, resp.elapsed_ms))
+    _print_notes(resp.notes)
     if not resp.lines:
         return
     click.echo("")
@@ -488,7 +490,7 @@ def search_cmd(
         else:
             _print_concordance(cresp, color=sys.stdout.isatty(), base_url=base_url)
     elif as_json:
-        _print_json(resp.to_dict())
+        _print_json(with_citations(resp.to_dict(), snap, base_url))
     elif view == "reports":
         _print_report_table(resp)
     else:

@@ -4,7 +4,7 @@ over every match (report table, trends, concordance, exports).
 `search` imports neither Flask nor the CLI toolkit; `web` and `indexer` build on it, through these names.
 """
 
-from search.citation import DEFAULT_STYLE, STYLES, citation, citations, reference
+from search.citation import DEFAULT_STYLE, STYLES, citation, citations, reference, with_citations
 from search.concordance import (
     DEFAULT_WIDTH,
     KWIC_SORTS,
@@ -107,6 +107,7 @@ __all__ = [
     "built_with",
     "citation",
     "citations",
+    "with_citations",
     "concordance",
     "filename",
     "filter_reports",

@@ -249,6 +249,7 @@ def test_short_region_names_find_their_reports(corpus_client, short, full, sourc
     assert {r["source"] for r in reports} == sources
     kwic = corpus_client.get("/api/kwic", query_string={"q": "法治", "region": short}).get_json()
     assert kwic["filters"]["region"] == [full] and kwic["total"] == by_full["occurrences"]
+    assert f"region {short} → {full}" in kwic["notes"]
     trends = corpus_client.get("/api/trends", query_string={"q": "法治", "region": short}).get_json()
     assert trends["filters"]["region"] == [full] and sum(p["reports"] for p in trends["series"][0]["points"]) == len(
         sources

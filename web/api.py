@@ -32,6 +32,7 @@ from search import (
     search,
     trends,
     trends_export,
+    with_citations,
     write,
 )
 from web.params import concordance_request_from, export_format, search_request_from, trends_request_from
@@ -85,18 +86,6 @@ def send_export(export: Export, fmt: str) -> Response:
     response.headers["Content-Disposition"] = f"attachment; filename={filename(export, fmt)}"
     response.headers["X-Row-Count"] = str(export.rows)
     return response
-
-
-def with_citations(body: dict, snap: Snapshot, root: str) -> dict:
-    """``body`` (a search's JSON) with the citations of every hit and report row, their links made absolute
-    with ``root``. Added here, not in the search: the address depends on where the request came."""
-    for hit in body["hits"]:
-        report = snap.reports[hit["report_id"]]
-        passage = snap.passages[snap.row_of[hit["passage_id"]]]
-        hit["citations"] = citations(report, passage, root + passage.url())
-    for row in body["reports"] or ():
-        row["citations"] = citations(snap.reports[row["report_id"]], None, f"{root}/reports/{row['report_id']}")
-    return body
 
 
 @bp.get("/search")
