@@ -30,6 +30,16 @@ from search.core import (
     search,
     validate,
 )
+from search.divisions import (
+    Division,
+    areas,
+    division_by_id,
+    division_by_path,
+    division_years,
+    divisions,
+    divisions_during,
+    zones,
+)
 from search.engines import ENGINES, OtherEngineIndexError, built_with, open_engine
 from search.exports import (
     FORMATS,
@@ -59,6 +69,7 @@ from search.models import (
     SearchRequest,
     SearchResponse,
 )
+from search.regions import short_name
 from search.reports import filter_reports
 from search.trends import NORMS, SPLITS, TrendPoint, TrendSeries, TrendsRequest, TrendsResponse, trends, validate_trends
 
@@ -87,6 +98,7 @@ __all__ = [
     "ConcordanceLine",
     "ConcordanceRequest",
     "ConcordanceResponse",
+    "Division",
     "Export",
     "FacetValue",
     "Hit",
@@ -108,6 +120,12 @@ __all__ = [
     "citation",
     "citations",
     "concordance",
+    "areas",
+    "division_by_id",
+    "division_by_path",
+    "division_years",
+    "divisions",
+    "divisions_during",
     "filename",
     "filter_reports",
     "hits_export",
@@ -120,10 +138,12 @@ __all__ = [
     "resolve_regions",
     "resolve_years",
     "search",
+    "short_name",
     "trends",
     "trends_export",
     "validate",
     "validate_concordance",
     "validate_trends",
     "write",
+    "zones",
 ]
