@@ -30,6 +30,17 @@ from search.core import (
     search,
     validate,
 )
+from search.coverage import (
+    COVERAGE_LEVELS,
+    COVERAGE_STATUSES,
+    CoverageRequest,
+    CoverageResponse,
+    coverage,
+    coverage_matrix,
+    deadline,
+    parse_coverage_request,
+    publication_status,
+)
 from search.divisions import (
     Division,
     areas,
@@ -46,6 +57,7 @@ from search.exports import (
     MEDIA_TYPES,
     REFERENCE_FORMATS,
     Export,
+    coverage_export,
     filename,
     hits_export,
     kwic_export,
@@ -74,6 +86,8 @@ from search.reports import filter_reports
 from search.trends import NORMS, SPLITS, TrendPoint, TrendSeries, TrendsRequest, TrendsResponse, trends, validate_trends
 
 __all__ = [
+    "COVERAGE_LEVELS",
+    "COVERAGE_STATUSES",
     "DEFAULT_STYLE",
     "DEFAULT_WIDTH",
     "DOC_TYPES",
@@ -98,6 +112,8 @@ __all__ = [
     "ConcordanceLine",
     "ConcordanceRequest",
     "ConcordanceResponse",
+    "CoverageRequest",
+    "CoverageResponse",
     "Division",
     "Export",
     "FacetValue",
@@ -120,6 +136,10 @@ __all__ = [
     "citation",
     "citations",
     "concordance",
+    "coverage",
+    "coverage_export",
+    "coverage_matrix",
+    "deadline",
     "areas",
     "division_by_id",
     "division_by_path",
@@ -131,6 +151,8 @@ __all__ = [
     "hits_export",
     "kwic_export",
     "open_engine",
+    "parse_coverage_request",
+    "publication_status",
     "parse_years",
     "reference",
     "report_list_export",

@@ -14,6 +14,7 @@ persistent id of :mod:`search.divisions`. :func:`coverage_matrix` is pure (repor
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -279,19 +280,26 @@ def _coverage_places(years: list[int]) -> list[IndexPlace]:
     return list(seen.values())
 
 
-def resolve_coverage_region(value: str, years: list[int]) -> Division | None:
+def resolve_coverage_region(value: str, years: list[int], reports: Counter | None = None) -> Division | None:
     """The province or prefecture a region value names in ``years`` (the latest year it existed in), or None for
-    no value; :class:`SearchError` (``region``) when it names none, or several."""
+    no value; :class:`SearchError` (``region``) when it names none, or several (``reports``: the index's reports
+    by region name, to show with each choice)."""
     value = value.strip()
     if not value:
         return None
+    reports = reports or Counter()
     places = _coverage_places(years)
     match = resolve_region(value, places)
     if not match.names:
         kind = "could mean several places" if match.how == "ambiguous" else "is not a province or prefecture"
         listed = "; ".join(p.label() for p in match.choices)
-        message = f"region {value!r} {kind} in {years[0]}–{years[-1]}" + (f": {listed}" if listed else "")
-        choices = [{"value": "/".join(p.path), "label": p.label(), "level": p.level} for p in match.choices]
+        span = f"{years[0]}–{years[-1]}" if len(years) > 1 else f"{years[0]}"
+        message = f"region {value!r} {kind} in {span}" + (f": {listed}" if listed else "")
+        choices = [
+            {"value": "/".join(p.path), "label": p.label(), "level": p.level, "reports": reports[p.name],
+             "near": match.how == "unknown"}
+            for p in match.choices
+        ]  # fmt: skip
         raise SearchError("region", message, choices=choices, value=value)
     paths = {p.path for p in places if p.name in match.names}
     if match.how != "full" and len(paths) > 1:
@@ -346,7 +354,8 @@ def coverage(snap: Snapshot, request: CoverageRequest) -> CoverageResponse:
     """The coverage matrix a request asks for, over the snapshot's reports."""
     t0 = time.perf_counter()
     years = coverage_years(snap, request)
-    region = resolve_coverage_region(request.region, years)
+    names = Counter(name for r in snap.reports.values() for name in r.region.names())
+    region = resolve_coverage_region(request.region, years, names)
     below = {None: "province", "province": "prefecture", "prefecture": "county"}
     level = request.level or below[region.level if region else None]
     if region is not None and COVERAGE_LEVELS.index(level) <= COVERAGE_LEVELS.index(region.level):
