@@ -52,10 +52,10 @@ def parse_report(text: str) -> ParsedReport:
     subject = metadata.title_subject(title)
     year = metadata.report_year(title, opening, "\n".join(body))
     region = resolve_region(
-        "\n".join(paragraphs), title=title or "", opening=opening, signature=closing, subject=subject
+        "\n".join(paragraphs), title=title or "", opening=opening, signature=closing, subject=subject, year=year
     )
     # The places the title and signature name: a region named there is the report's own word, not inferred.
-    stated = {p.name for m in find_place_mentions(" ".join([title or "", *closing])) for p in m.places}
+    stated = {p.name for m in find_place_mentions(" ".join([title or "", *closing]), year) for p in m.places}
     placements = place_paragraphs(paragraphs, title_count=title_count, closing_count=closing_count, report_year=year)
     return ParsedReport(
         title=title or metadata.compose_title(region, year),

@@ -37,7 +37,7 @@ def test_search_shape(client):
     assert body["query"] == "枫桥经验" and body["total"] == 2 and body["page"] == 1
     for hit in body["hits"]:
         assert HIT_FIELDS <= hit.keys()
-        assert set(hit["region"]) == {"province", "prefecture", "county"}
+        assert set(hit["region"]) == {"province", "prefecture", "county", "code", "division_id"}
         assert hit["url"] == f"/reports/{hit['report_id']}#{hit['passage_id']}"
     assert set(body["facets"]) == {"region", "year", "section", "doc_type"}
     for row in body["facets"]["region"]:
