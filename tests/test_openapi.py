@@ -6,11 +6,23 @@ from __future__ import annotations
 import re
 
 import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
 from jsonschema import Draft202012Validator
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+    unsupported_method,
+)
 
+from search import settings as settings_
 from search.engines import index_writer
 from tests.conftest import SMALL_REPORTS
 from web import create_app
+from web.openapi import openapi_document
 
 # The document and its schemas
 
@@ -246,42 +258,48 @@ def fuzzed_app(request, tmp_path_factory):
     return create_app({"INDEX_DIR": str(index_dir), "ENGINE": request.param, "TESTING": True})
 
 
-OPERATIONS = ["/api/search", "/api/kwic", "/api/trends", "/api/reports", "/api/reports/{report_id}"]
+# Loaded eagerly: schemathesis's fixture loader (``from_fixture``) does not run under pytest 9. The app
+# serves this same document (checked below), with the limits of the default settings.
+DOCUMENT = openapi_document(settings_.get_int("MAX_PER_PAGE"), settings_.get_int("MAX_QUERY_LENGTH"))
+fuzzed = schemathesis.openapi.from_dict(DOCUMENT)
+
+CHECKS = [
+    not_a_server_error,  # no 5xx
+    status_code_conformance,  # every status documented
+    content_type_conformance,  # every media type documented
+    response_headers_conformance,
+    response_schema_conformance,  # every body as documented
+    unsupported_method,  # an undeclared method is a 405 with Allow
+]
 
 
-@pytest.mark.parametrize("path", OPERATIONS)
-def test_fuzzing_finds_no_server_error_and_no_undocumented_response(fuzzed_app, path):
-    """schemathesis generates requests from the document (bounded, reproducible): no 5xx, every status,
-    content type, header and body as documented."""
-    import schemathesis
-    from hypothesis import HealthCheck, given, settings
-    from schemathesis.checks import not_a_server_error
-    from schemathesis.specs.openapi.checks import (
-        content_type_conformance,
-        response_headers_conformance,
-        response_schema_conformance,
-        status_code_conformance,
-    )
+@fuzzed.parametrize()
+@settings(max_examples=25, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
+def test_fuzzing_finds_no_server_error_and_no_undocumented_response(case, fuzzed_app):
+    """schemathesis's phases (explicit examples, coverage of every schema boundary, then 25 fuzzed requests per
+    operation, reproducibly) over the sample reports, both engines: no 5xx, every status, content type, header
+    and body as the document says. Hostile values are a 400 naming the parameter (the document requires it)."""
+    case.call_and_validate(app=fuzzed_app, checks=CHECKS)
 
-    schema = schemathesis.openapi.from_wsgi("/api/openapi.json", fuzzed_app)
-    operation = schema[path]["GET"]
-    checks = [
-        not_a_server_error,
-        status_code_conformance,
-        content_type_conformance,
-        response_headers_conformance,
-        response_schema_conformance,
-    ]
 
-    @given(case=operation.as_strategy())
-    @settings(
-        max_examples=25,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-    )
-    def run(case):
-        case.call_and_validate(app=fuzzed_app, checks=checks)
+def test_the_fuzzed_document_is_the_served_one(client):
+    assert client.get("/api/openapi.json").get_json() == DOCUMENT
 
-    run()
+
+# Defects the fuzzer found
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "mimetype"),
+    [
+        ("POST", "/api/search?q=法治", "application/json"),
+        ("TRACE", "/api/reports/ra", "application/json"),
+        ("DELETE", "/api/openapi.json", "application/json"),
+        ("POST", "/search?q=法治", "text/html"),
+    ],
+)
+def test_a_method_not_allowed_says_which_are(client, method, url, mimetype):
+    """RFC 9110: a 405 carries ``Allow``. The JSON (and HTML) error pages used to drop it (schemathesis ST204)."""
+    response = client.open(url, method=method)
+    assert response.status_code == 405 and response.mimetype == mimetype
+    assert "GET" in response.headers.get("Allow", "").split(", ")

@@ -352,6 +352,16 @@ def query_length(max_query_length: int) -> Schema:
     return {"type": "string", "maxLength": max_query_length}
 
 
+def required_query(max_query_length: int) -> Schema:
+    """A query that must say something: blank is a 400 (so is a query of operators only)."""
+    return {**query_length(max_query_length), "pattern": r"\S"}
+
+
+_YEAR = "[1-9][0-9]{3}"
+YEAR_PATTERN = rf"^\s*(?:{_YEAR}|{_YEAR}\s*[-–~～至]\s*(?:{_YEAR})?|[-–~～至]\s*{_YEAR})\s*$"
+"""A year (2024) or a range (2021-2024, 2021-, -2020), as :func:`search.parse_years` reads them."""
+
+
 def filter_params() -> list[Schema]:
     """The filters every endpoint takes, repeatable (OR within one, AND across them); comma-separated values
     (``region=A,B``) work too."""
@@ -363,7 +373,7 @@ def filter_params() -> list[Schema]:
         ),
         query_param(
             "year",
-            array({"type": "string", "pattern": r"^\s*(?:[0-9]{4}|[0-9]{4}?\s*[-–~～至]\s*[0-9]{4}?)\s*$"}),
+            array({"type": "string", "pattern": YEAR_PATTERN}),
             "A report year (2024) or a range (2021-2024, 2021-, -2020).",
         ),
         query_param("section", array({"enum": list(SECTIONS)}), "A section of the mandated outline."),
@@ -473,7 +483,7 @@ def kwic_path(max_per_page: int, max_query_length: int) -> Schema:
             "operationId": "kwic",
             "summary": "The concordance: one line per occurrence, with its context",
             "parameters": [
-                query_param("q", {**query_length(max_query_length), "minLength": 1}, "The query.", required=True),
+                query_param("q", required_query(max_query_length), "The query.", required=True),
                 *filter_params(),
                 *paging_params(max_per_page),
                 query_param("sort", {"enum": list(KWIC_SORTS)}, "Order of the lines."),
@@ -499,7 +509,7 @@ def trends_path(max_per_page: int, max_query_length: int) -> Schema:
             "parameters": [
                 query_param(
                     "q",
-                    array(query_length(max_query_length), minItems=1, maxItems=MAX_QUERIES),
+                    array(required_query(max_query_length), minItems=1, maxItems=MAX_QUERIES),
                     f"Up to {MAX_QUERIES} queries, one series each.",
                     required=True,
                 ),
