@@ -303,3 +303,8 @@ def test_a_method_not_allowed_says_which_are(client, method, url, mimetype):
     response = client.open(url, method=method)
     assert response.status_code == 405 and response.mimetype == mimetype
     assert "GET" in response.headers.get("Allow", "").split(", ")
+
+
+def test_the_site_footer_links_the_document(client):
+    page = client.get("/").get_data(as_text=True)
+    assert 'href="/api/openapi.json"' in page

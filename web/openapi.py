@@ -113,7 +113,6 @@ def schemas() -> dict[str, Schema]:
         "passages": array(ref("Passage"), description="Every passage of the report, in order."),
         "passage_count": COUNT,
     }
-    facet_value = closed({"value": STRING, "count": COUNT})
     filters = closed(
         {
             "region": array(STRING),
@@ -151,7 +150,6 @@ def schemas() -> dict[str, Schema]:
             },
             "One matching passage.",
         ),
-        "FacetValue": facet_value,
         "RegionFacetValue": closed(
             {"value": STRING, "count": COUNT, "level": {"enum": list(REGION_LEVELS)}, "parent": nullable(STRING)}
         ),
@@ -400,7 +398,11 @@ def format_param(formats: tuple[str, ...]) -> Schema:
     )
 
 
-ORDER = query_param("order", {"enum": list(ORDERS)}, "Direction; without it, the sort's own.")
+ORDER = query_param(
+    "order",
+    {"enum": list(ORDERS)},
+    "Direction; without it, the sort's own. Hits in relevance order take none (a 400).",
+)
 
 
 # Responses
