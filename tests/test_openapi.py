@@ -308,3 +308,44 @@ def test_a_method_not_allowed_says_which_are(client, method, url, mimetype):
 def test_the_site_footer_links_the_document(client):
     page = client.get("/").get_data(as_text=True)
     assert 'href="/api/openapi.json"' in page
+
+
+@pytest.fixture
+def sparse_client(tmp_path, engine_name):
+    """Reports that lack what a report may lack: a year, a region, a publish date, an issuer, a title of their own."""
+    from dataclasses import replace as replace_
+
+    from search import Region
+    from tests.conftest import make_report
+
+    bare = make_report("nx", "n.txt", Region(), 2024, [("没有年份也没有地区的报告。行政复议。", "其他", "")])
+    county_only = make_report("ny", "y.html", Region(county="某县"), 2024, [("行政复议工作。", "概述", "一、概述")])
+    reports = [
+        *SMALL_REPORTS,
+        replace_(bare, year=None, doc_type="其他", encoding="gb18030", inferred=("title",)),
+        replace_(county_only, publish_date="2024-03-01", publish_date_source="page", issuer_level="township"),
+    ]
+    index_writer(engine_name)(tmp_path / "i", reports)
+    return create_app({"INDEX_DIR": str(tmp_path / "i"), "ENGINE": engine_name, "TESTING": True}).test_client()
+
+
+def test_nulls_where_a_report_lacks_metadata_match_the_document(sparse_client):
+    doc = sparse_client.get("/api/openapi.json").get_json()
+    urls = [
+        "/api/search",
+        "/api/search?q=行政复议&sort=year&order=asc",
+        "/api/search?q=行政复议&view=reports&sort=region&facet_count=reports",
+        "/api/search?q=行政复议&group=1&sort=region",
+        "/api/kwic?q=行政复议&sort=year",
+        "/api/trends?q=行政复议&split=county",
+        "/api/trends?q=行政复议&split=province&norm=per_10k_chars",
+        "/api/trends?q=没有年份",
+        "/api/reports",
+        "/api/reports/nx",
+        "/api/reports/ny",
+    ]
+    for url in urls:
+        response = sparse_client.get(url)
+        assert response.status_code == 200, url
+        assert errors_of(doc, url.split("?")[0], response) == [], url
+    assert sparse_client.get("/api/reports/nx").get_json()["year"] is None
