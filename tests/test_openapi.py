@@ -74,6 +74,18 @@ def test_the_document_is_served_as_openapi_3_1(doc):
         Draft202012Validator.check_schema(schema)
 
 
+def test_every_api_route_is_documented(app, doc):
+    """A new endpoint under /api/ needs its path in web/openapi.py (one function, one line in PATHS)."""
+    routes = {
+        re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule)
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/")
+    }
+    assert routes == set(doc["paths"])
+    for path, item in doc["paths"].items():
+        assert set(item) == {"get"}, path
+
+
 def test_the_document_states_the_apps_limits(small_index, engine_name):
     client = create_app(
         {"INDEX_DIR": str(small_index), "ENGINE": engine_name, "MAX_PER_PAGE": 7, "MAX_QUERY_LENGTH": 30}
