@@ -8,6 +8,7 @@ from search.citation import DEFAULT_STYLE, STYLES, citation, citations, referenc
 from search.concordance import (
     DEFAULT_WIDTH,
     KWIC_SORTS,
+    MAX_WIDTH,
     ConcordanceLine,
     ConcordanceRequest,
     ConcordanceResponse,
@@ -16,6 +17,7 @@ from search.concordance import (
 )
 from search.core import (
     FACET_COUNTS,
+    MAX_REGION_LENGTH,
     MAX_RESULT_DEPTH,
     ORDERS,
     REPORT_SORTS,
@@ -68,8 +70,10 @@ from search.exports import (
 )
 from search.models import (
     DOC_TYPES,
+    INFERABLE,
     ISSUER_LEVELS,
     PUBLISH_DATE_SOURCES,
+    REGION_LEVELS,
     REPORT_DOC_TYPE,
     SECTIONS,
     FacetValue,
@@ -83,7 +87,17 @@ from search.models import (
 )
 from search.regions import short_name
 from search.reports import filter_reports
-from search.trends import NORMS, SPLITS, TrendPoint, TrendSeries, TrendsRequest, TrendsResponse, trends, validate_trends
+from search.trends import (
+    MAX_QUERIES,
+    NORMS,
+    SPLITS,
+    TrendPoint,
+    TrendSeries,
+    TrendsRequest,
+    TrendsResponse,
+    trends,
+    validate_trends,
+)
 
 __all__ = [
     "COVERAGE_LEVELS",
@@ -97,7 +111,12 @@ __all__ = [
     "FACET_COUNTS",
     "FORMATS",
     "KWIC_SORTS",
+    "INFERABLE",
+    "MAX_QUERIES",
+    "MAX_REGION_LENGTH",
     "MAX_RESULT_DEPTH",
+    "MAX_WIDTH",
+    "REGION_LEVELS",
     "MEDIA_TYPES",
     "NORMS",
     "ORDERS",

@@ -1,5 +1,5 @@
 """The JSON API: ``/api/search``, ``/api/kwic``, ``/api/trends``, ``/api/reports``, ``/api/reports/<report_id>``
-and ``/api/coverage``.
+and ``/api/coverage``, described by the OpenAPI 3.1 document at ``/api/openapi.json`` (:mod:`web.openapi`).
 
 Its shapes are a contract other tools rely on: extend them, never rename or drop a field. With
 ``format=csv|xlsx|jsonl`` the search, the concordance, trends and the report list stream the whole result
@@ -40,6 +40,7 @@ from search import (
     with_citations,
     write,
 )
+from web.openapi import openapi_document
 from web.params import concordance_request_from, export_format, search_request_from, trends_request_from
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -176,3 +177,10 @@ def api_report(report_id: str):
     ]
     body["passage_count"] = len(report.passages)
     return jsonify(body)
+
+
+@bp.get("/openapi.json")
+def api_openapi():
+    """The OpenAPI 3.1 document of this API, with this app's limits (per_page, query length)."""
+    config = current_app.config
+    return jsonify(openapi_document(int(config["MAX_PER_PAGE"]), int(config["MAX_QUERY_LENGTH"])))

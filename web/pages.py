@@ -231,11 +231,12 @@ def no_index(e: FileNotFoundError):
 @bp.app_errorhandler(HTTPException)
 def http_error(e: HTTPException):
     """Every HTTP error outside the API as an HTML page; under ``/api/`` the API's JSON error."""
+    headers = [(k, v) for k, v in e.get_headers() if k.lower() != "content-type"]  # a 405's Allow (RFC 9110)
     if request.path.startswith("/api/"):
-        return api_error(e.description or e.name, e.code or 500)
+        return (*api_error(e.description or e.name, e.code or 500), headers)
     if e.code == 404:
         return error_page(404, "找不到页面", "没有这个页面。可以从首页开始检索。")
-    return error_page(e.code or 500, e.name, e.description or "")
+    return (*error_page(e.code or 500, e.name, e.description or ""), headers)
 
 
 @bp.after_app_request
