@@ -155,6 +155,9 @@ REQUESTS = [
     "/api/reports",
     "/api/reports?region=湖南省&year=2024",
     "/api/reports?doc_type=政府工作报告",
+    "/api/coverage?year=2024&region=长沙&level=county",
+    "/api/coverage?year=2023-2024&region=山西",
+    "/api/coverage",
     # errors
     "/api/search?region=没有的地方",
     "/api/search?per_page=0",
@@ -164,6 +167,8 @@ REQUESTS = [
     "/api/kwic",
     "/api/kwic?q=法治&format=ris",
     "/api/trends",
+    "/api/coverage?level=township",
+    "/api/coverage?region=岳麓区",
     "/api/reports/nonesuch",
 ]
 

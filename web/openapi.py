@@ -14,6 +14,8 @@ from importlib import metadata
 from typing import Any
 
 from search import (
+    COVERAGE_LEVELS,
+    COVERAGE_STATUSES,
     DEFAULT_WIDTH,
     DOC_TYPES,
     FACET_COUNTS,
@@ -84,9 +86,31 @@ NOTES = array(STRING, description="How the query and region names were read (山
 
 def schemas() -> dict[str, Schema]:
     region = closed(
-        {"province": nullable(STRING), "prefecture": nullable(STRING), "county": nullable(STRING)},
+        {
+            "province": nullable(STRING),
+            "prefecture": nullable(STRING),
+            "county": nullable(STRING),
+            "code": nullable({**STRING, "description": "The division code (adcode) of the deepest level, that year."}),
+            "division_id": nullable(
+                {**STRING, "description": "The division's persistent id across renames (the coverage row)."}
+            ),
+        },
         "Where a report comes from, with official full names; a level the report does not reach is null.",
     )
+    listing = closed(
+        {
+            "report_id": STRING,
+            "title": STRING,
+            "issuer": nullable(STRING),
+            "issuer_level": {"enum": list(ISSUER_LEVELS)},
+            "region": ref("Region"),
+            "year": YEAR,
+            "publish_date": DATE,
+            "status": {"enum": list(COVERAGE_STATUSES)},
+        },
+        "A report the matrix lists but does not count in a cell.",
+    )
+    rate = nullable({"type": "number", "minimum": 0, "maximum": 1})
     report_fields: dict[str, Schema] = {
         "report_id": STRING,
         "source": {"type": "string", "description": "Path of the file, relative to the corpus folder."},
@@ -332,6 +356,62 @@ def schemas() -> dict[str, Schema]:
             "allOf": [ref("Error"), {"required": ["param"], "properties": {"status": {"const": 400}}}],
             "description": "A parameter the API cannot answer: `param` names it.",
         },
+        "CoverageCell": closed(
+            {
+                "status": {"enum": list(COVERAGE_STATUSES)},
+                "report_ids": STRINGS,
+                "publish_date": DATE,
+                "name": nullable({**STRING, "description": "The division's name that year."}),
+            }
+        ),
+        "CoverageRow": closed(
+            {
+                "code": STRING,
+                "division_id": STRING,
+                "name": STRING,
+                "level": {"enum": list(COVERAGE_LEVELS)},
+                "parent": nullable(STRING),
+                "province": STRING,
+                "former_names": STRINGS,
+                "cells": {"type": "object", "additionalProperties": ref("CoverageCell")},
+                "expected": COUNT,
+                "found": COUNT,
+                "rate": rate,
+            },
+            "One government across the years shown, named and coded as in the latest of them.",
+        ),
+        "CoverageSummary": closed(
+            {
+                **{key: COUNT for key in ("expected", "found", "on_time", "late", "undated", "missing")},
+                "rate": rate,
+            }
+        ),
+        "CoverageReport": listing,
+        "CoverageResponse": closed(
+            {
+                "years": array({"type": "integer"}),
+                "level": {"enum": list(COVERAGE_LEVELS)},
+                "region": nullable(
+                    closed(
+                        {
+                            "name": STRING,
+                            "level": {"enum": list(COVERAGE_LEVELS)},
+                            "code": nullable(STRING),
+                            "division_id": nullable(STRING),
+                            "parent": nullable(STRING),
+                        }
+                    )
+                ),
+                "deadline": STRING,
+                "rows": array(ref("CoverageRow")),
+                "summary": {"type": "object", "additionalProperties": ref("CoverageSummary")},
+                "other_issuers": array(ref("CoverageReport")),
+                "unplaced": array(ref("CoverageReport")),
+                "elapsed_ms": ELAPSED,
+                "notes": NOTES,
+            },
+            "Who published for which years: governments (rows) by report years (cells).",
+        ),
         "OpenAPI": {"type": "object", "required": ["openapi", "info", "paths"]},
     }
 
@@ -551,6 +631,31 @@ def report_path(max_per_page: int, max_query_length: int) -> Schema:
     }
 
 
+def coverage_path(max_per_page: int, max_query_length: int) -> Schema:
+    formats = ("csv", "xlsx", "jsonl")
+    return {
+        "get": {
+            "operationId": "coverage",
+            "summary": "Which governments published a report for which years, against the divisions of each year",
+            "parameters": [
+                query_param(
+                    "year",
+                    array({"type": "string", "pattern": YEAR_PATTERN}),
+                    "Report years (2023) or a range (2021-2024); default every year the index has.",
+                ),
+                query_param(
+                    "region",
+                    {"type": "string", "maxLength": MAX_REGION_LENGTH},
+                    "A province or prefecture, full (山西省) or short (山西): its children are the rows.",
+                ),
+                query_param("level", {"enum": list(COVERAGE_LEVELS)}, "The level of the rows; default the one below."),
+                format_param(formats),
+            ],
+            "responses": responses("CoverageResponse", formats),
+        }
+    }
+
+
 def openapi_path(max_per_page: int, max_query_length: int) -> Schema:
     return {
         "get": {
@@ -567,6 +672,7 @@ PATHS = {
     "/api/trends": trends_path,
     "/api/reports": reports_path,
     "/api/reports/{report_id}": report_path,
+    "/api/coverage": coverage_path,
     "/api/openapi.json": openapi_path,
 }
 
@@ -588,6 +694,7 @@ PARAMETER_NAMES = [
     "norm",
     "split",
     "report_id",
+    "level",
 ]
 """What an error's ``param`` may name."""
 
