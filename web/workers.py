@@ -13,6 +13,8 @@ under ``/api/``, the site's error page elsewhere, with the same security headers
 
 from __future__ import annotations
 
+import logging
+
 from gunicorn.workers.ggevent import GeventWorker
 from werkzeug.exceptions import HTTPException, default_exceptions
 from werkzeug.test import EnvironBuilder, run_wsgi_app
@@ -93,6 +95,13 @@ def refusal(status: int, detail: str = "") -> HTTPException:
 
 class SiteWorker(GeventWorker):
     """gevent's gunicorn worker whose own error answers come from the application."""
+
+    def run(self):
+        super().run()
+        # At exit, logging's weak-reference callbacks take its lock, which gevent patched, after gevent's own
+        # module is torn down: a "TypeError: 'NoneType' object is not callable" traceback on every stop. The
+        # handlers write to unbuffered streams, so there is nothing for logging's exit hook to flush.
+        logging._handlerList.clear()
 
     def handle(self, listener, client, addr):
         super().handle(listener, _RecordingSocket(client), addr)
