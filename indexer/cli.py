@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import sys
 import unicodedata
 from dataclasses import replace
@@ -682,6 +683,19 @@ def coverage_cmd(year, region, level, as_json, fmt, output, base_url, index_dir,
         _print_coverage(resp, base_url)
 
 
+def serve_base_url(host: str, port: int) -> str:
+    """The site's address when ``FAZHI_BASE_URL`` is unset: where it listens; on every interface, this machine's name.
+
+    >>> serve_base_url("127.0.0.1", 8000)
+    'http://127.0.0.1:8000'
+    """
+    if host in ("", "0.0.0.0", "::", "[::]"):
+        host = socket.getfqdn()
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}" + ("" if port == 80 else f":{port}")
+
+
 @main.command("serve")
 @_index_dir_option
 @click.option("--host", default="127.0.0.1", show_default=True)
@@ -698,6 +712,10 @@ def serve_cmd(index_dir: Path | None, host: str, port: int, workers: int, engine
         raise click.ClickException(f"no index in {target}: build one with `fazhi index CORPUS_DIR`")
     os.environ[settings.PREFIX + "INDEX_DIR"] = str(target.resolve())
     os.environ[settings.PREFIX + "ENGINE"] = engine
+    if not settings.get("BASE_URL").strip():
+        # Links and citations are built from this address, never from a request's Host: header.
+        os.environ[settings.PREFIX + "BASE_URL"] = serve_base_url(host, port)
+    click.echo(f"Links and citations point to {settings.get('BASE_URL').rstrip('/')}/", err=True)
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or shutil.which("gunicorn")
     if gunicorn is None:
         raise click.ClickException("gunicorn is not installed (pip install gunicorn)")

@@ -26,8 +26,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "BASE_URL",
         "",
-        "The site's public address, e.g. `https://fazhi.example.org`, for the permalinks and citations in "
-        "exports (empty: the address each request came to).",
+        "The site's public address, e.g. `https://fazhi.example.org`, for the permalinks and citations on pages, "
+        "in the API and in exports; never a request's `Host:` (empty: the address the server listens on).",
     ),
 )
 

@@ -25,3 +25,25 @@ def test_wrk_figures_read_the_latency_distribution_not_a_statistic_ending_in_99_
     socket = WRK_REPORT.replace("  Non-2xx or 3xx responses: 2\n", socket_errors)
     assert wrk_figures(socket)["errors"] == 4
     assert wrk_figures(WRK_REPORT.replace("87.46ms", "1.20s"))["p99_ms"] == 1200.0
+
+
+def test_the_distinct_http_mix_is_hundreds_of_different_searches_with_filters():
+    from urllib.parse import parse_qs, urlsplit
+
+    from indexer.bench import DISTINCT_URLS, distinct_paths, repeated_paths
+
+    texts = [
+        "坚持依法行政，推进法治政府建设。深化行政执法体制改革，规范行政复议和行政诉讼衔接。"
+        "践行新时代枫桥经验，化解矛盾纠纷。加强行政执法监督，推行首违不罚清单。",
+        "全面推进政务公开，完善重大行政决策程序。加强法治宣传教育，提升领导干部法治思维。",
+    ]
+    paths = distinct_paths(texts, [2022, 2023], ["山西省", "宁夏回族自治区"], seed=3)
+    assert len(paths) == DISTINCT_URLS == len(set(paths)) >= 300
+    params = [parse_qs(urlsplit(p).query) for p in paths]
+    assert all(urlsplit(p).path == "/api/search" and q["q"][0].strip() for p, q in zip(paths, params, strict=True))
+    filtered = [q for q in params if {"year", "region", "section"} & q.keys()]
+    assert 0.3 * len(paths) < len(filtered) < 0.7 * len(paths)
+    assert {q["region"][0] for q in params if "region" in q} <= {"山西省", "宁夏回族自治区"}
+    assert any(" OR " in q["q"][0] for q in params) and any(" -" in q["q"][0] for q in params)
+    assert distinct_paths(texts, [2022], [], seed=3)[:5] == distinct_paths(texts, [2022], [], seed=3)[:5]
+    assert len(repeated_paths([2022, 2023])) == 15

@@ -8,11 +8,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import orjson
-from flask import Flask
+from flask import Flask, Request, current_app, request
 from flask.json.provider import JSONProvider
+from werkzeug.exceptions import BadRequest
 
 from search import settings
 from search.engines import open_engine
+from web.address import BAD_HOST, SiteAddress, site_root
 
 
 class OrjsonProvider(JSONProvider):
@@ -30,9 +32,32 @@ class OrjsonProvider(JSONProvider):
         return self._app.response_class(orjson.dumps(obj), mimetype="application/json")
 
 
+SERVER_REFUSED = "fazhi.server_refused"
+"""The WSGI environ key under which the gunicorn worker (``web/workers.py``) hands the app an error to answer."""
+
+
+class SiteRequest(Request):
+    """A request whose ``url_root`` is the site's own address (``BASE_URL``, else the server's), never ``Host:``."""
+
+    @property
+    def url_root(self) -> str:
+        return site_root(current_app.config.get("BASE_URL") or "", self.environ) + "/"
+
+
+def _refuse_bad_requests() -> None:
+    """A ``Host:`` that names no host, and what the server layer refused (``web/workers.py``), as HTTP errors
+    the app's handlers answer: JSON under ``/api/``, the error page elsewhere, with the usual headers."""
+    refused = request.environ.get(SERVER_REFUSED)
+    if refused is not None:
+        raise refused
+    if BAD_HOST in request.environ:
+        raise BadRequest(description="the Host header does not name a host")
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: settings from defaults, then ``FAZHI_*`` environment variables, then ``test_config``."""
     app = Flask(__name__)
+    app.request_class = SiteRequest
     app.json = OrjsonProvider(app)
     overrides = {k: v for k, v in (test_config or {}).items()}
     app.config.update(
@@ -50,4 +75,6 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
+    app.before_request(_refuse_bad_requests)
+    app.wsgi_app = SiteAddress(app.wsgi_app, app.config["BASE_URL"] or "")
     return app

@@ -11,6 +11,13 @@ from __future__ import annotations
 limit_request_line = 0
 limit_request_field_size = 65536
 
+# gevent, so that clients that send half a request and wait cannot starve the workers (see web/workers.py and
+# the README's "Serving"): each worker holds up to worker_connections connections at once, and drops one whose
+# request head has not fully arrived within keepalive seconds.
+worker_class = "web.workers.SiteWorker"
+worker_connections = 1000
+keepalive = 2
+
 
 def when_ready(server) -> None:
     """Say "Serving" once the port is bound (not before: a port in use never gets this far)."""
