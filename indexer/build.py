@@ -377,6 +377,30 @@ class _Candidate:
         assert report is not None
         return report.text_hash or report.report_id
 
+    @property
+    def stated(self) -> tuple[object, ...]:
+        """What the file's report says of itself (see :func:`stated_identity`)."""
+        report = self.report or self.origin
+        assert report is not None
+        return stated_identity(report)
+
+
+def stated_identity(report: Report) -> tuple[object, ...]:
+    """The place, year and township a report states itself (in its title or signature), None where it states
+    none: copies of one text are one report only when these agree."""
+    region = report.region if "region" not in report.inferred and report.region.names() else None
+    year = report.year if "year" not in report.inferred else None
+    return region, year, report.township
+
+
+def same_report(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
+    """Whether two stated identities can be one report's: each part agrees, or one of them does not say it.
+
+    A ``.txt`` without a title and a saved page of it whose headline names the place are one report; two files
+    with the same body whose titles name different places (or years) are two.
+    """
+    return all(x is None or y is None or x == y for x, y in zip(a, b, strict=True))
+
 
 def _stamp(path: Path, rel: str, parser: str, manifest: str = "") -> SourceFile:
     """The file's size, modification time and content hash (reading it whole; the size limit applies)."""
@@ -648,18 +672,33 @@ def _index_locked(
     return summary
 
 
+def _copies(group: list[_Candidate]) -> list[list[_Candidate]]:
+    """Files with one text split into reports: a file joins the first report whose files all state the same
+    place, year and township as it does (or leave them unsaid), in the order given."""
+    reports: list[list[_Candidate]] = []
+    for c in group:
+        home = next((r for r in reports if all(same_report(c.stated, other.stated) for other in r)), None)
+        if home is None:
+            reports.append([c])
+        else:
+            home.append(c)
+    return reports
+
+
 def _merge_copies(candidates: list[_Candidate], summary: IndexSummary, indexed: set[str]) -> dict[str, Report]:
-    """One report per distinct text, listing every file that holds it; its id comes from the first file.
+    """One report per distinct text and stated metadata, listing every file that holds it; its id comes from
+    the first file. Two files with the same body whose titles name different places or years are two reports.
 
     The first file is the one the report was indexed under before, if it is still there (so that a copy saved
     later does not change the report's id and its links), else the first in path order.
     """
-    groups: dict[str, list[_Candidate]] = {}
+    by_text: dict[str, list[_Candidate]] = {}
     for c in candidates:
-        groups.setdefault(c.key, []).append(c)
+        by_text.setdefault(c.key, []).append(c)
     final: dict[str, Report] = {}
-    for group in groups.values():
-        group.sort(key=lambda c: (report_id_for(c.path) not in indexed, c.path))
+    for same_text in by_text.values():
+        same_text.sort(key=lambda c: (report_id_for(c.path) not in indexed, c.path))
+    for group in (g for same_text in by_text.values() for g in _copies(same_text)):
         first = group[0]
         if first.report is not None:
             base = first.report

@@ -274,6 +274,7 @@ _PAGE_DATE_LABELS: tuple[tuple[str, ...], ...] = (
     ("成文日期", "成文时间"),
 )
 _LABEL_RANK = {label: rank for rank, labels in enumerate(_PAGE_DATE_LABELS) for label in labels}
+_BARE_LABEL_RANK = 2
 _PAGE_DATE = re.compile(
     r"(?<![访浏登当现])("
     + "|".join(sorted(_LABEL_RANK, key=len, reverse=True))
@@ -282,7 +283,9 @@ _PAGE_DATE = re.compile(
 # The site's clock ("今天是：2019年12月3日 星期二", "当前时间：…", a lunar date) says when the page was looked
 # at; a copyright line (版权所有 © 2016-2024) when the site was made; an address (…/art/2024/3/28/…) how the
 # site files its pages. None of them is when the report was published.
-_CLOCK = re.compile(r"^\s*(?:今天是|今日|当前时间|现在时间|现在是|北京时间)|星期[一二三四五六日天]|农历")
+_CLOCK = re.compile(r"^\s*(?:今天是|今日|当前时间|现在时间|现在是|北京时间)|农历")
+# A weekday after a date is the clock's way of writing it, unless the label says it is a publication date.
+_WEEKDAY = re.compile(r"^\s*(?:\d{1,2}:\d\d(?::\d\d)?\s*)?(?:星期|周|礼拜)[一二三四五六日天]")
 _COPYRIGHT = re.compile(r"版权所有|©|\(c\)|copyright|ICP", re.IGNORECASE)
 _ADDRESS = re.compile(r"(?:https?://|www\.)\S*|\S*/[A-Za-z_]\S*")
 _INFO_LINE_MAX = 120
@@ -303,8 +306,9 @@ def page_date(line: str) -> tuple[int, str] | None:
     found = []
     for match in _PAGE_DATE.finditer(text):
         iso = _valid_date(*(int(g) for g in match.groups()[1:]))
-        if iso:
-            found.append((_LABEL_RANK[match.group(1)], iso))
+        rank = _LABEL_RANK[match.group(1)]
+        if iso and not (rank == _BARE_LABEL_RANK and _WEEKDAY.match(text[match.end() :].lstrip("日"))):
+            found.append((rank, iso))
     return min(found) if found else None
 
 
