@@ -276,7 +276,7 @@ _PAGE_DATE_LABELS: tuple[tuple[str, ...], ...] = (
 _LABEL_RANK = {label: rank for rank, labels in enumerate(_PAGE_DATE_LABELS) for label in labels}
 _BARE_LABEL_RANK = 2
 _PAGE_DATE = re.compile(
-    r"(?<![访浏登当现])("
+    r"(?<!访问)(?<!浏览)(?<!登录)(?<!当前)(?<!现在)(?<!截止)("
     + "|".join(sorted(_LABEL_RANK, key=len, reverse=True))
     + r")\s*[:：]?\s*(20\d\d)\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})(?!\d)"
 )
