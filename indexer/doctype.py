@@ -32,11 +32,10 @@ _PLACEHOLDER = re.compile(
     r"(?:xx|ｘｘ|某|×+|x{3,}|\*{2,}|○{2,}|〇{2,}|□{2,})(?:省|市(?![场民])|县|区|州|旗|镇|乡|街道|局|单位|部门)"
     r"|×{2,}|\*{3,}|模板|范文|范本|参考文本|写作|怎么写|如何写"
 )
-# A title that reports an event (a meeting that reviewed the report, its publication) rather than being the report.
-_NEWS_TITLE = re.compile(
-    r"召开|举行|举办|审议|听取|部署|专题会|推进会|座谈会|培训会|常务会议|会议|调研|督导|走访|发布会|"
-    r"晒出|出炉|亮出|顺利|圆满|喜获|荣获|获评|入选"
-)
+# A title that reports an event (a meeting that reviewed the report, its publication) rather than being the report;
+# the weaker words (部署, 会议…) only when the title does not itself say it is the year's report.
+_NEWS_TITLE = re.compile(r"召开|举行|举办|审议|听取|专题会|推进会|座谈会|培训会|常务会议|发布会|晒出|出炉|亮出")
+_NEWS_TITLE_WEAK = re.compile(r"部署|会议|调研|督导|走访|顺利|圆满|喜获|荣获|获评|入选")
 # …公布/发布了…年度报告: the title is the news of the publication, though it ends in 报告.
 _PUBLICATION_NEWS = re.compile(r"(?:发布|公布|公开|晒出|亮出|出炉)了?.{0,40}报告$")
 _QUOTED_REPORT = re.compile(r"《[^》]*报告[^》]*》")
@@ -58,7 +57,8 @@ _ASIDE = re.compile(r"《[^》]*》|\([^)]*\)")
 # Work points and arrangements, and the notice issuing them.
 _WORK_POINTS = re.compile(r"工作要点|工作计划|工作安排|重点工作|工作任务|重点任务|任务清单|任务分工|工作台账")
 # Implementation plans and the 通知/意见/决定 that issue or accompany them.
-_PLAN = re.compile(r"实施方案|实施意见|实施办法|行动方案|工作方案|规划|纲要|(?:通知|意见|决定|批复|函|方案|办法)$")
+# The plan's or notice's own word ends the title: 法治政府建设实施纲要中期评估报告 is a report on a plan.
+_PLAN = re.compile(r"(?:实施方案|实施意见|实施办法|行动方案|工作方案|规划|纲要|通知|意见|决定|批复|函|方案|办法)$")
 _REPORT_LIKE_OPENING = re.compile(r"^(?:20\d\d年(?:度|以来)?[,，]|[我本](?:省|市|县|区|州|旗|盟|局|委|厅))")
 
 
@@ -95,7 +95,13 @@ def classify_document(title: str | None, opening: str) -> str:
         return "解读图解"
     if _PLACEHOLDER.search(t) or _PLACEHOLDER.search(first_sentence):
         return "模板范文"
-    if t and (_NEWS_TITLE.search(bare) or quoted or _PUBLICATION_NEWS.search(bare)):
+    report_title = bool(re.search(r"(?:报告|总结)$", bare)) and _is_annual_report_title(bare)
+    if t and (
+        _NEWS_TITLE.search(bare)
+        or quoted
+        or _PUBLICATION_NEWS.search(bare)
+        or (_NEWS_TITLE_WEAK.search(bare) and not report_title)
+    ):
         return "新闻报道"
     if _WHITE_PAPER.search(t):
         return "白皮书"
@@ -103,13 +109,13 @@ def classify_document(title: str | None, opening: str) -> str:
         return "示范名单"
     if _RESEARCH.search(t):
         return "研究文章"
-    if _STAGE.search(bare):
-        return "阶段报告"
     # A work plan is part of many reports' titles (…情况和2025年工作安排的报告): a report's title keeps it one.
     if _WORK_POINTS.search(t) and not (bare.endswith("报告") or re.search(r"情况|总结", bare)):
         return "工作要点"
     if _PLAN.search(bare) or (t and re.search(r"(?:通知|意见|决定|方案|办法)$", t)):
         return "实施方案"
+    if _STAGE.search(bare):
+        return "阶段报告"
     if _NEWS_OPENING.search(o) and not (t and _is_annual_report_title(bare)):
         return "新闻报道"
     if t:
