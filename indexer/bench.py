@@ -187,8 +187,36 @@ def _phase_serve(index_dir: str, engine: str, repeat: int) -> dict:
         "queries": queries,
         "views": views,
         "export": export,
+        "coverage": _time_coverage(snap, repeat),
         "peak_mb": _peak_mb(),
         "years": years,
+    }
+
+
+def _time_coverage(snap, repeat: int) -> dict:
+    """p50/p95 of /api/coverage's work for every province at county level, one year (the latest indexed):
+    the matrix and its JSON. The first call, which loads the division lists, is timed apart."""
+    import json
+
+    from search import CoverageRequest, coverage
+
+    years = sorted({r.year for r in snap.reports.values() if r.year}) or [2024]
+    request = CoverageRequest(years=(min(years[-1], 2024),), level="county")
+    times = []
+    rows = 0
+    for _ in range(repeat + 1):
+        t = time.perf_counter()
+        body = coverage(snap, request).to_dict()
+        json.dumps(body, ensure_ascii=False)
+        times.append((time.perf_counter() - t) * 1000)
+        rows = len(body["rows"])
+    warm = times[1:]
+    return {
+        "year": request.years[0],
+        "rows": rows,
+        "cold_ms": round(times[0], 2),
+        "p50_ms": round(statistics.median(warm), 2),
+        "p95_ms": round(_percentile(warm, 0.95), 2),
     }
 
 
@@ -428,6 +456,11 @@ def run_bench(
             f"concordance export: {ex['lines']} lines of CSV ({ex['bytes'] / 1e6:.1f} MB) in {ex['seconds']:.2f} s, "
             f"{ex['lines_per_s']} lines/s, peak {ex['peak_mb']:.1f} MB of its own"
         )
+        cov = served["coverage"]
+        echo(
+            f"coverage (all provinces, county level, {cov['year']}): {cov['rows']} rows, "
+            f"p50 {cov['p50_ms']:.1f} ms, p95 {cov['p95_ms']:.1f} ms (first call {cov['cold_ms']:.0f} ms)"
+        )
         result = {
             "engine": engine,
             "reports": built["reports"],
@@ -444,6 +477,7 @@ def run_bench(
             "queries": served["queries"],
             "views": served["views"],
             "export": served["export"],
+            "coverage": served["coverage"],
         }
         if http_seconds:
             http = _http_load(index_dir, engine, http_seconds, served["years"], echo)

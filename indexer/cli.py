@@ -1,4 +1,4 @@
-"""The ``fazhi`` command: ``index``, ``search``, ``trends``, ``reports``, ``serve``, ``bench``.
+"""The ``fazhi`` command: ``index``, ``search``, ``trends``, ``reports``, ``coverage``, ``serve``, ``bench``.
 
 A thin layer over the library: library errors become one clear line and a non-zero exit status.
 Its commands and ``--json`` shapes are a contract: extend them, never rename or drop anything.
@@ -20,6 +20,7 @@ from pathlib import Path
 import click
 
 from search import (
+    COVERAGE_LEVELS,
     DEFAULT_WIDTH,
     DOC_TYPES,
     ENGINES,
@@ -35,6 +36,7 @@ from search import (
     SPLITS,
     ConcordanceRequest,
     ConcordanceResponse,
+    CoverageResponse,
     Export,
     OtherEngineIndexError,
     SearchError,
@@ -44,10 +46,14 @@ from search import (
     TrendsResponse,
     built_with,
     concordance,
+    coverage,
+    coverage_export,
+    deadline,
     filter_reports,
     hits_export,
     kwic_export,
     open_engine,
+    parse_coverage_request,
     parse_years,
     report_list_export,
     reports_export,
@@ -59,6 +65,7 @@ from search import (
     validate,
     validate_concordance,
     validate_trends,
+    with_citations,
     write,
 )
 
@@ -341,6 +348,7 @@ def _print_concordance(resp: ConcordanceResponse, color: bool, base_url: str = D
     req = resp.request.filters
     shown = _shown(req.page, req.per_page, len(resp.lines))
     click.echo(_headline(resp.passages_total, resp.reports_total, resp.total, req.query, shown, resp.elapsed_ms))
+    _print_notes(resp.notes)
     if not resp.lines:
         return
     click.echo("")
@@ -488,7 +496,7 @@ def search_cmd(
         else:
             _print_concordance(cresp, color=sys.stdout.isatty(), base_url=base_url)
     elif as_json:
-        _print_json(resp.to_dict())
+        _print_json(with_citations(resp.to_dict(), snap, base_url))
     elif view == "reports":
         _print_report_table(resp)
     else:
@@ -592,7 +600,7 @@ def reports_cmd(
         return
     click.echo(f"{plural(len(rows), 'report')}, {plural(sum(len(r.passages) for r in reports), 'passage')}")
     for r in rows:
-        region_label = " / ".join(v or "—" for v in r["region"].values())
+        region_label = " / ".join(r["region"][k] or "—" for k in ("province", "prefecture", "county"))
         kind = "" if r["doc_type"] == REPORT_DOC_TYPE else f"  ({r['doc_type']})"
         copies = f" +{len(r['sources']) - 1} copies" if len(r["sources"]) > 1 else ""
         encoding = f", {r['encoding']}" if r["encoding"] else ""
@@ -600,6 +608,78 @@ def reports_cmd(
             f"{r['report_id']}  {r['year'] or '—'}  {region_label}  {plural(r['passages'], 'passage'):>12}  "
             f"{r['title']}{kind}  [{r['source']}{encoding}{copies}]  {_full(base_url, '/reports/' + r['report_id'])}"
         )
+
+
+_COVERAGE_MARKS = {"on_time": "✓", "late": "迟", "undated": "?", "missing": "✗", "no_division": "·"}
+
+
+def _print_coverage(resp: CoverageResponse, base_url: str = DEFAULT_BASE_URL) -> None:
+    where = resp.region.name if resp.region else "all provinces"
+    click.echo(
+        f"Coverage of {where} at {resp.level} level, {', '.join(map(str, resp.years))} ({resp.elapsed_ms:.0f} ms)"
+    )
+    _print_notes(resp.notes)
+    click.echo("✓ on time (by 1 April of the next year)  迟 late  ? no known date  ✗ not found  · no such division")
+    click.echo("")
+    rows = []
+    for row in resp.rows:
+        name = row.name + (f" (was {', '.join(row.former_names)})" if row.former_names else "")
+        marks = [_COVERAGE_MARKS[row.cells[y].status] + (" " + (row.cells[y].publish_date or "")).rstrip()
+                 for y in resp.years]  # fmt: skip
+        rate = f"{row.found}/{row.expected}"
+        rows.append([row.code, name, row.parent or "—", *marks, rate])
+    _table(["code", "name", "parent", *map(str, resp.years), "found"], rows, numeric=set())
+    click.echo("")
+    for year in resp.years:
+        s = resp.summary[year]
+        rate = f"{s['rate']:.0%}" if s["rate"] is not None else "—"
+        click.echo(
+            f"{year} (due {deadline(year)}): {s['found']} of {s['expected']} found ({rate}): {s['on_time']} on time, "
+            f"{s['late']} late, {s['undated']} undated, {s['missing']} missing"
+        )
+    for row in resp.rows:
+        for year in resp.years:
+            for rid in row.cells[year].report_ids:
+                click.echo(f"  {row.name} {year}: {_full(base_url, '/reports/' + rid)}")
+    if resp.other_issuers:
+        click.echo(f"\nNot counted: {plural(len(resp.other_issuers), 'report')} of departments and townships")
+        for r in resp.other_issuers:
+            click.echo(f"  {r['year']}  {r['issuer_level']}  {r['issuer'] or '—'}  {r['title']}  {r['report_id']}")
+
+
+@main.command("coverage")
+@click.option("--year", multiple=True, help="Report year or range: 2023, 2021-2023 (repeatable; default: the index's).")
+@click.option("--region", default="", help="A province or prefecture (山西, 长治市): its governments below it.")
+@click.option(
+    "--level", type=click.Choice(COVERAGE_LEVELS), default=None, help="Governments of this level (default: one below)."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the /api/coverage JSON object.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "xlsx", "jsonl"]),
+    default=None,
+    help="Write a file: csv, xlsx or jsonl.",
+)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help=_OUTPUT_HELP)
+@_base_url_option
+@_index_dir_option
+@_engine_option
+def coverage_cmd(year, region, level, as_json, fmt, output, base_url, index_dir, engine) -> None:
+    """Which governments published their report for which years, on time or late (deadline: 1 April of the next
+    year), against the official divisions of each year."""
+    _check_output(fmt, output)
+    try:
+        req = parse_coverage_request(year, region, level or "")
+        resp = coverage(_snapshot(index_dir, engine), req)
+    except SearchError as e:
+        raise _bad(e) from None
+    if fmt:
+        _write_export(coverage_export(resp, base_url), fmt, output)
+    elif as_json:
+        _print_json(resp.to_dict())
+    else:
+        _print_coverage(resp, base_url)
 
 
 @main.command("serve")

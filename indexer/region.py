@@ -71,12 +71,13 @@ def _is_weak(mention: PlaceMention, place: Place) -> bool:
     return place.level == "county" and (not mention.full or len(mention.name) <= 2)
 
 
-def place_evidence(text: str) -> list[_Evidence]:
+def place_evidence(text: str, year: int | None = None) -> list[_Evidence]:
     """Every place mention in ``text`` with the places it is credited to.
 
     A parent name that only qualifies the next name (山西长治, 长沙市岳麓区) is credited to the child alone.
+    Names are read as the divisions of ``year`` were named (the latest year known when None).
     """
-    mentions = find_place_mentions(text)
+    mentions = find_place_mentions(text, year)
     evidence: list[_Evidence | None] = []
     for index, mention in enumerate(mentions):
         qualified = _qualified(mention, mentions[index - 1] if index else None)
@@ -93,13 +94,15 @@ def _established(evidence: Iterable[_Evidence]) -> set[Place]:
     return {p for e in evidence for p in e.places if p not in e.weak}
 
 
-def score_places(body: str, *, title: str = "", opening: str = "", signature: Iterable[str] = ()) -> dict[Place, float]:
+def score_places(
+    body: str, *, title: str = "", opening: str = "", signature: Iterable[str] = (), year: int | None = None
+) -> dict[Place, float]:
     """How strongly the text points at each place it names as its own."""
-    return _score(place_evidence(body), body, title=title, opening=opening, signature=signature)
+    return _score(place_evidence(body, year), body, title=title, opening=opening, signature=signature, year=year)
 
 
 def _score(
-    evidence: list[_Evidence], body: str, *, title: str, opening: str, signature: Iterable[str]
+    evidence: list[_Evidence], body: str, *, title: str, opening: str, signature: Iterable[str], year: int | None
 ) -> dict[Place, float]:
     """``score_places`` on the body's evidence, found once by the caller."""
     established = _established(evidence)
@@ -113,7 +116,7 @@ def _score(
         (opening, _OPENING_BONUS),
         ("\n".join(signature), _SIGNATURE_BONUS),
     ):
-        named = {p for e in place_evidence(source) for p in e.places if e.counts_for(p, established)}
+        named = {p for e in place_evidence(source, year) for p in e.places if e.counts_for(p, established)}
         for place in named:
             scores[place] += bonus
     kind = self_reference(body)
@@ -124,14 +127,14 @@ def _score(
     return dict(scores)
 
 
-def _leading_places(part: str) -> tuple[Place, ...]:
+def _leading_places(part: str, year: int | None = None) -> tuple[Place, ...]:
     """The places a part of a title's subject is from, when it is ``<place>`` or ``<place><issuing body>``.
 
     The place must open the part and may be qualified by its parents (重庆市巴南区 → 巴南区); anything else in
     the part (雄安新区 holds 安新, 某市公安局 holds 公安) is not read as a place.
     """
     text = _PARTY_PREFIX.sub("", part)
-    mentions = find_place_mentions(text)
+    mentions = find_place_mentions(text, year)
     if not mentions or mentions[0].start != 0:
         return ()
     last, places = mentions[0], mentions[0].places
@@ -144,13 +147,13 @@ def _leading_places(part: str) -> tuple[Place, ...]:
     return places if not rest or is_issuing_body(rest) else ()
 
 
-def subject_places(subject: Iterable[str]) -> tuple[Place, ...]:
+def subject_places(subject: Iterable[str], year: int | None = None) -> tuple[Place, ...]:
     """The places a title's subject (see ``metadata.title_subject``) names as the reporter, lowest level only.
 
     ``("中共某县委员会", "某县人民政府")`` → the county; ``("广州市司法局",)`` → 广州市; ``("龙华区",)`` → both
     districts so named. Parents named on their own (山西省 长治市) give way to the child.
     """
-    found = list(dict.fromkeys(p for part in subject for p in _leading_places(part)))
+    found = list(dict.fromkeys(p for part in subject for p in _leading_places(part, year)))
     parents = {name for p in found for name in p.ancestors()}
     return tuple(p for p in found if p.name not in parents)
 
@@ -187,6 +190,7 @@ def resolve_region(
     opening: str = "",
     signature: Iterable[str] = (),
     subject: Iterable[str] = (),
+    year: int | None = None,
 ) -> Region:
     """The region a report is from, with official full names and parents filled in from the gazetteer.
 
@@ -194,10 +198,12 @@ def resolve_region(
     ``subject`` is who the title says reports (``metadata.title_subject``): when it names a place, the report is
     that place's and the text only tells same-named ones apart.
     A city's own report has county None; a district of a municipality has prefecture None.
+    Places are the divisions of ``year`` (the report's year; the latest known when None): a 2017 report of
+    长治县 is 长治县's, with that year's code, though the county has been 上党区 since 2018.
     """
-    evidence = place_evidence(body)
-    scores = _score(evidence, body, title=title, opening=opening, signature=list(signature))
-    own = subject_places(subject)
+    evidence = place_evidence(body, year)
+    scores = _score(evidence, body, title=title, opening=opening, signature=list(signature), year=year)
+    own = subject_places(subject, year)
     candidates = {p: scores.get(p, 0.0) for p in own} if own else scores
     if not candidates:
         return Region()

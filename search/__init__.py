@@ -4,7 +4,7 @@ over every match (report table, trends, concordance, exports).
 `search` imports neither Flask nor the CLI toolkit; `web` and `indexer` build on it, through these names.
 """
 
-from search.citation import DEFAULT_STYLE, STYLES, citation, citations, reference
+from search.citation import DEFAULT_STYLE, STYLES, citation, citations, reference, with_citations
 from search.concordance import (
     DEFAULT_WIDTH,
     KWIC_SORTS,
@@ -30,12 +30,34 @@ from search.core import (
     search,
     validate,
 )
+from search.coverage import (
+    COVERAGE_LEVELS,
+    COVERAGE_STATUSES,
+    CoverageRequest,
+    CoverageResponse,
+    coverage,
+    coverage_matrix,
+    deadline,
+    parse_coverage_request,
+    publication_status,
+)
+from search.divisions import (
+    Division,
+    areas,
+    division_by_id,
+    division_by_path,
+    division_years,
+    divisions,
+    divisions_during,
+    zones,
+)
 from search.engines import ENGINES, OtherEngineIndexError, built_with, open_engine
 from search.exports import (
     FORMATS,
     MEDIA_TYPES,
     REFERENCE_FORMATS,
     Export,
+    coverage_export,
     filename,
     hits_export,
     kwic_export,
@@ -59,10 +81,13 @@ from search.models import (
     SearchRequest,
     SearchResponse,
 )
+from search.regions import short_name
 from search.reports import filter_reports
 from search.trends import NORMS, SPLITS, TrendPoint, TrendSeries, TrendsRequest, TrendsResponse, trends, validate_trends
 
 __all__ = [
+    "COVERAGE_LEVELS",
+    "COVERAGE_STATUSES",
     "DEFAULT_STYLE",
     "DEFAULT_WIDTH",
     "DOC_TYPES",
@@ -87,6 +112,9 @@ __all__ = [
     "ConcordanceLine",
     "ConcordanceRequest",
     "ConcordanceResponse",
+    "CoverageRequest",
+    "CoverageResponse",
+    "Division",
     "Export",
     "FacetValue",
     "Hit",
@@ -107,12 +135,25 @@ __all__ = [
     "built_with",
     "citation",
     "citations",
+    "with_citations",
     "concordance",
+    "coverage",
+    "coverage_export",
+    "coverage_matrix",
+    "deadline",
+    "areas",
+    "division_by_id",
+    "division_by_path",
+    "division_years",
+    "divisions",
+    "divisions_during",
     "filename",
     "filter_reports",
     "hits_export",
     "kwic_export",
     "open_engine",
+    "parse_coverage_request",
+    "publication_status",
     "parse_years",
     "reference",
     "report_list_export",
@@ -120,10 +161,12 @@ __all__ = [
     "resolve_regions",
     "resolve_years",
     "search",
+    "short_name",
     "trends",
     "trends_export",
     "validate",
     "validate_concordance",
     "validate_trends",
     "write",
+    "zones",
 ]

@@ -24,9 +24,13 @@ access date is given only when known (a manifest or a saved archive says it), ne
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from search.models import REPORT_DOC_TYPE, Passage, Region, Report
+
+if TYPE_CHECKING:
+    from search.core import Snapshot
 
 STYLES: dict[str, str] = {
     "gb7714_2025": "GB/T 7714-2025",
@@ -163,6 +167,18 @@ FORMATTERS = {"gb7714_2025": gb7714_2025, "gb7714_2015": gb7714_2015, "fxyz": fx
 def citations(report: Report, passage: Passage | None, permalink: str) -> dict[str, str]:
     """The citation in every style, keyed as :data:`STYLES` (the API's ``citations`` object)."""
     return {key: FORMATTERS[key](report, passage, permalink) for key in STYLES}
+
+
+def with_citations(body: dict, snap: Snapshot, root: str) -> dict:
+    """``body`` (a search's JSON, as ``/api/search`` and ``fazhi search --json`` give it) with the citations of
+    every hit and report row, their links made absolute with ``root`` (the site's address)."""
+    for hit in body["hits"]:
+        report = snap.reports[hit["report_id"]]
+        passage = snap.passages[snap.row_of[hit["passage_id"]]]
+        hit["citations"] = citations(report, passage, root + passage.url())
+    for row in body["reports"] or ():
+        row["citations"] = citations(snap.reports[row["report_id"]], None, f"{root}/reports/{row['report_id']}")
+    return body
 
 
 def citation(report: Report, passage: Passage | None, permalink: str) -> str:

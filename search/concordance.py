@@ -76,6 +76,7 @@ class ConcordanceResponse:
     reports_total: int  # 份
     lines: list[ConcordanceLine]
     elapsed_ms: float = 0.0
+    notes: list[str] = field(default_factory=list)  # how the query and region names were read
 
     def to_dict(self) -> dict:
         req = self.request
@@ -92,6 +93,7 @@ class ConcordanceResponse:
             "filters": req.filters.filters_dict(),
             "lines": [line.to_dict() for line in self.lines],
             "elapsed_ms": round(self.elapsed_ms, 2),
+            "notes": list(self.notes),
         }
 
 
@@ -155,9 +157,11 @@ def iter_lines(snap: Snapshot, kept: Matches, request: ConcordanceRequest, start
 def concordance(snap: Snapshot, request: ConcordanceRequest) -> ConcordanceResponse:
     """One page of the concordance, with its totals in all three units."""
     t0 = time.perf_counter()
-    request = replace(request, filters=resolve_regions(snap, request.filters)[0])
+    resolved, notes = resolve_regions(snap, request.filters)
+    request = replace(request, filters=resolved)
     filters = resolve_years(snap, request.filters)
-    kept = filtered_matches(snap, parse_query(filters.query), filters)
+    parsed = parse_query(filters.query)
+    kept = filtered_matches(snap, parsed, filters)
     check_context_sort(kept, request)
     start = (filters.page - 1) * filters.per_page
     lines = list(islice(iter_lines(snap, kept, request, start), filters.per_page))
@@ -168,6 +172,7 @@ def concordance(snap: Snapshot, request: ConcordanceRequest) -> ConcordanceRespo
         reports_total=report_count(snap, kept.rows),
         lines=lines,
         elapsed_ms=(time.perf_counter() - t0) * 1000,
+        notes=[*notes, *parsed.notes],
     )
 
 

@@ -32,6 +32,7 @@ from search.query import parse_query
 from search.report_table import report_table
 
 if TYPE_CHECKING:
+    from search.coverage import CoverageResponse
     from search.trends import TrendsResponse
 
 FORMATS: tuple[str, ...] = ("csv", "xlsx", "jsonl", "ris", "bibtex", "csljson")
@@ -191,6 +192,27 @@ def report_list_export(reports: list[Report], base_url: str = "") -> Export:
     columns += ["doc_type", "passages", "chars", "source", "sources", "encoding", "title_inferred", "inferred"]
     columns += ["source_url", "accessed", "permalink", *CITATION_COLUMNS]
     return Export("report_list", columns, len(reports), records(), references=True)
+
+
+def coverage_export(response: CoverageResponse, base_url: str = "") -> Export:
+    """The coverage matrix, one row per government: its status, publish date and report links in each year."""
+
+    def records() -> Iterator[dict]:
+        for row in response.rows:
+            record = {"code": row.code, "division_id": row.division_id, "name": row.name, "level": row.level,
+                      "parent": row.parent, "province": row.province, "former_names": ", ".join(row.former_names),
+                      "expected": row.expected, "found": row.found, "rate": row.rate}  # fmt: skip
+            for year, cell in row.cells.items():
+                record[f"{year}"] = cell.status
+                record[f"{year}_publish_date"] = cell.publish_date
+                record[f"{year}_reports"] = " ".join(f"{base_url}/reports/{rid}" for rid in cell.report_ids)
+            yield record
+
+    columns = ["code", "division_id", "name", "level", "parent", "province", "former_names"]
+    for year in response.years:
+        columns += [f"{year}", f"{year}_publish_date", f"{year}_reports"]
+    columns += ["expected", "found", "rate"]
+    return Export("coverage", columns, len(response.rows), records())
 
 
 def _cell(value: object) -> object:

@@ -41,11 +41,26 @@ them), 示范名单 (lists of demonstration areas and their 公示), 白皮书, 
 
 @dataclass(frozen=True)
 class Region:
-    """Where a report comes from, with official full names; a level the report does not reach is None."""
+    """Where a report comes from, with official full names; a level the report does not reach is None.
+
+    ``code`` is the division code of the deepest level in the report's year (140421 for 长治县 in 2017) and
+    ``division_id`` the division's persistent id across renames (140404 for 长治县 and 上党区): None when the
+    region is not one division (the levels the text could not tell apart) or the index predates them. Regions
+    compare and hash by their names alone, as facets group them.
+    """
 
     province: str | None = None
     prefecture: str | None = None
     county: str | None = None
+    code: str | None = field(default=None, compare=False)
+    division_id: str | None = field(default=None, compare=False)
+
+    @property
+    def level(self) -> str | None:
+        """The deepest level the region reaches: province, prefecture or county (None for no region)."""
+        if self.county:
+            return "county"
+        return "prefecture" if self.prefecture else "province" if self.province else None
 
     def names(self) -> list[str]:
         """The names at every level the region reaches, top down."""
@@ -57,7 +72,13 @@ class Region:
 
     def to_dict(self) -> dict[str, str | None]:
         # Spelled out: every hit of every answer has one, and asdict() deep-copies its way there.
-        return {"province": self.province, "prefecture": self.prefecture, "county": self.county}
+        return {
+            "province": self.province,
+            "prefecture": self.prefecture,
+            "county": self.county,
+            "code": self.code,
+            "division_id": self.division_id,
+        }
 
 
 def region_keys(region: Region) -> tuple[tuple[str, str, str | None], ...]:

@@ -37,7 +37,7 @@ def test_search_shape(client):
     assert body["query"] == "枫桥经验" and body["total"] == 2 and body["page"] == 1
     for hit in body["hits"]:
         assert HIT_FIELDS <= hit.keys()
-        assert set(hit["region"]) == {"province", "prefecture", "county"}
+        assert set(hit["region"]) == {"province", "prefecture", "county", "code", "division_id"}
         assert hit["url"] == f"/reports/{hit['report_id']}#{hit['passage_id']}"
     assert set(body["facets"]) == {"region", "year", "section", "doc_type"}
     for row in body["facets"]["region"]:
@@ -249,6 +249,7 @@ def test_short_region_names_find_their_reports(corpus_client, short, full, sourc
     assert {r["source"] for r in reports} == sources
     kwic = corpus_client.get("/api/kwic", query_string={"q": "法治", "region": short}).get_json()
     assert kwic["filters"]["region"] == [full] and kwic["total"] == by_full["occurrences"]
+    assert f"region {short} → {full}" in kwic["notes"]
     trends = corpus_client.get("/api/trends", query_string={"q": "法治", "region": short}).get_json()
     assert trends["filters"]["region"] == [full] and sum(p["reports"] for p in trends["series"][0]["points"]) == len(
         sources

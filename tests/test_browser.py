@@ -393,3 +393,50 @@ def test_reference_downloads_and_print_keeps_paragraph_numbers(site: str, deskto
     desktop.shot("report-print")
     page.emulate_media(media="screen")
     assert desktop.problems == []
+
+
+def test_coverage_matrix_of_one_province_over_three_years(site: str, desktop: Tab, browser: Browser) -> None:
+    """山西's prefectures × 2022–2024: found cells link to their reports, every cell says its status in words;
+    on a phone the table scrolls sideways inside its box with the first column kept in view."""
+    url = site + "/coverage?year=2022-2024&region=山西"
+    page = desktop.page
+    page.goto(site + "/")
+    page.locator("a", has_text="谁公开了报告").click()
+    page.wait_for_url("**/coverage")
+    page.goto(url)
+    assert "山西省地市级政府 2022–2024年度报告公开情况" in page.locator("h1").inner_text()
+    rows = page.locator(".coverage-table tbody tr:not(.cov-group)")
+    assert rows.count() == 11  # 山西's eleven prefectures
+    changzhi = page.locator(".coverage-table tbody tr", has_text="长治市")
+    cells = changzhi.locator("td.cov-cell")
+    assert cells.count() == 3
+    assert cells.nth(0).inner_text().strip() == "未见" and "cov-missing" in cells.nth(0).get_attribute("class")
+    found = cells.nth(2)
+    assert found.locator("a").count() == 1 and found.inner_text().split()[0] in ("按时", "逾期", "日期不明")
+    xinzhou = page.locator(".coverage-table tbody tr", has_text="忻州市").locator("td.cov-cell").nth(1)
+    assert xinzhou.locator("a").count() == 1
+    desktop.shot("coverage-desktop")
+    found.locator("a").click()
+    page.wait_for_url("**/reports/*")
+    assert "长治" in page.locator("h1").inner_text()
+    assert desktop.problems == []
+
+    tab = Tab(browser, PHONE, is_mobile=True, has_touch=True)
+    try:
+        phone = tab.page
+        phone.goto(site + "/coverage?year=2022-2024&region=山西&level=county")
+        # The page itself does not scroll sideways: the table does, inside its box.
+        assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        box = phone.locator(".coverage-scroll")
+        assert box.evaluate("el => el.scrollWidth > el.clientWidth")
+        first = phone.locator(".coverage-table tbody th.cov-name").nth(3)
+        x_before = first.bounding_box()["x"]
+        box.evaluate("el => { el.scrollLeft = el.scrollWidth; }")
+        phone.wait_for_timeout(100)
+        assert box.evaluate("el => el.scrollLeft") > 0
+        assert abs(first.bounding_box()["x"] - x_before) < 1  # the sticky first column stays put
+        assert "曲沃县" in phone.locator(".coverage-table").inner_text()
+        tab.shot("coverage-phone")
+        assert tab.problems == []
+    finally:
+        tab.close()

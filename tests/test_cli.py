@@ -233,6 +233,10 @@ def test_regions_by_short_names_on_the_samples(runner, corpus_index, corpus_engi
         by_short = json.loads(runner.invoke(main, ["search", "法治", "--region", short, "--json", *args]).output)
         by_full = json.loads(runner.invoke(main, ["search", "法治", "--region", full, "--json", *args]).output)
         assert by_short["total"] == by_full["total"] > 0 and by_short["filters"]["region"] == [full]
+        assert all(set(h["citations"]) == {"gb7714_2025", "gb7714_2015", "fxyz"} for h in by_short["hits"])
+        assert by_short["hits"][0]["citations"]["gb7714_2025"].endswith(by_short["hits"][0]["url"] + ".")
+        kwic = runner.invoke(main, ["search", "法治", "--region", short, "--view", "kwic", *args]).output
+        assert f"note: region {short} → {full}" in kwic
         text = runner.invoke(main, ["search", "法治", "--region", short, *args]).output
         assert f"note: region {short} → {full}" in text
         listed = json.loads(runner.invoke(main, ["reports", "--region", short, "--json", *args]).output)

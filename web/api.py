@@ -1,4 +1,5 @@
-"""The JSON API: ``/api/search``, ``/api/kwic``, ``/api/trends``, ``/api/reports`` and ``/api/reports/<report_id>``.
+"""The JSON API: ``/api/search``, ``/api/kwic``, ``/api/trends``, ``/api/reports``, ``/api/reports/<report_id>``
+and ``/api/coverage``.
 
 Its shapes are a contract other tools rely on: extend them, never rename or drop a field. With
 ``format=csv|xlsx|jsonl`` the search, the concordance, trends and the report list stream the whole result
@@ -17,21 +18,26 @@ from flask import Blueprint, Response, current_app, jsonify, request, stream_wit
 
 from search import (
     MEDIA_TYPES,
+    REFERENCE_FORMATS,
     Export,
     SearchError,
     Snapshot,
     citations,
     concordance,
+    coverage,
+    coverage_export,
     filename,
     filter_reports,
     hits_export,
     kwic_export,
+    parse_coverage_request,
     report_list_export,
     reports_export,
     resolve_regions,
     search,
     trends,
     trends_export,
+    with_citations,
     write,
 )
 from web.params import concordance_request_from, export_format, search_request_from, trends_request_from
@@ -87,18 +93,6 @@ def send_export(export: Export, fmt: str) -> Response:
     return response
 
 
-def with_citations(body: dict, snap: Snapshot, root: str) -> dict:
-    """``body`` (a search's JSON) with the citations of every hit and report row, their links made absolute
-    with ``root``. Added here, not in the search: the address depends on where the request came."""
-    for hit in body["hits"]:
-        report = snap.reports[hit["report_id"]]
-        passage = snap.passages[snap.row_of[hit["passage_id"]]]
-        hit["citations"] = citations(report, passage, root + passage.url())
-    for row in body["reports"] or ():
-        row["citations"] = citations(snap.reports[row["report_id"]], None, f"{root}/reports/{row['report_id']}")
-    return body
-
-
 @bp.get("/search")
 def api_search():
     fmt = export_format(request.args)
@@ -130,6 +124,23 @@ def api_trends():
     if fmt is None:
         return jsonify(response.to_dict())
     return send_export(trends_export(response), fmt)
+
+
+def coverage_request_from(args):
+    """A coverage request from ``year`` (repeatable; a year or a range), ``region`` and ``level``."""
+    return parse_coverage_request(args.getlist("year"), args.get("region", ""), args.get("level", ""))
+
+
+@bp.get("/coverage")
+def api_coverage():
+    """Who published for which years: the coverage matrix (JSON, or ``format=csv|xlsx|jsonl``)."""
+    fmt = export_format(request.args)
+    if fmt in REFERENCE_FORMATS:
+        raise SearchError("format", f"the coverage matrix has no {fmt} form: use csv, xlsx or jsonl")
+    response = coverage(snapshot(), coverage_request_from(request.args))
+    if fmt is None:
+        return jsonify(response.to_dict())
+    return send_export(coverage_export(response, base_url()), fmt)
 
 
 @bp.get("/reports")

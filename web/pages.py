@@ -18,12 +18,14 @@ from search import (
     SearchRequest,
     Snapshot,
     concordance,
+    coverage,
     search,
     trends,
     validate,
 )
+from web.api import coverage_request_from, snapshot
 from web.api import error as api_error
-from web.api import snapshot
+from web.coverage_page import build_coverage_page
 from web.links import SINGLE_PARAMS, SearchLinks
 from web.params import concordance_request_from, search_request_from, trends_request_from
 from web.report_page import build_report_page
@@ -54,6 +56,7 @@ PARAM_LABELS = {
     "region": "地区",
     "group": "按报告归并",
     "format": "下载格式",
+    "level": "层级",
 }
 
 
@@ -134,6 +137,15 @@ def trends_page():
     return html, headers
 
 
+@bp.get("/coverage")
+def coverage_page():
+    """Who published for which years: governments × years, the same object as ``/api/coverage``."""
+    snap = snapshot()
+    page = build_coverage_page(coverage(snap, coverage_request_from(request.args)), request.args, snap)
+    html = render_template("coverage.html", page=page)
+    return html, {"Link": f'<{page.json_url}>; rel="alternate"; type="application/json"'}
+
+
 @bp.get("/reports/<report_id>")
 def report(report_id: str):
     found = snapshot().reports.get(report_id)  # looked up in the index only: no path here reads a file
@@ -171,7 +183,7 @@ def bad_parameter(e: SearchError):
     """The bad parameter named; the query kept in the box; links to the request without the bad value and,
     for an ambiguous or unknown region, to each place it could mean (with its reports)."""
     name = PARAM_LABELS.get(e.param, e.param)
-    path = request.path if request.path in ("/search", "/trends") else url_for("pages.search_page")
+    path = request.path if request.path in ("/search", "/trends", "/coverage") else url_for("pages.search_page")
     links = SearchLinks(request.args, path)
     values = links.selected(e.param)
     if e.value is not None and e.param not in SINGLE_PARAMS and e.value in values:
