@@ -32,6 +32,7 @@ from indexer.manifest import MANIFEST_NAMES, ManifestEntry, read_manifest
 from indexer.metadata import year_named
 from indexer.parsing import parse_report
 from indexer.readers import MAX_FILE_BYTES, READERS, NotAReport, ReadError, ReportText, read_report_file
+from indexer.sections import heading_marker
 from search.analysis import fold, traditional_to_simplified
 from search.engines import index_writer, open_engine
 from search.models import REPORT_DOC_TYPE, Passage, Report, SourceFile
@@ -131,11 +132,18 @@ def text_hash(texts: list[str]) -> str:
     return hashlib.sha1("\x1f".join(fold(t) for t in texts).encode("utf-8")).hexdigest()
 
 
-def _title_and_opening(texts: list[str], hint: str | None) -> tuple[str, str]:
+def _title_and_opening(texts: list[str], hint: str | None, title_lines: int) -> tuple[str, str]:
+    """The title a document gives itself and its opening text, for telling look-alikes apart.
+
+    The page's headline, else the title line(s) parsing found, else a short first line that is neither a heading
+    nor an opening sentence (a look-alike's title need not read as a report's: 长治市2024年上半年工作总结).
+    """
     if hint:
         return hint, "".join(texts[1:4])
+    if title_lines:
+        return "".join(texts[:title_lines]), "".join(texts[title_lines : title_lines + 3])
     first = texts[0] if texts else ""
-    if len(first) <= 80 and "。" not in first:
+    if len(first) <= 80 and "。" not in first and heading_marker(fold(first)) is None:
         return first, "".join(texts[1:4])
     return "", "".join(texts[:3])
 
@@ -172,7 +180,9 @@ def build_report(
         Passage(passage_id=pid, report_id=rid, number=n, text=t, section=s, heading=h)
         for n, (pid, t, (s, h)) in enumerate(zip(ids, texts, sections, strict=True), start=1)
     )
-    head, opening = _title_and_opening([to_simplified(t) for t in texts], rt.title and to_simplified(rt.title))
+    head, opening = _title_and_opening(
+        [to_simplified(t) for t in texts], rt.title and to_simplified(rt.title), meta.title_lines
+    )
     given_title = entry.title or (to_simplified(rt.title) if rt.title else None)
     # A title the manifest or the page gives is the report's own: not inferred, and its year counts as stated.
     inferred = tuple(
@@ -180,14 +190,21 @@ def build_report(
         for f in meta.inferred
         if not (given_title and (f == "title" or (f == "year" and year_named(given_title) == meta.year)))
     )
+    # Where dates disagree, the manifest wins, then the page's information line, then the date under the
+    # signature, then a date below the title; publish_date_source says which one was used.
+    dates = (("manifest", entry.publish_date), ("page", rt.publish_date), (meta.publish_date_source, meta.publish_date))
+    date_source, publish_date = next(((src, d) for src, d in dates if d), (None, None))
     return Report(
         report_id=rid,
         source=source,
         title=given_title or meta.title,
         region=meta.region,
         year=meta.year,
-        publish_date=entry.publish_date or rt.publish_date or meta.publish_date,
+        publish_date=publish_date,
+        publish_date_source=date_source,
         issuer=entry.issuer or meta.issuer,
+        issuer_level=meta.issuer_level,
+        township=meta.township,
         passages=passages,
         doc_type=classify_document(head, opening),
         encoding=rt.encoding,
@@ -359,6 +376,30 @@ class _Candidate:
         report = self.report or self.origin
         assert report is not None
         return report.text_hash or report.report_id
+
+    @property
+    def stated(self) -> tuple[object, ...]:
+        """What the file's report says of itself (see :func:`stated_identity`)."""
+        report = self.report or self.origin
+        assert report is not None
+        return stated_identity(report)
+
+
+def stated_identity(report: Report) -> tuple[object, ...]:
+    """The place, year and township a report states itself (in its title or signature), None where it states
+    none: copies of one text are one report only when these agree."""
+    region = report.region if "region" not in report.inferred and report.region.names() else None
+    year = report.year if "year" not in report.inferred else None
+    return region, year, report.township
+
+
+def same_report(a: tuple[object, ...], b: tuple[object, ...]) -> bool:
+    """Whether two stated identities can be one report's: each part agrees, or one of them does not say it.
+
+    A ``.txt`` without a title and a saved page of it whose headline names the place are one report; two files
+    with the same body whose titles name different places (or years) are two.
+    """
+    return all(x is None or y is None or x == y for x, y in zip(a, b, strict=True))
 
 
 def _stamp(path: Path, rel: str, parser: str, manifest: str = "") -> SourceFile:
@@ -631,18 +672,33 @@ def _index_locked(
     return summary
 
 
+def _copies(group: list[_Candidate]) -> list[list[_Candidate]]:
+    """Files with one text split into reports: a file joins the first report whose files all state the same
+    place, year and township as it does (or leave them unsaid), in the order given."""
+    reports: list[list[_Candidate]] = []
+    for c in group:
+        home = next((r for r in reports if all(same_report(c.stated, other.stated) for other in r)), None)
+        if home is None:
+            reports.append([c])
+        else:
+            home.append(c)
+    return reports
+
+
 def _merge_copies(candidates: list[_Candidate], summary: IndexSummary, indexed: set[str]) -> dict[str, Report]:
-    """One report per distinct text, listing every file that holds it; its id comes from the first file.
+    """One report per distinct text and stated metadata, listing every file that holds it; its id comes from
+    the first file. Two files with the same body whose titles name different places or years are two reports.
 
     The first file is the one the report was indexed under before, if it is still there (so that a copy saved
     later does not change the report's id and its links), else the first in path order.
     """
-    groups: dict[str, list[_Candidate]] = {}
+    by_text: dict[str, list[_Candidate]] = {}
     for c in candidates:
-        groups.setdefault(c.key, []).append(c)
+        by_text.setdefault(c.key, []).append(c)
     final: dict[str, Report] = {}
-    for group in groups.values():
-        group.sort(key=lambda c: (report_id_for(c.path) not in indexed, c.path))
+    for same_text in by_text.values():
+        same_text.sort(key=lambda c: (report_id_for(c.path) not in indexed, c.path))
+    for group in (g for same_text in by_text.values() for g in _copies(same_text)):
         first = group[0]
         if first.report is not None:
             base = first.report

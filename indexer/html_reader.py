@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from bs4 import BeautifulSoup, Comment, Declaration, Doctype, NavigableString, ProcessingInstruction, Tag
 
 from indexer.encoding import canonical_codec, decode_text, decode_with, reads_as_chinese
+from indexer.metadata import page_date_in
 from indexer.report_text import ReadError, ReportText
 from search.analysis import fold
 
@@ -47,10 +48,6 @@ _FURNITURE_NAME = re.compile(
 )
 
 _DATE = re.compile(r"(20\d\d)\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})")
-# A labelled publish date; "今天是：2019年12月3日" (the site's clock) has no such label.
-_PUBLISH_LABEL = re.compile(
-    r"(?:发布时间|发布日期|发布于|发表时间|时间|日期)\s*[:：]?\s*(20\d\d\s*[-./年]\s*\d{1,2}\s*[-./月]\s*\d{1,2})"
-)
 _PUBLISH_META = ("pubdate", "publishdate", "firstpublishedtime", "publishtime", "article:published_time", "dc.date")
 _TITLE_META = ("articletitle", "og:title")
 
@@ -170,21 +167,14 @@ def _iso(match: re.Match) -> str | None:
 
 
 def publish_date_in(lines: list[str]) -> str | None:
-    """The date a labelled line gives (``来源：市司法局 发布时间：2024-03-28``); the site's clock is not one.
+    """The date the page's own information line gives (``来源：市司法局 发布时间：2024-03-28``, ``发布日期``,
+    ``更新时间：2021/03/29``, ``日期：``), best label first; never the site's clock (今天是…, a lunar date), a
+    copyright line or an address (see :func:`indexer.metadata.page_date_in`).
 
     >>> publish_date_in(["今天是：2019年12月3日 星期二", "来源：市司法局  发布时间：2024-03-28 09:30"])
     '2024-03-28'
     """
-    for line in lines:
-        if line.startswith("今天是"):
-            continue
-        match = _PUBLISH_LABEL.search(line)
-        if match:
-            found = _DATE.search(match.group(1))
-            iso = _iso(found) if found else None
-            if iso:
-                return iso
-    return None
+    return page_date_in(lines)
 
 
 def is_furniture_line(line: str) -> bool:

@@ -16,8 +16,27 @@ INFERABLE: tuple[str, ...] = ("title", "region", "year")
 from the body rather than the title or signature."""
 
 REPORT_DOC_TYPE = "法治政府建设年度报告"
-DOC_TYPES: tuple[str, ...] = (REPORT_DOC_TYPE, "政府信息公开年度报告", "政府工作报告", "新闻报道", "工作要点", "其他")
-"""What a document is: a rule-of-law government report, or one of the look-alikes that get saved by mistake."""
+DOC_TYPES: tuple[str, ...] = (
+    REPORT_DOC_TYPE,
+    "政府信息公开年度报告",
+    "政府工作报告",
+    "新闻报道",
+    "工作要点",
+    "其他",
+    "解读图解",
+    "模板范文",
+    "实施方案",
+    "示范名单",
+    "白皮书",
+    "研究文章",
+    "阶段报告",
+)
+"""What a document is: a rule-of-law government report, or one of the look-alikes that get saved by mistake:
+the 政府信息公开工作年度报告, the 政府工作报告, news about a report (新闻报道: a meeting that reviewed it, its
+publication), 工作要点 (work points and work arrangements), 解读图解 (解读 and 图解 of a report), 模板范文
+(templates and model essays: XX县, 某县, ×××), 实施方案 (implementation plans and the 通知/意见 that issue
+them), 示范名单 (lists of demonstration areas and their 公示), 白皮书, 研究文章 (papers about the reports), 阶段报告
+(five-year, mid-term and half-year reports) and 其他. Values are only ever added, at the end."""
 
 
 @dataclass(frozen=True)
@@ -141,6 +160,7 @@ class Report:
     inferred: tuple[str, ...] = ()  # which of INFERABLE the indexer inferred rather than read from the report
     publish_date_source: str | None = None  # where publish_date was read: one of PUBLISH_DATE_SOURCES
     issuer_level: str = "government"  # one of ISSUER_LEVELS: whose report it is
+    township: str | None = None  # a township's report (issuer_level "township"): its 镇/乡/街道; region is the county
 
     @property
     def title_inferred(self) -> bool:
@@ -170,6 +190,7 @@ class Report:
             "accessed": self.accessed,
             "publish_date_source": self.publish_date_source,
             "issuer_level": self.issuer_level,
+            "township": self.township,
         }
 
     def metadata_json(self) -> str:
@@ -204,6 +225,7 @@ class Report:
             inferred=tuple(meta.get("inferred") or ()),
             publish_date_source=meta.get("publish_date_source"),
             issuer_level=meta.get("issuer_level", "government"),
+            township=meta.get("township"),
         )
 
 

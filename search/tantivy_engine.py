@@ -151,15 +151,16 @@ class _RegionNumbers(dict):
 
 def attr_code(year: int | None, section: str, doc_type: str) -> int:
     """Year, section and document type in one small number (and back with :func:`attr_values`)."""
-    return ((year or 0) * 8 + SECTIONS.index(section)) * 8 + DOC_TYPES.index(doc_type)
+    return ((year or 0) * 8 + SECTIONS.index(section)) * 16 + DOC_TYPES.index(doc_type)
 
 
 def attr_values(code: int) -> tuple[int | None, str, str]:
     """``attr_values(attr_code(2023, "概述", "法治政府建设年度报告"))`` → ``(2023, "概述", "法治政府建设年度报告")``."""
-    return (code >> 6) or None, SECTIONS[(code >> 3) & 7], DOC_TYPES[code & 7]
+    return (code >> 7) or None, SECTIONS[(code >> 4) & 7], DOC_TYPES[code & 15]
 
 
-assert len(SECTIONS) <= 8 and len(DOC_TYPES) <= 8, "attr_code keeps three bits for each"
+# A change of DOC_TYPES changes the parser fingerprint (search/models.py), so every report is written again.
+assert len(SECTIONS) <= 8 and len(DOC_TYPES) <= 16, "attr_code keeps three bits for sections, four for types"
 
 
 def _add_codes(doc: tantivy.Document, report: Report, section: str, region_number: int) -> None:

@@ -27,7 +27,7 @@ from indexer.doctype import classify_document
         ("", "各位代表：现在，我代表市人民政府向大会报告工作，请予审议。", "政府工作报告"),
         ("市政府常务会议审议《2024年法治政府建设年度报告》", "3月28日，市长主持召开市政府常务会议…", "新闻报道"),
         ("我市召开2024年度法治政府建设工作推进会", "3月28日，我市召开…", "新闻报道"),
-        ("一图读懂长治市2024年法治政府建设年度报告", "", "新闻报道"),
+        ("一图读懂长治市2024年法治政府建设年度报告", "", "解读图解"),
         ("长治市2025年法治政府建设工作要点", "为深入贯彻习近平法治思想…", "工作要点"),
         ("关于印发《2025年依法行政工作计划》的通知", "各县区人民政府…", "工作要点"),
         ("关于公布2024年度行政执法统计数据的公告", "根据有关规定，现将…", "其他"),
@@ -35,3 +35,72 @@ from indexer.doctype import classify_document
 )
 def test_document_types(title, opening, expected):
     assert classify_document(title, opening) == expected
+
+
+REPORT_OPENING = "2024年，我县坚持以习近平法治思想为指导，深入推进法治政府建设，依法行政水平不断提升。"
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        # News about a report: a meeting that reviewed it, its publication.
+        ("县政府常务会议研究审议2024年度法治政府建设年度报告", "新闻报道"),
+        ("我县2024年度法治政府建设年度报告正式出炉", "新闻报道"),
+        ("长治市公开发布2024年法治政府建设年度报告", "新闻报道"),
+        # 解读 and 图解.
+        ("政策解读：《曲沃县2024年法治政府建设年度报告》", "解读图解"),
+        ("图解：2024年法治政府建设年度报告", "解读图解"),
+        # Templates and model essays.
+        ("XX县2024年法治政府建设年度报告", "模板范文"),
+        ("某县2024年度法治政府建设情况的报告", "模板范文"),
+        ("×××局2024年法治政府建设工作报告", "模板范文"),
+        ("**区2024年法治政府建设年度报告", "模板范文"),
+        ("2024年法治政府建设年度报告（范文）", "模板范文"),
+        # Work points and arrangements.
+        ("长治市2025年法治政府建设工作要点", "工作要点"),
+        ("曲沃县2025年法治政府建设重点工作安排", "工作要点"),
+        # Implementation plans and their 通知/意见.
+        ("长治市法治政府建设实施方案", "实施方案"),
+        ("关于印发《长治市法治政府建设实施方案（2021-2025年）》的通知", "实施方案"),
+        ("关于做好2024年度法治政府建设年度报告报送工作的通知", "实施方案"),
+        ("关于加强法治政府建设的实施意见", "实施方案"),
+        ("长治市法治政府建设五年规划（2021-2025年）", "实施方案"),
+        # Lists of demonstration areas and their 公示.
+        ("第三批全国法治政府建设示范地区和项目名单", "示范名单"),
+        ("关于山西省法治政府建设示范创建拟命名地区的公示", "示范名单"),
+        # White papers, research papers.
+        ("长治市法治政府建设白皮书（2024）", "白皮书"),
+        ("地方法治政府建设年度报告的公开现状与完善路径", "研究文章"),
+        ("法治政府建设年度报告制度实施情况的实证研究", "研究文章"),
+        # Five-year, mid-term and half-year reports.
+        ("长治市2024年上半年法治政府建设工作总结", "阶段报告"),
+        ("曲沃县“十四五”时期法治政府建设工作总结", "阶段报告"),
+        ("灵武市2016—2020年法治政府建设工作报告", "阶段报告"),
+        ("法治政府建设实施纲要中期评估报告", "阶段报告"),
+        # 政府工作报告 and 政府信息公开工作年度报告.
+        ("2025年曲沃县人民政府工作报告", "政府工作报告"),
+        ("长治市司法局2024年政府信息公开工作年度报告", "政府信息公开年度报告"),
+        # The year's report in the forms real titles take.
+        ("曲沃县2024年度法治政府建设工作总结", "法治政府建设年度报告"),
+        ("关于2024年法治政府建设工作情况和2025年工作安排的报告", "法治政府建设年度报告"),
+        ("长治市人民政府关于2024年度法治政府建设情况的报告（经市政府常务会议审议通过）", "法治政府建设年度报告"),
+        ("长治市司法局2024年法治政府建设年度报告", "法治政府建设年度报告"),
+        ("中共曲沃县委员会 曲沃县人民政府关于2024年法治政府建设工作的报告", "法治政府建设年度报告"),
+        ("曲沃县2024年法治政府建设", "法治政府建设年度报告"),
+        ("长治市人民政府关于2024年度法治政府建设和落实中央决策部署情况的报告", "法治政府建设年度报告"),
+        ("我县法治政府建设示范创建工作顺利通过验收", "新闻报道"),
+    ],
+)
+def test_the_title_s_own_words_outrank_a_body_about_rule_of_law_government(title, expected):
+    # Every look-alike's body talks about rule-of-law government like a report's opening.
+    assert classify_document(title, REPORT_OPENING) == expected
+
+
+def test_a_template_without_a_title_is_told_by_its_placeholders():
+    assert classify_document("", "2024年，XX县坚持以习近平法治思想为指导，深入推进法治政府建设。") == "模板范文"
+    assert classify_document("", REPORT_OPENING) == "法治政府建设年度报告"
+
+
+def test_a_title_naming_something_else_is_not_a_report_whatever_its_body():
+    assert classify_document("关于公布2024年度行政执法统计数据的公告", REPORT_OPENING) == "其他"
+    assert classify_document("2024年度工作报告", REPORT_OPENING) == "其他"

@@ -260,3 +260,98 @@ def test_nothing_readable_exits_2_and_keeps_the_index(corpus, tmp_path, runner):
     result = runner.invoke(main, ["index", str(corpus), "--index-dir", str(idx)])
     assert result.exit_code == 2 and "the index was left as it was" in result.output
     assert len(reports_of(idx)) == 2
+
+
+# --- Copies: one text, but is it one report? ---------------------------------------------------------------
+
+SHARED_BODY = """2024年，我市坚持以习近平法治思想为指导，深入推进依法行政，法治政府建设取得积极成效。
+一、主要举措和成效
+（一）推进严格规范公正文明执法。全年办理行政复议案件120件，行政机关负责人出庭应诉率100%。
+二、存在的问题
+行政执法队伍专业化水平有待提升。
+"""
+
+
+def test_the_same_body_under_titles_naming_different_places_is_two_reports(tmp_path, engine_name):
+    root = tmp_path / "corpus"
+    write(root / "a.txt", "灵武市2024年法治政府建设年度报告\n" + SHARED_BODY)
+    write(root / "b.txt", "长治市2024年法治政府建设年度报告\n" + SHARED_BODY)
+    summary = index_corpus(root, tmp_path / "idx", engine=engine_name)
+    assert summary.reports == 2 and summary.duplicates == []
+    got = {r.source: r for r in open_engine(tmp_path / "idx", engine_name).snapshot().reports.values()}
+    assert got["a.txt"].region.names()[-1] == "灵武市" and got["b.txt"].region.names()[-1] == "长治市"
+    assert got["a.txt"].text_hash == got["b.txt"].text_hash  # the same text: only the metadata tells them apart
+
+
+def test_the_same_body_under_titles_naming_different_years_is_two_reports(tmp_path, engine_name):
+    root = tmp_path / "corpus"
+    write(root / "2023.txt", "灵武市2023年法治政府建设年度报告\n" + SHARED_BODY.replace("2024年，", "本年度，"))
+    write(root / "2024.txt", "灵武市2024年法治政府建设年度报告\n" + SHARED_BODY.replace("2024年，", "本年度，"))
+    summary = index_corpus(root, tmp_path / "idx", engine=engine_name)
+    assert summary.reports == 2 and summary.duplicates == []
+    got = {r.source: r.year for r in open_engine(tmp_path / "idx", engine_name).snapshot().reports.values()}
+    assert got == {"2023.txt": 2023, "2024.txt": 2024}
+
+
+def test_a_saved_page_of_an_untitled_text_is_still_the_same_report(tmp_path):
+    # The .txt states neither place nor year in a title; the page's headline does: they agree, so one report.
+    root = tmp_path / "corpus"
+    write(root / "a.txt", SHARED_BODY.replace("我市", "长治市"))
+    write(
+        root / "a.html",
+        html_page("长治市2024年法治政府建设年度报告", SHARED_BODY.replace("我市", "长治市").splitlines()),
+    )
+    summary = run(root, tmp_path / "idx")
+    assert summary.reports == 1 and summary.duplicates == [("a.txt", "a.html")]
+    (report,) = reports_of(tmp_path / "idx").values()
+    assert report.sources == ("a.html", "a.txt")
+
+
+def test_copies_that_disagree_are_split_again_on_the_next_run(corpus, tmp_path):
+    idx = tmp_path / "idx"
+    write(corpus / "mirror" / "a-copy.txt", REPORT_A)
+    assert run(corpus, idx).reports == 2
+    # The mirror turns out to hold another city's report with the same body.
+    write(corpus / "mirror" / "a-copy.txt", REPORT_A.replace("长治市2024年", "忻州市2024年", 1))
+    summary = run(corpus, idx)
+    got = reports_of(idx)
+    assert summary.reports == 3 and set(got) == {"a.txt", "mirror/a-copy.txt", "sub/b.txt"}
+    assert got["a.txt"].sources == ("a.txt",) and got["mirror/a-copy.txt"].region.prefecture == "忻州市"
+
+
+# --- Publish dates, issuer levels and look-alikes through the index ------------------------------------------
+
+
+def test_publish_date_source_and_issuer_level_are_indexed(tmp_path, engine_name):
+    root = tmp_path / "corpus"
+    write(root / "signed.txt", REPORT_A + "长治市人民政府\n2025年3月20日\n")
+    write(
+        root / "page.html",
+        html_page("灵武市2023年法治政府建设年度报告", REPORT_B.splitlines()[1:], publish="2024-03-28"),
+    )
+    write(
+        root / "bureau.txt",
+        "长治市司法局2024年法治政府建设年度报告\n2024年，市司法局坚持依法行政，推进法治政府建设。\n长治市司法局\n2025年4月8日\n",
+    )
+    write(
+        root / "town.txt",
+        "长治市上党区荫城镇2024年法治政府建设工作报告\n2024年，我镇坚持依法行政，全镇法治政府建设取得新成效。\n"
+        "荫城镇人民政府\n2025年3月1日\n",
+    )
+    write(root / "urls.csv", "path,publish_date\nsigned.txt,2025-03-25\n")
+    index_corpus(root, tmp_path / "idx", engine=engine_name)
+    got = {r.source: r for r in open_engine(tmp_path / "idx", engine_name).snapshot().reports.values()}
+    assert (got["signed.txt"].publish_date, got["signed.txt"].publish_date_source) == ("2025-03-25", "manifest")
+    assert (got["page.html"].publish_date, got["page.html"].publish_date_source) == ("2024-03-28", "page")
+    bureau, town = got["bureau.txt"], got["town.txt"]
+    assert (bureau.publish_date, bureau.publish_date_source) == ("2025-04-08", "signature")
+    assert (bureau.issuer_level, bureau.issuer) == ("department", "长治市司法局")
+    assert (town.issuer_level, town.township, town.region.county) == ("township", "荫城镇", "上党区")
+    assert (got["page.html"].issuer_level, got["page.html"].township) == ("government", None)
+    # Without the manifest the date under the signature is used, and says so.
+    (root / "urls.csv").unlink()
+    index_corpus(root, tmp_path / "idx", engine=engine_name)
+    signed = next(
+        r for r in open_engine(tmp_path / "idx", engine_name).snapshot().reports.values() if r.source == "signed.txt"
+    )
+    assert (signed.publish_date, signed.publish_date_source) == ("2025-03-20", "signature")
