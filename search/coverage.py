@@ -200,6 +200,7 @@ def _listing(report: Report) -> dict:
         "title": report.title,
         "issuer": report.issuer,
         "issuer_level": report.issuer_level,
+        "township": report.township,
         "region": report.region.to_dict(),
         "year": report.year,
         "publish_date": report.publish_date,

@@ -189,7 +189,19 @@ def report_list_export(reports: list[Report], base_url: str = "") -> Export:
                    "permalink": permalink, **_citation_columns(ref.citations), "_reference": ref}  # fmt: skip
 
     columns = ["report_id", "title", "province", "prefecture", "county", "year", "publish_date", "issuer"]
-    columns += ["doc_type", "passages", "chars", "source", "sources", "encoding", "title_inferred", "inferred"]
+    columns += [
+        "publish_date_source",
+        "issuer_level",
+        "township",
+        "doc_type",
+        "passages",
+        "chars",
+        "source",
+        "sources",
+        "encoding",
+        "title_inferred",
+        "inferred",
+    ]
     columns += ["source_url", "accessed", "permalink", *CITATION_COLUMNS]
     return Export("report_list", columns, len(reports), records(), references=True)
 

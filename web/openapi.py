@@ -103,6 +103,7 @@ def schemas() -> dict[str, Schema]:
             "title": STRING,
             "issuer": nullable(STRING),
             "issuer_level": {"enum": list(ISSUER_LEVELS)},
+            "township": nullable(STRING),
             "region": ref("Region"),
             "year": YEAR,
             "publish_date": DATE,
@@ -129,6 +130,7 @@ def schemas() -> dict[str, Schema]:
         "accessed": DATE,
         "publish_date_source": nullable({"enum": list(PUBLISH_DATE_SOURCES)}),
         "issuer_level": {"enum": list(ISSUER_LEVELS)},
+        "township": nullable({**STRING, "description": "The township (镇, 乡, 街道) whose report it is."}),
     }
     detail_fields = {
         **report_fields,
