@@ -15,6 +15,7 @@ from search.concordance import (
     concordance,
     validate_concordance,
 )
+from search.contract import Execution, OldIndexError, Snapshot
 from search.core import (
     FACET_COUNTS,
     MAX_REGION_LENGTH,
@@ -23,9 +24,7 @@ from search.core import (
     REPORT_SORTS,
     SORTS,
     VIEWS,
-    OldIndexError,
     SearchError,
-    Snapshot,
     parse_years,
     resolve_regions,
     resolve_years,
@@ -53,7 +52,7 @@ from search.divisions import (
     divisions_during,
     zones,
 )
-from search.engines import ENGINES, OtherEngineIndexError, built_with, open_engine
+from search.engines import ENGINES, OtherEngineIndexError, built_with, index_writer, open_engine
 from search.exports import (
     FORMATS,
     MEDIA_TYPES,
@@ -134,6 +133,7 @@ __all__ = [
     "CoverageRequest",
     "CoverageResponse",
     "Division",
+    "Execution",
     "Export",
     "FacetValue",
     "Hit",
@@ -169,6 +169,7 @@ __all__ = [
     "filename",
     "filter_reports",
     "hits_export",
+    "index_writer",
     "kwic_export",
     "open_engine",
     "parse_coverage_request",

@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 from search.models import REPORT_DOC_TYPE, Passage, Region, Report
 
 if TYPE_CHECKING:
-    from search.core import Snapshot
+    from search.contract import Snapshot
 
 STYLES: dict[str, str] = {
     "gb7714_2025": "GB/T 7714-2025",

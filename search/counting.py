@@ -5,7 +5,7 @@ them (non-overlapping occurrences of each literal, summed over the query's posit
 pair's occurrences with a partner: :meth:`search.query.ParsedQuery.occurrences`, as
 :func:`search.snippets.query_spans` counts a hit's ``matches``). Two ways to the same numbers:
 
-* a server (a snapshot made :func:`~search.core.ready`) holds :class:`CorpusText`: every passage's folded
+* a server (a snapshot made :func:`~search.contract.ready`) holds :class:`CorpusText`: every passage's folded
   text as one array of UTF-16 code units, and the positions of each unit in it, sorted. A literal is found
   from the positions of its rarest unit, checked unit by unit, so counting a term in every passage of a
   national collection costs numpy operations in proportion to that unit's frequency, and no Python loop;
@@ -27,11 +27,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from search.models import DOC_TYPES, REGION_LEVELS, SECTIONS, FacetValue, SearchRequest, region_keys
+from search.models import DOC_TYPES, REGION_LEVELS, SECTIONS, FacetValue, SearchRequest
 from search.query import And, Near, Node, Or, ParsedQuery, Term, near_occurrences
 
 if TYPE_CHECKING:
-    from search.core import Snapshot
+    from search.contract import Snapshot
 
 ROWS_PATH_LIMIT = 20_000
 """Without the corpus arrays, up to this many matching passages are counted one by one; above it, the arrays
@@ -266,18 +266,46 @@ def facet_lists(region_c: Counter, year_c: Counter, section_c: Counter, doc_type
     }
 
 
+def _region_counts(snap: Snapshot, per_report: np.ndarray) -> Counter:
+    """Counts per report index spread to each report's regions at every level (province, prefecture, county)."""
+    keys = snap.report_region_keys
+    region_c: Counter = Counter()
+    for i in np.flatnonzero(per_report).tolist():
+        n = int(per_report[i])
+        for key in keys[i]:
+            region_c[key] += n
+    return region_c
+
+
+def passage_facets(snap: Snapshot, rows: np.ndarray, filters: Filters) -> dict[str, list[FacetValue]]:
+    """Facets counted in passages (段) over the matching ``rows`` (any order, no filter applied): for each
+    value, the matching passages there that pass every other facet's filter (a facet ignores its own)."""
+    table = filters.table
+
+    def kept(skip: str) -> np.ndarray:
+        return rows[filters.rows(rows, skip)]
+
+    region_c = _region_counts(snap, np.bincount(table.report[kept("region")], minlength=len(table.report_year)))
+    years = table.year[kept("year")]
+    year_c = Counter(dict(zip(*(a.tolist() for a in np.unique(years[years > 0], return_counts=True)), strict=True)))
+    by_section = np.bincount(table.section[kept("section")], minlength=len(SECTIONS)).tolist()
+    section_c = Counter({s: n for s, n in zip(SECTIONS, by_section, strict=True) if n})
+    by_type = np.bincount(table.report_doc_type[table.report[kept("doc_type")]], minlength=len(DOC_TYPES)).tolist()
+    doc_type_c = Counter({d: n for d, n in zip(DOC_TYPES, by_type, strict=True) if n})
+    return facet_lists(region_c, year_c, section_c, doc_type_c)
+
+
 def report_facets(snap: Snapshot, matches: Matches, filters: Filters) -> dict[str, list[FacetValue]]:
     """Facets counted in reports (份): for each value, the distinct reports with a matching passage there,
     each facet ignoring its own filter, as passage counts do."""
     table, rows = filters.table, matches.rows
-    reports = snap.report_list
 
     def distinct_reports(skip: str) -> np.ndarray:
         return np.unique(table.report[rows[filters.rows(rows, skip)]])
 
-    region_c: Counter = Counter()
-    for i in distinct_reports("region").tolist():
-        region_c.update(region_keys(reports[i].region))
+    per_report = np.zeros(len(table.report_year), dtype=np.int64)
+    per_report[distinct_reports("region")] = 1
+    region_c = _region_counts(snap, per_report)
     year_c = Counter(table.report_year[distinct_reports("year")].tolist())
     doc_c = Counter(DOC_TYPES[d] for d in table.report_doc_type[distinct_reports("doc_type")].tolist())
     kept = rows[filters.rows(rows, "section")]

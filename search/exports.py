@@ -25,7 +25,8 @@ import orjson
 
 from search.citation import Reference, citations, reference
 from search.concordance import ConcordanceRequest, check_context_sort, iter_lines
-from search.core import Snapshot, filtered_matches, resolve_years
+from search.contract import Snapshot
+from search.core import filtered_matches, resolve_years
 from search.counting import Filters, match_order, query_matches
 from search.models import SECTIONS, Region, Report, SearchRequest
 from search.query import parse_query

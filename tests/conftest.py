@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from search.engines import index_writer, open_engine
+import search
+from search import index_writer, open_engine
 from search.models import Passage, Region, Report
 
 CORPUS_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
@@ -75,7 +76,7 @@ def write_tantivy_index_of_another_schema(index_dir: Path) -> None:
     writer.wait_merging_threads()
 
 
-ENGINES = ("whoosh", "tantivy")
+ENGINES = search.ENGINES  # the registry: a new engine is tested by every engine-facing test
 
 
 @pytest.fixture(params=ENGINES)
