@@ -4,6 +4,8 @@ over every match (report table, trends, concordance, exports).
 `search` imports neither Flask nor the CLI toolkit; `web` and `indexer` build on it, through these names.
 """
 
+from search import settings
+from search.analysis import fold, segment
 from search.citation import DEFAULT_STYLE, STYLES, citation, citations, reference, with_citations
 from search.concordance import (
     DEFAULT_WIDTH,
@@ -15,7 +17,7 @@ from search.concordance import (
     concordance,
     validate_concordance,
 )
-from search.contract import Execution, OldIndexError, Snapshot
+from search.contract import Execution, OldIndexError, Snapshot, no_index
 from search.core import (
     FACET_COUNTS,
     MAX_REGION_LENGTH,
@@ -84,8 +86,10 @@ from search.models import (
     SearchRequest,
     SearchResponse,
 )
+from search.query import parse_query
 from search.regions import short_name
 from search.reports import filter_reports
+from search.snippets import mark, query_spans
 from search.trends import (
     MAX_QUERIES,
     NORMS,
@@ -168,19 +172,26 @@ __all__ = [
     "divisions_during",
     "filename",
     "filter_reports",
+    "fold",
     "hits_export",
     "index_writer",
     "kwic_export",
+    "mark",
+    "no_index",
     "open_engine",
     "parse_coverage_request",
     "publication_status",
+    "parse_query",
     "parse_years",
+    "query_spans",
     "reference",
     "report_list_export",
     "reports_export",
     "resolve_regions",
     "resolve_years",
     "search",
+    "segment",
+    "settings",
     "short_name",
     "trends",
     "trends_export",

@@ -133,6 +133,11 @@ class Snapshot:
             return None
         return self.report_of(row), self.passages[row]
 
+    @property
+    def passage_count(self) -> int:
+        """Passages in the generation (rows)."""
+        return len(self.passages)
+
     def report_of(self, row: int) -> Report:
         return self._report_list[self.report_rows[row]]
 

@@ -126,9 +126,9 @@ def open_engine(index_dir: Path, name: str = ENGINES[0], cache_size: int | None 
     index" is)."""
     module = engine_module(name)
     if cache_size is None:
-        from search import settings
+        from search.settings import get_int  # the settings table names the engines: imported when needed
 
-        cache_size = settings.get_int("CACHE_SIZE")
+        cache_size = get_int("CACHE_SIZE")
     return _Named(module.engine(Path(index_dir), cache_size), name)  # type: ignore[return-value]
 
 

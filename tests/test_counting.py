@@ -395,7 +395,7 @@ def test_sample_reports_counts_equal_the_scan(corpus_snap, counting_path):
 
 @pytest.fixture(scope="module", params=["whoosh", "tantivy"])
 def generated_snap(request, corpus_dir, tmp_path_factory):
-    from indexer.bench import synthetic_reports
+    from fazhi.bench import synthetic_reports
     from indexer.build import index_corpus
 
     root = tmp_path_factory.mktemp(f"generated-{request.param}")

@@ -254,3 +254,14 @@ def test_facet_rows_read_as_facet_values_and_turn_into_the_apis_objects():
         {"value": "天津市", "count": 7, "level": "province", "parent": None},
         {"value": "山西省", "count": 5, "level": "province", "parent": None},
     ]
+
+
+def test_the_cache_size_given_to_the_engine_beats_the_environment(monkeypatch, small_index, engine_name):
+    monkeypatch.setenv("FAZHI_CACHE_SIZE", "256")
+    uncached = open_engine(small_index, engine_name, cache_size=0).snapshot()
+    search(uncached, SearchRequest("法治"))
+    assert not search(uncached, SearchRequest("法治")).cached
+    monkeypatch.setenv("FAZHI_CACHE_SIZE", "0")
+    cached = open_engine(small_index, engine_name, cache_size=4).snapshot()
+    search(cached, SearchRequest("法治"))
+    assert search(cached, SearchRequest("法治")).cached
