@@ -71,6 +71,7 @@ from search.exports import (
 )
 from search.models import (
     DOC_TYPES,
+    HEADING_SEPARATOR,
     INFERABLE,
     ISSUER_LEVELS,
     PUBLISH_DATE_SOURCES,
@@ -113,6 +114,7 @@ __all__ = [
     "ENGINES",
     "FACET_COUNTS",
     "FORMATS",
+    "HEADING_SEPARATOR",
     "KWIC_SORTS",
     "INFERABLE",
     "MAX_QUERIES",
