@@ -265,3 +265,32 @@ def test_the_cache_size_given_to_the_engine_beats_the_environment(monkeypatch, s
     cached = open_engine(small_index, engine_name, cache_size=4).snapshot()
     search(cached, SearchRequest("法治"))
     assert search(cached, SearchRequest("法治")).cached
+
+
+def test_the_snapshot_gives_reports_and_passages_by_id(snap):
+    report, passage = snap.passage("ra-p3")
+    assert (report.report_id, passage.passage_id, passage.number) == ("ra", "ra-p3", 3)
+    assert passage.text.startswith("践行新时代“枫桥经验”")
+    assert snap.passage("ra-p99") is None and snap.passage("") is None
+    assert snap.report("rb").title == "灵武市2023年法治政府建设年度报告"
+    assert snap.report("nope") is None
+    assert snap.passage_count == 12
+
+
+def test_only_the_in_memory_engine_carries_the_in_memory_hooks(snap, engine_name):
+    from search.memory import MemorySnapshot
+
+    in_memory = engine_name == "whoosh"
+    assert isinstance(snap, MemorySnapshot) is in_memory
+    assert all(hasattr(snap, hook) is in_memory for hook in ("char_rows", "char_frequency", "rank"))
+
+
+def test_the_engine_setting_and_the_cli_offer_every_registered_engine():
+    from fazhi.cli import main
+    from search.engines import ENGINE_MODULES
+    from search.settings import SETTINGS
+
+    help_text = next(s.help for s in SETTINGS if s.name == "ENGINE")
+    assert all(name in help_text for name in ENGINE_MODULES)
+    engine_choices = {opt.name: opt for opt in main.commands["search"].params}["engine"].type.choices
+    assert tuple(engine_choices) == tuple(ENGINE_MODULES)
