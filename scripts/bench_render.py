@@ -75,7 +75,7 @@ def run(index_dir: Path, engine: str, repeat: int) -> dict[str, dict[str, float]
     """
     app = create_app({"INDEX_DIR": str(index_dir), "ENGINE": engine})
     client = app.test_client()
-    snap = open_engine(index_dir, engine).snapshot()
+    snap = open_engine(index_dir, engine, cache_size=int(app.config["CACHE_SIZE"])).snapshot()  # as the app's
     inside: list[float] = []
 
     def timed_search(snapshot, request):

@@ -28,7 +28,7 @@ from itertools import accumulate
 import numpy as np
 
 from search.analysis import fold
-from search.counting import CorpusText, RowTable
+from search.arrays import CorpusText, RowTable
 from search.models import FacetValue, Hit, Passage, Report, SearchRequest, SearchResponse, region_keys
 from search.query import ParsedQuery, parse_query
 from search.regions import IndexPlace, index_places
@@ -182,7 +182,7 @@ class Snapshot:
     @cached_property
     def row_table(self) -> RowTable:
         """Per-row and per-report attributes as arrays, for counting over every match (see search.counting)."""
-        return RowTable.of(self)
+        return RowTable.of(self._report_list, self.passages, self.report_rows)
 
     @cached_property
     def corpus_text(self) -> CorpusText:

@@ -119,17 +119,12 @@ class _Named:
             raise self._missing(e) from None
 
 
-def open_engine(index_dir: Path, name: str = ENGINES[0], cache_size: int | None = None) -> Engine:
-    """An engine reading the index at ``index_dir``, its snapshots keeping ``cache_size`` responses (None:
-    the setting ``FAZHI_CACHE_SIZE``; the site and the CLI pass their own). Asked for an index another engine
-    wrote, it raises :class:`OtherEngineIndexError` naming that engine (a :class:`FileNotFoundError`, as "no
-    index" is)."""
-    module = engine_module(name)
-    if cache_size is None:
-        from search.settings import get_int  # the settings table names the engines: imported when needed
-
-        cache_size = get_int("CACHE_SIZE")
-    return _Named(module.engine(Path(index_dir), cache_size), name)  # type: ignore[return-value]
+def open_engine(index_dir: Path, name: str = ENGINES[0], cache_size: int = 0) -> Engine:
+    """An engine reading the index at ``index_dir``, its snapshots keeping ``cache_size`` responses (the site
+    and the CLI pass the setting ``FAZHI_CACHE_SIZE``; settings enter at the top, never read down here). Asked
+    for an index another engine wrote, it raises :class:`OtherEngineIndexError` naming that engine (a
+    :class:`FileNotFoundError`, as "no index" is)."""
+    return _Named(engine_module(name).engine(Path(index_dir), cache_size), name)  # type: ignore[return-value]
 
 
 def index_writer(name: str = ENGINES[0]) -> EngineWriter:

@@ -30,7 +30,8 @@ from search import (
     trends,
 )
 from search.analysis import fold
-from search.counting import CorpusText, self_overlaps
+from search.arrays import CorpusText
+from search.counting import self_overlaps
 from search.query import And, Near, Not, Or, Term, parse_query
 
 # --- the scan ---------------------------------------------------------------------------------------------

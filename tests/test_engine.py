@@ -9,7 +9,7 @@ from search.core import search
 from search.engines import index_writer, open_engine
 from search.models import SearchRequest
 from search.whoosh_engine import FoldingTokenizer
-from tests.conftest import SMALL_REPORTS
+from tests.conftest import SMALL_REPORTS, open_as_served
 
 
 def ids(resp):
@@ -185,7 +185,7 @@ def test_repeated_requests_are_answered_from_the_snapshots_cache(snap):
 
 def test_cache_keeps_only_the_most_recent(monkeypatch, small_index, engine_name):
     monkeypatch.setenv("FAZHI_CACHE_SIZE", "1")
-    fresh = open_engine(small_index, engine_name).snapshot()
+    fresh = open_as_served(small_index, engine_name)
     search(fresh, SearchRequest("法治"))
     search(fresh, SearchRequest("枫桥经验"))
     assert not search(fresh, SearchRequest("法治")).cached
