@@ -28,14 +28,14 @@ from pathlib import Path
 from typing import NamedTuple
 
 from indexer.doctype import classify_document
-from indexer.manifest import MANIFEST_NAMES, ManifestEntry, read_manifest
+from indexer.manifest import MANIFEST_NAMES, Manifest, ManifestEntry, read_manifest
 from indexer.metadata import year_named
 from indexer.parsing import parse_report
 from indexer.readers import MAX_FILE_BYTES, READERS, NotAReport, ReadError, ReportText, read_report_file
 from indexer.sections import heading_marker
 from search.analysis import fold, traditional_to_simplified
 from search.engines import index_writer, open_engine
-from search.models import REPORT_DOC_TYPE, Passage, Report, SourceFile
+from search.models import HEADING_SEPARATOR, REPORT_DOC_TYPE, Passage, Report, SourceFile
 from search.subprocesses import die_with_parent
 
 
@@ -171,7 +171,9 @@ def build_report(
             # Sections are told by simplified headings; headings are shown as published.
             original_of = {m.text: p.text for m, p in zip(meta.passages, parsed.passages, strict=True)}
             sections = [
-                (m.section, " › ".join(original_of.get(h, h) for h in m.heading.split(" › ")) if m.heading else "")
+                (m.section, HEADING_SEPARATOR.join(original_of.get(h, h) for h in m.heading.split(HEADING_SEPARATOR)))
+                if m.heading
+                else (m.section, "")
                 for m in meta.passages
             ]
     rid = report_id_for(source)
@@ -345,7 +347,7 @@ def discover(corpus_dir: Path) -> Discovery:
 
 
 _PARSER_MODULES = ("indexer", "search/analysis.py", "search/models.py")
-_NOT_PARSER = ("cli.py", "bench.py")
+"""Every module of ``indexer`` turns files into reports (the command line and the benchmark live in ``fazhi``)."""
 
 
 @lru_cache(maxsize=1)
@@ -357,8 +359,7 @@ def parser_fingerprint() -> str:
         target = root / name
         paths = sorted(target.glob("*.py")) if target.is_dir() else [target]
         for path in paths:
-            if path.name not in _NOT_PARSER:
-                digest.update(path.name.encode() + b"\0" + path.read_bytes())
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:12]
 
 
@@ -543,27 +544,54 @@ def _index_locked(
     rebuild: bool,
     t0: float,
 ) -> IndexSummary:
+    """The phases of a run, the index folder's lock held: find the files, see which changed, read those,
+    merge copies of one report, decide what to write, write it in one commit."""
     found = discover(corpus_dir)
     summary = IndexSummary(skipped=list(found.skipped), links_not_followed=found.links_not_followed)
     previous = _previous_reports(index_dir, engine)
     summary.rebuilt = rebuild or previous is None
     previous = previous or {}
-    parser = parser_fingerprint()
     known: dict[str, tuple[Report, SourceFile]] = (
         {} if rebuild else {f.path: (r, f) for r in previous.values() for f in r.files}
     )
-    rels = found.files
-    # The manifest: a bad row is reported and left out; a row naming no report file is reported too.
+    manifest = _manifest(corpus_dir, found.files, summary)
+    changes = _changed_files(found.files, known, previous, manifest)
+    candidates = _read_changed(found.files, known, changes, manifest, summary, progress)
+    final = _merge_copies(candidates, summary, set(previous))
+    if not final:
+        raise CorpusError(f"no report could be read in {corpus_dir}; the index was left as it was")
+    to_write, removed = _what_to_write(previous, final, summary)
+    _write(index_dir, engine, final, to_write, removed, summary)
+    _sum_up(summary, final, t0)
+    return summary
+
+
+def _manifest(corpus_dir: Path, rels: dict[Path, str], summary: IndexSummary) -> Manifest:
+    """The manifest: a bad row is reported and left out; a row naming no report file is reported too."""
     manifest = read_manifest(corpus_dir)
     summary.failed.extend(manifest.errors)
     summary.failed.extend(
         (manifest.lines[rel], f"manifest row names {rel}, which is no report file in the corpus folder")
         for rel in sorted(set(manifest.entries) - set(rels.values()))
     )
-    entry_marks = {rel: e.fingerprint() for rel, e in manifest.entries.items()}
+    return manifest
 
-    # 1. Which files changed: same size and modification time as recorded means unchanged; otherwise the bytes
-    # are hashed, and a file whose hash (and the code reading it, and its manifest row) is the same is unchanged.
+
+class _Changes(NamedTuple):
+    """Which files changed since the index was written (phase 1)."""
+
+    stamps: dict[str, SourceFile]  # each readable file's stamp (the recorded one when unchanged)
+    errors: dict[str, str]  # files that could not be stamped, and why
+    unchanged: set[str]  # files whose report is kept as indexed
+
+
+def _changed_files(
+    rels: dict[Path, str], known: dict[str, tuple[Report, SourceFile]], previous: dict[str, Report], manifest: Manifest
+) -> _Changes:
+    """Same size and modification time as recorded means unchanged; otherwise the bytes are hashed, and a file
+    whose hash (and the code reading it, and its manifest row) is the same is unchanged."""
+    parser = parser_fingerprint()
+    entry_marks = {rel: e.fingerprint() for rel, e in manifest.entries.items()}
     stamps: dict[str, SourceFile] = {}
     same: dict[str, bool] = {}
     errors: dict[str, str] = {}
@@ -594,9 +622,21 @@ def _index_locked(
     for report in previous.values():
         if report.files and not same.get(report.source, False):
             must_parse.update(f.path for f in report.files)
-
-    # 2. Read what changed (on every core when there is much of it); keep what did not.
     unchanged = {rel for rel in rels.values() if rel not in errors and same.get(rel) and rel not in must_parse}
+    return _Changes(stamps, errors, unchanged)
+
+
+def _read_changed(
+    rels: dict[Path, str],
+    known: dict[str, tuple[Report, SourceFile]],
+    changes: _Changes,
+    manifest: Manifest,
+    summary: IndexSummary,
+    progress: Callable[[str, int, int], None] | None,
+) -> list[_Candidate]:
+    """Read what changed (on every core when there is much of it); keep what did not. Each file's claim to a
+    report, in file order."""
+    stamps, errors, unchanged = changes
     to_read = [
         (path, rel, stamps[rel], manifest.entries.get(rel))
         for path, rel in rels.items()
@@ -632,11 +672,13 @@ def _index_locked(
                 summary.failed.append((rel, why))
         if progress:
             progress(rel, done, len(rels))
+    return candidates
 
-    final = _merge_copies(candidates, summary, set(previous))
-    if not final:
-        raise CorpusError(f"no report could be read in {corpus_dir}; the index was left as it was")
 
+def _what_to_write(
+    previous: dict[str, Report], final: dict[str, Report], summary: IndexSummary
+) -> tuple[list[Report], list[str]]:
+    """The reports to (re)write and the report ids to remove, counted as added, updated, unchanged, removed."""
     to_write: list[Report] = []
     for rid, report in final.items():
         old = previous.get(rid)
@@ -650,7 +692,18 @@ def _index_locked(
             to_write.append(report)
     removed = [rid for rid in previous if rid not in final]
     summary.removed = len(removed)
+    return to_write, removed
 
+
+def _write(
+    index_dir: Path,
+    engine: str,
+    final: dict[str, Report],
+    to_write: list[Report],
+    removed: list[str],
+    summary: IndexSummary,
+) -> None:
+    """One commit: every report on a rebuild, else the changes (none: no commit at all)."""
     write = index_writer(engine)
     try:
         if summary.rebuilt:
@@ -664,12 +717,13 @@ def _index_locked(
     except OSError as e:  # a full disk, a folder made read-only meanwhile: the previous generation stays
         raise _cannot_write(index_dir, e) from None
 
+
+def _sum_up(summary: IndexSummary, final: dict[str, Report], t0: float) -> None:
     summary.skipped.sort()  # files found not to be reports join the others in path order
     summary.reports = len(final)
     summary.passages = sum(len(r.passages) for r in final.values())
     summary.look_alikes = [(r.source, r.doc_type) for r in final.values() if r.doc_type != REPORT_DOC_TYPE]
     summary.seconds = time.perf_counter() - t0
-    return summary
 
 
 def _copies(group: list[_Candidate]) -> list[list[_Candidate]]:

@@ -13,10 +13,9 @@ import unicodedata
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from search.models import SECTIONS
+from search.models import HEADING_SEPARATOR, SECTIONS
 
 OVERVIEW, MEASURES, DUTIES, PROBLEMS, PLANS, OTHER = SECTIONS
-HEADING_SEPARATOR = " › "
 
 _CHINESE_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九", start=0)}
 

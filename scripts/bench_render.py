@@ -20,8 +20,7 @@ from urllib.parse import urlencode
 from werkzeug.datastructures import MultiDict
 
 from indexer.build import index_corpus
-from search.core import search
-from search.engines import open_engine
+from search import open_engine, search
 from web import create_app, pages
 from web.params import search_request_from
 
@@ -55,7 +54,7 @@ def percentile(values: list[float], q: float) -> float:
 def build_index(corpus: Path, synthetic: int, work: Path, engine: str) -> Path:
     source = corpus
     if synthetic:
-        from indexer.bench import synthetic_reports
+        from fazhi.bench import synthetic_reports
 
         source = work / "corpus"
         source.mkdir()
@@ -76,7 +75,7 @@ def run(index_dir: Path, engine: str, repeat: int) -> dict[str, dict[str, float]
     """
     app = create_app({"INDEX_DIR": str(index_dir), "ENGINE": engine})
     client = app.test_client()
-    snap = open_engine(index_dir, engine).snapshot()
+    snap = open_engine(index_dir, engine, cache_size=int(app.config["CACHE_SIZE"])).snapshot()  # as the app's
     inside: list[float] = []
 
     def timed_search(snapshot, request):

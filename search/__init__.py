@@ -4,6 +4,8 @@ over every match (report table, trends, concordance, exports).
 `search` imports neither Flask nor the CLI toolkit; `web` and `indexer` build on it, through these names.
 """
 
+from search import settings
+from search.analysis import fold, segment
 from search.citation import DEFAULT_STYLE, STYLES, citation, citations, reference, with_citations
 from search.concordance import (
     DEFAULT_WIDTH,
@@ -15,6 +17,7 @@ from search.concordance import (
     concordance,
     validate_concordance,
 )
+from search.contract import Execution, OldIndexError, Snapshot, no_index
 from search.core import (
     FACET_COUNTS,
     MAX_REGION_LENGTH,
@@ -23,9 +26,7 @@ from search.core import (
     REPORT_SORTS,
     SORTS,
     VIEWS,
-    OldIndexError,
     SearchError,
-    Snapshot,
     parse_years,
     resolve_regions,
     resolve_years,
@@ -53,7 +54,7 @@ from search.divisions import (
     divisions_during,
     zones,
 )
-from search.engines import ENGINES, OtherEngineIndexError, built_with, open_engine
+from search.engines import ENGINES, OtherEngineIndexError, built_with, index_writer, open_engine
 from search.exports import (
     FORMATS,
     MEDIA_TYPES,
@@ -70,6 +71,7 @@ from search.exports import (
 )
 from search.models import (
     DOC_TYPES,
+    HEADING_SEPARATOR,
     INFERABLE,
     ISSUER_LEVELS,
     PUBLISH_DATE_SOURCES,
@@ -85,8 +87,10 @@ from search.models import (
     SearchRequest,
     SearchResponse,
 )
+from search.query import parse_query
 from search.regions import short_name
 from search.reports import filter_reports
+from search.snippets import mark, query_spans
 from search.trends import (
     MAX_QUERIES,
     NORMS,
@@ -110,6 +114,7 @@ __all__ = [
     "ENGINES",
     "FACET_COUNTS",
     "FORMATS",
+    "HEADING_SEPARATOR",
     "KWIC_SORTS",
     "INFERABLE",
     "MAX_QUERIES",
@@ -134,6 +139,7 @@ __all__ = [
     "CoverageRequest",
     "CoverageResponse",
     "Division",
+    "Execution",
     "Export",
     "FacetValue",
     "Hit",
@@ -168,18 +174,26 @@ __all__ = [
     "divisions_during",
     "filename",
     "filter_reports",
+    "fold",
     "hits_export",
+    "index_writer",
     "kwic_export",
+    "mark",
+    "no_index",
     "open_engine",
     "parse_coverage_request",
     "publication_status",
+    "parse_query",
     "parse_years",
+    "query_spans",
     "reference",
     "report_list_export",
     "reports_export",
     "resolve_regions",
     "resolve_years",
     "search",
+    "segment",
+    "settings",
     "short_name",
     "trends",
     "trends_export",

@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 from search.models import REPORT_DOC_TYPE, Passage, Region, Report
 
 if TYPE_CHECKING:
-    from search.core import Snapshot
+    from search.contract import Snapshot
 
 STYLES: dict[str, str] = {
     "gb7714_2025": "GB/T 7714-2025",
@@ -173,11 +173,10 @@ def with_citations(body: dict, snap: Snapshot, root: str) -> dict:
     """``body`` (a search's JSON, as ``/api/search`` and ``fazhi search --json`` give it) with the citations of
     every hit and report row, their links made absolute with ``root`` (the site's address)."""
     for hit in body["hits"]:
-        report = snap.reports[hit["report_id"]]
-        passage = snap.passages[snap.row_of[hit["passage_id"]]]
+        report, passage = snap.passage(hit["passage_id"])  # type: ignore[misc]  # a hit of this snapshot
         hit["citations"] = citations(report, passage, root + passage.url())
     for row in body["reports"] or ():
-        row["citations"] = citations(snap.reports[row["report_id"]], None, f"{root}/reports/{row['report_id']}")
+        row["citations"] = citations(snap.report(row["report_id"]), None, f"{root}/reports/{row['report_id']}")
     return body
 
 

@@ -13,7 +13,8 @@ from itertools import islice
 
 import numpy as np
 
-from search.core import SearchError, Snapshot, filtered_matches, resolve_regions, resolve_years, validate
+from search.contract import Snapshot
+from search.core import SearchError, filtered_matches, resolve_regions, resolve_years, validate
 from search.counting import Matches, match_order, report_count
 from search.models import Region, SearchRequest
 from search.query import ParsedQuery, parse_query

@@ -1,53 +1,26 @@
-"""The one search entry point, independent of the engine behind the index.
+"""The one search entry point, independent of the engine behind the index: :func:`search` validates a
+request (:func:`validate`), resolves its regions and year ranges in the index, answers the browse page
+from what the snapshot counted once, keeps answers per generation (setting ``FAZHI_CACHE_SIZE``), and asks
+the engine (:class:`search.contract.Snapshot`) for the rest: matches, facets and the page's rows; exact
+counts over every match come from :mod:`search.counting`.
 
-An engine (one module per engine, e.g. :mod:`search.whoosh_engine`) provides a :class:`Snapshot`: every
-report and passage of one committed index generation, held in memory in report and passage order, plus
-postings of single folded characters (candidates) and BM25 over jieba words (ranking). This module does
-the rest: exact matching (candidates verified by substring containment in folded text, so a query finds
-exactly what a reader scanning the text finds), filters, facet counts, ordering and snippets.
+Engines never import this module: arrows run entry point → contract ← engines.
 """
 
 from __future__ import annotations
 
-import gc
 import re
-import threading
 import time
-from collections import Counter, OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
-from functools import cached_property
-from itertools import accumulate
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
-import numpy as np
-
-from search import settings
-from search.analysis import fold
-from search.counting import (
-    CorpusText,
-    Filters,
-    Matches,
-    RowTable,
-    facet_lists,
-    query_matches,
-    report_count,
-    report_facets,
-)
-from search.models import (
-    DOC_TYPES,
-    SECTIONS,
-    FacetValue,
-    Hit,
-    Passage,
-    Report,
-    SearchRequest,
-    SearchResponse,
-    region_keys,
-)
-from search.query import And, Near, Node, Not, Or, ParsedQuery, QueryError, Term, near_occurrences, parse_query
-from search.regions import IndexPlace, index_places, resolve_region
+from search.contract import Execution, Snapshot, make_hits
+from search.counting import Filters, Matches, query_matches, report_count, report_facets
+from search.models import DOC_TYPES, SECTIONS, FacetValue, Hit, SearchRequest, SearchResponse
+from search.query import ParsedQuery, QueryError, parse_query
+from search.regions import IndexPlace, resolve_region
 from search.report_table import report_table
-from search.snippets import query_spans, snippet
 
 SORTS: tuple[str, ...] = ("relevance", "year", "region")
 """Orders of passages (hits)."""
@@ -61,9 +34,6 @@ MAX_RESULT_DEPTH = 10_000
 """How deep paging goes (page × per_page): deeper pages cost engines memory in proportion, and no reader
 pages through ten thousand passages; filters narrow a result set instead."""
 
-# Above this share of passages, a character's postings narrow nothing worth the cost of reading them.
-_SCAN_SHARE = 0.5
-
 
 class SearchError(ValueError):
     """A request the search cannot answer; ``param`` names the parameter at fault. ``choices`` offers what
@@ -74,213 +44,6 @@ class SearchError(ValueError):
         self.param = param
         self.choices = choices or []
         self.value = value  # the value at fault, when the parameter has several (one region of two)
-
-
-class OldIndexError(FileNotFoundError):
-    """The index on disk was written by an earlier version (another schema): to its readers, as good as no
-    index at all, but it needs a rebuild rather than a first build (the CLI, API and pages say which)."""
-
-
-class ResponseCache:
-    """The last ``size`` responses of one snapshot, least recently used dropped first; size 0 keeps none."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._items: OrderedDict[SearchRequest, SearchResponse] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, request: SearchRequest) -> SearchResponse | None:
-        with self._lock:
-            response = self._items.get(request)
-            if response is not None:
-                self._items.move_to_end(request)
-            return response
-
-    def put(self, request: SearchRequest, response: SearchResponse) -> None:
-        if self.size <= 0:
-            return
-        with self._lock:
-            self._items[request] = response
-            self._items.move_to_end(request)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-
-@dataclass
-class Execution:
-    """What an engine found for one request: the page's rows in order, and counts over all matches."""
-
-    total: int
-    rows: list[int]
-    facets: dict[str, Sequence[FacetValue]]
-    scores: dict[int, float] = field(default_factory=dict)
-    report_matches: dict[int, int] = field(default_factory=dict)  # page row -> matching passages in its report
-    hits: list[Hit] | None = None  # the page's hits, when the engine made them (on another thread while counting)
-
-
-@dataclass
-class Snapshot:
-    """One index generation in memory. Rows are passages in report and passage order."""
-
-    reports: dict[str, Report]
-    passages: list[Passage]
-    folded: Sequence[str]  # matching form of each passage's text
-    row_of: dict[str, int] = field(default_factory=dict)  # passage_id -> row
-    report_rows: list[int] = field(default_factory=list)  # row -> index of its report in `reports`
-
-    def __post_init__(self) -> None:
-        self.responses = ResponseCache(settings.get_int("CACHE_SIZE"))
-        self.row_of = {p.passage_id: i for i, p in enumerate(self.passages)}
-        order = {rid: n for n, rid in enumerate(self.reports)}
-        self.report_rows = [order[p.report_id] for p in self.passages]
-        self._report_list = list(self.reports.values())
-
-    # Per-row facet values, laid out flat so filtering and counting touch no objects. Only the in-memory
-    # execution needs them, so an engine that counts natively never builds them.
-    @cached_property
-    def row_year(self) -> list[int | None]:
-        return [self._report_list[i].year for i in self.report_rows]
-
-    @cached_property
-    def row_region_names(self) -> list[frozenset[str]]:
-        names = [frozenset(r.region.names()) for r in self._report_list]
-        return [names[i] for i in self.report_rows]
-
-    @cached_property
-    def row_region_keys(self) -> list[tuple[tuple[str, str, str | None], ...]]:
-        keys = [region_keys(r.region) for r in self._report_list]
-        return [keys[i] for i in self.report_rows]
-
-    @cached_property
-    def region_places(self) -> tuple[IndexPlace, ...]:
-        """Every region of the index at each level, with its report count (what region filters resolve in)."""
-        return index_places(r.region for r in self._report_list)
-
-    @cached_property
-    def row_section(self) -> list[str]:
-        return [p.section for p in self.passages]
-
-    @cached_property
-    def row_doc_type(self) -> list[str]:
-        return [self._report_list[i].doc_type for i in self.report_rows]
-
-    @cached_property
-    def browse_facets(self) -> dict[str, Sequence[FacetValue]]:
-        """The facets of the whole index — the empty query without filters, the browse page — counted once
-        per generation (:func:`ready` counts them before the first request)."""
-        return self.execute(parse_query(""), SearchRequest("")).facets
-
-    @cached_property
-    def report_sizes(self) -> Counter:
-        """Passages per report, by report index."""
-        return Counter(self.report_rows)
-
-    @cached_property
-    def report_first_rows(self) -> list[int]:
-        """The first row of each report, by report index (a report's rows are consecutive)."""
-        sizes, n = self.report_sizes, len(self.reports)
-        return list(accumulate((sizes[i] for i in range(n)), initial=0))[:n]
-
-    def matches_in_reports(self, parsed: ParsedQuery, request: SearchRequest, rows: list[int]) -> dict[int, int]:
-        """For each of the given matching rows, how many passages of its report match (filters included).
-
-        A matching row's report passes the report-level filters (region, year, type), so only the section
-        filter and the query are checked, in the folded text of that report's passages.
-        """
-        counts: dict[int, int] = {}
-        sections = set(request.sections)
-        for report in dict.fromkeys(self.report_rows[r] for r in rows):
-            first = self.report_first_rows[report]
-            own = range(first, first + self.report_sizes[report])
-            kept = {r for r in own if not sections or self.passages[r].section in sections}
-            counts[report] = len(matching_rows(self, parsed, kept))
-        return {r: counts[self.report_rows[r]] for r in rows}
-
-    def report_of(self, row: int) -> Report:
-        return self._report_list[self.report_rows[row]]
-
-    @cached_property
-    def report_list(self) -> list[Report]:
-        """The reports in index order (a report's index is its position here)."""
-        return self._report_list
-
-    @cached_property
-    def row_table(self) -> RowTable:
-        """Per-row and per-report attributes as arrays, for counting over every match (see search.counting)."""
-        return RowTable.of(self)
-
-    @cached_property
-    def corpus_text(self) -> CorpusText:
-        """Every passage's folded text in one array, for counting a term that occurs in many passages."""
-        return CorpusText(list(self.folded))
-
-    @cached_property
-    def index_years(self) -> tuple[int, ...]:
-        """The report years in the index, ascending."""
-        return tuple(sorted({r.year for r in self._report_list if r.year}))
-
-    def query_rows(self, parsed: ParsedQuery, limit: int) -> np.ndarray | None:
-        """Rows matching the query (no filters), ascending; None when there are more than ``limit`` (the
-        counting layer then finds them in the whole-corpus array instead). Engines may answer natively."""
-        rows = matching_rows(self, parsed)
-        return np.fromiter(sorted(rows), dtype=np.int64, count=len(rows)) if len(rows) <= limit else None
-
-    def execute(self, parsed: ParsedQuery, request: SearchRequest) -> Execution:
-        """Match, filter, count facets, order and page. Engines that can do this natively override it."""
-        return execute_in_memory(self, parsed, request)
-
-    # Engines that use the in-memory execution provide postings and ranking.
-    def char_rows(self, ch: str) -> Iterable[int] | None:
-        """Rows whose folded text holds ``ch``, or None when the engine has no postings to offer."""
-        return None
-
-    def char_frequency(self, ch: str) -> int:
-        return len(self.passages)
-
-    def rank(self, words: list[str], rows: set[int]) -> dict[int, float]:
-        """BM25 scores of ``rows`` for the jieba ``words``; rows without any of the words may be left out."""
-        return {}
-
-
-class FoldedTexts(Sequence[str]):
-    """Each passage's folded text, folded when first asked for and kept: a search checks a few hundred
-    passages, so a one-off search (the CLI) does not fold all of them (1.8 s at 10,000 reports), and a
-    server's workers fill in as they answer."""
-
-    def __init__(self, passages: list[Passage]) -> None:
-        self._passages = passages
-        self._texts: list[str | None] = [None] * len(passages)
-
-    def __len__(self) -> int:
-        return len(self._texts)
-
-    def __getitem__(self, row):  # type: ignore[override]
-        text = self._texts[row]
-        if text is None:
-            text = self._texts[row] = fold(self._passages[row].text)
-        return text
-
-    def __iter__(self) -> Iterator[str]:
-        self.fill()
-        return iter(self._texts)  # type: ignore[arg-type]
-
-    def fill(self) -> None:
-        if None in self._texts:
-            self._texts = [
-                t if t is not None else fold(p.text) for t, p in zip(self._texts, self._passages, strict=True)
-            ]
-
-
-def ready(snap: Snapshot) -> Snapshot:
-    """A freshly loaded snapshot made ready to serve: the browse page's facets counted, and its millions of
-    objects (they live as long as the generation) exempted from the garbage collector's scans, which would
-    otherwise stall a search now and then for tens of milliseconds."""
-    snap.browse_facets, snap.report_first_rows, snap.row_table  # noqa: B018 - worked out now, not during a request
-    snap.corpus_text  # noqa: B018 - the array terms common enough to skip the engine's rows are counted in
-    gc.unfreeze()  # the generation this one replaces: collectable again once its last request is done
-    gc.collect()
-    gc.freeze()
-    return snap
 
 
 def _browse(snap: Snapshot, parsed: ParsedQuery, request: SearchRequest) -> Execution | None:
@@ -298,75 +61,6 @@ def _browse(snap: Snapshot, parsed: ParsedQuery, request: SearchRequest) -> Exec
         facets=snap.browse_facets,
         report_matches={r: sizes[snap.report_rows[r]] for r in rows},
     )
-
-
-def literal_rows(snap: Snapshot, literal: str, within: set[int] | None = None) -> set[int]:
-    """Rows whose folded text contains ``literal``: candidates from character postings, verified exactly."""
-    folded = snap.folded
-    if within is not None:
-        return {r for r in within if literal in folded[r]}
-    chars = sorted(set(literal), key=snap.char_frequency)
-    n = len(snap.passages)
-    candidates: set[int] | None = None
-    for ch in chars[:3]:
-        if snap.char_frequency(ch) > n * _SCAN_SHARE:
-            break
-        rows = snap.char_rows(ch)
-        if rows is None:
-            break
-        candidates = set(rows) if candidates is None else candidates.intersection(rows)
-        if len(candidates) < 64:
-            break
-    if candidates is None:
-        return {r for r, text in enumerate(folded) if literal in text}
-    return {r for r in candidates if literal in folded[r]}
-
-
-def near_rows(snap: Snapshot, near: Near, within: set[int] | None = None) -> set[int]:
-    """Rows where the proximity pair holds: candidates hold both literals, verified on their positions."""
-    candidates = literal_rows(snap, near.right, literal_rows(snap, near.left, within))
-    folded = snap.folded
-    return {r for r in candidates if near_occurrences(folded[r], near)}
-
-
-def _selectivity(node: Node) -> int:
-    """An AND checks its most selective parts first: longer literals narrow more; exclusions come last."""
-    if isinstance(node, Term):
-        return -len(node.literal)
-    if isinstance(node, Near):
-        return -max(len(node.left), len(node.right))
-    if isinstance(node, Not):
-        return 1
-    return 0
-
-
-def node_rows(snap: Snapshot, node: Node, within: set[int] | None = None) -> set[int]:
-    """Rows (of ``within``, or of all) that satisfy ``node``, as :meth:`ParsedQuery.matches` decides."""
-    if isinstance(node, Term):
-        return literal_rows(snap, node.literal, within)
-    if isinstance(node, Near):
-        return near_rows(snap, node, within)
-    if isinstance(node, Or):
-        rows: set[int] = set()
-        for child in node.children:
-            rows |= node_rows(snap, child, within)
-        return rows
-    if isinstance(node, And):
-        current = within
-        for child in sorted(node.children, key=_selectivity):
-            current = node_rows(snap, child, current)
-            if not current:
-                return set()
-        return set(current) if current is within else current  # type: ignore[arg-type]
-    universe = set(range(len(snap.passages))) if within is None else set(within)
-    return universe - node_rows(snap, node.child, universe)
-
-
-def matching_rows(snap: Snapshot, parsed: ParsedQuery, within: set[int] | None = None) -> set[int]:
-    """Rows (of ``within``, or of all) that satisfy the query; the empty query matches every passage."""
-    if parsed.root is None:
-        return set(range(len(snap.passages))) if within is None else set(within)
-    return node_rows(snap, parsed.root, within)
 
 
 def parse_request_query(query: str) -> ParsedQuery:
@@ -425,123 +119,6 @@ def validate(request: SearchRequest, max_per_page: int = 100, max_query_length: 
         raise SearchError("order", f"order must be asc or desc, not {request.order!r}")
     if request.order and request.view == "passages" and request.sort == "relevance":
         raise SearchError("order", "order applies to sort=year or sort=region (relevance is always best first)")
-
-
-def _facets(snap: Snapshot, rows: set[int], request: SearchRequest) -> dict[str, list[FacetValue]]:
-    """Counts over the whole result set; a facet's own counts ignore the filter on that facet."""
-    want_regions, want_years, want_sections = set(request.regions), set(request.years), set(request.sections)
-    want_doc_types = set(request.doc_types)
-    region_c: Counter = Counter()
-    year_c: Counter = Counter()
-    section_c: Counter = Counter()
-    doc_type_c: Counter = Counter()
-    row_year, row_section, row_names, row_keys, row_doc_type = (
-        snap.row_year,
-        snap.row_section,
-        snap.row_region_names,
-        snap.row_region_keys,
-        snap.row_doc_type,
-    )
-    for r in rows:
-        year, section, doc_type = row_year[r], row_section[r], row_doc_type[r]
-        in_region = not want_regions or not want_regions.isdisjoint(row_names[r])
-        in_year = not want_years or year in want_years
-        in_section = not want_sections or section in want_sections
-        in_doc_type = not want_doc_types or doc_type in want_doc_types
-        if in_year and in_section and in_doc_type:
-            region_c.update(row_keys[r])
-        if in_region and in_section and in_doc_type and year is not None:
-            year_c[year] += 1
-        if in_region and in_year and in_doc_type:
-            section_c[section] += 1
-        if in_region and in_year and in_section:
-            doc_type_c[doc_type] += 1
-    return facet_lists(region_c, year_c, section_c, doc_type_c)
-
-
-def _filtered(snap: Snapshot, rows: set[int], request: SearchRequest) -> list[int]:
-    want_regions, want_years, want_sections = set(request.regions), set(request.years), set(request.sections)
-    want_doc_types = set(request.doc_types)
-    if not (want_regions or want_years or want_sections or want_doc_types):
-        return list(rows)
-    return [
-        r
-        for r in rows
-        if (not want_regions or not want_regions.isdisjoint(snap.row_region_names[r]))
-        and (not want_years or snap.row_year[r] in want_years)
-        and (not want_sections or snap.row_section[r] in want_sections)
-        and (not want_doc_types or snap.row_doc_type[r] in want_doc_types)
-    ]
-
-
-def _ordered(
-    snap: Snapshot, rows: list[int], parsed: ParsedQuery, sort: str, order: str = ""
-) -> tuple[list[int], dict[int, float]]:
-    """Rows by relevance, or by year (newest first unless ``order=asc``) or region (A→Z unless
-    ``order=desc``) with relevance breaking ties; then report and passage order."""
-    words = parsed.ranking_words()
-    scores = snap.rank(words, set(rows)) if words and rows else {}
-    ordered = sorted(rows, key=lambda r: (-scores.get(r, 0.0), r))
-    if sort == "year":  # stable sorts: ties keep relevance order, whichever the direction
-        ordered.sort(key=lambda r: snap.row_year[r] or 0, reverse=order != "asc")
-    elif sort == "region":
-        ordered.sort(key=lambda r: snap.report_of(r).region.names(), reverse=order == "desc")
-    return ordered, scores
-
-
-def make_hit(snap: Snapshot, row: int, parsed: ParsedQuery, score: float = 0.0, report_matches: int = 1) -> Hit:
-    passage = snap.passages[row]
-    report = snap.report_of(row)
-    spans, count = query_spans(passage.text, parsed)
-    return Hit(
-        report_id=report.report_id,
-        passage_id=passage.passage_id,
-        source=report.source,
-        title=report.title,
-        region=report.region,
-        year=report.year,
-        section=passage.section,
-        heading=passage.heading,
-        text=passage.text,
-        snippet=snippet(passage.text, spans),
-        url=passage.url(),
-        matches=count,
-        number=passage.number,
-        score=score,
-        report_matches=report_matches,
-        doc_type=report.doc_type,
-    )
-
-
-def make_hits(
-    snap: Snapshot, parsed: ParsedQuery, rows: list[int], scores: dict[int, float], report_matches: dict[int, int]
-) -> list[Hit]:
-    """The hits of a page of rows, each with its score and its report's matching passages."""
-    return [make_hit(snap, r, parsed, scores.get(r, 0.0), report_matches.get(r, 1)) for r in rows]
-
-
-def execute_in_memory(snap: Snapshot, parsed: ParsedQuery, request: SearchRequest) -> Execution:
-    """The engine-independent execution: candidates from the engine's postings, verified in folded text."""
-    rows = matching_rows(snap, parsed)
-    facets = _facets(snap, rows, request)
-    kept = _filtered(snap, rows, request)
-    if parsed.has_positive or request.sort != "relevance":
-        ordered, scores = _ordered(snap, kept, parsed, request.sort, request.order)
-    else:
-        ordered, scores = sorted(kept), {}
-    per_report = Counter(snap.report_rows[r] for r in kept)
-    if request.group:
-        seen: set[int] = set()
-        ordered = [r for r in ordered if not (snap.report_rows[r] in seen or seen.add(snap.report_rows[r]))]
-    start = (request.page - 1) * request.per_page
-    page_rows = ordered[start : start + request.per_page]
-    return Execution(
-        total=len(kept),
-        rows=page_rows,
-        facets=facets,
-        scores=scores,
-        report_matches={r: per_report[snap.report_rows[r]] for r in page_rows},
-    )
 
 
 def search(snap: Snapshot, request: SearchRequest, use_cache: bool = True) -> SearchResponse:

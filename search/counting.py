@@ -5,10 +5,10 @@ them (non-overlapping occurrences of each literal, summed over the query's posit
 pair's occurrences with a partner: :meth:`search.query.ParsedQuery.occurrences`, as
 :func:`search.snippets.query_spans` counts a hit's ``matches``). Two ways to the same numbers:
 
-* a server (a snapshot made :func:`~search.core.ready`) holds :class:`CorpusText`: every passage's folded
-  text as one array of UTF-16 code units, and the positions of each unit in it, sorted. A literal is found
-  from the positions of its rarest unit, checked unit by unit, so counting a term in every passage of a
-  national collection costs numpy operations in proportion to that unit's frequency, and no Python loop;
+* a server (a snapshot made :func:`~search.contract.ready`) holds :class:`~search.arrays.CorpusText`: every
+  passage's folded text as one array of UTF-16 code units, and the positions of each unit in it, sorted. A
+  literal is found from the positions of its rarest unit, checked unit by unit, so counting a term in every
+  passage of a national collection costs numpy operations in proportion to that unit's frequency, and no Python loop;
   the same arrays decide which rows match (the query's tree evaluated as boolean masks, exactly the
   search's definition; a proximity pair is checked, on the rows holding both its literals, in their text);
 * a one-off search (the CLI) with few matches has the engine hand over the matching rows
@@ -27,11 +27,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from search.models import DOC_TYPES, REGION_LEVELS, SECTIONS, FacetValue, SearchRequest, region_keys
+from search.models import DOC_TYPES, REGION_LEVELS, SECTIONS, FacetValue, SearchRequest
 from search.query import And, Near, Node, Or, ParsedQuery, Term, near_occurrences
 
 if TYPE_CHECKING:
-    from search.core import Snapshot
+    from search.contract import Snapshot
 
 ROWS_PATH_LIMIT = 20_000
 """Without the corpus arrays, up to this many matching passages are counted one by one; above it, the arrays
@@ -39,8 +39,6 @@ are built (as a server builds them when it loads the index)."""
 
 PREFER_CORPUS = True
 """Count in the corpus arrays whenever they are built (tests turn this off to exercise the other path)."""
-
-_SEPARATOR = "\x00"  # between passages in the corpus array: no literal holds it (control characters are refused)
 
 
 def self_overlaps(literal: str) -> bool:
@@ -51,50 +49,6 @@ def self_overlaps(literal: str) -> bool:
     (True, False, True)
     """
     return any(literal[k:] == literal[: len(literal) - k] for k in range(1, len(literal)))
-
-
-class CorpusText:
-    """Every passage's folded text in one array of UTF-16 code units, passages separated by NUL, with the
-    first unit of each passage, and every unit's positions (sorted by unit, then position) to start a
-    search from. UTF-16 keeps the array at two bytes a character; a character outside the BMP is a surrogate
-    pair, which matches only the same pair, so substring search on units is substring search on characters.
-    At 10,000 reports: 42 million units, 84 MB for the text and 168 MB for the positions."""
-
-    def __init__(self, folded: list[str]) -> None:
-        joined = _SEPARATOR.join(folded)
-        self.units = np.frombuffer(joined.encode("utf-16-le"), dtype=np.uint16)
-        if len(self.units) == len(joined):  # the usual case: no character outside the BMP
-            lengths = np.fromiter(map(len, folded), dtype=np.int64, count=len(folded))
-        else:
-            lengths = np.fromiter((len(t.encode("utf-16-le")) // 2 for t in folded), dtype=np.int64, count=len(folded))
-        self.starts = np.zeros(len(folded), dtype=np.int64)
-        if len(folded) > 1:
-            self.starts[1:] = np.cumsum(lengths + 1)[:-1]
-        self.unit_frequency = np.bincount(self.units, minlength=65536)
-        self.unit_start = np.zeros(65537, dtype=np.int64)
-        np.cumsum(self.unit_frequency, out=self.unit_start[1:])
-        index_type = np.int32 if len(self.units) < 2**31 else np.int64
-        self.positions = np.argsort(self.units, kind="stable").astype(index_type)
-        self.rows = len(folded)
-
-    def starts_of(self, literal: str) -> np.ndarray:
-        """Offsets (in units) of every start of ``literal``, overlapping ones included, ascending."""
-        lit = np.frombuffer(literal.encode("utf-16-le"), dtype=np.uint16)
-        units, n = self.units, len(self.units)
-        anchor = int(np.argmin(self.unit_frequency[lit]))
-        unit = int(lit[anchor])
-        pos = self.positions[self.unit_start[unit] : self.unit_start[unit + 1]].astype(np.int64) - anchor
-        pos = pos[(pos >= 0) & (pos + len(lit) <= n)]
-        for k in range(len(lit)):
-            if k != anchor and len(pos):
-                pos = pos[units[pos + k] == lit[k]]
-        return pos
-
-    def counts(self, literal: str) -> np.ndarray:
-        """Starts of ``literal`` per row (overlapping ones included: see :func:`self_overlaps`)."""
-        pos = self.starts_of(literal)
-        rows = np.searchsorted(self.starts, pos, side="right") - 1
-        return np.bincount(rows, minlength=self.rows)
 
 
 @dataclass
@@ -152,45 +106,6 @@ def query_matches(snap: Snapshot, parsed: ParsedQuery, rows_limit: int | None = 
     for lit in parsed.highlight_literals():
         total += counts(lit)
     return Matches(rows, total[rows])
-
-
-@dataclass
-class RowTable:
-    """Per-row and per-report attributes of one snapshot as numpy arrays, built once per generation."""
-
-    report: np.ndarray  # row -> report index
-    year: np.ndarray  # row -> year (0: unknown)
-    section: np.ndarray  # row -> index in SECTIONS
-    chars: np.ndarray  # row -> characters of the passage as published
-    report_year: np.ndarray  # report index -> year (0: unknown)
-    report_doc_type: np.ndarray  # report index -> index in DOC_TYPES
-    report_section_chars: np.ndarray  # (report index, section index) -> characters
-    report_has_section: np.ndarray  # (report index, section index) -> any passage there
-
-    @classmethod
-    def of(cls, snap: Snapshot) -> RowTable:
-        reports = list(snap.reports.values())
-        report = np.asarray(snap.report_rows, dtype=np.int64)
-        section_index = {s: i for i, s in enumerate(SECTIONS)}
-        section = np.fromiter((section_index[p.section] for p in snap.passages), dtype=np.int64)
-        chars = np.fromiter((len(p.text) for p in snap.passages), dtype=np.int64)
-        report_year = np.fromiter((r.year or 0 for r in reports), dtype=np.int64, count=len(reports))
-        doc_index = {d: i for i, d in enumerate(DOC_TYPES)}
-        report_doc_type = np.fromiter((doc_index[r.doc_type] for r in reports), dtype=np.int64, count=len(reports))
-        cells = report * len(SECTIONS) + section
-        size = len(reports) * len(SECTIONS)
-        section_chars = np.bincount(cells, weights=chars, minlength=size).astype(np.int64)
-        has = np.bincount(cells, minlength=size) > 0
-        return cls(
-            report=report,
-            year=report_year[report] if len(report) else np.zeros(0, dtype=np.int64),
-            section=section,
-            chars=chars,
-            report_year=report_year,
-            report_doc_type=report_doc_type,
-            report_section_chars=section_chars.reshape(len(reports), len(SECTIONS)),
-            report_has_section=has.reshape(len(reports), len(SECTIONS)),
-        )
 
 
 FACETS: tuple[str, ...] = ("region", "year", "section", "doc_type")
@@ -266,18 +181,46 @@ def facet_lists(region_c: Counter, year_c: Counter, section_c: Counter, doc_type
     }
 
 
+def _region_counts(snap: Snapshot, per_report: np.ndarray) -> Counter:
+    """Counts per report index spread to each report's regions at every level (province, prefecture, county)."""
+    keys = snap.report_region_keys
+    region_c: Counter = Counter()
+    for i in np.flatnonzero(per_report).tolist():
+        n = int(per_report[i])
+        for key in keys[i]:
+            region_c[key] += n
+    return region_c
+
+
+def passage_facets(snap: Snapshot, rows: np.ndarray, filters: Filters) -> dict[str, list[FacetValue]]:
+    """Facets counted in passages (段) over the matching ``rows`` (any order, no filter applied): for each
+    value, the matching passages there that pass every other facet's filter (a facet ignores its own)."""
+    table = filters.table
+
+    def kept(skip: str) -> np.ndarray:
+        return rows[filters.rows(rows, skip)]
+
+    region_c = _region_counts(snap, np.bincount(table.report[kept("region")], minlength=len(table.report_year)))
+    years = table.year[kept("year")]
+    year_c = Counter(dict(zip(*(a.tolist() for a in np.unique(years[years > 0], return_counts=True)), strict=True)))
+    by_section = np.bincount(table.section[kept("section")], minlength=len(SECTIONS)).tolist()
+    section_c = Counter({s: n for s, n in zip(SECTIONS, by_section, strict=True) if n})
+    by_type = np.bincount(table.report_doc_type[table.report[kept("doc_type")]], minlength=len(DOC_TYPES)).tolist()
+    doc_type_c = Counter({d: n for d, n in zip(DOC_TYPES, by_type, strict=True) if n})
+    return facet_lists(region_c, year_c, section_c, doc_type_c)
+
+
 def report_facets(snap: Snapshot, matches: Matches, filters: Filters) -> dict[str, list[FacetValue]]:
     """Facets counted in reports (份): for each value, the distinct reports with a matching passage there,
     each facet ignoring its own filter, as passage counts do."""
     table, rows = filters.table, matches.rows
-    reports = snap.report_list
 
     def distinct_reports(skip: str) -> np.ndarray:
         return np.unique(table.report[rows[filters.rows(rows, skip)]])
 
-    region_c: Counter = Counter()
-    for i in distinct_reports("region").tolist():
-        region_c.update(region_keys(reports[i].region))
+    per_report = np.zeros(len(table.report_year), dtype=np.int64)
+    per_report[distinct_reports("region")] = 1
+    region_c = _region_counts(snap, per_report)
     year_c = Counter(table.report_year[distinct_reports("year")].tolist())
     doc_c = Counter(DOC_TYPES[d] for d in table.report_doc_type[distinct_reports("doc_type")].tolist())
     kept = rows[filters.rows(rows, "section")]

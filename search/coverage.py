@@ -18,7 +18,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from search.core import SearchError, Snapshot, parse_years
+from search.contract import Snapshot
+from search.core import SearchError, parse_years
 from search.divisions import Division, division_by_id, division_by_path, division_years, divisions
 from search.models import REGION_LEVELS, REPORT_DOC_TYPE, Report
 from search.regions import IndexPlace, resolve_region

@@ -1,14 +1,32 @@
-"""Choosing the engine behind the index (setting ``FAZHI_ENGINE``). Each engine lives in a module of its own."""
+"""The engines behind the index, by name (setting ``FAZHI_ENGINE``): a name → module table.
+
+Each engine is one module exposing the functions of :class:`EngineModule`: ``engine(index_dir, cache_size)``
+(a reader handing out snapshots, :class:`search.contract.Snapshot`), ``write_reports(index_dir, reports,
+replace_all, remove)`` and ``holds_index(index_dir)``. A new engine is its module plus one line in
+:data:`ENGINE_MODULES`; the CLI's ``--engine``, the setting's help and the tests' parametrisation come from
+this table. Engine modules are imported when first asked for (tantivy's library is not loaded by a site that
+serves Whoosh).
+"""
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from search.core import Snapshot
-from search.models import Report
+if TYPE_CHECKING:
+    from search.contract import Snapshot
+    from search.models import Report
 
-ENGINES: tuple[str, ...] = ("whoosh", "tantivy")
+ENGINE_MODULES: dict[str, str] = {
+    "whoosh": "search.whoosh_engine",
+    "tantivy": "search.tantivy_engine",
+}
+"""Every engine: its name and the module that implements it."""
+
+ENGINES: tuple[str, ...] = tuple(ENGINE_MODULES)
+"""The engines' names, the first being the default."""
 
 
 class Engine(Protocol):
@@ -17,7 +35,7 @@ class Engine(Protocol):
     def exists(self) -> bool: ...
 
     def snapshot(self) -> Snapshot:
-        """The latest committed generation of the index, in memory (reloaded when a newer one lands)."""
+        """The latest committed generation of the index, ready to serve (reloaded when a newer one lands)."""
         ...
 
     def reports(self) -> dict[str, Report]:
@@ -26,12 +44,32 @@ class Engine(Protocol):
 
 
 class EngineWriter(Protocol):
-    def __call__(self, index_dir: Path, reports: list[Report]) -> None: ...
+    def __call__(
+        self, index_dir: Path, reports: Iterable[Report], replace_all: bool = True, remove: Iterable[str] = ()
+    ) -> None: ...
 
 
-def _check(name: str) -> None:
-    if name not in ENGINES:
+class EngineModule(Protocol):
+    """What an engine's module exposes."""
+
+    def engine(self, index_dir: Path, cache_size: int) -> Engine:
+        """A reader of the index at ``index_dir`` whose snapshots keep ``cache_size`` responses."""
+        ...
+
+    write_reports: EngineWriter
+    """Replace (or, without ``replace_all``, update) the index at a folder with the given reports, in one
+    commit; :func:`search.contract.index_busy` when another process is writing it."""
+
+    def holds_index(self, index_dir: Path) -> bool:
+        """Whether ``index_dir`` holds an index this engine wrote (by the files it leaves)."""
+        ...
+
+
+def engine_module(name: str) -> EngineModule:
+    """The module of the engine called ``name``."""
+    if name not in ENGINE_MODULES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, not {name!r}")
+    return importlib.import_module(ENGINE_MODULES[name])  # type: ignore[return-value]
 
 
 class OtherEngineIndexError(FileNotFoundError):
@@ -50,12 +88,7 @@ class OtherEngineIndexError(FileNotFoundError):
 
 def built_with(index_dir: Path) -> str | None:
     """Which engine wrote the index in ``index_dir`` (by the files each leaves), or None when none did."""
-    index_dir = Path(index_dir)
-    if (index_dir / "meta.json").is_file():  # tantivy's commit file
-        return "tantivy"
-    if any(index_dir.glob("_MAIN_*.toc")):  # Whoosh's table of contents, one per generation
-        return "whoosh"
-    return None
+    return next((name for name in ENGINES if engine_module(name).holds_index(Path(index_dir))), None)
 
 
 class _Named:
@@ -86,26 +119,14 @@ class _Named:
             raise self._missing(e) from None
 
 
-def open_engine(index_dir: Path, name: str = "whoosh") -> Engine:
-    """An engine reading the index at ``index_dir``. Asked for an index another engine wrote, it raises
-    :class:`OtherEngineIndexError` naming that engine (a :class:`FileNotFoundError`, as "no index" is)."""
-    _check(name)
-    if name == "tantivy":
-        from search.tantivy_engine import TantivyEngine
-
-        return _Named(TantivyEngine(Path(index_dir)), name)  # type: ignore[return-value]
-    from search.whoosh_engine import WhooshEngine
-
-    return _Named(WhooshEngine(Path(index_dir)), name)  # type: ignore[return-value]
+def open_engine(index_dir: Path, name: str = ENGINES[0], cache_size: int = 0) -> Engine:
+    """An engine reading the index at ``index_dir``, its snapshots keeping ``cache_size`` responses (the site
+    and the CLI pass the setting ``FAZHI_CACHE_SIZE``; settings enter at the top, never read down here). Asked
+    for an index another engine wrote, it raises :class:`OtherEngineIndexError` naming that engine (a
+    :class:`FileNotFoundError`, as "no index" is)."""
+    return _Named(engine_module(name).engine(Path(index_dir), cache_size), name)  # type: ignore[return-value]
 
 
-def index_writer(name: str = "whoosh") -> EngineWriter:
+def index_writer(name: str = ENGINES[0]) -> EngineWriter:
     """The function that replaces the index at a folder with the given reports, in one commit."""
-    _check(name)
-    if name == "tantivy":
-        from search.tantivy_engine import write_reports as write_tantivy
-
-        return write_tantivy
-    from search.whoosh_engine import write_reports
-
-    return write_reports
+    return engine_module(name).write_reports

@@ -25,7 +25,8 @@ import orjson
 
 from search.citation import Reference, citations, reference
 from search.concordance import ConcordanceRequest, check_context_sort, iter_lines
-from search.core import Snapshot, filtered_matches, resolve_years
+from search.contract import Snapshot
+from search.core import filtered_matches, resolve_years
 from search.counting import Filters, match_order, query_matches
 from search.models import SECTIONS, Region, Report, SearchRequest
 from search.query import parse_query
@@ -149,8 +150,7 @@ def kwic_export(snap: Snapshot, request: ConcordanceRequest, base_url: str = "")
     def records() -> Iterator[dict]:
         for line in iter_lines(snap, kept, request):
             permalink = base_url + line.url
-            report = snap.reports[line.report_id]
-            passage = snap.passages[snap.row_of[line.passage_id]]
+            report, passage = snap.passage(line.passage_id)  # type: ignore[misc]  # a line of this snapshot
             record = line.to_dict()
             del record["region"], record["url"]
             yield {**record, **_region_columns(line.region), "permalink": permalink,

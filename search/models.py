@@ -92,6 +92,10 @@ def region_keys(region: Region) -> tuple[tuple[str, str, str | None], ...]:
     return tuple(keys)
 
 
+HEADING_SEPARATOR = " › "
+"""Between the headings above a passage, outermost first (``一、主要成效 › （一）执法``)."""
+
+
 @dataclass(frozen=True)
 class Passage:
     """One paragraph of a report: the unit that is matched, ranked, shown and cited."""
@@ -101,7 +105,7 @@ class Passage:
     number: int  # 1-based paragraph number within the report, for citations
     text: str  # the original text as published, not the folded form used for matching
     section: str
-    heading: str  # the headings above the passage, joined with " › "
+    heading: str  # the headings above the passage, joined with HEADING_SEPARATOR
 
     def url(self) -> str:
         """The passage's permalink."""
@@ -110,7 +114,7 @@ class Passage:
     def own_heading(self) -> str:
         """The passage's own heading when the passage is, or opens with, one ("" otherwise): ranking weighs
         its words more, in every engine."""
-        tail = self.heading.rsplit(" › ", 1)[-1]
+        tail = self.heading.rsplit(HEADING_SEPARATOR, 1)[-1]
         return tail if tail and tail in self.text else ""
 
 

@@ -13,7 +13,7 @@ from search.counting import Filters, Matches
 from search.models import SECTIONS, ReportRow, SearchRequest
 
 if TYPE_CHECKING:
-    from search.core import Snapshot
+    from search.contract import Snapshot
 
 DESCENDING_FIRST = {"occurrences", "per_10k_chars", "passages", "chars", "year"}
 """Sorts whose natural direction is largest first (as ``sort=year`` of hits is newest first)."""

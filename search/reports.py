@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from search.core import Snapshot, resolve_regions, resolve_years
+from search.contract import Snapshot
+from search.core import resolve_regions, resolve_years
 from search.models import Report, SearchRequest
 
 

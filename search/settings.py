@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from search.engines import ENGINES
+
 
 @dataclass(frozen=True)
 class Setting:
@@ -18,7 +20,7 @@ PREFIX = "FAZHI_"
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("INDEX_DIR", "index_data", "Folder holding the search index (written by `fazhi index`, read by the site)."),
-    Setting("ENGINE", "whoosh", "Search engine behind the index: whoosh."),
+    Setting("ENGINE", ENGINES[0], f"Search engine behind the index: {' or '.join(ENGINES)}."),
     Setting("MAX_QUERY_LENGTH", "500", "Longest query accepted, in characters; longer queries get HTTP 400."),
     Setting("MAX_PER_PAGE", "100", "Largest `per_page` the API accepts."),
     Setting("PER_PAGE", "20", "Hits per page when `per_page` is not given."),

@@ -25,16 +25,18 @@ import numpy as np
 import tantivy
 
 from search.analysis import fold_with_offsets, segment
-from search.core import (
+from search.contract import (
     Execution,
     FoldedTexts,
     OldIndexError,
     Snapshot,
+    index_busy,
     make_hits,
-    matching_rows,
+    no_index,
     ready,
-    region_keys,
 )
+from search.counting import facet_lists
+from search.memory import matching_rows
 from search.models import (
     DOC_TYPES,
     REGION_LEVELS,
@@ -46,6 +48,7 @@ from search.models import (
     Region,
     Report,
     SearchRequest,
+    region_keys,
 )
 from search.query import Near, Node, Not, Or, ParsedQuery, Term, near_occurrences
 
@@ -224,9 +227,7 @@ def write_reports(
     except ValueError as e:
         if "LockBusy" not in str(e):
             raise
-        raise BlockingIOError(
-            f"another process is writing the index in {index_dir}; try again when it is done"
-        ) from None
+        raise index_busy(index_dir) from None
     try:
         numbers = _RegionNumbers()
         if replace_all:
@@ -263,9 +264,7 @@ def _replace_old_index(index_dir: Path, reports: Iterable[Report]) -> None:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise BlockingIOError(
-                f"another process is writing the index in {index_dir}; try again when it is done"
-            ) from None
+            raise index_busy(index_dir) from None
         fresh = index_dir.with_name(f".{index_dir.name}.new")
         stale = index_dir.with_name(f".{index_dir.name}.old")
         for leftover in (fresh, stale):
@@ -431,11 +430,9 @@ class TantivySnapshot(Snapshot):
         else:
             by_attr = by_region = self._aggregate(match, ("attr_code", "region_number"))
         years, sections, doc_types, total = _attr_facets(by_attr["attr_code"], request)
-        facets = {
-            "region": self._region_facet(by_region["region_number"]),
-            "year": [FacetValue(value=y, count=n) for y, n in sorted(years.items(), reverse=True)],
-            "section": [FacetValue(value=s, count=sections[s]) for s in SECTIONS if sections[s]],
-            "doc_type": [FacetValue(value=d, count=doc_types[d]) for d in DOC_TYPES if doc_types[d]],
+        facets: dict[str, Sequence[FacetValue]] = {
+            **facet_lists(Counter(), years, sections, doc_types),
+            "region": self._region_facet(by_region["region_number"]),  # counted on region numbers, as columns
         }
         return facets, total
 
@@ -613,6 +610,21 @@ class TantivySnapshot(Snapshot):
         hits = make_hits(self, parsed, rows, scores, self.matches_in_reports(parsed, request, rows))
         return rows, scores, hits
 
+    def matches_in_reports(self, parsed: ParsedQuery, request: SearchRequest, rows: list[int]) -> dict[int, int]:
+        """For each of the given matching rows, how many passages of its report match (filters included).
+
+        A matching row's report passes the report-level filters (region, year, type), so only the section
+        filter and the query are checked, in the folded text of that report's passages.
+        """
+        counts: dict[int, int] = {}
+        sections = set(request.sections)
+        for report in dict.fromkeys(self.report_rows[r] for r in rows):
+            first = self.report_first_rows[report]
+            own = range(first, first + self.report_sizes[report])
+            kept = {r for r in own if not sections or self.passages[r].section in sections}
+            counts[report] = len(matching_rows(self, parsed, kept))
+        return {r: counts[self.report_rows[r]] for r in rows}
+
     def _grouped_page(
         self, query: tantivy.Query, request: SearchRequest, parsed: ParsedQuery, start: int
     ) -> list[tuple[float, int]]:
@@ -640,8 +652,9 @@ def _generation(index_dir: Path) -> tuple[int, int] | None:
 class TantivyEngine:
     """Opens the tantivy index at ``index_dir``; a newer commit is picked up on the next call."""
 
-    def __init__(self, index_dir: Path) -> None:
+    def __init__(self, index_dir: Path, cache_size: int = 0) -> None:
         self.index_dir = Path(index_dir)
+        self.cache_size = cache_size
         self._lock = threading.Lock()
         self._snapshot: TantivySnapshot | None = None
 
@@ -650,14 +663,24 @@ class TantivyEngine:
 
     def reports(self) -> dict[str, Report]:
         if not self.exists():
-            raise FileNotFoundError(f"no index in {self.index_dir}: build one with `fazhi index CORPUS_DIR`")
+            raise no_index(self.index_dir)
         return _read_reports(open_index(self.index_dir).searcher())
 
     def snapshot(self) -> Snapshot:
         generation = _generation(self.index_dir)
         if generation is None:
-            raise FileNotFoundError(f"no index in {self.index_dir}: build one with `fazhi index CORPUS_DIR`")
+            raise no_index(self.index_dir)
         with self._lock:
             if self._snapshot is None or self._snapshot.generation != generation:
-                self._snapshot = ready(TantivySnapshot(open_index(self.index_dir), generation))
+                self._snapshot = ready(TantivySnapshot(open_index(self.index_dir), generation), self.cache_size)
             return self._snapshot
+
+
+def engine(index_dir: Path, cache_size: int) -> TantivyEngine:
+    """The engine-module entry point (see :mod:`search.engines`)."""
+    return TantivyEngine(index_dir, cache_size)
+
+
+def holds_index(index_dir: Path) -> bool:
+    """Whether ``index_dir`` holds a tantivy index (its commit file)."""
+    return (Path(index_dir) / _META_FILE).is_file()

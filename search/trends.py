@@ -8,7 +8,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from search.core import SearchError, Snapshot, resolve_regions, resolve_years, validate
+from search.contract import Snapshot
+from search.core import SearchError, resolve_regions, resolve_years, validate
 from search.counting import Filters, query_matches
 from search.models import REGION_LEVELS, SECTIONS, SearchRequest
 from search.query import parse_query

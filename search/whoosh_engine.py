@@ -1,4 +1,5 @@
-"""The Whoosh engine: the index schema, writing reports into it, and reading a :class:`~search.core.Snapshot`.
+"""The Whoosh engine: the index schema, writing reports into it, and reading a :class:`~search.contract.Snapshot`
+executed in memory (:mod:`search.memory`).
 
 Fields per passage: ``chars`` (one token per folded character with sequential positions: candidates for
 exact matching), ``words`` and ``heading_words`` (jieba words: BM25 ranking; a heading's words weigh
@@ -30,7 +31,8 @@ from whoosh.reading import TermNotFound
 from whoosh.system import pack_uint
 
 from search.analysis import char_tokens, fold, fold_with_extents, segment
-from search.core import Snapshot, ready
+from search.contract import Snapshot, index_busy, no_index, ready
+from search.memory import MemorySnapshot
 from search.models import Passage, Report
 from search.subprocesses import die_with_parent
 
@@ -225,9 +227,7 @@ def write_reports(
             delay=0.1,
         )
     except LockError:
-        raise BlockingIOError(
-            f"another process is writing the index in {index_dir}; try again when it is done"
-        ) from None
+        raise index_busy(index_dir) from None
     try:
         _remove_stale_temp_files(index_dir)
         if not replace_all:
@@ -257,7 +257,7 @@ def write_reports(
     writer.commit(mergetype=writing.CLEAR if replace_all else None)
 
 
-class WhooshSnapshot(Snapshot):
+class WhooshSnapshot(MemorySnapshot):
     """A :class:`Snapshot` read from one Whoosh generation, with postings and BM25 from its searcher."""
 
     def __init__(self, ix) -> None:
@@ -380,8 +380,9 @@ class WhooshEngine:
     A newer generation (a finished re-index) is picked up on the next call without a restart.
     """
 
-    def __init__(self, index_dir: Path) -> None:
+    def __init__(self, index_dir: Path, cache_size: int = 0) -> None:
         self.index_dir = Path(index_dir)
+        self.cache_size = cache_size
         self._lock = threading.Lock()
         self._snapshot: WhooshSnapshot | None = None
 
@@ -398,7 +399,7 @@ class WhooshEngine:
 
     def _open(self, serve: bool) -> WhooshSnapshot:
         if not self.exists():
-            raise FileNotFoundError(f"no index in {self.index_dir}: build one with `fazhi index CORPUS_DIR`")
+            raise no_index(self.index_dir)
         with self._lock:
             for attempt in range(SNAPSHOT_OPEN_TRIES):
                 try:
@@ -419,5 +420,15 @@ class WhooshEngine:
             return WhooshSnapshot(ix)
         # The old snapshot is not closed here: a request on another thread may still hold it (its segment
         # files stay readable after a commit unlinks them, because its searcher holds them open).
-        self._snapshot = ready(WhooshSnapshot(ix))
+        self._snapshot = ready(WhooshSnapshot(ix), self.cache_size)
         return self._snapshot
+
+
+def engine(index_dir: Path, cache_size: int) -> WhooshEngine:
+    """The engine-module entry point (see :mod:`search.engines`)."""
+    return WhooshEngine(index_dir, cache_size)
+
+
+def holds_index(index_dir: Path) -> bool:
+    """Whether ``index_dir`` holds a Whoosh index (a table of contents, one per generation)."""
+    return any(Path(index_dir).glob("_MAIN_*.toc"))

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from search.engines import index_writer, open_engine
+import search
+from search import index_writer, open_engine, settings
 from search.models import Passage, Region, Report
 
 CORPUS_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
@@ -75,7 +76,7 @@ def write_tantivy_index_of_another_schema(index_dir: Path) -> None:
     writer.wait_merging_threads()
 
 
-ENGINES = ("whoosh", "tantivy")
+ENGINES = search.ENGINES  # the registry: a new engine is tested by every engine-facing test
 
 
 @pytest.fixture(params=ENGINES)
@@ -91,9 +92,14 @@ def small_index(tmp_path: Path, engine_name: str) -> Path:
     return index_dir
 
 
+def open_as_served(index_dir: Path, engine: str):
+    """The index's snapshot as the site opens it (its response cache sized by ``FAZHI_CACHE_SIZE``)."""
+    return open_engine(index_dir, engine, cache_size=settings.get_int("CACHE_SIZE")).snapshot()
+
+
 @pytest.fixture
 def snap(small_index: Path, engine_name: str):
-    return open_engine(small_index, engine_name).snapshot()
+    return open_as_served(small_index, engine_name)
 
 
 @pytest.fixture
@@ -136,4 +142,4 @@ def corpus_index(corpus_dir: Path, corpus_engine: str, tmp_path_factory) -> Path
 
 @pytest.fixture(scope="session")
 def corpus_snap(corpus_index: Path, corpus_engine: str):
-    return open_engine(corpus_index, corpus_engine).snapshot()
+    return open_as_served(corpus_index, corpus_engine)

@@ -340,7 +340,7 @@ def served(small_index, engine_name):
     """`fazhi serve` (gunicorn, 1 worker) on a free port; its stderr, read once "Serving" is said."""
     port = _free_port()
     repo = Path(__file__).resolve().parents[1]
-    cmd = [sys.executable, "-c", "from indexer.cli import main; main()", "serve", "--index-dir", str(small_index)]
+    cmd = [sys.executable, "-c", "from fazhi.cli import main; main()", "serve", "--index-dir", str(small_index)]
     cmd += ["--engine", engine_name, "--port", str(port), "--workers", "1"]
     env = {**os.environ, "PYTHONPATH": str(repo)}
     proc = subprocess.Popen(cmd, cwd=repo, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
@@ -381,3 +381,14 @@ def test_queries_up_to_the_limit_reach_the_application_under_gunicorn(served):
     eight = [("q", "法治" * 250 if i == 0 else f"{i}" + "行" * 499) for i in range(8)]  # /trends: 8 queries of 500
     status, kind, body = _get(served + "/api/trends?" + urlencode(eight))
     assert (status, kind) == (200, "application/json") and len(body["queries"]) == 8
+
+
+@pytest.mark.parametrize(("cache_size", "second_cached"), [(0, False), (8, True)])
+def test_the_apps_cache_size_reaches_the_search_layer(monkeypatch, small_index, engine_name, cache_size, second_cached):
+    from web import create_app
+
+    monkeypatch.setenv("FAZHI_CACHE_SIZE", "8" if cache_size == 0 else "0")  # the app's config wins
+    app = create_app({"INDEX_DIR": str(small_index), "ENGINE": engine_name, "CACHE_SIZE": cache_size})
+    client = app.test_client()
+    assert client.get("/api/search?q=法治").get_json()["cached"] is False
+    assert client.get("/api/search?q=法治").get_json()["cached"] is second_cached

@@ -1,6 +1,6 @@
 """Reading the load generator's report (the benchmark itself is a command, not a test)."""
 
-from indexer.bench import wrk_figures
+from fazhi.bench import wrk_figures
 
 WRK_REPORT = """Running 1m test @ http://127.0.0.1:40211
   2 threads and 8 connections
@@ -30,7 +30,7 @@ def test_wrk_figures_read_the_latency_distribution_not_a_statistic_ending_in_99_
 def test_the_distinct_http_mix_is_hundreds_of_different_searches_with_filters():
     from urllib.parse import parse_qs, urlsplit
 
-    from indexer.bench import DISTINCT_URLS, distinct_paths, repeated_paths
+    from fazhi.bench import DISTINCT_URLS, distinct_paths, repeated_paths
 
     texts = [
         "坚持依法行政，推进法治政府建设。深化行政执法体制改革，规范行政复议和行政诉讼衔接。"

@@ -328,7 +328,7 @@ def test_manifest_wins_and_a_changed_row_is_read_again(tmp_path, engine_name):
 
 
 def test_a_bad_manifest_row_is_reported_and_nothing_is_lost(tmp_path, runner, engine_name):
-    from indexer.cli import main
+    from fazhi.cli import main
 
     corpus, index_dir = tmp_path / "corpus", tmp_path / "index"
     corpus.mkdir()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from indexer.cli import main
+from fazhi.cli import main
 from tests.conftest import write_tantivy_index_of_another_schema
 
 REPORT_A = """长治市2024年法治政府建设年度报告

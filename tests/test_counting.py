@@ -30,7 +30,8 @@ from search import (
     trends,
 )
 from search.analysis import fold
-from search.counting import CorpusText, self_overlaps
+from search.arrays import CorpusText
+from search.counting import self_overlaps
 from search.query import And, Near, Not, Or, Term, parse_query
 
 # --- the scan ---------------------------------------------------------------------------------------------
@@ -395,7 +396,7 @@ def test_sample_reports_counts_equal_the_scan(corpus_snap, counting_path):
 
 @pytest.fixture(scope="module", params=["whoosh", "tantivy"])
 def generated_snap(request, corpus_dir, tmp_path_factory):
-    from indexer.bench import synthetic_reports
+    from fazhi.bench import synthetic_reports
     from indexer.build import index_corpus
 
     root = tmp_path_factory.mktemp(f"generated-{request.param}")

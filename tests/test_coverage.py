@@ -330,7 +330,7 @@ def test_coverage_page_renders_the_matrix_with_text_labels_and_links(collection_
 
 
 def test_cli_coverage(collection_index, engine_name, runner, tmp_path):
-    from indexer.cli import main
+    from fazhi.cli import main
 
     args = ["--index-dir", str(collection_index), "--engine", engine_name]
     result = runner.invoke(main, ["coverage", "--year", "2017-2019", "--region", "长治", "--level", "county", *args])

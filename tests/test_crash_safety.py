@@ -140,7 +140,7 @@ def test_searches_never_fail_while_another_process_reindexes(tmp_path):
         for marker, extra in ((MARKERS[1], ()), (MARKERS[2], ("--rebuild",))):
             write_corpus(corpus, marker, n=150)
             code = (
-                "import sys; from indexer.cli import main; "
+                "import sys; from fazhi.cli import main; "
                 f"main([*'index {corpus} --index-dir {index_dir}'.split(), *{list(extra)!r}])"
             )
             proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, timeout=120)

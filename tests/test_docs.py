@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.cli import main
+from fazhi.cli import main
 from search.settings import PREFIX, SETTINGS
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")

@@ -9,7 +9,7 @@ from search.core import search
 from search.engines import index_writer, open_engine
 from search.models import SearchRequest
 from search.whoosh_engine import FoldingTokenizer
-from tests.conftest import SMALL_REPORTS
+from tests.conftest import SMALL_REPORTS, open_as_served
 
 
 def ids(resp):
@@ -185,7 +185,7 @@ def test_repeated_requests_are_answered_from_the_snapshots_cache(snap):
 
 def test_cache_keeps_only_the_most_recent(monkeypatch, small_index, engine_name):
     monkeypatch.setenv("FAZHI_CACHE_SIZE", "1")
-    fresh = open_engine(small_index, engine_name).snapshot()
+    fresh = open_as_served(small_index, engine_name)
     search(fresh, SearchRequest("法治"))
     search(fresh, SearchRequest("枫桥经验"))
     assert not search(fresh, SearchRequest("法治")).cached
@@ -254,3 +254,43 @@ def test_facet_rows_read_as_facet_values_and_turn_into_the_apis_objects():
         {"value": "天津市", "count": 7, "level": "province", "parent": None},
         {"value": "山西省", "count": 5, "level": "province", "parent": None},
     ]
+
+
+def test_the_cache_size_given_to_the_engine_beats_the_environment(monkeypatch, small_index, engine_name):
+    monkeypatch.setenv("FAZHI_CACHE_SIZE", "256")
+    uncached = open_engine(small_index, engine_name, cache_size=0).snapshot()
+    search(uncached, SearchRequest("法治"))
+    assert not search(uncached, SearchRequest("法治")).cached
+    monkeypatch.setenv("FAZHI_CACHE_SIZE", "0")
+    cached = open_engine(small_index, engine_name, cache_size=4).snapshot()
+    search(cached, SearchRequest("法治"))
+    assert search(cached, SearchRequest("法治")).cached
+
+
+def test_the_snapshot_gives_reports_and_passages_by_id(snap):
+    report, passage = snap.passage("ra-p3")
+    assert (report.report_id, passage.passage_id, passage.number) == ("ra", "ra-p3", 3)
+    assert passage.text.startswith("践行新时代“枫桥经验”")
+    assert snap.passage("ra-p99") is None and snap.passage("") is None
+    assert snap.report("rb").title == "灵武市2023年法治政府建设年度报告"
+    assert snap.report("nope") is None
+    assert snap.passage_count == 12
+
+
+def test_only_the_in_memory_engine_carries_the_in_memory_hooks(snap, engine_name):
+    from search.memory import MemorySnapshot
+
+    in_memory = engine_name == "whoosh"
+    assert isinstance(snap, MemorySnapshot) is in_memory
+    assert all(hasattr(snap, hook) is in_memory for hook in ("char_rows", "char_frequency", "rank"))
+
+
+def test_the_engine_setting_and_the_cli_offer_every_registered_engine():
+    from fazhi.cli import main
+    from search.engines import ENGINE_MODULES
+    from search.settings import SETTINGS
+
+    help_text = next(s.help for s in SETTINGS if s.name == "ENGINE")
+    assert all(name in help_text for name in ENGINE_MODULES)
+    engine_choices = {opt.name: opt for opt in main.commands["search"].params}["engine"].type.choices
+    assert tuple(engine_choices) == tuple(ENGINE_MODULES)

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from fazhi.cli import main
 from indexer import readers
 from indexer.build import CorpusError, discover, display_name, index_corpus
-from indexer.cli import main
 from indexer.readers import ReadError, read_report_file
 from search.engines import open_engine
 from tests.report_files import write_docx
@@ -62,7 +62,7 @@ def sources(index_dir: Path) -> set[str]:
 
 def cli(*args: str) -> subprocess.CompletedProcess:
     """`fazhi` in a process of its own: bytes out, as a terminal or a pipe gets them."""
-    code = "from indexer.cli import main; main()"
+    code = "from fazhi.cli import main; main()"
     return subprocess.run([sys.executable, "-c", code, *args], cwd=ROOT, capture_output=True, timeout=120)
 
 

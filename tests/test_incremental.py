@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from fazhi.cli import main
 from indexer import build
 from indexer.build import index_corpus, report_id_for
-from indexer.cli import main
 from search.core import search
 from search.engines import open_engine
 from search.models import SearchRequest

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from indexer.cli import main
+from fazhi.cli import main
 from search import SearchRequest, open_engine, search
 from search.engines import index_writer
 from search.models import Region

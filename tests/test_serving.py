@@ -16,7 +16,7 @@ from urllib.parse import quote, urlencode
 
 import pytest
 
-from indexer.cli import serve_base_url
+from fazhi.cli import serve_base_url
 from search.engines import index_writer
 from tests.conftest import SMALL_REPORTS
 from web.address import server_address, site_root, valid_host
@@ -37,7 +37,7 @@ def site(tmp_path_factory):
     index_dir = tmp_path_factory.mktemp("serving") / "index"
     index_writer("whoosh")(index_dir, SMALL_REPORTS)
     port = _free_port()
-    cmd = [sys.executable, "-c", "from indexer.cli import main; main()", "serve", "--index-dir", str(index_dir)]
+    cmd = [sys.executable, "-c", "from fazhi.cli import main; main()", "serve", "--index-dir", str(index_dir)]
     cmd += ["--port", str(port)]
     env = {k: v for k, v in os.environ.items() if k != "FAZHI_BASE_URL"}
     env["PYTHONPATH"] = str(ROOT)

@@ -12,8 +12,7 @@ from flask import Flask, Request, current_app, request
 from flask.json.provider import JSONProvider
 from werkzeug.exceptions import BadRequest
 
-from search import settings
-from search.engines import open_engine
+from search import open_engine, settings
 from web.address import BAD_HOST, SiteAddress, site_root
 
 
@@ -67,9 +66,12 @@ def create_app(test_config: dict | None = None) -> Flask:
         MAX_PER_PAGE=settings.get_int("MAX_PER_PAGE", overrides),
         PER_PAGE=settings.get_int("PER_PAGE", overrides),
         BASE_URL=settings.get("BASE_URL", overrides),
+        CACHE_SIZE=settings.get_int("CACHE_SIZE", overrides),
     )
     app.config.update(test_config or {})
-    app.extensions["fazhi_engine"] = open_engine(Path(app.config["INDEX_DIR"]), app.config["ENGINE"])
+    app.extensions["fazhi_engine"] = open_engine(
+        Path(app.config["INDEX_DIR"]), app.config["ENGINE"], cache_size=int(app.config["CACHE_SIZE"])
+    )
 
     from web import api, pages
 

@@ -156,7 +156,7 @@ def api_reports():
 
 @bp.get("/reports/<report_id>")
 def api_report(report_id: str):
-    report = snapshot().reports.get(report_id)
+    report = snapshot().report(report_id)
     if report is None:
         return error(f"no report with report_id {report_id!r}", 404, "report_id")
     root = base_url()

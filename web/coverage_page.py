@@ -96,7 +96,7 @@ def _query(args: MultiDict, **extra: str) -> str:
 def _cell(status: str, year: int, name: str | None, report_ids: list[str], date: str | None, snap: Snapshot):
     # The first report is linked by the cell's label; more reports for one cell follow as 另1, 另2 …
     links = [(STATUS_SHORT[status] if n == 0 else f"另{n}", f"/reports/{rid}") for n, rid in enumerate(report_ids)]
-    titles = [snap.reports[rid].title for rid in report_ids if rid in snap.reports]
+    titles = [report.title for rid in report_ids if (report := snap.report(rid)) is not None]
     title = f"{name or ''} {year}年：{STATUS_LABELS[status]}"
     if date:
         title += f"（{date}公开，期限 {deadline(year)}）"

@@ -73,13 +73,13 @@ class Overview:
 
 def overview(snap: Snapshot, latest: int = 10) -> Overview:
     """Counts for the home page, newest years first, provinces by number of reports."""
-    reports = list(snap.reports.values())
+    reports = snap.report_list
     years = Counter(r.year for r in reports if r.year)
     provinces = Counter(r.region.province for r in reports if r.region.province)
     newest = sorted(reports, key=lambda r: (r.year or 0, r.publish_date or ""), reverse=True)[:latest]
     return Overview(
         reports=len(reports),
-        passages=len(snap.passages),
+        passages=snap.passage_count,
         by_year=sorted(years.items(), reverse=True),
         by_province=sorted(provinces.items(), key=lambda kv: (-kv[1], kv[0])),
         latest=newest,
@@ -148,7 +148,7 @@ def coverage_page():
 
 @bp.get("/reports/<report_id>")
 def report(report_id: str):
-    found = snapshot().reports.get(report_id)  # looked up in the index only: no path here reads a file
+    found = snapshot().report(report_id)  # looked up in the index only: no path here reads a file
     if found is None:
         return error_page(404, "找不到报告", f"没有编号为“{report_id}”的报告。它可能已从索引中移除。")
     query = request.args.get("q", "")
@@ -158,11 +158,10 @@ def report(report_id: str):
 
 @bp.get("/p/<passage_id>")
 def passage(passage_id: str):
-    snap = snapshot()
-    row = snap.row_of.get(passage_id)
-    if row is None:
+    found = snapshot().passage(passage_id)
+    if found is None:
         return error_page(404, "找不到段落", f"没有编号为“{passage_id}”的段落。它可能已从索引中移除。")
-    report_id = snap.passages[row].report_id
+    report_id = found[0].report_id
     query = request.args.get("q") or None
     return redirect(url_for("pages.report", report_id=report_id, q=query, _anchor=passage_id), 302)
 

@@ -7,11 +7,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from search import STYLES, Passage, Report, citations
-from search.query import parse_query
-from search.snippets import mark, query_spans
-
-HEADING_SEPARATOR = " › "
+from search import HEADING_SEPARATOR, STYLES, Passage, Report, citations, mark, parse_query, query_spans
 
 
 @dataclass

@@ -21,8 +21,8 @@ from search import (
     SearchResponse,
     Snapshot,
     citations,
+    segment,
 )
-from search.analysis import segment
 from web.links import SearchLinks
 
 FACET_LABELS: dict[str, str] = {"region": "地区", "year": "年度", "section": "章节", "doc_type": "文档类型"}
@@ -380,8 +380,7 @@ def _kwic(concordance: ConcordanceResponse | None, links: SearchLinks, snap: Sna
     root = url_root.rstrip("/")
     lines = []
     for n, line in enumerate(concordance.lines):
-        report = snap.reports[line.report_id]
-        passage = snap.passages[snap.row_of[line.passage_id]]
+        report, passage = snap.passage(line.passage_id)  # type: ignore[misc]  # a line of this snapshot
         lines.append(
             KwicLine(
                 line=line,
@@ -443,7 +442,7 @@ def build_search_page(
             region=h.region.label(),
             more=h.report_matches - 1 if req.group else 0,
             more_url=with_query(f"/reports/{quote(h.report_id)}", req.query),
-            citations=citations(snap.reports[h.report_id], snap.passages[snap.row_of[h.passage_id]], root + h.url)
+            citations=citations(*snap.passage(h.passage_id), root + h.url)  # type: ignore[misc]
             if snap is not None
             else {},
             cite_id=f"hit-cite-{n}",

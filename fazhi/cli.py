@@ -1,6 +1,7 @@
 """The ``fazhi`` command: ``index``, ``search``, ``trends``, ``reports``, ``coverage``, ``serve``, ``bench``.
 
-A thin layer over the library: library errors become one clear line and a non-zero exit status.
+A thin layer over the three packages (``indexer`` writes the index, ``search`` answers from it, ``web`` serves
+it): library errors become one clear line and a non-zero exit status.
 Its commands and ``--json`` shapes are a contract: extend them, never rename or drop anything.
 """
 
@@ -53,6 +54,7 @@ from search import (
     filter_reports,
     hits_export,
     kwic_export,
+    no_index,
     open_engine,
     parse_coverage_request,
     parse_years,
@@ -78,7 +80,7 @@ def _engine_option(f):
         "--engine",
         type=click.Choice(ENGINES),
         default=lambda: settings.get("ENGINE"),
-        show_default="$FAZHI_ENGINE or whoosh",
+        show_default=f"$FAZHI_ENGINE or {ENGINES[0]}",
         help="Search engine behind the index.",
     )(f)
 
@@ -233,7 +235,8 @@ def one_line(text: str) -> str:
 
 def _snapshot(index_dir: Path | None, engine: str):
     try:
-        return open_engine(settings.index_dir(index_dir), engine).snapshot()
+        cache_size = settings.get_int("CACHE_SIZE")
+        return open_engine(settings.index_dir(index_dir), engine, cache_size=cache_size).snapshot()
     except FileNotFoundError as e:
         raise click.ClickException(str(e)) from None
 
@@ -704,12 +707,14 @@ def serve_base_url(host: str, port: int) -> str:
 @_engine_option
 def serve_cmd(index_dir: Path | None, host: str, port: int, workers: int, engine: str) -> None:
     """Serve the site and the JSON API with gunicorn (running web:create_app())."""
+    from web import create_app
+
     target = settings.index_dir(index_dir)
     if not open_engine(target, engine).exists():
         other = built_with(target)
         if other and other != engine:
             raise click.ClickException(str(OtherEngineIndexError(target, engine, other)))
-        raise click.ClickException(f"no index in {target}: build one with `fazhi index CORPUS_DIR`")
+        raise click.ClickException(str(no_index(target)))
     os.environ[settings.PREFIX + "INDEX_DIR"] = str(target.resolve())
     os.environ[settings.PREFIX + "ENGINE"] = engine
     if not settings.get("BASE_URL").strip():
@@ -721,7 +726,10 @@ def serve_cmd(index_dir: Path | None, host: str, port: int, workers: int, engine
         raise click.ClickException("gunicorn is not installed (pip install gunicorn)")
     args = [gunicorn, "-c", "python:web.gunicorn_conf", "--bind", f"{host}:{port}", "--workers", str(workers)]
     args += ["--access-logfile", "-"]
-    args.append("web:create_app()")
+    # gunicorn runs in a fresh process (exec), so that its gevent workers patch the standard library before
+    # anything else is imported; it loads the app in each worker from this spec, named after the factory
+    # itself, so that renaming the factory breaks here rather than in every worker.
+    args.append(f"{create_app.__module__}:{create_app.__name__}()")
     # gunicorn says "Serving … on http://HOST:PORT/" once the port is bound (web.gunicorn_conf.when_ready).
     os.execv(gunicorn, args)
 
@@ -740,7 +748,7 @@ def bench_cmd(
     n_reports: int, corpus: Path | None, repeat: int, seed: int, http_seconds: int, as_json: bool, engine: str
 ) -> None:
     """Benchmark indexing and queries on N synthetic reports against a plain substring scan."""
-    from indexer.bench import DEFAULT_CORPUS, run_bench
+    from fazhi.bench import DEFAULT_CORPUS, run_bench
 
     result = run_bench(
         n_reports,

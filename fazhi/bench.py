@@ -112,7 +112,7 @@ def _percentile(values: list[float], q: float) -> float:
 
 def _scan(folded: list[str], query: str) -> int:
     """The baseline: a plain substring scan of every passage's folded text for the same query."""
-    from search.query import parse_query
+    from search import parse_query
 
     parsed = parse_query(query)
     return sum(1 for text in folded if parsed.matches(text))
@@ -150,10 +150,7 @@ def _phase_index(corpus_dir: str, index_dir: str, engine: str) -> dict:
 
 
 def _phase_serve(index_dir: str, engine: str, repeat: int) -> dict:
-    from search.analysis import fold
-    from search.core import search
-    from search.engines import open_engine
-    from search.models import SearchRequest
+    from search import SearchRequest, fold, open_engine, search
 
     t0 = time.perf_counter()
     snap = open_engine(Path(index_dir), engine).snapshot()
