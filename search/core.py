@@ -19,7 +19,7 @@ from search.contract import Execution, Snapshot, make_hits
 from search.counting import Filters, Matches, query_matches, report_count, report_facets
 from search.models import DOC_TYPES, SECTIONS, FacetValue, Hit, SearchRequest, SearchResponse
 from search.query import ParsedQuery, QueryError, parse_query
-from search.regions import IndexPlace, resolve_region
+from search.regions import IndexPlace, region_note, resolve_region
 from search.report_table import report_table
 
 SORTS: tuple[str, ...] = ("relevance", "year", "region")
@@ -232,7 +232,7 @@ def resolve_regions(snap: Snapshot, request: SearchRequest) -> tuple[SearchReque
                 message += "; near names: " + ", ".join(f"{p.label()} ({_reports(p.reports)})" for p in match.choices)
             raise SearchError("region", message, choices=region_choices(match.choices, places, True), value=value)
         if match.how != "full":
-            notes.append(f"region {value} → {', '.join(match.names)}")
+            notes.append(region_note(value, match.names))
         names.extend(match.names)
     return replace(request, regions=tuple(dict.fromkeys(names))), notes
 

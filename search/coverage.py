@@ -22,7 +22,7 @@ from search.contract import Snapshot
 from search.core import SearchError, parse_years
 from search.divisions import Division, division_by_id, division_by_path, division_years, divisions
 from search.models import REGION_LEVELS, REPORT_DOC_TYPE, Report
-from search.regions import IndexPlace, resolve_region
+from search.regions import IndexPlace, region_note, resolve_region
 
 COVERAGE_STATUSES: tuple[str, ...] = ("on_time", "late", "undated", "missing", "no_division")
 """A cell's status: published by the deadline, after it, with no known publish date, not found, or the division
@@ -364,6 +364,6 @@ def coverage(snap: Snapshot, request: CoverageRequest) -> CoverageResponse:
         raise SearchError("level", f"level must be below the region's ({region.name} is a {region.level})")
     response = coverage_matrix(snap.reports.values(), years, level, region)
     if region is not None and request.region != region.name:
-        response.notes.append(f"region {request.region} → {region.name}")
+        response.notes.append(region_note(request.region, [region.name]))
     response.elapsed_ms = (time.perf_counter() - t0) * 1000
     return response

@@ -41,6 +41,15 @@ _ETHNIC_TAIL = re.compile(
 _SEPARATORS = re.compile(r"\s*[/／>›·・\s]\s*")
 
 
+def region_note(value: str, names: Sequence[str]) -> str:
+    """The note saying how a region value was read, shown above the results and in the CLI.
+
+    >>> region_note("山西", ["山西省"])
+    '地区“山西”按“山西省”检索'
+    """
+    return f"地区“{value}”按“{'”“'.join(names)}”检索"
+
+
 def short_name(name: str, level: str) -> str | None:
     """The everyday form of a division's name, or None when there is none.
 

@@ -244,12 +244,12 @@ def test_short_region_names_find_their_reports(corpus_client, short, full, sourc
     by_full = corpus_client.get("/api/search", query_string={"q": "法治", "region": full}).get_json()
     body = corpus_client.get("/api/search", query_string={"q": "法治", "region": short}).get_json()
     assert body["total"] == by_full["total"] > 0 and body["occurrences"] == by_full["occurrences"]
-    assert body["filters"]["region"] == [full] and f"region {short} → {full}" in body["notes"]
+    assert body["filters"]["region"] == [full] and f"地区“{short}”按“{full}”检索" in body["notes"]
     reports = corpus_client.get("/api/reports", query_string={"region": short}).get_json()["reports"]
     assert {r["source"] for r in reports} == sources
     kwic = corpus_client.get("/api/kwic", query_string={"q": "法治", "region": short}).get_json()
     assert kwic["filters"]["region"] == [full] and kwic["total"] == by_full["occurrences"]
-    assert f"region {short} → {full}" in kwic["notes"]
+    assert f"地区“{short}”按“{full}”检索" in kwic["notes"]
     trends = corpus_client.get("/api/trends", query_string={"q": "法治", "region": short}).get_json()
     assert trends["filters"]["region"] == [full] and sum(p["reports"] for p in trends["series"][0]["points"]) == len(
         sources

@@ -236,13 +236,13 @@ def test_regions_by_short_names_on_the_samples(runner, corpus_index, corpus_engi
         assert all(set(h["citations"]) == {"gb7714_2025", "gb7714_2015", "fxyz"} for h in by_short["hits"])
         assert by_short["hits"][0]["citations"]["gb7714_2025"].endswith(by_short["hits"][0]["url"] + ".")
         kwic = runner.invoke(main, ["search", "法治", "--region", short, "--view", "kwic", *args]).output
-        assert f"note: region {short} → {full}" in kwic
+        assert f"note: 地区“{short}”按“{full}”检索" in kwic
         text = runner.invoke(main, ["search", "法治", "--region", short, *args]).output
-        assert f"note: region {short} → {full}" in text
+        assert f"note: 地区“{short}”按“{full}”检索" in text
         listed = json.loads(runner.invoke(main, ["reports", "--region", short, "--json", *args]).output)
         assert listed["total"] >= 1 and all(full in r["region"].values() for r in listed["reports"])
     result = runner.invoke(main, ["trends", "法治", "--region", "宁夏", *args])
-    assert result.exit_code == 0 and "note: region 宁夏 → 宁夏回族自治区" in result.output
+    assert result.exit_code == 0 and "note: 地区“宁夏”按“宁夏回族自治区”检索" in result.output
 
     result = runner.invoke(main, ["search", "法治", "--region", "长治县", *args])
     assert result.exit_code == 2 and "--region" in result.output and "长治县" in result.output

@@ -243,7 +243,7 @@ def test_matrix_is_exact_cell_by_cell_in_both_engines(collection_index, engine_n
     snap = open_engine(collection_index, engine_name).snapshot()
     response = coverage(snap, CoverageRequest(year_ranges=((2017, 2019),), region="长治", level="county"))
     _check_matrix(json.loads(json.dumps(response.to_dict(), ensure_ascii=False)))
-    assert response.notes == ["region 长治 → 长治市"]
+    assert response.notes == ["地区“长治”按“长治市”检索"]
 
 
 def test_api_and_exports_give_the_same_matrix(collection_index, engine_name):

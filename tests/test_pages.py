@@ -691,7 +691,7 @@ def test_a_short_region_name_filters_and_the_facet_stays_selected(client):
     full, _ = get_page(client, "/search?q=法治&region=山西省")
     assert page.hits == full.hits and page.hits
     assert page.facets["region"]["山西省"][2] is True  # ticked, as if 山西省 had been chosen
-    assert "region 山西 → 山西省" in html and "地区：山西省" in html
+    assert "地区“山西”按“山西省”检索" in html and "地区：山西省" in html
     untick = page.facets["region"]["山西省"][1]
     assert parse_qs(urlsplit(untick).query) == {"q": ["法治"]}
 

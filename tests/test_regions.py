@@ -104,7 +104,7 @@ def test_search_resolves_short_names_and_says_so(snap):
     assert short.total == full.total > 0 and [h.passage_id for h in short.hits] == [h.passage_id for h in full.hits]
     assert short.request.regions == ("山西省", "灵武市")
     assert short.to_dict()["filters"]["region"] == ["山西省", "灵武市"]
-    assert short.notes[:2] == ["region 山西 → 山西省", "region 灵武 → 灵武市"] and full.notes == []
+    assert short.notes[:2] == ["地区“山西”按“山西省”检索", "地区“灵武”按“灵武市”检索"] and full.notes == []
 
 
 def test_search_refuses_an_unknown_region_instead_of_answering_nothing(snap):
@@ -123,4 +123,4 @@ def test_every_entry_point_resolves(snap):
     assert kwic.to_dict()["filters"]["region"] == ["宁夏回族自治区"]
     t = trends(snap, TrendsRequest(("法治",), filters=request, split="region"))
     assert t.split_level == "prefecture" and [s.split_value for s in t.series] == ["银川市"]
-    assert t.to_dict()["filters"]["region"] == ["宁夏回族自治区"] and t.notes == ["region 宁夏 → 宁夏回族自治区"]
+    assert t.to_dict()["filters"]["region"] == ["宁夏回族自治区"] and t.notes == ["地区“宁夏”按“宁夏回族自治区”检索"]
