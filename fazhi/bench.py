@@ -7,11 +7,12 @@ text, its vocabulary and its metadata look like the real thing at any N.
 Each phase runs in a fresh process so that its peak memory is its own: the cold index build, adding 100
 reports to that index, and serving (loading the index, then the query mix). Timings are whole searches
 (matching, facets, ordering, snippets for the first page) in a warm process; the first (cold) run of each
-query is reported on its own. With ``--http SECONDS`` the index is also served by gunicorn with two
-workers, as ``fazhi serve`` serves it, and loaded by wrk (Debian's ``wrk``) for SECONDS with each of four
-mixes: 400 distinct searches (words from the reports, with filters) and the 15 repeated URLs of the query mix,
-each with the response cache and without it. The distinct mix is the figure to quote: the repeated one
-mostly measures the cache.
+query is reported on its own; the serving process's memory (USS, from ``/proc/PID/smaps_rollup``) is read
+after the query mix, before the scan's own copy of the text is made. With ``--http SECONDS`` the index is
+also served by gunicorn with two workers, as ``fazhi serve`` serves it, and loaded by wrk (Debian's
+``wrk``) for SECONDS with each of four mixes: 400 distinct searches (words from the reports, with filters)
+and the 15 repeated URLs of the query mix, each with the response cache and without it. The distinct mix
+is the figure to quote: the repeated one mostly measures the cache.
 """
 
 from __future__ import annotations
@@ -149,18 +150,36 @@ def _phase_index(corpus_dir: str, index_dir: str, engine: str) -> dict:
     return {"seconds": summary.seconds, "reports": summary.reports, "passages": summary.passages, "peak_mb": _peak_mb()}
 
 
+def smaps_memory_mb(pid: int | str = "self") -> dict[str, float]:
+    """A process's memory from ``/proc/PID/smaps_rollup`` in MB: ``uss`` (private pages, clean and dirty: what
+    the process alone holds), ``anonymous`` (its heap, never shared with another worker) and ``rss``.
+    File pages mapped by this process alone (a memory-mapped index read by one worker) count in ``uss`` until
+    a second process maps them; ``anonymous`` never holds them."""
+    fields: dict[str, float] = {}
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]:
+        name, _, rest = line.partition(":")
+        value = rest.split()
+        if value and value[-1] == "kB":
+            fields[name.strip()] = int(value[0]) / 1024
+    return {
+        "uss": round(fields.get("Private_Clean", 0.0) + fields.get("Private_Dirty", 0.0), 1),
+        "anonymous": round(fields.get("Anonymous", 0.0), 1),
+        "rss": round(fields.get("Rss", 0.0), 1),
+    }
+
+
 def _phase_serve(index_dir: str, engine: str, repeat: int) -> dict:
     from search import SearchRequest, fold, open_engine, search
 
     t0 = time.perf_counter()
     snap = open_engine(Path(index_dir), engine).snapshot()
     load_s = time.perf_counter() - t0
-    folded = [fold(p.text) for p in snap.passages]  # the scan's texts, in a plain list as a scan would hold them
     years = sorted({r.year for r in snap.reports.values() if r.year})
     provinces = sorted({r.region.province for r in snap.reports.values() if r.region.province})
     queries: dict[str, dict] = {}
+    requests: dict[str, SearchRequest] = {}
     for name, case in _cases(years).items():
-        req = SearchRequest(query=case["q"], years=(case["year"],) if "year" in case else ())
+        req = requests[name] = SearchRequest(query=case["q"], years=(case["year"],) if "year" in case else ())
         times = []
         total = 0
         for _ in range(repeat + 1):
@@ -168,23 +187,29 @@ def _phase_serve(index_dir: str, engine: str, repeat: int) -> dict:
             total = search(snap, req, use_cache=False).total  # the engine's own speed, not the cache's
             times.append((time.perf_counter() - t) * 1000)
         cold, warm = times[0], times[1:]
-        scan_times = []
-        for _ in range(max(3, repeat // 4)):
-            t = time.perf_counter()
-            _scan(folded, req.query)
-            scan_times.append((time.perf_counter() - t) * 1000)
         queries[name] = {
             "hits": total,
             "cold_ms": round(cold, 2),
             "p50_ms": round(statistics.median(warm), 2),
             "p95_ms": round(_percentile(warm, 0.95), 2),
             "p99_ms": round(_percentile(warm, 0.99), 2),
-            "scan_p50_ms": round(statistics.median(scan_times), 2),
         }
+    # What a worker holds after the query mix, before the scan's own copy of the text below is made.
+    worker_memory = smaps_memory_mb()
+    folded = [fold(p.text) for p in snap.passages]  # the scan's texts, in a plain list as a scan would hold them
+    for name, req in requests.items():
+        scan_times = []
+        for _ in range(max(3, repeat // 4)):
+            t = time.perf_counter()
+            _scan(folded, req.query)
+            scan_times.append((time.perf_counter() - t) * 1000)
+        queries[name]["scan_p50_ms"] = round(statistics.median(scan_times), 2)
+    del folded
     views = _time_views(snap, repeat)
     export = _time_export(snap)
     return {
         "load_s": load_s,
+        "worker_memory_mb": worker_memory,
         "queries": queries,
         "views": views,
         "export": export,
@@ -510,6 +535,11 @@ def run_bench(
 
         served = _in_process(_phase_serve, str(index_dir), engine, repeat)
         echo(f"index loaded for searching in {served['load_s']:.2f} s; serving peak {served['peak_mb']:.0f} MB")
+        mem = served["worker_memory_mb"]
+        echo(
+            f"worker memory after the query mix (/proc/PID/smaps_rollup): USS {mem['uss']:.0f} MB, "
+            f"anonymous {mem['anonymous']:.0f} MB, RSS {mem['rss']:.0f} MB"
+        )
         echo(f"{'query':<24}{'hits':>8}{'cold ms':>10}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'scan p50 ms':>13}")
         for name, row in served["queries"].items():
             echo(
@@ -542,6 +572,7 @@ def run_bench(
             "add_s": round(added["seconds"], 2),
             "load_s": round(served["load_s"], 2),
             "serve_peak_mb": round(served["peak_mb"], 1),
+            "worker_memory_mb": served["worker_memory_mb"],
             "queries": served["queries"],
             "views": served["views"],
             "export": served["export"],

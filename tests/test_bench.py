@@ -47,3 +47,16 @@ def test_the_distinct_http_mix_is_hundreds_of_different_searches_with_filters():
     assert any(" OR " in q["q"][0] for q in params) and any(" -" in q["q"][0] for q in params)
     assert distinct_paths(texts, [2022], [], seed=3)[:5] == distinct_paths(texts, [2022], [], seed=3)[:5]
     assert len(repeated_paths([2022, 2023])) == 15
+
+
+def test_worker_memory_reads_private_pages_from_smaps_rollup():
+    import numpy as np
+
+    from fazhi.bench import smaps_memory_mb
+
+    before = smaps_memory_mb()
+    held = np.ones(64 * 2**20, dtype=np.uint8)  # 64 MB of this process's own pages
+    after = smaps_memory_mb()
+    assert after["uss"] - before["uss"] > 60 and after["anonymous"] - before["anonymous"] > 60
+    assert after["rss"] >= after["uss"] > 0
+    del held
