@@ -1,15 +1,29 @@
 """The arrays a generation is counted in (see :mod:`search.counting`): every passage's folded text as one
-array (:class:`CorpusText`), and per-row and per-report attributes (:class:`RowTable`). Built once per
-generation from its reports and passages; they know nothing of engines or snapshots."""
+array (:class:`CorpusText`), and per-row and per-report attributes (:class:`RowTable`).
+
+The indexer writes them into the index, beside the engine's files, as part of each generation
+(:func:`write_arrays`, before the engine's commit, in a folder the commit names: :func:`arrays_folder`), and
+a server maps them read-only (:func:`load_arrays`): every worker reads the same pages of the page cache, and
+nothing is built when an index is loaded. An index without them (written by an earlier version) has them
+built in memory from its passages, as before. They know nothing of engines or snapshots.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import os
+import shutil
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, fields
+from pathlib import Path
 
 import numpy as np
 
 from search.models import DOC_TYPES, SECTIONS, Passage, Report
+
+ARRAYS_PREFIX = "arrays-"
+"""Folders of counting arrays in an index folder are named ``arrays-NAME``, NAME given by the generation."""
+_CORPUS_ARRAYS = ("units", "starts", "positions", "unit_start", "unit_frequency")
 
 _SEPARATOR = "\x00"  # between passages in the corpus array: no literal holds it (control characters are refused)
 
@@ -20,6 +34,13 @@ class CorpusText:
     search from. UTF-16 keeps the array at two bytes a character; a character outside the BMP is a surrogate
     pair, which matches only the same pair, so substring search on units is substring search on characters.
     At 10,000 reports: 42 million units, 84 MB for the text and 168 MB for the positions."""
+
+    units: np.ndarray  # uint16: every passage's folded text, NUL between passages
+    starts: np.ndarray  # int64, row -> offset of its first unit
+    positions: np.ndarray  # int32 (int64 past 2**31 units): offsets, sorted by unit then offset
+    unit_start: np.ndarray  # int64, unit -> its first entry in positions (65,537 entries)
+    unit_frequency: np.ndarray  # int64, unit -> occurrences
+    rows: int
 
     def __init__(self, folded: list[str]) -> None:
         joined = _SEPARATOR.join(folded)
@@ -37,6 +58,23 @@ class CorpusText:
         index_type = np.int32 if len(self.units) < 2**31 else np.int64
         self.positions = np.argsort(self.units, kind="stable").astype(index_type)
         self.rows = len(folded)
+        self._bytes = memoryview(self.units).cast("B") if len(self.units) else memoryview(b"")
+
+    @classmethod
+    def of_arrays(cls, arrays: dict[str, np.ndarray]) -> CorpusText:
+        """The corpus from its arrays as :func:`write_arrays` saved them (memory-mapped by :func:`load_arrays`)."""
+        corpus = cls.__new__(cls)
+        for name in _CORPUS_ARRAYS:
+            setattr(corpus, name, arrays[name])
+        corpus.rows = len(corpus.starts)
+        corpus._bytes = memoryview(corpus.units).cast("B") if len(corpus.units) else memoryview(b"")
+        return corpus
+
+    def text(self, row: int) -> str:
+        """The folded text of one passage, decoded from the units array (nothing else is read)."""
+        start = int(self.starts[row])
+        end = int(self.starts[row + 1]) - 1 if row + 1 < self.rows else len(self.units)
+        return str(self._bytes[2 * start : 2 * end], "utf-16-le")
 
     def starts_of(self, literal: str) -> np.ndarray:
         """Offsets (in units) of every start of ``literal``, overlapping ones included, ascending."""
@@ -95,3 +133,115 @@ class RowTable:
             report_section_chars=section_chars.reshape(len(reports), len(SECTIONS)),
             report_has_section=has.reshape(len(reports), len(SECTIONS)),
         )
+
+
+class MappedFolded(Sequence[str]):
+    """Each passage's folded text, decoded from the corpus array when asked for: verification reads the
+    few candidates it checks, and a worker holds no second copy of the text (``snap.folded``)."""
+
+    def __init__(self, corpus: CorpusText) -> None:
+        self._corpus = corpus
+
+    def __len__(self) -> int:
+        return self._corpus.rows
+
+    def __getitem__(self, row):  # type: ignore[override]
+        if not isinstance(row, (int, np.integer)):
+            raise TypeError("folded texts are read one row at a time")
+        row = int(row)
+        if row < 0:
+            row += self._corpus.rows
+        if not 0 <= row < self._corpus.rows:
+            raise IndexError(row)
+        return self._corpus.text(row)
+
+    def __iter__(self) -> Iterator[str]:
+        return (self._corpus.text(r) for r in range(self._corpus.rows))
+
+
+@dataclass
+class GenerationArrays:
+    """A generation's counting arrays, as one index folder holds them."""
+
+    corpus: CorpusText
+    table: RowTable
+
+    def fits(self, passages: Sequence[Passage], report_rows: Sequence[int]) -> bool:
+        """Whether these arrays are those of the given rows (same passages of the same reports, same lengths):
+        a check that a generation's arrays and its documents agree before any count is read from them."""
+        if self.corpus.rows != len(passages) or len(self.table.report) != len(report_rows):
+            return False
+        chars = np.fromiter((len(p.text) for p in passages), dtype=np.int64, count=len(passages))
+        return bool(
+            np.array_equal(self.table.report, np.asarray(report_rows, dtype=np.int64))
+            and np.array_equal(self.table.chars, chars)
+        )
+
+
+def arrays_folder(index_dir: Path, name: object) -> Path:
+    """The folder of the counting arrays named ``name`` (a generation's number or token) in ``index_dir``."""
+    return Path(index_dir) / f"{ARRAYS_PREFIX}{name}"
+
+
+def generation_order(reports: Sequence[Report]) -> list[Report]:
+    """A generation's reports in row order, as every engine reads them back: by source, passages by number."""
+    return sorted(reports, key=lambda r: r.source)
+
+
+def write_arrays(folder: Path, reports: Sequence[Report], folded: dict[str, str]) -> None:
+    """Write the counting arrays of a generation (``reports`` in row order, ``folded`` text by passage id)
+    into ``folder``, whole or not at all: written beside it, flushed to disk, then renamed into place. The
+    engine's writer calls this before its commit, which then names the folder: a reader never opens a
+    generation whose arrays are not complete."""
+    passages = [p for r in reports for p in r.passages]
+    report_rows = [i for i, r in enumerate(reports) for _ in r.passages]
+    corpus = CorpusText([folded[p.passage_id] for p in passages])
+    table = RowTable.of(list(reports), passages, report_rows)
+    arrays = {
+        **{n: getattr(corpus, n) for n in _CORPUS_ARRAYS},
+        **{f.name: getattr(table, f.name) for f in fields(table)},
+    }
+    partial = folder.with_name(f".{folder.name}.{uuid.uuid4().hex[:8]}.tmp")
+    partial.mkdir(parents=True)
+    try:
+        for name, array in arrays.items():
+            with open(partial / f"{name}.npy", "wb") as f:
+                np.save(f, np.ascontiguousarray(array), allow_pickle=False)
+                f.flush()
+                os.fsync(f.fileno())
+        shutil.rmtree(folder, ignore_errors=True)  # a killed writer's folder of the same name, never committed
+        partial.rename(folder)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+
+
+def _load(path: Path) -> np.ndarray:
+    try:
+        return np.load(path, mmap_mode="r", allow_pickle=False)
+    except ValueError:  # an empty array: nothing to map
+        return np.load(path, allow_pickle=False)
+
+
+def load_arrays(folder: Path) -> GenerationArrays | None:
+    """The arrays in ``folder``, memory-mapped read-only; None when the folder is not there (an index written
+    by an earlier version, or a generation replaced meanwhile)."""
+    try:
+        arrays = {p.stem: _load(p) for p in folder.glob("*.npy")}
+    except FileNotFoundError:
+        return None
+    wanted = {*_CORPUS_ARRAYS, *(f.name for f in fields(RowTable))}
+    if not wanted <= arrays.keys():
+        return None
+    table = RowTable(**{f.name: arrays[f.name] for f in fields(RowTable)})
+    return GenerationArrays(CorpusText.of_arrays(arrays), table)
+
+
+def remove_arrays(index_dir: Path, keep: object) -> None:
+    """Remove every folder of counting arrays in ``index_dir`` but generation ``keep``'s, and what killed
+    writers left half-written. Called by a writer after its commit, holding the index's write lock."""
+    for entry in Path(index_dir).iterdir():
+        name = entry.name
+        stale = name.startswith(ARRAYS_PREFIX) and name != f"{ARRAYS_PREFIX}{keep}"
+        if stale or (name.startswith(f".{ARRAYS_PREFIX}") and name.endswith(".tmp")):
+            shutil.rmtree(entry, ignore_errors=True)

@@ -10,7 +10,8 @@ committed index generation. The entry point (:func:`search.core.search`) and the
 * reports and passages by id (:meth:`Snapshot.report`, :meth:`Snapshot.passage`) and by row.
 
 Rows are passages in report and passage order. Every engine today holds its generation's reports and
-passages in memory, with their folded text; how an engine finds matches is its own business (the in-memory
+passages in memory; their folded text and the counting arrays are mapped from the index when the generation
+has them (:meth:`Snapshot.use_arrays`); how an engine finds matches is its own business (the in-memory
 execution of :mod:`search.memory` is one way). This module imports no engine and not the entry point:
 arrows run entry point → contract ← engines.
 """
@@ -28,7 +29,7 @@ from itertools import accumulate
 import numpy as np
 
 from search.analysis import fold
-from search.arrays import CorpusText, RowTable
+from search.arrays import CorpusText, GenerationArrays, MappedFolded, RowTable
 from search.models import FacetValue, Hit, Passage, Report, SearchRequest, SearchResponse, region_keys
 from search.query import ParsedQuery, parse_query
 from search.regions import IndexPlace, index_places
@@ -137,6 +138,18 @@ class Snapshot:
     def passage_count(self) -> int:
         """Passages in the generation (rows)."""
         return len(self.passages)
+
+    def use_arrays(self, arrays: GenerationArrays | None) -> bool:
+        """Count and verify in the generation's arrays as the index holds them (memory-mapped): the folded
+        text is then read from the corpus array, and nothing is built. Arrays that are missing (an index of
+        an earlier version) or that do not fit this generation's rows are not used: the snapshot builds its
+        own in memory, as before. Returns whether they are used."""
+        if arrays is None or not arrays.fits(self.passages, self.report_rows):
+            return False
+        self.corpus_text = arrays.corpus  # type: ignore[misc] - set once, in place of building it
+        self.row_table = arrays.table  # type: ignore[misc]
+        self.folded = MappedFolded(arrays.corpus)
+        return True
 
     def report_of(self, row: int) -> Report:
         return self._report_list[self.report_rows[row]]

@@ -5,8 +5,10 @@ them (``chars``, ``bigrams``, ``trigrams``, the last with positions), jieba word
 ``heading_words`` — so both engines match exactly the same passages. Matching, filters, facet counts and
 ordering run inside tantivy (terms and trigram phrases, term-set filters, terms aggregations on small
 numeric codes), so a query that matches most passages costs no Python loop over them. Passages are also
-held in memory, as for every engine, to render hits and report pages, with their folded text (folded on
-first use) to check the best-ranked candidates.
+held in memory, as for every engine, to render hits and report pages. Each commit also names (in a document
+of ``kind=arrays``) the folder of its counting arrays (:mod:`search.arrays`), written before the commit and
+removed when a later commit replaces it; a reader maps them, and checks the best-ranked candidates in the
+folded text they hold.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import hashlib
 import json
 import shutil
 import threading
+import uuid
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -24,7 +27,8 @@ from pathlib import Path
 import numpy as np
 import tantivy
 
-from search.analysis import fold_with_offsets, segment
+from search.analysis import fold, fold_with_offsets, segment
+from search.arrays import arrays_folder, generation_order, load_arrays, remove_arrays, write_arrays
 from search.contract import (
     Execution,
     FoldedTexts,
@@ -63,7 +67,9 @@ WRITER_HEAP_BYTES = 256_000_000
 WRITER_THREADS = 2  # both cores of the target machine
 _WRITER_LOCK = ".tantivy-writer.lock"
 _REGISTRY_KIND = "regions"
+_ARRAYS_KIND = "arrays"  # the document naming the generation's folder of counting arrays
 _META_FILE = "meta.json"  # rewritten atomically by every commit: its change marks a new generation
+SNAPSHOT_OPEN_TRIES = 3  # a reader racing a commit opens the new generation instead
 _FACET_SIZE = 65_000  # terms-aggregation buckets (tantivy's own limit): more reports than one result holds
 
 
@@ -174,8 +180,7 @@ def _add_codes(doc: tantivy.Document, report: Report, section: str, region_numbe
     doc.add_unsigned("report_code", fast_key(report.report_id))
 
 
-def _passage_document(report: Report, p: Passage, region_number: int) -> tantivy.Document:
-    folded = fold_with_offsets(p.text)[0]
+def _passage_document(report: Report, p: Passage, region_number: int, folded: str) -> tantivy.Document:
     doc = tantivy.Document()
     doc.add_text("kind", "passage")
     doc.add_text("report_id", report.report_id)
@@ -236,6 +241,8 @@ def write_reports(
             numbers = _RegionNumbers.of(index.searcher(), index.schema) or numbers
             for rid in remove:
                 writer.delete_documents_by_term("report_id", rid)
+        reports = list(reports)
+        folded: dict[str, str] = {}
         for report in reports:
             if not replace_all:
                 writer.delete_documents_by_term("report_id", report.report_id)
@@ -247,14 +254,55 @@ def write_reports(
             _add_codes(meta, report, SECTIONS[-1], number)
             writer.add_document(meta)
             for p in report.passages:
-                writer.add_document(_passage_document(report, p, number))
+                folded[p.passage_id] = fold_with_offsets(p.text)[0]
+                writer.add_document(_passage_document(report, p, number, folded[p.passage_id]))
         writer.delete_documents_by_term("kind", _REGISTRY_KIND)
         writer.add_document(numbers.document())
+        generation = reports
+        if not replace_all:
+            generation = _kept_reports(index, index_dir, set(remove), reports, folded) + reports
+        name = uuid.uuid4().hex[:16]
+        write_arrays(arrays_folder(index_dir, name), generation_order(generation), folded)
+        writer.delete_documents_by_term("kind", _ARRAYS_KIND)
+        writer.add_document(_arrays_document(name))
         writer.commit()
+        remove_arrays(index_dir, keep=name)  # earlier generations' arrays, while the writer holds the lock
         writer.wait_merging_threads()
     except BaseException:
         writer.rollback()
         raise
+
+
+def _arrays_document(name: str) -> tantivy.Document:
+    doc = tantivy.Document()
+    doc.add_text("kind", _ARRAYS_KIND)
+    doc.add_text("stored", name)
+    return doc
+
+
+def _arrays_name(searcher: tantivy.Searcher, schema: tantivy.Schema) -> str | None:
+    """The name of the generation's folder of counting arrays; None in an index of an earlier version."""
+    hits = searcher.search(Q.term_query(schema, "kind", _ARRAYS_KIND), limit=1, count=False).hits
+    return searcher.doc(hits[0][1]).get_first("stored") if hits else None
+
+
+def _kept_reports(
+    index: tantivy.Index, index_dir: Path, remove: set[str], written: list[Report], folded: dict[str, str]
+) -> list[Report]:
+    """The previous generation's reports an update keeps (neither removed nor written again), their folded
+    text added to ``folded``: decoded from the previous generation's arrays when it has them, else folded."""
+    searcher = index.searcher()
+    gone = remove | {r.report_id for r in written}
+    previous = _read_reports(searcher)
+    passages = [p for r in previous.values() for p in r.passages]
+    name = _arrays_name(searcher, index.schema)
+    arrays = load_arrays(arrays_folder(index_dir, name)) if name else None
+    rows = [i for i, r in enumerate(previous.values()) for _ in r.passages]
+    old = arrays.corpus if arrays is not None and arrays.fits(passages, rows) else None
+    for row, p in enumerate(passages):
+        if p.report_id not in gone:
+            folded[p.passage_id] = old.text(row) if old is not None else fold(p.text)
+    return [r for rid, r in previous.items() if rid not in gone]
 
 
 def _replace_old_index(index_dir: Path, reports: Iterable[Report]) -> None:
@@ -355,17 +403,24 @@ def _read_reports(searcher: tantivy.Searcher) -> dict[str, Report]:
 
 
 class TantivySnapshot(Snapshot):
-    """One committed tantivy generation: reports and passages in memory, execution inside tantivy."""
+    """One committed tantivy generation: reports and passages in memory, counting arrays and folded text
+    mapped from the index's files (built in memory for an index of an earlier version), execution inside
+    tantivy."""
 
-    def __init__(self, index: tantivy.Index, generation: object) -> None:
+    def __init__(self, index: tantivy.Index, generation: object, index_dir: Path | None = None) -> None:
         self.generation = generation
         self._searcher = index.searcher()
         self._schema = index.schema
         searcher = self._searcher
         reports = _read_reports(searcher)
         passages = [p for report in reports.values() for p in report.passages]
-        # The folded text of every passage: hits are ranked by checking candidates in it.
+        # The folded text of every passage: hits are ranked by checking candidates in it. Read from the
+        # generation's mapped arrays; folded on first use from the passages when the index has none.
         super().__init__(reports=reports, passages=passages, folded=FoldedTexts(passages))
+        name = _arrays_name(searcher, index.schema)
+        self.arrays_missing = False  # named by the commit, but gone: a later commit replaced this generation
+        if index_dir is not None and name is not None:
+            self.arrays_missing = not self.use_arrays(load_arrays(arrays_folder(index_dir, name)))
         self._row_of_key = {fast_key(p.passage_id): row for row, p in enumerate(passages)}
         # Facet keys (level, name, parent) numbered once, in facet order (level, then name), and the keys of
         # each region number.
@@ -672,7 +727,15 @@ class TantivyEngine:
             raise no_index(self.index_dir)
         with self._lock:
             if self._snapshot is None or self._snapshot.generation != generation:
-                self._snapshot = ready(TantivySnapshot(open_index(self.index_dir), generation), self.cache_size)
+                snap = TantivySnapshot(open_index(self.index_dir), generation, self.index_dir)
+                for _ in range(SNAPSHOT_OPEN_TRIES):
+                    # A commit in another process replaced the generation just opened, and its arrays with it.
+                    latest = _generation(self.index_dir)
+                    if not snap.arrays_missing or latest == generation or latest is None:
+                        break
+                    generation = latest
+                    snap = TantivySnapshot(open_index(self.index_dir), generation, self.index_dir)
+                self._snapshot = ready(snap, self.cache_size)
             return self._snapshot
 
 

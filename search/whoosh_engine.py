@@ -4,7 +4,9 @@ executed in memory (:mod:`search.memory`).
 Fields per passage: ``chars`` (one token per folded character with sequential positions: candidates for
 exact matching), ``words`` and ``heading_words`` (jieba words: BM25 ranking; a heading's words weigh
 more), and the stored passage and its report's metadata. Each report is also one document of
-``kind=report`` holding its metadata, so one commit holds a whole consistent generation.
+``kind=report`` holding its metadata, so one commit holds a whole consistent generation. Each generation's
+counting arrays (:mod:`search.arrays`) are the folder ``arrays-N`` (N: the generation's number), written
+before the commit's table of contents and removed with that generation's segments.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from whoosh.reading import TermNotFound
 from whoosh.system import pack_uint
 
 from search.analysis import char_tokens, fold, fold_with_extents, segment
+from search.arrays import arrays_folder, generation_order, load_arrays, remove_arrays, write_arrays
 from search.contract import Snapshot, index_busy, no_index, ready
 from search.memory import MemorySnapshot
 from search.models import Passage, Report
@@ -169,6 +172,11 @@ class _WriterTask(SubWriterTask):
 
 
 class _Writer(MpWriter):
+    def _commit_toc(self, segments):
+        super()._commit_toc(segments)
+        # Old generations' arrays go with their segments, while this writer still holds the lock.
+        remove_arrays(Path(self.storage.folder), keep=self.generation)
+
     def _new_task(self):
         task = _WriterTask(
             self.storage,
@@ -228,6 +236,8 @@ def write_reports(
         )
     except LockError:
         raise index_busy(index_dir) from None
+    reports = list(reports)
+    folded: dict[str, str] = {}
     try:
         _remove_stale_temp_files(index_dir)
         if not replace_all:
@@ -238,19 +248,29 @@ def write_reports(
                 writer.delete_by_term("report_id", report.report_id)
             writer.add_document(kind="report", report_id=report.report_id, report=report.metadata_json())
             for p in report.passages:
+                folded[p.passage_id] = fold(p.text)
                 writer.add_document(
                     kind="passage",
                     report_id=report.report_id,
                     passage_id=p.passage_id,
                     number=p.number,
                     text=p.text,
-                    folded=fold(p.text),
+                    folded=folded[p.passage_id],
                     section=p.section,
                     heading=p.heading,
                     chars=p.text,
                     words=p.text,
                     heading_words=p.own_heading(),
                 )
+        generation = reports
+        if not replace_all:  # the reports this commit keeps, with their folded text, from the generation before
+            gone = set(remove) | {r.report_id for r in reports}
+            previous = WhooshSnapshot(whoosh_index.open_dir(str(index_dir)), index_dir)
+            generation = [r for rid, r in previous.reports.items() if rid not in gone] + reports
+            for row, p in enumerate(previous.passages):
+                if p.report_id not in gone:
+                    folded[p.passage_id] = previous.folded[row]
+        write_arrays(arrays_folder(index_dir, writer.generation), generation_order(generation), folded)
     except BaseException:
         writer.cancel()
         raise
@@ -260,7 +280,7 @@ def write_reports(
 class WhooshSnapshot(MemorySnapshot):
     """A :class:`Snapshot` read from one Whoosh generation, with postings and BM25 from its searcher."""
 
-    def __init__(self, ix) -> None:
+    def __init__(self, ix, index_dir: Path | None = None) -> None:
         self.generation = ix.latest_generation()
         self._searcher = ix.searcher()
         # Close the segment files when the snapshot is dropped (a newer generation replaced it and no request
@@ -303,6 +323,8 @@ class WhooshSnapshot(MemorySnapshot):
         self._words_avg = max(1.0, sum(self._words_len) / max(1, len(self._words_len)))
         self._heading_avg = max(1.0, sum(self._heading_len) / max(1, len(self._heading_len)))
         super().__init__(reports=reports, passages=passages, folded=folded)
+        if index_dir is not None:  # then the folded text is read from the mapped corpus array, not kept here
+            self.use_arrays(load_arrays(arrays_folder(index_dir, self.generation)))
 
     def _postings(self, field: str, term: str) -> dict[int, float]:
         """Row -> weight (term frequency times field boost) for one term, cached for this generation."""
@@ -420,7 +442,7 @@ class WhooshEngine:
             return WhooshSnapshot(ix)
         # The old snapshot is not closed here: a request on another thread may still hold it (its segment
         # files stay readable after a commit unlinks them, because its searcher holds them open).
-        self._snapshot = ready(WhooshSnapshot(ix), self.cache_size)
+        self._snapshot = ready(WhooshSnapshot(ix, self.index_dir), self.cache_size)
         return self._snapshot
 
 
