@@ -62,6 +62,8 @@ def literal_rows(snap: Snapshot, literal: str, within: set[int] | None = None) -
         if len(candidates) < 64:
             break
     if candidates is None:
+        if "corpus_text" in vars(snap):  # every passage's text is in the corpus array: find it there
+            return set(np.flatnonzero(snap.corpus_text.counts(literal)).tolist())
         return {r for r, text in enumerate(folded) if literal in text}
     return {r for r in candidates if literal in folded[r]}
 

@@ -1,0 +1,172 @@
+"""The counting arrays are part of the index: written with each generation, mapped by the readers, removed
+with the generation; an index without them (an earlier version's) still counts, from arrays built in memory."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import fields, replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from search import SearchRequest, index_writer, open_engine, search
+from search.arrays import (
+    ARRAYS_PREFIX,
+    CorpusText,
+    MappedFolded,
+    RowTable,
+    arrays_folder,
+    generation_order,
+    load_arrays,
+    write_arrays,
+)
+from search.query import parse_query
+from tests.conftest import SMALL_REPORTS, make_report, open_as_served
+
+QUERIES = ["枫桥经验", "法治政府建设", "行政复议", "经验 OR 示范", "矛盾 NEAR/5 化解", "法治 -示范", ""]
+
+
+def arrays_folders(index_dir: Path) -> list[str]:
+    return sorted(p.name for p in index_dir.iterdir() if p.name.lstrip(".").startswith(ARRAYS_PREFIX))
+
+
+def answers(snap) -> list[tuple]:
+    out = []
+    for q in QUERIES:
+        r = search(snap, SearchRequest(query=q, per_page=50), use_cache=False)
+        out.append((q, r.total, r.reports_total, r.occurrences, [h.passage_id for h in r.hits]))
+    return out
+
+
+def built_in_memory(snap) -> tuple[CorpusText, RowTable]:
+    """The arrays as a snapshot of an index without them builds them: from its passages."""
+    from search.analysis import fold
+
+    return CorpusText([fold(p.text) for p in snap.passages]), RowTable.of(
+        snap.report_list, snap.passages, snap.report_rows
+    )
+
+
+def assert_same_arrays(snap) -> None:
+    corpus, table = built_in_memory(snap)
+    for name in ("units", "starts", "positions", "unit_start", "unit_frequency"):
+        assert np.array_equal(getattr(snap.corpus_text, name), getattr(corpus, name)), name
+    for f in fields(RowTable):
+        assert np.array_equal(getattr(snap.row_table, f.name), getattr(table, f.name)), f.name
+
+
+# --- pure pieces ------------------------------------------------------------------------------------------
+
+
+def test_a_passage_text_is_decoded_from_the_corpus_array_alone():
+    texts = ["法治法治", "𠀀法治𠀀法", "", "治法治", "abc"]
+    folded = MappedFolded(CorpusText(texts))
+    assert [folded[r] for r in range(len(texts))] == texts
+    assert list(folded) == texts and len(folded) == 5 and folded[-1] == "abc"
+    with pytest.raises(IndexError):
+        folded[5]
+
+
+def test_arrays_written_to_a_folder_are_mapped_back_read_only(tmp_path):
+    reports = generation_order(list(reversed(SMALL_REPORTS)))
+    assert [r.source for r in reports] == ["a.txt", "b.txt", "c.txt"]
+    from search.analysis import fold
+
+    folded = {p.passage_id: fold(p.text) for r in reports for p in r.passages}
+    write_arrays(tmp_path / "arrays-7", reports, folded)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["arrays-7"]  # nothing half-written left beside it
+    arrays = load_arrays(tmp_path / "arrays-7")
+    assert isinstance(arrays.corpus.units, np.memmap) and not arrays.corpus.units.flags.writeable
+    passages = [p for r in reports for p in r.passages]
+    assert [arrays.corpus.text(r) for r in range(len(passages))] == [folded[p.passage_id] for p in passages]
+    assert arrays.corpus.counts("枫桥经验").tolist() == [folded[p.passage_id].count("枫桥经验") for p in passages]
+    rows = [i for i, r in enumerate(reports) for _ in r.passages]
+    assert arrays.fits(passages, rows)
+    assert not arrays.fits(passages[:-1], rows[:-1])  # another generation's rows
+    assert load_arrays(tmp_path / "arrays-8") is None
+
+
+# --- written by each engine, with each generation -----------------------------------------------------------
+
+
+def test_each_generation_holds_its_arrays_and_readers_map_them(tmp_path, engine_name):
+    index_dir = tmp_path / "idx"
+    write = index_writer(engine_name)
+    write(index_dir, SMALL_REPORTS)
+    [first] = arrays_folders(index_dir)
+    snap = open_as_served(index_dir, engine_name)
+    assert isinstance(snap.corpus_text.units, np.memmap)  # mapped, not built
+    assert isinstance(snap.row_table.report, np.memmap)
+    assert isinstance(snap.folded, MappedFolded)  # no second copy of the text in the worker
+    assert_same_arrays(snap)
+
+    # An update: the arrays of the new generation cover every report, kept and written; the old ones go.
+    changed = replace(SMALL_REPORTS[1], passages=SMALL_REPORTS[1].passages[:2])
+    added = make_report("rd", "0.txt", SMALL_REPORTS[0].region, 2022, [("首违不罚推行枫桥经验。", "举措成效", "")])
+    write(index_dir, [changed, added], replace_all=False, remove=["rc"])
+    [second] = arrays_folders(index_dir)
+    assert second != first
+    new = open_as_served(index_dir, engine_name)
+    assert [r.report_id for r in new.report_list] == ["rd", "ra", "rb"]
+    assert isinstance(new.corpus_text.units, np.memmap)
+    assert_same_arrays(new)
+    assert search(new, SearchRequest(query="枫桥经验")).reports_total == 3
+    # The snapshot opened before the update still reads its own (now unlinked) arrays.
+    assert search(snap, SearchRequest(query="示范创建")).total == 1
+
+
+def test_an_index_without_arrays_still_counts_exactly(tmp_path, engine_name):
+    """An index written by an earlier version has no arrays: a reader builds them in memory, as before."""
+    index_dir = tmp_path / "idx"
+    index_writer(engine_name)(index_dir, SMALL_REPORTS)
+    mapped = answers(open_as_served(index_dir, engine_name))
+    for name in arrays_folders(index_dir):
+        shutil.rmtree(index_dir / name)
+    snap = open_as_served(index_dir, engine_name)
+    assert not isinstance(snap.corpus_text.units, np.memmap)
+    assert not isinstance(snap.folded, MappedFolded)
+    assert answers(snap) == mapped
+    # The next update writes the arrays again, folding what the missing arrays held.
+    index_writer(engine_name)(index_dir, SMALL_REPORTS[:1], replace_all=False)
+    again = open_as_served(index_dir, engine_name)
+    assert isinstance(again.corpus_text.units, np.memmap)
+    assert answers(again) == mapped
+
+
+def test_arrays_that_do_not_fit_the_generation_are_not_used(tmp_path, engine_name):
+    index_dir = tmp_path / "idx"
+    index_writer(engine_name)(index_dir, SMALL_REPORTS)
+    [name] = arrays_folders(index_dir)
+    from search.analysis import fold
+
+    others = generation_order(SMALL_REPORTS[:2])  # another generation's arrays under this one's name
+    shutil.rmtree(index_dir / name)
+    write_arrays(index_dir / name, others, {p.passage_id: fold(p.text) for r in others for p in r.passages})
+    snap = open_as_served(index_dir, engine_name)
+    assert not isinstance(snap.corpus_text.units, np.memmap)
+    assert search(snap, SearchRequest(query="示范创建")).total == 1
+
+
+def test_a_commit_clears_what_killed_writers_left(tmp_path, engine_name):
+    index_dir = tmp_path / "idx"
+    write = index_writer(engine_name)
+    write(index_dir, SMALL_REPORTS)
+    (index_dir / f".{ARRAYS_PREFIX}x.1234abcd.tmp").mkdir()  # killed while writing arrays
+    (index_dir / f"{ARRAYS_PREFIX}neverCommitted").mkdir()  # killed between the arrays and the commit
+    write(index_dir, SMALL_REPORTS[:2], replace_all=False)
+    [left] = arrays_folders(index_dir)
+    assert load_arrays(index_dir / left) is not None
+    snap = open_engine(index_dir, engine_name).snapshot()
+    assert isinstance(snap.corpus_text.units, np.memmap)
+    assert arrays_folder(index_dir, "x").name == f"{ARRAYS_PREFIX}x"
+
+
+def test_counts_from_the_mapped_arrays_equal_a_scan_of_the_folded_text(tmp_path, engine_name):
+    index_dir = tmp_path / "idx"
+    index_writer(engine_name)(index_dir, SMALL_REPORTS)
+    snap = open_as_served(index_dir, engine_name)
+    for q in QUERIES[:4]:
+        parsed = parse_query(q)
+        scan = sum(parsed.count(t) for t in snap.folded if parsed.matches(t))
+        assert search(snap, SearchRequest(query=q)).occurrences == scan, q
