@@ -60,7 +60,6 @@ from search import (
     parse_years,
     report_list_export,
     reports_export,
-    resolve_regions,
     search,
     settings,
     trends,
@@ -407,12 +406,39 @@ _OUTPUT_HELP = "File for --format (default: stdout; xlsx needs a file)."
 _ALL_SORTS = tuple(dict.fromkeys((*SORTS, *REPORT_SORTS, *KWIC_SORTS)))
 
 
+def _filter_options(sections: bool = True):
+    """``--region``, ``--year``, ``--section`` (where the command filters sections) and ``--doc-type``."""
+
+    def decorate(f):
+        f = click.option("--doc-type", type=click.Choice(DOC_TYPES), multiple=True, help=_DOC_TYPE_HELP)(f)
+        if sections:
+            f = click.option("--section", type=click.Choice(SECTIONS), multiple=True, help="Section (repeatable).")(f)
+        f = click.option("--year", multiple=True, help=_YEAR_HELP)(f)
+        return click.option("--region", multiple=True, help=_REGION_HELP)(f)
+
+    return decorate
+
+
+def _output_options(json_help: str, formats=FORMATS, format_help: str = _FORMAT_HELP, whole: bool = False):
+    """``--json``, ``--format`` (with ``--all`` where a command pages) and ``--output``."""
+
+    def decorate(f):
+        f = click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help=_OUTPUT_HELP)(
+            f
+        )
+        if whole:
+            f = click.option(
+                "--all", "whole", is_flag=True, help="With --format: every row of the result, not one page."
+            )(f)
+        f = click.option("--format", "fmt", type=click.Choice(formats), default=None, help=format_help)(f)
+        return click.option("--json", "as_json", is_flag=True, help=json_help)(f)
+
+    return decorate
+
+
 @main.command("search")
 @click.argument("query", default="")
-@click.option("--region", multiple=True, help=_REGION_HELP)
-@click.option("--year", multiple=True, help=_YEAR_HELP)
-@click.option("--section", type=click.Choice(SECTIONS), multiple=True, help="Section (repeatable).")
-@click.option("--doc-type", type=click.Choice(DOC_TYPES), multiple=True, help=_DOC_TYPE_HELP)
+@_filter_options()
 @click.option("--page", type=int, default=1, show_default=True)
 @click.option("--per-page", type=int, default=lambda: settings.get_int("PER_PAGE"), show_default="20")
 @click.option(
@@ -436,10 +462,7 @@ _ALL_SORTS = tuple(dict.fromkeys((*SORTS, *REPORT_SORTS, *KWIC_SORTS)))
     help="What facet counts count: passages (段) or reports (份).",
 )  # fmt: skip
 @click.option("--width", type=int, default=DEFAULT_WIDTH, show_default=True, help="Characters of context (kwic).")
-@click.option("--json", "as_json", is_flag=True, help="Print the /api/search (or, with --view kwic, /api/kwic) object.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help=_FORMAT_HELP)
-@click.option("--all", "whole", is_flag=True, help="With --format: every row of the result, not one page.")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help=_OUTPUT_HELP)
+@_output_options("Print the /api/search (or, with --view kwic, /api/kwic) object.", whole=True)
 @_base_url_option
 @_index_dir_option
 @_engine_option
@@ -481,7 +504,6 @@ def search_cmd(
             validate_concordance(creq, **limits)
             snap = _snapshot(index_dir, engine)
             if fmt:
-                creq = replace(creq, filters=resolve_regions(snap, creq.filters)[0])
                 return _write_export(kwic_export(snap, creq, base_url), fmt, output, page_rows)
             cresp = concordance(snap, creq)
         else:
@@ -489,7 +511,6 @@ def search_cmd(
             snap = _snapshot(index_dir, engine)
             if fmt:
                 make = reports_export if view == "reports" else hits_export
-                req = resolve_regions(snap, req)[0]
                 return _write_export(make(snap, req, base_url), fmt, output, page_rows)
             resp = search(snap, req)
     except SearchError as e:
@@ -541,13 +562,8 @@ def _print_trends(resp: TrendsResponse, base_url: str = DEFAULT_BASE_URL) -> Non
     default=None,
     help="One series per region level, per region below --region (region), or per section.",
 )
-@click.option("--region", multiple=True, help=_REGION_HELP)
-@click.option("--year", multiple=True, help=_YEAR_HELP)
-@click.option("--section", type=click.Choice(SECTIONS), multiple=True, help="Section (repeatable).")
-@click.option("--doc-type", type=click.Choice(DOC_TYPES), multiple=True, help=_DOC_TYPE_HELP)
-@click.option("--json", "as_json", is_flag=True, help="Print the /api/trends JSON object.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help=_FORMAT_HELP)
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help=_OUTPUT_HELP)
+@_filter_options()
+@_output_options("Print the /api/trends JSON object.")
 @_base_url_option
 @_index_dir_option
 @_engine_option
@@ -573,12 +589,8 @@ def trends_cmd(
 
 
 @main.command("reports")
-@click.option("--region", multiple=True, help=_REGION_HELP)
-@click.option("--year", multiple=True, help=_YEAR_HELP)
-@click.option("--doc-type", type=click.Choice(DOC_TYPES), multiple=True, help=_DOC_TYPE_HELP)
-@click.option("--json", "as_json", is_flag=True, help="Print the /api/reports JSON object.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help=_FORMAT_HELP)
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help=_OUTPUT_HELP)
+@_filter_options(sections=False)
+@_output_options("Print the /api/reports JSON object.")
 @_base_url_option
 @_index_dir_option
 @_engine_option
@@ -657,15 +669,7 @@ def _print_coverage(resp: CoverageResponse, base_url: str = DEFAULT_BASE_URL) ->
 @click.option(
     "--level", type=click.Choice(COVERAGE_LEVELS), default=None, help="Governments of this level (default: one below)."
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the /api/coverage JSON object.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["csv", "xlsx", "jsonl"]),
-    default=None,
-    help="Write a file: csv, xlsx or jsonl.",
-)
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None, help=_OUTPUT_HELP)
+@_output_options("Print the /api/coverage JSON object.", ("csv", "xlsx", "jsonl"), "Write a file: csv, xlsx or jsonl.")
 @_base_url_option
 @_index_dir_option
 @_engine_option

@@ -310,9 +310,10 @@ def extract_article(html: str) -> Article:
     return Article(text="\n\n".join(lines), title=title, publish_date=publish, url=url)
 
 
-def read_html(path: Path) -> ReportText:
-    """A saved web page: the article's text, with its title and publish date as hints."""
-    text, encoding = decode_html(path.read_bytes())
+def _saved_page(
+    text: str, encoding: str, fmt: str, location: str | None = None, accessed: str | None = None
+) -> ReportText:
+    """A saved page's article, with its title, publish date and address (the page's own, else ``location``)."""
     if not text.strip():
         raise ReadError("empty file")
     article = extract_article(text)
@@ -320,12 +321,19 @@ def read_html(path: Path) -> ReportText:
         raise ReadError("no article text found in the page")
     return ReportText(
         article.text,
-        format="html",
+        format=fmt,
         encoding=encoding,
         title=article.title,
         publish_date=article.publish_date,
-        source_url=article.url,
+        source_url=article.url or location,
+        accessed=accessed,
     )
+
+
+def read_html(path: Path) -> ReportText:
+    """A saved web page: the article's text, with its title and publish date as hints."""
+    text, encoding = decode_html(path.read_bytes())
+    return _saved_page(text, encoding, "html")
 
 
 def read_mhtml(path: Path) -> ReportText:
@@ -342,21 +350,8 @@ def read_mhtml(path: Path) -> ReportText:
         text, encoding = (decode_with(data, codec), codec) if codec else decode_html(data)
     except ReadError:  # bytes that are not what the part declares: detected, as for a page
         text, encoding = decode_html(data)
-    if not text.strip():
-        raise ReadError("empty file")
-    article = extract_article(text)
-    if not article.text.strip():
-        raise ReadError("no article text found in the page")
     location = web_address(part.get("Content-Location")) or web_address(message.get("Snapshot-Content-Location"))
-    return ReportText(
-        article.text,
-        format="mhtml",
-        encoding=encoding,
-        title=article.title,
-        publish_date=article.publish_date,
-        source_url=article.url or location,
-        accessed=_header_date(message.get("Date")),
-    )
+    return _saved_page(text, encoding, "mhtml", location, _header_date(message.get("Date")))
 
 
 def _header_date(value: str | None) -> str | None:

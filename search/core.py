@@ -237,6 +237,12 @@ def resolve_regions(snap: Snapshot, request: SearchRequest) -> tuple[SearchReque
     return replace(request, regions=tuple(dict.fromkeys(names))), notes
 
 
+def effective_request(snap: Snapshot, request: SearchRequest) -> SearchRequest:
+    """The request as engines filter it: region values as the index's full names, year ranges as its years
+    (:class:`SearchError` for a region value that is ambiguous or unknown)."""
+    return resolve_years(snap, resolve_regions(snap, request)[0])
+
+
 def filtered_matches(snap: Snapshot, parsed: ParsedQuery, request: SearchRequest) -> Matches:
     """Every passage matching the query within the request's filters (years resolved), with occurrences."""
     return Filters(snap, request).keep(query_matches(snap, parsed))

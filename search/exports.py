@@ -26,7 +26,7 @@ import orjson
 from search.citation import Reference, citations, reference
 from search.concordance import ConcordanceRequest, check_context_sort, iter_lines
 from search.contract import Snapshot
-from search.core import filtered_matches, resolve_years
+from search.core import effective_request, filtered_matches
 from search.counting import Filters, match_order, query_matches
 from search.models import SECTIONS, Region, Report, SearchRequest
 from search.query import parse_query
@@ -80,7 +80,7 @@ def _region_columns(region: Region) -> dict:
 def hits_export(snap: Snapshot, request: SearchRequest, base_url: str = "") -> Export:
     """Every matching passage (not one page): in report and passage order, or by year or region when the
     request sorts so (relevance orders a page at a time, so a whole export is in reading order)."""
-    effective = resolve_years(snap, request)
+    effective = effective_request(snap, request)
     kept = filtered_matches(snap, parse_query(request.query), effective)
     sort = request.sort if request.sort in ("year", "region") else "position"
     positions = match_order(snap, kept, sort, request.order if sort != "position" else "")
@@ -115,7 +115,7 @@ def hits_export(snap: Snapshot, request: SearchRequest, base_url: str = "") -> E
 
 def reports_export(snap: Snapshot, request: SearchRequest, base_url: str = "") -> Export:
     """The whole report table of a search, in its order, occurrences per section in columns of their own."""
-    effective = resolve_years(snap, request)
+    effective = effective_request(snap, request)
     filters = Filters(snap, effective)
     table = report_table(snap, filters.keep(query_matches(snap, parse_query(request.query))), effective, filters)
 
@@ -143,7 +143,7 @@ def reports_export(snap: Snapshot, request: SearchRequest, base_url: str = "") -
 
 def kwic_export(snap: Snapshot, request: ConcordanceRequest, base_url: str = "") -> Export:
     """Every concordance line, in the requested order."""
-    filters = resolve_years(snap, request.filters)
+    filters = effective_request(snap, request.filters)
     kept = filtered_matches(snap, parse_query(filters.query), filters)
     check_context_sort(kept, request)
 

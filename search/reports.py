@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from search.contract import Snapshot
-from search.core import resolve_regions, resolve_years
+from search.core import effective_request
 from search.models import Report, SearchRequest
 
 
 def filter_reports(snap: Snapshot, request: SearchRequest) -> list[Report]:
     """The reports passing the request's report-level filters, in index order (the query is not used).
     Region values are resolved as a search resolves them (山西 → 山西省; :class:`SearchError` otherwise)."""
-    effective = resolve_years(snap, resolve_regions(snap, request)[0])
+    effective = effective_request(snap, request)
     regions, years, doc_types = set(effective.regions), set(effective.years), set(effective.doc_types)
     return [
         r

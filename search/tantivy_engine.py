@@ -402,6 +402,9 @@ def _read_reports(searcher: tantivy.Searcher) -> dict[str, Report]:
     return reports
 
 
+_NEAR_QUERIES_KEPT = 64
+
+
 class TantivySnapshot(Snapshot):
     """One committed tantivy generation: reports and passages in memory, counting arrays and folded text
     mapped from the index's files (built in memory for an index of an earlier version), execution inside
@@ -422,6 +425,9 @@ class TantivySnapshot(Snapshot):
         if index_dir is not None and name is not None:
             self.arrays_missing = not self.use_arrays(load_arrays(arrays_folder(index_dir, name)))
         self._row_of_key = {fast_key(p.passage_id): row for row, p in enumerate(passages)}
+        # Proximity pairs verified in this generation: a search builds its query more than once (the rows
+        # path, then the page and counts), and the verification reads every candidate's text.
+        self._near_queries: dict[Near, tantivy.Query] = {}
         # Facet keys (level, name, parent) numbered once, in facet order (level, then name), and the keys of
         # each region number.
         numbers = _RegionNumbers.of(searcher, self._schema)
@@ -618,16 +624,24 @@ class TantivySnapshot(Snapshot):
 
     def _near_query(self, near: Near) -> tantivy.Query:
         """Passages where the proximity pair holds: the candidates (both literals, found by tantivy) verified
-        on the positions of the literals in their folded text, then named by their keys."""
+        on the positions of the literals in their folded text, then named by their keys (kept for the
+        generation, the last :data:`_NEAR_QUERIES_KEPT` pairs)."""
+        if near in self._near_queries:
+            return self._near_queries[near]
         both = _and([_literal_query(self._schema, near.left), _literal_query(self._schema, near.right)])
         searcher = self._searcher
         n = searcher.search(both, limit=1, count=True).count
         hits = searcher.search(Q.const_score_query(both, 0.0), limit=n, count=False).hits if n else []
         rows = self._rows([a for _, a in hits])
         keys = [fast_key(self.passages[r].passage_id) for r in rows if near_occurrences(self.folded[r], near)]
-        if not keys:
-            return _and([self._kind_passage], [self._kind_passage])  # nothing
-        return Q.term_set_query(self._schema, "pkey", keys)
+        if keys:
+            query = Q.term_set_query(self._schema, "pkey", keys)
+        else:
+            query = _and([self._kind_passage], [self._kind_passage])  # nothing
+        if len(self._near_queries) >= _NEAR_QUERIES_KEPT:
+            self._near_queries.clear()
+        self._near_queries[near] = query
+        return query
 
     def query_rows(self, parsed: ParsedQuery, limit: int) -> np.ndarray | None:
         match = self._match_query(parsed)

@@ -7,6 +7,21 @@ from pathlib import Path
 
 SITE = "长治市人民政府"
 
+# Two short reports of two places and years, as plain text.
+REPORT_A = """长治市2024年法治政府建设年度报告
+2024年，我市坚持以习近平法治思想为指导，法治长治建设取得积极成效。
+一、主要举措和成效
+（一）践行新时代“枫桥经验”。长治市推进矛盾纠纷化解。
+二、存在的问题
+行政复议和诉讼衔接不够顺畅。
+"""
+
+REPORT_B = """灵武市2023年法治政府建设年度报告
+2023年，灵武市坚持依法行政，推行首违不罚清单。
+一、工作举措和成效
+（一）坚持和发展枫桥经验，灵武市化解矛盾。
+"""
+
 
 def html_page(title: str, paragraphs: list[str], charset: str = "utf-8", publish: str = "2025-03-28") -> str:
     """A saved government web page: navigation, breadcrumbs, the site's clock, an info line, share buttons,

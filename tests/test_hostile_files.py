@@ -20,23 +20,9 @@ from indexer import readers
 from indexer.build import CorpusError, discover, display_name, index_corpus
 from indexer.readers import ReadError, read_report_file
 from search.engines import open_engine
-from tests.report_files import write_docx
+from tests.report_files import REPORT_A, REPORT_B, write_docx
 
 ROOT = Path(__file__).resolve().parents[1]
-
-REPORT_A = """长治市2024年法治政府建设年度报告
-2024年，我市坚持以习近平法治思想为指导，法治长治建设取得积极成效。
-一、主要举措和成效
-（一）践行新时代“枫桥经验”。长治市推进矛盾纠纷化解。
-二、存在的问题
-行政复议和诉讼衔接不够顺畅。
-"""
-
-REPORT_B = """灵武市2023年法治政府建设年度报告
-2023年，灵武市坚持依法行政，推行首违不罚清单。
-一、工作举措和成效
-（一）坚持和发展枫桥经验，灵武市化解矛盾。
-"""
 
 SECRET = """机密：外部文件2024年法治政府建设年度报告
 2024年，外部文件不应被索引，外部文件不应被检索。

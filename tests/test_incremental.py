@@ -14,21 +14,7 @@ from indexer.build import index_corpus, report_id_for
 from search.core import search
 from search.engines import open_engine
 from search.models import SearchRequest
-from tests.report_files import html_page, write_docx, write_pdf
-
-REPORT_A = """长治市2024年法治政府建设年度报告
-2024年，我市坚持以习近平法治思想为指导，法治长治建设取得积极成效。
-一、主要举措和成效
-（一）践行新时代“枫桥经验”。长治市推进矛盾纠纷化解。
-二、存在的问题
-行政复议和诉讼衔接不够顺畅。
-"""
-
-REPORT_B = """灵武市2023年法治政府建设年度报告
-2023年，灵武市坚持依法行政，推行首违不罚清单。
-一、工作举措和成效
-（一）坚持和发展枫桥经验，灵武市化解矛盾。
-"""
+from tests.report_files import REPORT_A, REPORT_B, html_page, write_docx, write_pdf
 
 INFO_DISCLOSURE = """曲沃县2024年政府信息公开工作年度报告
 本报告根据《中华人民共和国政府信息公开条例》编制，践行枫桥经验的信息已公开。

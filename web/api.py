@@ -11,7 +11,6 @@ Every hit, report row and passage carries ``citations: {gb7714_2025, gb7714_2015
 
 from __future__ import annotations
 
-from dataclasses import replace
 from itertools import chain
 
 from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
@@ -33,7 +32,6 @@ from search import (
     parse_coverage_request,
     report_list_export,
     reports_export,
-    resolve_regions,
     search,
     trends,
     trends_export,
@@ -103,8 +101,7 @@ def api_search():
         response = search(snap, req)
         return jsonify(with_citations(response.to_dict(), snap, base_url()))
     make = reports_export if req.view == "reports" else hits_export
-    snap = snapshot()
-    return send_export(make(snap, resolve_regions(snap, req)[0], base_url()), fmt)
+    return send_export(make(snapshot(), req, base_url()), fmt)
 
 
 @bp.get("/kwic")
@@ -113,9 +110,7 @@ def api_kwic():
     req = concordance_request_from(request.args, current_app.config)
     if fmt is None:
         return jsonify(concordance(snapshot(), req).to_dict())
-    snap = snapshot()
-    req = replace(req, filters=resolve_regions(snap, req.filters)[0])
-    return send_export(kwic_export(snap, req, base_url()), fmt)
+    return send_export(kwic_export(snapshot(), req, base_url()), fmt)
 
 
 @bp.get("/trends")
