@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from search.models import DOC_TYPES, SECTIONS, Passage, Report
+from search.models import DOC_TYPES, SECTIONS, Passage, Region, Report
 
 ARRAYS_PREFIX = "arrays-"
 """Folders of counting arrays in an index folder are named ``arrays-NAME``, NAME given by the generation."""
@@ -108,6 +108,8 @@ class RowTable:
     report_doc_type: np.ndarray  # report index -> index in DOC_TYPES
     report_section_chars: np.ndarray  # (report index, section index) -> characters
     report_has_section: np.ndarray  # (report index, section index) -> any passage there
+    report_region: np.ndarray  # report index -> index in distinct_regions(reports): sorts as region.names()
+    report_title_rank: np.ndarray  # report index -> rank of its title among the titles (equal titles share one)
 
     @classmethod
     def of(cls, reports: list[Report], passages: Sequence[Passage], report_rows: list[int]) -> RowTable:
@@ -123,6 +125,9 @@ class RowTable:
         size = len(reports) * len(SECTIONS)
         section_chars = np.bincount(cells, weights=chars, minlength=size).astype(np.int64)
         has = np.bincount(cells, minlength=size) > 0
+        region_number = {region_identity(r): n for n, r in enumerate(distinct_regions(reports))}
+        titles = sorted({r.title for r in reports})
+        title_rank = {t: n for n, t in enumerate(titles)}
         return cls(
             report=report,
             year=report_year[report] if len(report) else np.zeros(0, dtype=np.int64),
@@ -132,7 +137,28 @@ class RowTable:
             report_doc_type=report_doc_type,
             report_section_chars=section_chars.reshape(len(reports), len(SECTIONS)),
             report_has_section=has.reshape(len(reports), len(SECTIONS)),
+            report_region=np.fromiter(
+                (region_number[region_identity(r.region)] for r in reports), dtype=np.int64, count=len(reports)
+            ),
+            report_title_rank=np.fromiter((title_rank[r.title] for r in reports), dtype=np.int64, count=len(reports)),
         )
+
+
+def region_identity(region: Region) -> tuple:
+    """What tells two reports' regions apart in a generation's region table: the names and the codes (regions
+    compare by names alone, but a region's code belongs to the report's year)."""
+    return (region.province, region.prefecture, region.county, region.code, region.division_id)
+
+
+def distinct_regions(reports: Sequence[Report]) -> list[Region]:
+    """The distinct regions of a generation's reports, in the order of their names (then codes): the table
+    ``RowTable.report_region`` numbers, so that sorting by that number sorts by ``region.names()``."""
+    by_identity = {region_identity(r.region): r.region for r in reports}
+    return [by_identity[k] for k in sorted(by_identity, key=lambda k: (_names_key(k), tuple(x or "" for x in k[3:])))]
+
+
+def _names_key(identity: tuple) -> list[str]:
+    return [n for n in identity[:3] if n]
 
 
 class MappedFolded(Sequence[str]):

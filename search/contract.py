@@ -29,8 +29,8 @@ from itertools import accumulate
 import numpy as np
 
 from search.analysis import fold
-from search.arrays import CorpusText, GenerationArrays, MappedFolded, RowTable
-from search.models import FacetValue, Hit, Passage, Report, SearchRequest, SearchResponse, region_keys
+from search.arrays import CorpusText, GenerationArrays, MappedFolded, RowTable, distinct_regions
+from search.models import FacetValue, Hit, Passage, Region, Report, SearchRequest, SearchResponse, region_keys
 from search.query import ParsedQuery, parse_query
 from search.regions import IndexPlace, index_places
 from search.snippets import query_spans, snippet
@@ -196,6 +196,12 @@ class Snapshot:
     def row_table(self) -> RowTable:
         """Per-row and per-report attributes as arrays, for counting over every match (see search.counting)."""
         return RowTable.of(self._report_list, self.passages, self.report_rows)
+
+    @cached_property
+    def region_list(self) -> list[Region]:
+        """The generation's distinct regions, numbered as ``row_table.report_region`` numbers them (in the order
+        of their names): a report's region is ``region_list[row_table.report_region[report index]]``."""
+        return distinct_regions(self._report_list)
 
     @cached_property
     def corpus_text(self) -> CorpusText:

@@ -10,13 +10,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from search import SearchRequest, index_writer, open_engine, search
+from search import Region, SearchRequest, index_writer, open_engine, search
 from search.arrays import (
     ARRAYS_PREFIX,
     CorpusText,
     MappedFolded,
     RowTable,
     arrays_folder,
+    distinct_regions,
     generation_order,
     load_arrays,
     write_arrays,
@@ -170,3 +171,31 @@ def test_counts_from_the_mapped_arrays_equal_a_scan_of_the_folded_text(tmp_path,
         parsed = parse_query(q)
         scan = sum(parsed.count(t) for t in snap.folded if parsed.matches(t))
         assert search(snap, SearchRequest(query=q)).occurrences == scan, q
+
+
+def test_each_report_region_and_title_rank_are_columns_that_sort_as_the_names_do():
+    regions = [
+        Region("湖南省", "长沙市", "岳麓区", code="430104"),
+        Region("山西省", "长治市", "长治县", code="140421"),
+        Region("山西省", "长治市", "上党区", code="140404"),
+        Region("湖南省", "长沙市", "岳麓区", code="430104"),
+        Region("山西省"),
+    ]
+    titles = ["乙", "甲", "丙", "甲", "丁"]
+    reports = [
+        replace(make_report(f"r{n}", f"{n}.txt", region, 2024, [("法治政府建设", "概述", "")]), title=title)
+        for n, (region, title) in enumerate(zip(regions, titles, strict=True))
+    ]
+    passages = [p for r in reports for p in r.passages]
+    table = RowTable.of(reports, passages, list(range(len(reports))))
+    listed = distinct_regions(reports)
+    assert len(listed) == 4
+    assert [listed[int(n)] for n in table.report_region] == regions
+    assert [listed[int(n)].code for n in table.report_region] == [r.code for r in regions]
+    assert sorted(range(5), key=lambda i: (int(table.report_region[i]), i)) == sorted(
+        range(5), key=lambda i: regions[i].names()
+    )
+    assert sorted(range(5), key=lambda i: (int(table.report_title_rank[i]), i)) == sorted(
+        range(5), key=lambda i: titles[i]
+    )
+    assert table.report_title_rank[1] == table.report_title_rank[3]
