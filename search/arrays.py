@@ -1,11 +1,12 @@
 """The arrays a generation is counted in (see :mod:`search.counting`): every passage's folded text as one
-array (:class:`CorpusText`), and per-row and per-report attributes (:class:`RowTable`).
+array (:class:`CorpusText`), and per-row and per-report attributes (:class:`RowTable`); beside them, the
+generation's passages and reports themselves (:mod:`search.store`).
 
 The indexer writes them into the index, beside the engine's files, as part of each generation
 (:func:`write_arrays`, before the engine's commit, in a folder the commit names: :func:`arrays_folder`), and
 a server maps them read-only (:func:`load_arrays`): every worker reads the same pages of the page cache, and
-nothing is built when an index is loaded. An index without them (written by an earlier version) has them
-built in memory from its passages, as before. They know nothing of engines or snapshots.
+nothing is built when an index is loaded. An index without them (written by an earlier version) is not
+read: it must be rebuilt. They know nothing of engines or snapshots.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from search.models import DOC_TYPES, SECTIONS, Passage, Region, Report
+from search.store import STORE_ARRAYS, STORE_VERSION, Store, store_arrays
 
 ARRAYS_PREFIX = "arrays-"
 """Folders of counting arrays in an index folder are named ``arrays-NAME``, NAME given by the generation."""
@@ -187,21 +189,11 @@ class MappedFolded(Sequence[str]):
 
 @dataclass
 class GenerationArrays:
-    """A generation's counting arrays, as one index folder holds them."""
+    """A generation's counting arrays and store, as one index folder holds them."""
 
     corpus: CorpusText
     table: RowTable
-
-    def fits(self, passages: Sequence[Passage], report_rows: Sequence[int]) -> bool:
-        """Whether these arrays are those of the given rows (same passages of the same reports, same lengths):
-        a check that a generation's arrays and its documents agree before any count is read from them."""
-        if self.corpus.rows != len(passages) or len(self.table.report) != len(report_rows):
-            return False
-        chars = np.fromiter((len(p.text) for p in passages), dtype=np.int64, count=len(passages))
-        return bool(
-            np.array_equal(self.table.report, np.asarray(report_rows, dtype=np.int64))
-            and np.array_equal(self.table.chars, chars)
-        )
+    store: Store
 
 
 def arrays_folder(index_dir: Path, name: object) -> Path:
@@ -215,10 +207,10 @@ def generation_order(reports: Sequence[Report]) -> list[Report]:
 
 
 def write_arrays(folder: Path, reports: Sequence[Report], folded: dict[str, str]) -> None:
-    """Write the counting arrays of a generation (``reports`` in row order, ``folded`` text by passage id)
-    into ``folder``, whole or not at all: written beside it, flushed to disk, then renamed into place. The
-    engine's writer calls this before its commit, which then names the folder: a reader never opens a
-    generation whose arrays are not complete."""
+    """Write the counting arrays and the store of a generation (``reports`` in row order, ``folded`` text by
+    passage id) into ``folder``, whole or not at all: written beside it, flushed to disk, then renamed into
+    place. The engine's writer calls this before its commit, which then names the folder: a reader never
+    opens a generation whose arrays are not complete."""
     passages = [p for r in reports for p in r.passages]
     report_rows = [i for i, r in enumerate(reports) for _ in r.passages]
     corpus = CorpusText([folded[p.passage_id] for p in passages])
@@ -226,7 +218,13 @@ def write_arrays(folder: Path, reports: Sequence[Report], folded: dict[str, str]
     arrays = {
         **{n: getattr(corpus, n) for n in _CORPUS_ARRAYS},
         **{f.name: getattr(table, f.name) for f in fields(table)},
+        **store_arrays(reports, distinct_regions(reports)),
     }
+    save_arrays(folder, arrays)
+
+
+def save_arrays(folder: Path, arrays: dict[str, np.ndarray]) -> None:
+    """Save named arrays into ``folder`` atomically (see :func:`write_arrays`)."""
     partial = folder.with_name(f".{folder.name}.{uuid.uuid4().hex[:8]}.tmp")
     partial.mkdir(parents=True)
     try:
@@ -250,17 +248,31 @@ def _load(path: Path) -> np.ndarray:
 
 
 def load_arrays(folder: Path) -> GenerationArrays | None:
-    """The arrays in ``folder``, memory-mapped read-only; None when the folder is not there (an index written
-    by an earlier version, or a generation replaced meanwhile)."""
+    """The arrays and store in ``folder``, memory-mapped read-only; None when the folder is not there (a
+    generation replaced meanwhile, or an index written by an earlier version) or holds another version's."""
     try:
         arrays = {p.stem: _load(p) for p in folder.glob("*.npy")}
     except FileNotFoundError:
         return None
-    wanted = {*_CORPUS_ARRAYS, *(f.name for f in fields(RowTable))}
-    if not wanted <= arrays.keys():
+    wanted = {*_CORPUS_ARRAYS, *(f.name for f in fields(RowTable)), *STORE_ARRAYS}
+    if not wanted <= arrays.keys() or int(arrays["store_version"][0]) != STORE_VERSION:
         return None
     table = RowTable(**{f.name: arrays[f.name] for f in fields(RowTable)})
-    return GenerationArrays(CorpusText.of_arrays(arrays), table)
+    return GenerationArrays(CorpusText.of_arrays(arrays), table, Store(arrays, table.report, table.section))
+
+
+def kept_reports(arrays: GenerationArrays, gone: set[str], folded: dict[str, str]) -> list[Report]:
+    """The reports of a generation but those in ``gone``, their folded text added to ``folded``."""
+    store, kept = arrays.store, []
+    for index in range(store.report_count):
+        if store.report_ids[index] in gone:
+            continue
+        report = store.report(index)
+        first = int(store.report_first_row[index])
+        for row, p in enumerate(report.passages, start=first):
+            folded[p.passage_id] = arrays.corpus.text(row)
+        kept.append(report)
+    return kept
 
 
 def remove_arrays(index_dir: Path, keep: object) -> None:

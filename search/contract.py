@@ -9,31 +9,30 @@ committed index generation. The entry point (:func:`search.core.search`) and the
 * the rows matching a query, for counting over every match (:meth:`Snapshot.query_rows`);
 * reports and passages by id (:meth:`Snapshot.report`, :meth:`Snapshot.passage`) and by row.
 
-Rows are passages in report and passage order. Every engine today holds its generation's reports and
-passages in memory; their folded text and the counting arrays are mapped from the index when the generation
-has them (:meth:`Snapshot.use_arrays`); how an engine finds matches is its own business (the in-memory
-execution of :mod:`search.memory` is one way). This module imports no engine and not the entry point:
-arrows run entry point → contract ← engines.
+Rows are passages in report and passage order. No engine holds its generation's reports and passages in
+memory: they are read from the generation's store (:mod:`search.store`), mapped from the index with the
+counting arrays and the folded text (:func:`search.arrays.load_arrays`), one at a time when asked for; how an
+engine finds matches is its own business (the in-memory execution of :mod:`search.memory` is one way).
+This module imports no engine and not the entry point: arrows run entry point → contract ← engines.
 """
 
 from __future__ import annotations
 
 import gc
 import threading
-from collections import Counter, OrderedDict
-from collections.abc import Iterator, Sequence
+from collections import OrderedDict
+from collections.abc import ItemsView, Iterator, Mapping, Sequence, ValuesView
 from dataclasses import dataclass, field
 from functools import cached_property
-from itertools import accumulate
 
 import numpy as np
 
-from search.analysis import fold
-from search.arrays import CorpusText, GenerationArrays, MappedFolded, RowTable, distinct_regions
+from search.arrays import GenerationArrays, MappedFolded
 from search.models import FacetValue, Hit, Passage, Region, Report, SearchRequest, SearchResponse, region_keys
 from search.query import ParsedQuery, parse_query
 from search.regions import IndexPlace, index_places
 from search.snippets import query_spans, snippet
+from search.store import Store
 
 
 class OldIndexError(FileNotFoundError):
@@ -90,27 +89,157 @@ class ResponseCache:
                 self._items.popitem(last=False)
 
 
-@dataclass
+class PassageList(Sequence[Passage]):
+    """The generation's passages by row, each built from the store when asked for (and not kept)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def __len__(self) -> int:
+        return self._store.rows
+
+    def __getitem__(self, row):  # type: ignore[override]
+        if isinstance(row, slice):
+            return [self._store.passage(r) for r in range(*row.indices(len(self)))]
+        row = int(row)
+        if row < 0:
+            row += len(self)
+        if not 0 <= row < len(self):
+            raise IndexError(row)
+        return self._store.passage(row)
+
+    def __iter__(self) -> Iterator[Passage]:
+        return (self._store.passage(r) for r in range(len(self)))
+
+
+REPORTS_KEPT = 64
+"""Reports a snapshot keeps built (with their passages), the most recently used: a page of hits asks for
+the same few reports again and again."""
+
+
+class ReportList(Sequence[Report]):
+    """The generation's reports in index order, each built from the store (with its passages) when asked for;
+    the last :data:`REPORTS_KEPT` are kept."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._kept: OrderedDict[int, Report] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return self._store.report_count
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        index = int(index)
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        with self._lock:
+            report = self._kept.get(index)
+            if report is not None:
+                self._kept.move_to_end(index)
+                return report
+        report = self._store.report(index)
+        with self._lock:
+            self._kept[index] = report
+            while len(self._kept) > REPORTS_KEPT:
+                self._kept.popitem(last=False)
+        return report
+
+    def __iter__(self) -> Iterator[Report]:
+        # Every report once, in order, without filling the kept ones with them.
+        store = self._store
+        return (self._kept.get(i) or store.report(i) for i in range(len(self)))
+
+
+class ReportsById(Mapping[str, Report]):
+    """The generation's reports by id, in index order: an id is found by binary search in the store."""
+
+    def __init__(self, reports: ReportList, store: Store) -> None:
+        self._reports, self._store = reports, store
+
+    def __getitem__(self, report_id: str) -> Report:
+        index = self._store.report_index(report_id) if isinstance(report_id, str) else None
+        if index is None:
+            raise KeyError(report_id)
+        return self._reports[index]
+
+    def __contains__(self, report_id: object) -> bool:
+        return isinstance(report_id, str) and self._store.report_index(report_id) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        ids = self._store.report_ids
+        return (ids[i] for i in range(len(ids)))
+
+    def __len__(self) -> int:
+        return len(self._reports)
+
+    def values(self) -> ValuesView[Report]:
+        return _Values(self)
+
+    def items(self) -> ItemsView[str, Report]:
+        return _Items(self)
+
+
+class _Values(ValuesView):
+    def __iter__(self):
+        return iter(self._mapping._reports)
+
+
+class _Items(ItemsView):
+    def __iter__(self):
+        return ((r.report_id, r) for r in self._mapping._reports)
+
+
+class RowsById(Mapping[str, int]):
+    """Each passage id's row, found by binary search in the store (no dict of every id)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def __getitem__(self, passage_id: str) -> int:
+        row = self._store.passage_row(passage_id) if isinstance(passage_id, str) else None
+        if row is None:
+            raise KeyError(passage_id)
+        return row
+
+    def __contains__(self, passage_id: object) -> bool:
+        return isinstance(passage_id, str) and self._store.passage_row(passage_id) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        ids = self._store.passage_ids
+        return (ids[r] for r in range(len(ids)))
+
+    def __len__(self) -> int:
+        return self._store.rows
+
+
 class Snapshot:
     """One index generation. Rows are passages in report and passage order.
 
-    An engine subclasses it and answers :meth:`execute` and :meth:`query_rows`; everything else here is
-    worked out from the reports and passages the engine loaded. ``cache_size`` is the number of responses
-    the entry point keeps for this generation (the engine is opened with it: ``open_engine(..., cache_size=)``).
+    An engine subclasses it and answers :meth:`execute` and :meth:`query_rows`; everything else here is read
+    from the generation's arrays (:class:`~search.arrays.GenerationArrays`, mapped from the index): passages
+    and reports are built one at a time from its store when asked for, so a worker holds no Python object
+    per passage or report. ``cache_size`` is the number of responses the entry point keeps for this
+    generation (the engine is opened with it: ``open_engine(..., cache_size=)``).
     """
 
-    reports: dict[str, Report]
-    passages: list[Passage]
-    folded: Sequence[str]  # matching form of each passage's text
-    row_of: dict[str, int] = field(default_factory=dict)  # passage_id -> row
-    report_rows: list[int] = field(default_factory=list)  # row -> index of its report in `reports`
-    cache_size: int = 0
-
-    def __post_init__(self) -> None:
-        self.row_of = {p.passage_id: i for i, p in enumerate(self.passages)}
-        order = {rid: n for n, rid in enumerate(self.reports)}
-        self.report_rows = [order[p.report_id] for p in self.passages]
-        self._report_list = list(self.reports.values())
+    def __init__(self, arrays: GenerationArrays, cache_size: int = 0) -> None:
+        self.arrays = arrays
+        self.store = arrays.store
+        self.corpus_text = arrays.corpus  # every passage's folded text in one array
+        self.row_table = arrays.table  # per-row and per-report attributes, for counting over every match
+        self.folded: Sequence[str] = MappedFolded(arrays.corpus)  # matching form of each passage's text
+        self.passages: Sequence[Passage] = PassageList(arrays.store)
+        self.report_list: Sequence[Report] = ReportList(arrays.store)  # in index order: a report's index
+        self._report_list = self.report_list
+        self.reports: Mapping[str, Report] = ReportsById(self.report_list, arrays.store)
+        self.row_of: Mapping[str, int] = RowsById(arrays.store)  # passage_id -> row
+        self.report_rows: np.ndarray = arrays.table.report  # row -> index of its report
+        self.cache_size = cache_size
 
     # What an engine must answer.
     def execute(self, parsed: ParsedQuery, request: SearchRequest) -> Execution:
@@ -129,7 +258,7 @@ class Snapshot:
 
     def passage(self, passage_id: str) -> tuple[Report, Passage] | None:
         """The passage with this id and its report, or None."""
-        row = self.row_of.get(passage_id)
+        row = self.store.passage_row(passage_id)
         if row is None:
             return None
         return self.report_of(row), self.passages[row]
@@ -137,27 +266,10 @@ class Snapshot:
     @property
     def passage_count(self) -> int:
         """Passages in the generation (rows)."""
-        return len(self.passages)
-
-    def use_arrays(self, arrays: GenerationArrays | None) -> bool:
-        """Count and verify in the generation's arrays as the index holds them (memory-mapped): the folded
-        text is then read from the corpus array, and nothing is built. Arrays that are missing (an index of
-        an earlier version) or that do not fit this generation's rows are not used: the snapshot builds its
-        own in memory, as before. Returns whether they are used."""
-        if arrays is None or not arrays.fits(self.passages, self.report_rows):
-            return False
-        self.corpus_text = arrays.corpus  # type: ignore[misc] - set once, in place of building it
-        self.row_table = arrays.table  # type: ignore[misc]
-        self.folded = MappedFolded(arrays.corpus)
-        return True
+        return self.store.rows
 
     def report_of(self, row: int) -> Report:
-        return self._report_list[self.report_rows[row]]
-
-    @cached_property
-    def report_list(self) -> list[Report]:
-        """The reports in index order (a report's index is its position here)."""
-        return self._report_list
+        return self.report_list[int(self.report_rows[row])]
 
     @cached_property
     def responses(self) -> ResponseCache:
@@ -182,74 +294,33 @@ class Snapshot:
         return self.execute(parse_query(""), SearchRequest("")).facets
 
     @cached_property
-    def report_sizes(self) -> Counter:
+    def report_sizes(self) -> np.ndarray:
         """Passages per report, by report index."""
-        return Counter(self.report_rows)
+        return np.diff(self.store.report_first_row)
 
     @cached_property
-    def report_first_rows(self) -> list[int]:
+    def report_first_rows(self) -> np.ndarray:
         """The first row of each report, by report index (a report's rows are consecutive)."""
-        sizes, n = self.report_sizes, len(self.reports)
-        return list(accumulate((sizes[i] for i in range(n)), initial=0))[:n]
-
-    @cached_property
-    def row_table(self) -> RowTable:
-        """Per-row and per-report attributes as arrays, for counting over every match (see search.counting)."""
-        return RowTable.of(self._report_list, self.passages, self.report_rows)
+        return self.store.report_first_row[:-1]
 
     @cached_property
     def region_list(self) -> list[Region]:
         """The generation's distinct regions, numbered as ``row_table.report_region`` numbers them (in the order
         of their names): a report's region is ``region_list[row_table.report_region[report index]]``."""
-        return distinct_regions(self._report_list)
-
-    @cached_property
-    def corpus_text(self) -> CorpusText:
-        """Every passage's folded text in one array, for counting a term that occurs in many passages."""
-        return CorpusText(list(self.folded))
+        return self.store.regions()
 
     @cached_property
     def index_years(self) -> tuple[int, ...]:
         """The report years in the index, ascending."""
-        return tuple(sorted({r.year for r in self._report_list if r.year}))
-
-
-class FoldedTexts(Sequence[str]):
-    """Each passage's folded text, folded when first asked for and kept: a search checks a few hundred
-    passages, so a one-off search (the CLI) does not fold all of them (1.8 s at 10,000 reports), and a
-    server's workers fill in as they answer."""
-
-    def __init__(self, passages: list[Passage]) -> None:
-        self._passages = passages
-        self._texts: list[str | None] = [None] * len(passages)
-
-    def __len__(self) -> int:
-        return len(self._texts)
-
-    def __getitem__(self, row):  # type: ignore[override]
-        text = self._texts[row]
-        if text is None:
-            text = self._texts[row] = fold(self._passages[row].text)
-        return text
-
-    def __iter__(self) -> Iterator[str]:
-        self.fill()
-        return iter(self._texts)  # type: ignore[arg-type]
-
-    def fill(self) -> None:
-        if None in self._texts:
-            self._texts = [
-                t if t is not None else fold(p.text) for t, p in zip(self._texts, self._passages, strict=True)
-            ]
+        return tuple(int(y) for y in np.unique(self.row_table.report_year) if y)
 
 
 def ready(snap: Snapshot, cache_size: int = 0) -> Snapshot:
     """A freshly loaded snapshot made ready to serve: its response cache sized, the browse page's facets
-    counted, and its millions of objects (they live as long as the generation) exempted from the garbage
-    collector's scans, which would otherwise stall a search now and then for tens of milliseconds."""
+    counted (no passage or report is built for that), and what it holds for the generation exempted from the
+    garbage collector's scans, which would otherwise stall a search now and then."""
     snap.cache_size = cache_size
-    snap.responses, snap.browse_facets, snap.report_first_rows, snap.row_table  # noqa: B018 - worked out now
-    snap.corpus_text  # noqa: B018 - the array terms common enough to skip the engine's rows are counted in
+    snap.responses, snap.browse_facets, snap.report_first_rows, snap.report_sizes  # noqa: B018 - worked out now
     gc.unfreeze()  # the generation this one replaces: collectable again once its last request is done
     gc.collect()
     gc.freeze()

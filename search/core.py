@@ -59,7 +59,7 @@ def _browse(snap: Snapshot, parsed: ParsedQuery, request: SearchRequest) -> Exec
         total=len(snap.passages),
         rows=rows,
         facets=snap.browse_facets,
-        report_matches={r: sizes[snap.report_rows[r]] for r in rows},
+        report_matches={r: int(sizes[snap.report_rows[r]]) for r in rows},
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from functools import cached_property
 
 import numpy as np
 
@@ -43,6 +44,13 @@ class MemorySnapshot(Snapshot):
     def execute(self, parsed: ParsedQuery, request: SearchRequest) -> Execution:
         return execute_in_memory(self, parsed, request)
 
+    @cached_property
+    def region_name_rank(self) -> np.ndarray:
+        """Each region number's rank by the region's names (regions of the same names, different codes, tie)."""
+        names = [tuple(r.names()) for r in self.region_list]
+        rank = {n: i for i, n in enumerate(sorted(set(names)))}
+        return np.fromiter((rank[n] for n in names), dtype=np.int64, count=len(names))
+
 
 def literal_rows(snap: Snapshot, literal: str, within: set[int] | None = None) -> set[int]:
     """Rows whose folded text contains ``literal``: candidates from character postings, verified exactly."""
@@ -61,10 +69,8 @@ def literal_rows(snap: Snapshot, literal: str, within: set[int] | None = None) -
         candidates = set(rows) if candidates is None else candidates.intersection(rows)
         if len(candidates) < 64:
             break
-    if candidates is None:
-        if "corpus_text" in vars(snap):  # every passage's text is in the corpus array: find it there
-            return set(np.flatnonzero(snap.corpus_text.counts(literal)).tolist())
-        return {r for r, text in enumerate(folded) if literal in text}
+    if candidates is None:  # every passage's text is in the corpus array: find it there
+        return set(np.flatnonzero(snap.corpus_text.counts(literal)).tolist())
     return {r for r in candidates if literal in folded[r]}
 
 
@@ -130,7 +136,9 @@ def _ordered(
         year = snap.row_table.year
         ordered.sort(key=lambda r: int(year[r]), reverse=order != "asc")
     elif sort == "region":
-        ordered.sort(key=lambda r: snap.report_of(r).region.names(), reverse=order == "desc")
+        rank = snap.region_name_rank[snap.row_table.report_region]  # report index -> rank of its region's names
+        report = snap.report_rows
+        ordered.sort(key=lambda r: int(rank[report[r]]), reverse=order == "desc")
     return ordered, scores
 
 

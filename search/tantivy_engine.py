@@ -4,17 +4,16 @@ tantivy is fed our own analysis as pre-tokenized text — folded characters, and
 them (``chars``, ``bigrams``, ``trigrams``, the last with positions), jieba words in ``words`` and
 ``heading_words`` — so both engines match exactly the same passages. Matching, filters, facet counts and
 ordering run inside tantivy (terms and trigram phrases, term-set filters, terms aggregations on small
-numeric codes), so a query that matches most passages costs no Python loop over them. Passages are also
-held in memory, as for every engine, to render hits and report pages. Each commit also names (in a document
-of ``kind=arrays``) the folder of its counting arrays (:mod:`search.arrays`), written before the commit and
-removed when a later commit replaces it; a reader maps them, and checks the best-ranked candidates in the
-folded text they hold.
+numeric codes), so a query that matches most passages costs no Python loop over them. Each commit also
+names (in a document of ``kind=arrays``) the folder of its counting arrays and store (:mod:`search.arrays`,
+:mod:`search.store`), written before the commit and removed when a later commit replaces it; a reader maps
+them, turns a hit's ``pkey`` into a row by binary search over the store's sorted keys, reads passages and
+reports from the store (tantivy stores no text), and checks the best-ranked candidates in the folded text.
 """
 
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import shutil
 import threading
@@ -27,11 +26,18 @@ from pathlib import Path
 import numpy as np
 import tantivy
 
-from search.analysis import fold, fold_with_offsets, segment
-from search.arrays import arrays_folder, generation_order, load_arrays, remove_arrays, write_arrays
+from search.analysis import fold_with_offsets, segment
+from search.arrays import (
+    GenerationArrays,
+    arrays_folder,
+    generation_order,
+    kept_reports,
+    load_arrays,
+    remove_arrays,
+    write_arrays,
+)
 from search.contract import (
     Execution,
-    FoldedTexts,
     OldIndexError,
     Snapshot,
     index_busy,
@@ -55,6 +61,7 @@ from search.models import (
     region_keys,
 )
 from search.query import Near, Node, Not, Or, ParsedQuery, Term, near_occurrences
+from search.store import fast_key
 
 Q = tantivy.Query
 _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="tantivy-search")
@@ -76,8 +83,8 @@ _FACET_SIZE = 65_000  # terms-aggregation buckets (tantivy's own limit): more re
 def _schema() -> tantivy.Schema:
     b = tantivy.SchemaBuilder()
     b.add_text_field("kind", tokenizer_name="raw", index_option="basic")
-    b.add_text_field("report_id", stored=True, tokenizer_name="raw", index_option="basic", fast=True)
-    b.add_text_field("passage_id", stored=True, tokenizer_name="raw", index_option="basic")
+    # Nothing of a passage or report is stored here but what names a generation: the store holds them.
+    b.add_text_field("report_id", tokenizer_name="raw", index_option="basic", fast=True)
     b.add_unsigned_field("pkey", indexed=True, fast=True)
     b.add_text_field("chars", tokenizer_name=CHARS_TOKENIZER, index_option="basic")
     b.add_text_field("bigrams", tokenizer_name=WORDS_TOKENIZER, index_option="basic")
@@ -126,12 +133,6 @@ def open_index(index_dir: Path) -> tantivy.Index:
 
 def _words(folded: str) -> str:
     return " ".join(w for w, _, _ in segment(folded))
-
-
-def fast_key(text: str) -> int:
-    """A 63-bit key for a passage id, report id or region in the index's fast fields (a hash: stable across
-    commits, so hits and aggregation buckets map back to rows, reports and regions)."""
-    return int(hashlib.sha1(text.encode()).hexdigest()[:15], 16)
 
 
 def region_key(region: Region) -> str:
@@ -184,7 +185,6 @@ def _passage_document(report: Report, p: Passage, region_number: int, folded: st
     doc = tantivy.Document()
     doc.add_text("kind", "passage")
     doc.add_text("report_id", report.report_id)
-    doc.add_text("passage_id", p.passage_id)
     doc.add_unsigned("pkey", fast_key(p.passage_id))
     doc.add_text("chars", folded)
     doc.add_text("bigrams", " ".join([folded[i : i + 2] for i in range(len(folded) - 1)]))
@@ -203,10 +203,6 @@ def _passage_document(report: Report, p: Passage, region_number: int, folded: st
         doc.add_text("region_names", name)
     doc.add_text("region_sort", "\x1f".join(region.names()))
     doc.add_text("order", f"{report.source}\x1f{p.number:08d}")
-    doc.add_text(
-        "stored",
-        json.dumps([p.number, p.text, p.section, p.heading], ensure_ascii=False),
-    )
     return doc
 
 
@@ -249,7 +245,6 @@ def write_reports(
             meta = tantivy.Document()
             meta.add_text("kind", "report")
             meta.add_text("report_id", report.report_id)
-            meta.add_text("stored", report.metadata_json())
             number = numbers.number(report.region)
             _add_codes(meta, report, SECTIONS[-1], number)
             writer.add_document(meta)
@@ -290,19 +285,25 @@ def _kept_reports(
     index: tantivy.Index, index_dir: Path, remove: set[str], written: list[Report], folded: dict[str, str]
 ) -> list[Report]:
     """The previous generation's reports an update keeps (neither removed nor written again), their folded
-    text added to ``folded``: decoded from the previous generation's arrays when it has them, else folded."""
-    searcher = index.searcher()
+    text added to ``folded``, read from the previous generation's store and corpus array."""
     gone = remove | {r.report_id for r in written}
-    previous = _read_reports(searcher)
-    passages = [p for r in previous.values() for p in r.passages]
-    name = _arrays_name(searcher, index.schema)
-    arrays = load_arrays(arrays_folder(index_dir, name)) if name else None
-    rows = [i for i, r in enumerate(previous.values()) for _ in r.passages]
-    old = arrays.corpus if arrays is not None and arrays.fits(passages, rows) else None
-    for row, p in enumerate(passages):
-        if p.report_id not in gone:
-            folded[p.passage_id] = old.text(row) if old is not None else fold(p.text)
-    return [r for rid, r in previous.items() if rid not in gone]
+    arrays = _generation_arrays(index.searcher(), index.schema, index_dir)
+    if arrays is None:
+        return []
+    return kept_reports(arrays, gone, folded)
+
+
+def _generation_arrays(searcher: tantivy.Searcher, schema: tantivy.Schema, index_dir: Path) -> GenerationArrays | None:
+    """The arrays and store of the generation ``searcher`` sees; None when it has no reports at all (a new
+    index). Raises :class:`OldIndexError` when they are not there: an earlier version wrote the index."""
+    name = _arrays_name(searcher, schema)
+    arrays = load_arrays(arrays_folder(index_dir, name)) if name is not None else None
+    if arrays is None and (name is not None or searcher.num_docs):
+        raise OldIndexError(
+            f"the index in {index_dir} has no store of passages (an earlier version built it, or it is damaged): "
+            "rebuild it with `fazhi index CORPUS_DIR --rebuild`"
+        )
+    return arrays
 
 
 def _replace_old_index(index_dir: Path, reports: Iterable[Report]) -> None:
@@ -375,71 +376,33 @@ def _attr_facets(by_code: dict[int, int], request: SearchRequest) -> tuple[Count
     return years, sections, doc_types, total
 
 
-def _read_reports(searcher: tantivy.Searcher) -> dict[str, Report]:
-    """Every report of the generation with its passages, in source and passage order."""
-    hits = searcher.search(Q.all_query(), limit=max(1, searcher.num_docs), count=False).hits
-    report_meta: dict[str, str] = {}
-    by_report: dict[str, list[tuple[int, str, str]]] = {}
-    for _, address in hits:
-        doc = searcher.doc(address)
-        rid = doc.get_first("report_id")
-        stored = doc.get_first("stored")
-        pid = doc.get_first("passage_id")
-        if rid is None:  # the region registry
-            continue
-        if pid is None:
-            report_meta[rid] = stored
-        else:
-            number = json.loads(stored)[0]
-            by_report.setdefault(rid, []).append((number, pid, stored))
-    reports: dict[str, Report] = {}
-    for rid, raw in sorted(report_meta.items(), key=lambda kv: json.loads(kv[1])["source"]):
-        ps = []
-        for _, pid, stored in sorted(by_report.get(rid, [])):
-            number, text, section, heading = json.loads(stored)
-            ps.append(Passage(pid, rid, number, text, section, heading))
-        reports[rid] = Report.from_metadata_json(raw, tuple(ps))
-    return reports
-
-
 _NEAR_QUERIES_KEPT = 64
 
 
 class TantivySnapshot(Snapshot):
-    """One committed tantivy generation: reports and passages in memory, counting arrays and folded text
-    mapped from the index's files (built in memory for an index of an earlier version), execution inside
-    tantivy."""
+    """One committed tantivy generation: execution inside tantivy; passages, reports, counting arrays and
+    folded text read from the generation's mapped arrays (nothing per passage or report in memory)."""
 
-    def __init__(self, index: tantivy.Index, generation: object, index_dir: Path | None = None) -> None:
+    def __init__(self, index: tantivy.Index, generation: object, arrays: GenerationArrays) -> None:
+        super().__init__(arrays)
         self.generation = generation
         self._searcher = index.searcher()
         self._schema = index.schema
-        searcher = self._searcher
-        reports = _read_reports(searcher)
-        passages = [p for report in reports.values() for p in report.passages]
-        # The folded text of every passage: hits are ranked by checking candidates in it. Read from the
-        # generation's mapped arrays; folded on first use from the passages when the index has none.
-        super().__init__(reports=reports, passages=passages, folded=FoldedTexts(passages))
-        name = _arrays_name(searcher, index.schema)
-        self.arrays_missing = False  # named by the commit, but gone: a later commit replaced this generation
-        if index_dir is not None and name is not None:
-            self.arrays_missing = not self.use_arrays(load_arrays(arrays_folder(index_dir, name)))
-        self._row_of_key = {fast_key(p.passage_id): row for row, p in enumerate(passages)}
         # Proximity pairs verified in this generation: a search builds its query more than once (the rows
         # path, then the page and counts), and the verification reads every candidate's text.
         self._near_queries: dict[Near, tantivy.Query] = {}
         # Facet keys (level, name, parent) numbered once, in facet order (level, then name), and the keys of
-        # each region number.
-        numbers = _RegionNumbers.of(searcher, self._schema)
-        if numbers is None and reports:
+        # each region number: from the generation's distinct regions (thousands at most), not its reports.
+        numbers = _RegionNumbers.of(self._searcher, self._schema)
+        if numbers is None and self.store.report_count:
             raise OldIndexError(
                 "the index has no region registry (an earlier version built it): "
                 "rebuild it with `fazhi index CORPUS_DIR --rebuild`"
             )
         level_rank = {level: i for i, level in enumerate(REGION_LEVELS)}
         keys_of_number: list[tuple] = [()] * len(numbers or ())
-        for report in reports.values():
-            keys_of_number[numbers[region_key(report.region)]] = region_keys(report.region)
+        for region in self.region_list:
+            keys_of_number[numbers[region_key(region)]] = region_keys(region)
         keys = sorted({k for ks in keys_of_number for k in ks}, key=lambda k: (level_rank[k[0]], k[1], k[2] or ""))
         number = {k: i for i, k in enumerate(keys)}
         self._region_key_ids_of_number = [tuple(number[k] for k in ks) for ks in keys_of_number]
@@ -448,8 +411,10 @@ class TantivySnapshot(Snapshot):
         self._kind_passage = Q.term_query(self._schema, "kind", "passage")
 
     def _rows(self, addresses: list) -> list[int]:
-        keys = self._searcher.fast_field_values("pkey", addresses)
-        return [self._row_of_key[k] for k in keys]
+        """The rows of hits: their passage keys found in the store's sorted keys."""
+        if not addresses:
+            return []
+        return self.store.rows_of_keys(self._searcher.fast_field_values("pkey", addresses)).tolist()
 
     def _filters(self, request: SearchRequest) -> dict[str, tantivy.Query]:
         schema = self._schema
@@ -633,7 +598,8 @@ class TantivySnapshot(Snapshot):
         n = searcher.search(both, limit=1, count=True).count
         hits = searcher.search(Q.const_score_query(both, 0.0), limit=n, count=False).hits if n else []
         rows = self._rows([a for _, a in hits])
-        keys = [fast_key(self.passages[r].passage_id) for r in rows if near_occurrences(self.folded[r], near)]
+        ids = self.store.passage_ids
+        keys = [fast_key(ids[r]) for r in rows if near_occurrences(self.folded[r], near)]
         if keys:
             query = Q.term_set_query(self._schema, "pkey", keys)
         else:
@@ -686,13 +652,14 @@ class TantivySnapshot(Snapshot):
         filter and the query are checked, in the folded text of that report's passages.
         """
         counts: dict[int, int] = {}
-        sections = set(request.sections)
-        for report in dict.fromkeys(self.report_rows[r] for r in rows):
-            first = self.report_first_rows[report]
-            own = range(first, first + self.report_sizes[report])
-            kept = {r for r in own if not sections or self.passages[r].section in sections}
+        sections = {SECTIONS.index(s) for s in request.sections}
+        section = self.row_table.section
+        for report in dict.fromkeys(int(self.report_rows[r]) for r in rows):
+            first = int(self.report_first_rows[report])
+            own = range(first, first + int(self.report_sizes[report]))
+            kept = {r for r in own if not sections or int(section[r]) in sections}
             counts[report] = len(matching_rows(self, parsed, kept))
-        return {r: counts[self.report_rows[r]] for r in rows}
+        return {r: counts[int(self.report_rows[r])] for r in rows}
 
     def _grouped_page(
         self, query: tantivy.Query, request: SearchRequest, parsed: ParsedQuery, start: int
@@ -704,7 +671,7 @@ class TantivySnapshot(Snapshot):
             page = self._ordered_page(query, request, parsed, 0, limit)
             best: dict[int, tuple[float, int]] = {}
             for score, row in page:
-                best.setdefault(self.report_rows[row], (score, row))
+                best.setdefault(int(self.report_rows[row]), (score, row))
             if len(best) >= want or len(page) < limit:
                 return list(best.values())[start:want]
             limit *= 4
@@ -731,9 +698,12 @@ class TantivyEngine:
         return _generation(self.index_dir) is not None
 
     def reports(self) -> dict[str, Report]:
+        """Every report of the index with its passages (the indexer's view; a server never asks for it)."""
         if not self.exists():
             raise no_index(self.index_dir)
-        return _read_reports(open_index(self.index_dir).searcher())
+        index = open_index(self.index_dir)
+        arrays = _generation_arrays(index.searcher(), index.schema, self.index_dir)
+        return {} if arrays is None else {r.report_id: r for r in kept_reports(arrays, set(), {})}
 
     def snapshot(self) -> Snapshot:
         generation = _generation(self.index_dir)
@@ -741,15 +711,21 @@ class TantivyEngine:
             raise no_index(self.index_dir)
         with self._lock:
             if self._snapshot is None or self._snapshot.generation != generation:
-                snap = TantivySnapshot(open_index(self.index_dir), generation, self.index_dir)
-                for _ in range(SNAPSHOT_OPEN_TRIES):
-                    # A commit in another process replaced the generation just opened, and its arrays with it.
-                    latest = _generation(self.index_dir)
-                    if not snap.arrays_missing or latest == generation or latest is None:
+                for attempt in range(SNAPSHOT_OPEN_TRIES):
+                    index = open_index(self.index_dir)
+                    try:
+                        arrays = _generation_arrays(index.searcher(), index.schema, self.index_dir)
                         break
-                    generation = latest
-                    snap = TantivySnapshot(open_index(self.index_dir), generation, self.index_dir)
-                self._snapshot = ready(snap, self.cache_size)
+                    except OldIndexError:
+                        # A commit in another process replaced the generation just opened, and its arrays with
+                        # it: open the new one. Otherwise the index is of an earlier version.
+                        latest = _generation(self.index_dir)
+                        if latest == generation or latest is None or attempt == SNAPSHOT_OPEN_TRIES - 1:
+                            raise
+                        generation = latest
+                if arrays is None:
+                    raise no_index(self.index_dir)
+                self._snapshot = ready(TantivySnapshot(index, generation, arrays), self.cache_size)
             return self._snapshot
 
 

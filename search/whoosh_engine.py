@@ -3,15 +3,15 @@ executed in memory (:mod:`search.memory`).
 
 Fields per passage: ``chars`` (one token per folded character with sequential positions: candidates for
 exact matching), ``words`` and ``heading_words`` (jieba words: BM25 ranking; a heading's words weigh
-more), and the stored passage and its report's metadata. Each report is also one document of
-``kind=report`` holding its metadata, so one commit holds a whole consistent generation. Each generation's
-counting arrays (:mod:`search.arrays`) are the folder ``arrays-N`` (N: the generation's number), written
-before the commit's table of contents and removed with that generation's segments.
+more), and the stored passage id (how a document number finds its row). Each report is also one document of
+``kind=report``. Each generation's counting arrays and store (:mod:`search.arrays`, :mod:`search.store`:
+the passages' text and the reports' metadata, which Whoosh no longer stores) are the folder ``arrays-N``
+(N: the generation's number), written before the commit's table of contents and removed with that
+generation's segments.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import re
@@ -23,20 +23,29 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 from whoosh import index as whoosh_index
 from whoosh import writing
 from whoosh.analysis import Token, Tokenizer
-from whoosh.fields import ID, STORED, TEXT, Schema
+from whoosh.fields import ID, TEXT, Schema
 from whoosh.index import LockError
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.reading import TermNotFound
 from whoosh.system import pack_uint
 
 from search.analysis import char_tokens, fold, fold_with_extents, segment
-from search.arrays import arrays_folder, generation_order, load_arrays, remove_arrays, write_arrays
-from search.contract import Snapshot, index_busy, no_index, ready
+from search.arrays import (
+    GenerationArrays,
+    arrays_folder,
+    generation_order,
+    kept_reports,
+    load_arrays,
+    remove_arrays,
+    write_arrays,
+)
+from search.contract import OldIndexError, Snapshot, index_busy, no_index, ready
 from search.memory import MemorySnapshot
-from search.models import Passage, Report
+from search.models import Report
 from search.subprocesses import die_with_parent
 
 HEADING_BOOST = 2.0
@@ -143,12 +152,6 @@ def schema() -> Schema:
         kind=ID(stored=True),
         report_id=ID(stored=True),
         passage_id=ID(stored=True, unique=True),
-        number=STORED,
-        text=STORED,
-        folded=STORED,
-        section=STORED,
-        heading=STORED,
-        report=STORED,
         chars=FoldedTextField("chars", phrase=True),
         words=FoldedTextField("words", phrase=False),
         heading_words=FoldedTextField("words", phrase=False, field_boost=HEADING_BOOST),
@@ -246,18 +249,13 @@ def write_reports(
         for report in reports:
             if not replace_all:
                 writer.delete_by_term("report_id", report.report_id)
-            writer.add_document(kind="report", report_id=report.report_id, report=report.metadata_json())
+            writer.add_document(kind="report", report_id=report.report_id)
             for p in report.passages:
                 folded[p.passage_id] = fold(p.text)
                 writer.add_document(
                     kind="passage",
                     report_id=report.report_id,
                     passage_id=p.passage_id,
-                    number=p.number,
-                    text=p.text,
-                    folded=folded[p.passage_id],
-                    section=p.section,
-                    heading=p.heading,
                     chars=p.text,
                     words=p.text,
                     heading_words=p.own_heading(),
@@ -265,11 +263,8 @@ def write_reports(
         generation = reports
         if not replace_all:  # the reports this commit keeps, with their folded text, from the generation before
             gone = set(remove) | {r.report_id for r in reports}
-            previous = WhooshSnapshot(whoosh_index.open_dir(str(index_dir)), index_dir)
-            generation = [r for rid, r in previous.reports.items() if rid not in gone] + reports
-            for row, p in enumerate(previous.passages):
-                if p.report_id not in gone:
-                    folded[p.passage_id] = previous.folded[row]
+            generation = kept_reports(_arrays_of(whoosh_index.open_dir(str(index_dir)), index_dir), gone, folded)
+            generation += reports
         write_arrays(arrays_folder(index_dir, writer.generation), generation_order(generation), folded)
     except BaseException:
         writer.cancel()
@@ -277,54 +272,61 @@ def write_reports(
     writer.commit(mergetype=writing.CLEAR if replace_all else None)
 
 
-class WhooshSnapshot(MemorySnapshot):
-    """A :class:`Snapshot` read from one Whoosh generation, with postings and BM25 from its searcher."""
+def _arrays_of(ix, index_dir: Path) -> GenerationArrays:
+    """The arrays and store of the index's latest generation. Raises :class:`OldIndexError` when an earlier
+    version wrote it (no store), or FileNotFoundError when a commit replaced that generation meanwhile."""
+    generation = ix.latest_generation()
+    arrays = load_arrays(arrays_folder(index_dir, generation))
+    if arrays is not None:
+        return arrays
+    if whoosh_index.open_dir(str(index_dir)).latest_generation() != generation:
+        raise FileNotFoundError(f"generation {generation} of the index in {index_dir} was replaced")
+    raise OldIndexError(
+        f"the index in {index_dir} has no store of passages (an earlier version built it, or it is damaged): "
+        "rebuild it with `fazhi index CORPUS_DIR --rebuild`"
+    )
 
-    def __init__(self, ix, index_dir: Path | None = None) -> None:
-        self.generation = ix.latest_generation()
+
+class WhooshSnapshot(MemorySnapshot):
+    """A :class:`Snapshot` read from one Whoosh generation, with postings and BM25 from its searcher; its
+    passages and reports are read from the generation's store."""
+
+    def __init__(self, ix, index_dir: Path) -> None:
+        generation = ix.latest_generation()
+        super().__init__(_arrays_of(ix, index_dir))
+        self.generation = generation
         self._searcher = ix.searcher()
         # Close the segment files when the snapshot is dropped (a newer generation replaced it and no request
         # holds it any more), not when the garbage collector happens upon the open files.
         weakref.finalize(self, self._searcher.close)
         reader = self._searcher.reader()
-        report_meta: dict[str, str] = {}
-        by_report: dict[str, list[tuple[int, dict]]] = {}
-        for docnum, fields in reader.iter_docs():
-            if fields.get("kind") == "report":
-                report_meta[fields["report_id"]] = fields["report"]
-            else:
-                by_report.setdefault(fields["report_id"], []).append((docnum, fields))
-        reports: dict[str, Report] = {}
-        passages: list[Passage] = []
-        folded: list[str] = []
-        self._row_docnum: list[int] = []
-        metas = sorted(report_meta.items(), key=lambda kv: json.loads(kv[1])["source"])
-        for rid, raw in metas:
-            docs = sorted(by_report.get(rid, []), key=lambda d: d[1]["number"])
-            ps = tuple(
-                Passage(
-                    passage_id=f["passage_id"],
-                    report_id=rid,
-                    number=f["number"],
-                    text=f["text"],
-                    section=f["section"],
-                    heading=f["heading"],
-                )
-                for _, f in docs
-            )
-            reports[rid] = Report.from_metadata_json(raw, ps)
-            passages.extend(ps)
-            folded.extend(f["folded"] for _, f in docs)
-            self._row_docnum.extend(d for d, _ in docs)
-        self._docnum_row = {d: r for r, d in enumerate(self._row_docnum)}
+        # Document number -> row (-1: a report's document), as an array: the passage ids Whoosh stores, in
+        # the order of their bytes, are the store's ids in its sorted order.
+        found = sorted(
+            (fields["passage_id"].encode(), docnum)
+            for docnum, fields in reader.iter_docs()
+            if fields.get("kind") == "passage"
+        )
+        if len(found) != self.store.rows:
+            raise OldIndexError(f"the index in {index_dir} and its store disagree: rebuild it with --rebuild")
+        docnums = np.fromiter((d for _, d in found), dtype=np.int64, count=len(found))
+        del found
+        self._docnum_row = np.full(reader.doc_count_all(), -1, dtype=np.int64)
+        self._docnum_row[docnums] = self.store.passage_id_order
+        self._row_docnum = np.empty(len(docnums), dtype=np.int64)
+        self._row_docnum[self.store.passage_id_order] = docnums
         self._postings_cache: dict[tuple[str, str], dict[int, float]] = {}
-        self._words_len = [reader.doc_field_length(d, "words", 0) or 0 for d in self._row_docnum]
-        self._heading_len = [reader.doc_field_length(d, "heading_words", 0) or 0 for d in self._row_docnum]
-        self._words_avg = max(1.0, sum(self._words_len) / max(1, len(self._words_len)))
-        self._heading_avg = max(1.0, sum(self._heading_len) / max(1, len(self._heading_len)))
-        super().__init__(reports=reports, passages=passages, folded=folded)
-        if index_dir is not None:  # then the folded text is read from the mapped corpus array, not kept here
-            self.use_arrays(load_arrays(arrays_folder(index_dir, self.generation)))
+        self._words_len = self._field_lengths(reader, "words")
+        self._heading_len = self._field_lengths(reader, "heading_words")
+        self._words_avg = max(1.0, float(self._words_len.mean()) if len(self._words_len) else 1.0)
+        self._heading_avg = max(1.0, float(self._heading_len.mean()) if len(self._heading_len) else 1.0)
+
+    def _field_lengths(self, reader, field: str) -> np.ndarray:
+        return np.fromiter(
+            (reader.doc_field_length(int(d), field, 0) or 0 for d in self._row_docnum),
+            dtype=np.int64,
+            count=len(self._row_docnum),
+        )
 
     def _postings(self, field: str, term: str) -> dict[int, float]:
         """Row -> weight (term frequency times field boost) for one term, cached for this generation."""
@@ -332,10 +334,10 @@ class WhooshSnapshot(MemorySnapshot):
         cached = self._postings_cache.get(key)
         if cached is None:
             cached = {}
-            row_of = self._docnum_row
+            row_of, n = self._docnum_row, len(self._docnum_row)
             for docnum, weight in _read_postings(self._searcher.reader(), field, term):
-                row = row_of.get(docnum)
-                if row is not None:
+                row = int(row_of[docnum]) if docnum < n else -1
+                if row >= 0:
                     cached[row] = weight
             if len(self._postings_cache) >= POSTINGS_CACHE_TERMS:
                 self._postings_cache.pop(next(iter(self._postings_cache)))
@@ -366,7 +368,7 @@ class WhooshSnapshot(MemorySnapshot):
                 for r in small:
                     if r in large:
                         w = postings[r]
-                        norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths[r] / avg)
+                        norm = BM25_K1 * (1 - BM25_B + BM25_B * int(lengths[r]) / avg)
                         scores[r] = scores.get(r, 0.0) + idf * w * (BM25_K1 + 1) / (w + norm)
         return scores
 
@@ -412,9 +414,11 @@ class WhooshEngine:
         return whoosh_index.exists_in(str(self.index_dir))
 
     def reports(self) -> dict[str, Report]:
-        # The indexer's view: the generation's reports, without making a snapshot ready to serve (no browse
-        # facets, no counting arrays).
-        return dict(self._open(serve=False).reports)
+        # The indexer's view: the generation's reports, read from its store.
+        if not self.exists():
+            raise no_index(self.index_dir)
+        arrays = _arrays_of(whoosh_index.open_dir(str(self.index_dir)), self.index_dir)
+        return {r.report_id: r for r in kept_reports(arrays, set(), {})}
 
     def snapshot(self) -> Snapshot:
         return self._open(serve=True)
@@ -426,6 +430,8 @@ class WhooshEngine:
             for attempt in range(SNAPSHOT_OPEN_TRIES):
                 try:
                     return self._latest(serve)
+                except OldIndexError:
+                    raise
                 except (OSError, whoosh_index.EmptyIndexError):
                     # A commit in another process deleted the segments of the generation just opened.
                     if attempt == SNAPSHOT_OPEN_TRIES - 1:
@@ -439,7 +445,7 @@ class WhooshEngine:
         if current is not None and current.generation == ix.latest_generation():
             return current
         if not serve:
-            return WhooshSnapshot(ix)
+            return WhooshSnapshot(ix, self.index_dir)
         # The old snapshot is not closed here: a request on another thread may still hold it (its segment
         # files stay readable after a commit unlinks them, because its searcher holds them open).
         self._snapshot = ready(WhooshSnapshot(ix, self.index_dir), self.cache_size)

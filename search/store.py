@@ -1,0 +1,235 @@
+"""The store: every passage and report of a generation as arrays, written into the generation's folder beside
+its counting arrays (:func:`search.arrays.write_arrays`) and mapped read-only by every worker
+(:func:`search.arrays.load_arrays`), so that a worker holds no Python object per passage or report: a
+:class:`~search.models.Passage` or :class:`~search.models.Report` is built when asked for (:meth:`Store.passage`,
+:meth:`Store.report`) and dropped after use.
+
+What it holds, rows being passages in index order (reports by source, passages by number):
+
+* each passage's original text (UTF-16 code units and each row's first unit), id, number and heading (the
+  distinct headings once, each row pointing at its own); its report and section are the counting arrays'
+  ``RowTable.report`` and ``RowTable.section``;
+* each report's metadata record (:meth:`Report.metadata_json`), id, source, title and first row;
+* the sorted orders of passage and report ids (a binary search finds one: no dict of every id), the passage
+  keys of tantivy's fast field (:func:`fast_key`) sorted with their rows;
+* the generation's distinct regions (:func:`search.arrays.distinct_regions`), numbered as
+  ``RowTable.report_region`` numbers them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+from search.models import SECTIONS, Passage, Region, Report
+
+STORE_VERSION = 1
+"""Bumped when what the store holds changes: a generation written with another version is not read."""
+
+STORE_ARRAYS = (
+    "store_version",
+    "text_units",
+    "text_offsets",
+    "passage_id_bytes",
+    "passage_id_offsets",
+    "passage_id_order",
+    "passage_number",
+    "passage_heading",
+    "heading_bytes",
+    "heading_offsets",
+    "passage_key_sorted",
+    "passage_key_row",
+    "report_meta_bytes",
+    "report_meta_offsets",
+    "report_id_bytes",
+    "report_id_offsets",
+    "report_id_order",
+    "report_source_bytes",
+    "report_source_offsets",
+    "report_title_bytes",
+    "report_title_offsets",
+    "report_first_row",
+    "regions_json",
+)
+
+
+def fast_key(text: str) -> int:
+    """A 63-bit key for a passage id, report id or region in tantivy's fast fields (a hash: stable across
+    commits, so hits and aggregation buckets map back to rows, reports and regions)."""
+    return int(hashlib.sha1(text.encode()).hexdigest()[:15], 16)
+
+
+def encode_strings(strings: Sequence[str], codec: str = "utf-8") -> tuple[np.ndarray, np.ndarray]:
+    """Strings as one array of code units and the offsets of each (one more than there are strings):
+    ``encode_strings(["法治", "", "ab"])`` → units of ``法治ab`` in UTF-8 and offsets ``[0, 6, 6, 8]``."""
+    dtype = np.uint16 if codec == "utf-16-le" else np.uint8
+    encoded = [s.encode(codec) for s in strings]
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    if encoded:
+        np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)), out=offsets[1:])
+    units = np.frombuffer(b"".join(encoded), dtype=np.uint8).view(dtype) if encoded else np.zeros(0, dtype)
+    return units, offsets // np.dtype(dtype).itemsize
+
+
+def sorted_order(strings: Sequence[str]) -> np.ndarray:
+    """The indexes of ``strings`` in the order of their UTF-8 bytes (the order :meth:`Strings.find` searches):
+    ``sorted_order(["b", "a", "c"])`` → ``[1, 0, 2]``."""
+    if not strings:
+        return np.zeros(0, dtype=np.int64)
+    # Fixed-width bytes sort in C, by their bytes (ids hold no NUL, the padding).
+    keys = np.array([s.encode() for s in strings], dtype=np.bytes_)
+    return np.argsort(keys, kind="stable").astype(np.int64)
+
+
+class Strings(Sequence[str]):
+    """Strings decoded one at a time from an array of code units and their offsets (see :func:`encode_strings`)."""
+
+    def __init__(self, units: np.ndarray, offsets: np.ndarray, codec: str = "utf-8") -> None:
+        self.units, self.offsets, self.codec = units, offsets, codec
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def raw(self, i: int) -> bytes:
+        return self.units[self.offsets[i] : self.offsets[i + 1]].tobytes()
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if not isinstance(i, (int, np.integer)):
+            raise TypeError("strings are read one at a time")
+        i = int(i)
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return self.raw(i).decode(self.codec)
+
+    def find(self, value: str, order: np.ndarray) -> int | None:
+        """The index of ``value`` by binary search over ``order`` (the indexes sorted by UTF-8 bytes), or None."""
+        key = value.encode()
+        lo, hi = 0, len(order)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self.raw(int(order[mid])) < key:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo < len(order) and self.raw(int(order[lo])) == key:
+            return int(order[lo])
+        return None
+
+
+def region_json(regions: Iterable[Region]) -> np.ndarray:
+    """The distinct regions as JSON bytes (a few thousand at most: read whole)."""
+    text = json.dumps([r.to_dict() for r in regions], ensure_ascii=False)
+    return np.frombuffer(text.encode(), dtype=np.uint8)
+
+
+def store_arrays(reports: Sequence[Report], regions: Sequence[Region]) -> dict[str, np.ndarray]:
+    """The store's arrays of a generation: ``reports`` in row order, ``regions`` their distinct regions."""
+    passages = [p for r in reports for p in r.passages]
+    ids = [p.passage_id for p in passages]
+    heading_number: dict[str, int] = {}
+    heading = np.fromiter(
+        (heading_number.setdefault(p.heading, len(heading_number)) for p in passages),
+        dtype=np.int32,
+        count=len(passages),
+    )
+    keys = np.fromiter((fast_key(i) for i in ids), dtype=np.uint64, count=len(ids))
+    key_order = np.argsort(keys, kind="stable")
+    report_ids = [r.report_id for r in reports]
+    sizes = np.fromiter((len(r.passages) for r in reports), dtype=np.int64, count=len(reports))
+    first_row = np.zeros(len(reports) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=first_row[1:])
+    out: dict[str, np.ndarray] = {"store_version": np.array([STORE_VERSION], dtype=np.int64)}
+    for name, strings, codec in (
+        ("text", [p.text for p in passages], "utf-16-le"),
+        ("passage_id", ids, "utf-8"),
+        ("heading", list(heading_number), "utf-8"),
+        ("report_meta", [r.metadata_json() for r in reports], "utf-8"),
+        ("report_id", report_ids, "utf-8"),
+        ("report_source", [r.source for r in reports], "utf-8"),
+        ("report_title", [r.title for r in reports], "utf-8"),
+    ):
+        units, offsets = encode_strings(strings, codec)
+        unit_name = "text_units" if name == "text" else f"{name}_bytes"
+        out[unit_name], out[f"{name}_offsets"] = units, offsets
+    out["passage_id_order"] = sorted_order(ids)
+    out["passage_number"] = np.fromiter((p.number for p in passages), dtype=np.int32, count=len(passages))
+    out["passage_heading"] = heading
+    out["passage_key_sorted"] = keys[key_order]
+    out["passage_key_row"] = key_order.astype(np.int64)
+    out["report_id_order"] = sorted_order(report_ids)
+    out["report_first_row"] = first_row
+    out["regions_json"] = region_json(regions)
+    return out
+
+
+class Store:
+    """A generation's passages and reports, read from its mapped arrays one at a time."""
+
+    def __init__(self, arrays: dict[str, np.ndarray], report_of_row: np.ndarray, section_of_row: np.ndarray) -> None:
+        self.text = Strings(arrays["text_units"], arrays["text_offsets"], "utf-16-le")
+        self.passage_ids = Strings(arrays["passage_id_bytes"], arrays["passage_id_offsets"])
+        self.passage_id_order = arrays["passage_id_order"]
+        self.number = arrays["passage_number"]
+        self.heading = arrays["passage_heading"]
+        self.headings = Strings(arrays["heading_bytes"], arrays["heading_offsets"])
+        self.key_sorted = arrays["passage_key_sorted"]
+        self.key_row = arrays["passage_key_row"]
+        self.report_meta = Strings(arrays["report_meta_bytes"], arrays["report_meta_offsets"])
+        self.report_ids = Strings(arrays["report_id_bytes"], arrays["report_id_offsets"])
+        self.report_id_order = arrays["report_id_order"]
+        self.report_sources = Strings(arrays["report_source_bytes"], arrays["report_source_offsets"])
+        self.report_titles = Strings(arrays["report_title_bytes"], arrays["report_title_offsets"])
+        self.report_first_row = arrays["report_first_row"]
+        self._regions_json = arrays["regions_json"]
+        self.report_of_row = report_of_row
+        self.section_of_row = section_of_row
+
+    @property
+    def rows(self) -> int:
+        return len(self.number)
+
+    @property
+    def report_count(self) -> int:
+        return len(self.report_first_row) - 1
+
+    def passage(self, row: int) -> Passage:
+        """The passage of one row, built from the arrays."""
+        row = int(row)
+        return Passage(
+            passage_id=self.passage_ids[row],
+            report_id=self.report_ids[int(self.report_of_row[row])],
+            number=int(self.number[row]),
+            text=self.text[row],
+            section=SECTIONS[int(self.section_of_row[row])],
+            heading=self.headings[int(self.heading[row])],
+        )
+
+    def report(self, index: int) -> Report:
+        """The report at ``index`` (in index order) with its passages, built from the arrays."""
+        first, end = int(self.report_first_row[index]), int(self.report_first_row[index + 1])
+        return Report.from_metadata_json(self.report_meta[index], tuple(self.passage(r) for r in range(first, end)))
+
+    def passage_row(self, passage_id: str) -> int | None:
+        """The row of a passage id (binary search), or None."""
+        return self.passage_ids.find(passage_id, self.passage_id_order)
+
+    def report_index(self, report_id: str) -> int | None:
+        """The index of a report id (binary search), or None."""
+        return self.report_ids.find(report_id, self.report_id_order)
+
+    def rows_of_keys(self, keys: Sequence[int] | np.ndarray) -> np.ndarray:
+        """The rows of tantivy passage keys (:func:`fast_key` of their ids), by binary search."""
+        keys = np.asarray(keys, dtype=np.uint64)
+        at = np.searchsorted(self.key_sorted, keys)
+        if len(keys) and (at.max() >= len(self.key_sorted) or not np.array_equal(self.key_sorted[at], keys)):
+            raise KeyError("a passage key that is not in this generation's store")
+        return self.key_row[at]
+
+    def regions(self) -> list[Region]:
+        """The generation's distinct regions, in the order ``RowTable.report_region`` numbers them."""
+        return [Region(**r) for r in json.loads(self._regions_json.tobytes().decode())]
