@@ -409,6 +409,8 @@ class TantivySnapshot(Snapshot):
         self._region_columns = ([k[1] for k in keys], [k[0] for k in keys], [k[2] for k in keys])
         self._region_rank_base = [level_rank[level] << 48 for level, _, _ in keys]  # sorts levels apart
         self._kind_passage = Q.term_query(self._schema, "kind", "passage")
+        if self._searcher.search(self._kind_passage, limit=1, count=True).count != self.store.rows:
+            raise OldIndexError("the index and its store disagree: rebuild it with `fazhi index CORPUS_DIR --rebuild`")
 
     def _rows(self, addresses: list) -> list[int]:
         """The rows of hits: their passage keys found in the store's sorted keys."""

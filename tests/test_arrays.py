@@ -1,5 +1,6 @@
 """The counting arrays are part of the index: written with each generation, mapped by the readers, removed
-with the generation; an index without them (an earlier version's) still counts, from arrays built in memory."""
+with the generation; an index without them (an earlier version's) must be rebuilt. The mapped arrays equal
+those built in memory from the passages and reports."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from search import Region, SearchRequest, index_writer, open_engine, search
+from search import OldIndexError, Region, SearchRequest, index_writer, open_engine, search
 from search.arrays import (
     ARRAYS_PREFIX,
     CorpusText,
@@ -41,7 +42,7 @@ def answers(snap) -> list[tuple]:
 
 
 def built_in_memory(snap) -> tuple[CorpusText, RowTable]:
-    """The arrays as a snapshot of an index without them builds them: from its passages."""
+    """The arrays built in memory from the snapshot's passages and reports (read from its store)."""
     from search.analysis import fold
 
     return CorpusText([fold(p.text) for p in snap.passages]), RowTable.of(
@@ -83,8 +84,12 @@ def test_arrays_written_to_a_folder_are_mapped_back_read_only(tmp_path):
     assert [arrays.corpus.text(r) for r in range(len(passages))] == [folded[p.passage_id] for p in passages]
     assert arrays.corpus.counts("枫桥经验").tolist() == [folded[p.passage_id].count("枫桥经验") for p in passages]
     rows = [i for i, r in enumerate(reports) for _ in r.passages]
-    assert arrays.fits(passages, rows)
-    assert not arrays.fits(passages[:-1], rows[:-1])  # another generation's rows
+    assert arrays.table.report.tolist() == rows
+    assert [arrays.store.passage(r) for r in range(len(passages))] == passages
+    # As every engine read reports back: their sources spelled out.
+    assert [arrays.store.report(i) for i in range(len(reports))] == [
+        replace(r, sources=r.all_sources()) for r in reports
+    ]
     assert load_arrays(tmp_path / "arrays-8") is None
 
 
@@ -117,25 +122,25 @@ def test_each_generation_holds_its_arrays_and_readers_map_them(tmp_path, engine_
     assert search(snap, SearchRequest(query="示范创建")).total == 1
 
 
-def test_an_index_without_arrays_still_counts_exactly(tmp_path, engine_name):
-    """An index written by an earlier version has no arrays: a reader builds them in memory, as before."""
+def test_an_index_without_arrays_must_be_rebuilt(tmp_path, engine_name):
+    """An index written by an earlier version has no arrays and no store: a reader says to rebuild it, an
+    update refuses it, and a rebuild writes them."""
     index_dir = tmp_path / "idx"
     index_writer(engine_name)(index_dir, SMALL_REPORTS)
     mapped = answers(open_as_served(index_dir, engine_name))
     for name in arrays_folders(index_dir):
         shutil.rmtree(index_dir / name)
-    snap = open_as_served(index_dir, engine_name)
-    assert not isinstance(snap.corpus_text.units, np.memmap)
-    assert not isinstance(snap.folded, MappedFolded)
-    assert answers(snap) == mapped
-    # The next update writes the arrays again, folding what the missing arrays held.
-    index_writer(engine_name)(index_dir, SMALL_REPORTS[:1], replace_all=False)
+    with pytest.raises(OldIndexError, match="--rebuild"):
+        open_as_served(index_dir, engine_name)
+    with pytest.raises(OldIndexError, match="--rebuild"):
+        index_writer(engine_name)(index_dir, SMALL_REPORTS[:1], replace_all=False)
+    index_writer(engine_name)(index_dir, SMALL_REPORTS)
     again = open_as_served(index_dir, engine_name)
     assert isinstance(again.corpus_text.units, np.memmap)
     assert answers(again) == mapped
 
 
-def test_arrays_that_do_not_fit_the_generation_are_not_used(tmp_path, engine_name):
+def test_arrays_that_do_not_fit_the_generation_are_refused(tmp_path, engine_name):
     index_dir = tmp_path / "idx"
     index_writer(engine_name)(index_dir, SMALL_REPORTS)
     [name] = arrays_folders(index_dir)
@@ -144,9 +149,8 @@ def test_arrays_that_do_not_fit_the_generation_are_not_used(tmp_path, engine_nam
     others = generation_order(SMALL_REPORTS[:2])  # another generation's arrays under this one's name
     shutil.rmtree(index_dir / name)
     write_arrays(index_dir / name, others, {p.passage_id: fold(p.text) for r in others for p in r.passages})
-    snap = open_as_served(index_dir, engine_name)
-    assert not isinstance(snap.corpus_text.units, np.memmap)
-    assert search(snap, SearchRequest(query="示范创建")).total == 1
+    with pytest.raises(OldIndexError, match="--rebuild"):
+        open_as_served(index_dir, engine_name)
 
 
 def test_a_commit_clears_what_killed_writers_left(tmp_path, engine_name):

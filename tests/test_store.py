@@ -1,0 +1,121 @@
+"""The index is the store: a generation's passages and reports are arrays in its folder, and a loaded snapshot
+holds no Python object per passage or report; one is built when asked for."""
+
+from __future__ import annotations
+
+import gc
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from search import SearchRequest, index_writer, search
+from search.arrays import generation_order, load_arrays, write_arrays
+from search.contract import REPORTS_KEPT
+from search.models import Passage, Region, Report
+from search.store import Strings, encode_strings, fast_key, sorted_order
+from tests.conftest import SMALL_REPORTS, make_report, open_as_served
+
+
+def test_strings_are_decoded_one_at_a_time_and_found_by_binary_search():
+    words = ["枫桥", "", "a", "法治政府", "𠀀x", "ab"]
+    for codec in ("utf-8", "utf-16-le"):
+        units, offsets = encode_strings(words, codec)
+        strings = Strings(units, offsets, codec)
+        assert list(strings) == words and strings[-1] == "ab"
+    units, offsets = encode_strings(["b", "a", "c"])
+    assert offsets.tolist() == [0, 1, 2, 3] and sorted_order(["b", "a", "c"]).tolist() == [1, 0, 2]
+    strings = Strings(*encode_strings(words))
+    order = sorted_order(words)
+    assert [strings.find(w, order) for w in words] == list(range(len(words)))
+    assert strings.find("枫", order) is None and strings.find("zz", order) is None
+
+
+def many_reports(n: int = 30) -> list[Report]:
+    regions = [
+        Region("山西省", "长治市", None),
+        Region("宁夏回族自治区", "银川市", "灵武市"),
+        Region("天津市", None, "静海区"),
+    ]
+    return [
+        make_report(
+            f"r{i:03d}",
+            f"{i:03d}.txt",
+            regions[i % 3],
+            2020 + i % 5,
+            [
+                (f"第{i}份报告", "概述", ""),
+                ("一、主要举措", "举措成效", "一、主要举措"),
+                ("践行“枫桥经验”，推进矛盾纠纷化解。", "举措成效", "一、主要举措"),
+                ("行政复议衔接不够顺畅。", "问题不足", "二、问题"),
+            ],
+        )
+        for i in range(n)
+    ]
+
+
+def test_the_store_gives_back_every_passage_and_report_as_written(tmp_path):
+    reports = generation_order(many_reports(12))
+    folded = {p.passage_id: p.text for r in reports for p in r.passages}
+    write_arrays(tmp_path / "arrays-1", reports, folded)
+    store = load_arrays(tmp_path / "arrays-1").store
+    passages = [p for r in reports for p in r.passages]
+    assert isinstance(store.text.units, np.memmap)
+    assert [store.passage(r) for r in range(store.rows)] == passages
+    assert store.report(3) == replace(reports[3], sources=reports[3].all_sources())
+    assert len(Strings(store.headings.units, store.headings.offsets)) == 3  # headings once each
+    assert [store.passage_row(p.passage_id) for p in passages] == list(range(len(passages)))
+    assert store.passage_row("nope") is None and store.report_index("r005") == 5
+    keys = [fast_key(passages[r].passage_id) for r in (7, 0, 30)]
+    assert store.rows_of_keys(keys).tolist() == [7, 0, 30]
+    with pytest.raises(KeyError):
+        store.rows_of_keys([12345])
+    assert [r.names() for r in store.regions()] == sorted(r.region.names() for r in reports[:3])
+
+
+def objects_of(kind: type) -> int:
+    gc.unfreeze()  # a served snapshot freezes what it holds: count that too
+    gc.collect()
+    return sum(isinstance(o, kind) for o in gc.get_objects())
+
+
+def test_a_loaded_snapshot_holds_no_object_per_passage_or_report(tmp_path, engine_name):
+    index_dir = tmp_path / "idx"
+    index_writer(engine_name)(index_dir, many_reports(90))
+    passages_before, reports_before = objects_of(Passage), objects_of(Report)
+
+    def built() -> int:
+        """Reports built since the snapshot was loaded, checking that only their passages were."""
+        reports = objects_of(Report) - reports_before
+        assert objects_of(Passage) - passages_before <= 4 * reports
+        assert reports <= REPORTS_KEPT < 90  # a few kept: never one per report of the index
+        return reports
+
+    snap = open_as_served(index_dir, engine_name)
+    assert built() <= 5  # at most the reports of the browse page's first hits (an engine may make them)
+    assert not isinstance(snap.passages, list) and not isinstance(snap.reports, dict)
+    assert not isinstance(snap.row_of, dict) and isinstance(snap.report_rows, np.ndarray)
+    assert len(snap.passages) == 360 and len(snap.reports) == 90 and len(snap.report_list) == 90
+
+    response = search(snap, SearchRequest(query="枫桥经验", per_page=50), use_cache=False)
+    assert response.total == 90 and len(response.hits) == 50
+    assert 0 < built() <= 50  # the page's reports
+    response = search(snap, SearchRequest(query="枫桥经验", per_page=50, page=2), use_cache=False)
+    assert len(response.hits) == 40 and built() == REPORTS_KEPT
+
+    # Ids resolve by binary search, to what was written.
+    assert snap.reports["r042"].title == "第42份报告" and "r042" in snap.reports and "r999" not in snap.reports
+    report, passage = snap.passage("r017-p3")
+    assert (report.report_id, passage.text) == ("r017", "践行“枫桥经验”，推进矛盾纠纷化解。")
+    assert snap.row_of["r017-p3"] == 17 * 4 + 2 and snap.passages[17 * 4 + 2] == passage
+    assert snap.passage("r017-p9") is None and snap.report("r999") is None
+    assert [r.report_id for r in snap.report_list[:3]] == ["r000", "r001", "r002"]
+    assert snap.report_sizes.tolist() == [4] * 90 and snap.report_first_rows[:3].tolist() == [0, 4, 8]
+    assert snap.index_years == (2020, 2021, 2022, 2023, 2024)
+
+
+def test_the_reports_by_id_iterate_in_index_order_with_their_passages(snap):
+    assert list(snap.reports) == ["ra", "rb", "rc"]
+    assert [r.report_id for r in snap.reports.values()] == ["ra", "rb", "rc"]
+    assert [len(r.passages) for _, r in snap.reports.items()] == [len(r.passages) for r in SMALL_REPORTS]
+    assert [p.passage_id for p in snap.passages] == [p.passage_id for r in SMALL_REPORTS for p in r.passages]
