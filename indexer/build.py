@@ -416,13 +416,33 @@ def _stamp(path: Path, rel: str, parser: str, manifest: str = "") -> SourceFile:
     )
 
 
-def _previous_reports(index_dir: Path, engine: str) -> dict[str, Report] | None:
+_Full = Callable[[list[Report]], list[Report]]
+
+
+class _Previous:
+    """The index as it stands, as an update reads it: each report's metadata (its files say which changed)
+    without its passages (``passages`` is None: a report the update keeps is copied from the index's store,
+    never read into Python objects), how many passages it has, and its passages when a run needs them."""
+
+    def __init__(self, records: dict[str, tuple[str, int]], engine) -> None:
+        self.reports = {rid: Report.from_metadata_json(raw, None) for rid, (raw, _) in records.items()}  # type: ignore[arg-type]
+        self.sizes = {rid: n for rid, (_, n) in records.items()}
+        self._engine = engine
+
+    def full(self, reports: list[Report]) -> list[Report]:
+        """``reports`` with their passages: read from the index for those read from it without them."""
+        wanted = [r.report_id for r in reports if r.passages is None]
+        stored = self._engine.reports_by_id(wanted) if wanted else {}
+        return [r if r.passages is not None else replace(r, passages=stored[r.report_id].passages) for r in reports]
+
+
+def _previous_reports(index_dir: Path, engine: str) -> _Previous | None:
     """The reports of the index as it stands, or None when there is no usable index (then it is rebuilt)."""
     eng = open_engine(index_dir, engine)
     if not eng.exists():
         return None
     try:
-        return eng.reports()
+        return _Previous(eng.report_records(), eng)
     except Exception:  # an index this code cannot read (older schema, damaged): rebuild it from scratch
         return None
 
@@ -548,21 +568,22 @@ def _index_locked(
     merge copies of one report, decide what to write, write it in one commit."""
     found = discover(corpus_dir)
     summary = IndexSummary(skipped=list(found.skipped), links_not_followed=found.links_not_followed)
-    previous = _previous_reports(index_dir, engine)
-    summary.rebuilt = rebuild or previous is None
-    previous = previous or {}
+    prior = _previous_reports(index_dir, engine)
+    summary.rebuilt = rebuild or prior is None
+    previous = prior.reports if prior is not None else {}
+    full = prior.full if prior is not None else list
     known: dict[str, tuple[Report, SourceFile]] = (
         {} if rebuild else {f.path: (r, f) for r in previous.values() for f in r.files}
     )
     manifest = _manifest(corpus_dir, found.files, summary)
     changes = _changed_files(found.files, known, previous, manifest)
     candidates = _read_changed(found.files, known, changes, manifest, summary, progress)
-    final = _merge_copies(candidates, summary, set(previous))
+    final = _merge_copies(candidates, summary, set(previous), full)
     if not final:
         raise CorpusError(f"no report could be read in {corpus_dir}; the index was left as it was")
-    to_write, removed = _what_to_write(previous, final, summary)
-    _write(index_dir, engine, final, to_write, removed, summary)
-    _sum_up(summary, final, t0)
+    to_write, removed = _what_to_write(previous, final, summary, full)
+    _write(index_dir, engine, final, to_write, removed, summary, full)
+    _sum_up(summary, final, t0, prior.sizes if prior is not None else {})
     return summary
 
 
@@ -676,12 +697,15 @@ def _read_changed(
 
 
 def _what_to_write(
-    previous: dict[str, Report], final: dict[str, Report], summary: IndexSummary
+    previous: dict[str, Report], final: dict[str, Report], summary: IndexSummary, full: _Full = list
 ) -> tuple[list[Report], list[str]]:
-    """The reports to (re)write and the report ids to remove, counted as added, updated, unchanged, removed."""
+    """The reports to (re)write and the report ids to remove, counted as added, updated, unchanged, removed.
+    A report read again is compared with the indexed one's passages (``full`` reads them from the index)."""
     to_write: list[Report] = []
     for rid, report in final.items():
         old = previous.get(rid)
+        if old is not None and (old.passages is None) != (report.passages is None):
+            old, report = full([old, report])
         if old is None:
             summary.added += 1
         elif _same_content(old, report):
@@ -702,15 +726,17 @@ def _write(
     to_write: list[Report],
     removed: list[str],
     summary: IndexSummary,
+    full: _Full = list,
 ) -> None:
-    """One commit: every report on a rebuild, else the changes (none: no commit at all)."""
+    """One commit: every report on a rebuild, else the changes (none: no commit at all). The reports kept as
+    indexed are not given: the engine copies them from the index's store."""
     write = index_writer(engine)
     try:
         if summary.rebuilt:
-            write(index_dir, list(final.values()), replace_all=True)
+            write(index_dir, full(list(final.values())), replace_all=True)
             summary.committed = True
         elif to_write or removed:
-            write(index_dir, to_write, replace_all=False, remove=removed)
+            write(index_dir, full(to_write), replace_all=False, remove=removed)
             summary.committed = True
     except BlockingIOError as e:
         raise CorpusError(str(e)) from None
@@ -718,10 +744,10 @@ def _write(
         raise _cannot_write(index_dir, e) from None
 
 
-def _sum_up(summary: IndexSummary, final: dict[str, Report], t0: float) -> None:
+def _sum_up(summary: IndexSummary, final: dict[str, Report], t0: float, sizes: dict[str, int]) -> None:
     summary.skipped.sort()  # files found not to be reports join the others in path order
     summary.reports = len(final)
-    summary.passages = sum(len(r.passages) for r in final.values())
+    summary.passages = sum(sizes[r.report_id] if r.passages is None else len(r.passages) for r in final.values())
     summary.look_alikes = [(r.source, r.doc_type) for r in final.values() if r.doc_type != REPORT_DOC_TYPE]
     summary.seconds = time.perf_counter() - t0
 
@@ -739,7 +765,9 @@ def _copies(group: list[_Candidate]) -> list[list[_Candidate]]:
     return reports
 
 
-def _merge_copies(candidates: list[_Candidate], summary: IndexSummary, indexed: set[str]) -> dict[str, Report]:
+def _merge_copies(
+    candidates: list[_Candidate], summary: IndexSummary, indexed: set[str], full: _Full = list
+) -> dict[str, Report]:
     """One report per distinct text and stated metadata, listing every file that holds it; its id comes from
     the first file. Two files with the same body whose titles name different places or years are two reports.
 
@@ -758,7 +786,7 @@ def _merge_copies(candidates: list[_Candidate], summary: IndexSummary, indexed: 
             base = first.report
         else:  # a kept copy whose first file went: the report as the next file gives it
             assert first.origin is not None
-            base = with_source(first.origin, first.path)
+            base = with_source(full([first.origin])[0], first.path)
         report = replace(base, sources=tuple(c.path for c in group), files=tuple(c.file for c in group))
         final[report.report_id] = report
         summary.duplicates.extend((c.path, first.path) for c in group[1:])

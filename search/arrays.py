@@ -11,17 +11,28 @@ read: it must be rebuilt. They know nothing of engines or snapshots.
 
 from __future__ import annotations
 
+import heapq
 import os
 import shutil
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
 
 from search.models import DOC_TYPES, SECTIONS, Passage, Region, Report
-from search.store import STORE_ARRAYS, STORE_VERSION, Store, store_arrays
+from search.store import (
+    STORE_ARRAYS,
+    STORE_VERSION,
+    Store,
+    Strings,
+    encode_strings,
+    region_json,
+    regions_of,
+    sorted_order_of,
+    store_arrays,
+)
 
 ARRAYS_PREFIX = "arrays-"
 """Folders of counting arrays in an index folder are named ``arrays-NAME``, NAME given by the generation."""
@@ -57,8 +68,7 @@ class CorpusText:
         self.unit_frequency = np.bincount(self.units, minlength=65536)
         self.unit_start = np.zeros(65537, dtype=np.int64)
         np.cumsum(self.unit_frequency, out=self.unit_start[1:])
-        index_type = np.int32 if len(self.units) < 2**31 else np.int64
-        self.positions = np.argsort(self.units, kind="stable").astype(index_type)
+        self.positions = unit_positions(self.units, self.unit_start)
         self.rows = len(folded)
         self._bytes = memoryview(self.units).cast("B") if len(self.units) else memoryview(b"")
 
@@ -155,7 +165,12 @@ def region_identity(region: Region) -> tuple:
 def distinct_regions(reports: Sequence[Report]) -> list[Region]:
     """The distinct regions of a generation's reports, in the order of their names (then codes): the table
     ``RowTable.report_region`` numbers, so that sorting by that number sorts by ``region.names()``."""
-    by_identity = {region_identity(r.region): r.region for r in reports}
+    return distinct_of([r.region for r in reports])
+
+
+def distinct_of(regions: Sequence[Region]) -> list[Region]:
+    """The distinct regions of a list of regions, ordered as :func:`distinct_regions` orders them."""
+    by_identity = {region_identity(r): r for r in regions}
     return [by_identity[k] for k in sorted(by_identity, key=lambda k: (_names_key(k), tuple(x or "" for x in k[3:])))]
 
 
@@ -194,6 +209,7 @@ class GenerationArrays:
     corpus: CorpusText
     table: RowTable
     store: Store
+    raw: dict[str, np.ndarray]  # every array of the folder by name, as mapped
 
 
 def arrays_folder(index_dir: Path, name: object) -> Path:
@@ -206,21 +222,212 @@ def generation_order(reports: Sequence[Report]) -> list[Report]:
     return sorted(reports, key=lambda r: r.source)
 
 
-def write_arrays(folder: Path, reports: Sequence[Report], folded: dict[str, str]) -> None:
-    """Write the counting arrays and the store of a generation (``reports`` in row order, ``folded`` text by
+def write_arrays(
+    folder: Path,
+    reports: Sequence[Report],
+    folded: dict[str, str],
+    *,
+    previous: GenerationArrays | None = None,
+    keep: Sequence[int] = (),
+) -> None:
+    r"""Write the counting arrays and the store of a generation (``reports`` in row order, ``folded`` text by
     passage id) into ``folder``, whole or not at all: written beside it, flushed to disk, then renamed into
     place. The engine's writer calls this before its commit, which then names the folder: a reader never
-    opens a generation whose arrays are not complete."""
+    opens a generation whose arrays are not complete.
+
+    An update gives the ``previous`` generation's arrays and the indexes of the reports it ``keep``\ s: the
+    generation is then those and ``reports``, in source order, the kept ones copied from the previous arrays
+    (see :func:`merged_arrays`)."""
+    arrays = generation_arrays(generation_order(reports), folded)
+    if previous is not None:
+        arrays = merged_arrays(previous, np.asarray(keep, dtype=np.int64), arrays)
+    save_arrays(folder, arrays)
+
+
+def generation_arrays(reports: Sequence[Report], folded: dict[str, str]) -> dict[str, np.ndarray]:
+    """Every array of a generation (``reports`` in row order, ``folded`` text by passage id), by name."""
     passages = [p for r in reports for p in r.passages]
     report_rows = [i for i, r in enumerate(reports) for _ in r.passages]
     corpus = CorpusText([folded[p.passage_id] for p in passages])
     table = RowTable.of(list(reports), passages, report_rows)
-    arrays = {
+    return {
         **{n: getattr(corpus, n) for n in _CORPUS_ARRAYS},
         **{f.name: getattr(table, f.name) for f in fields(table)},
         **store_arrays(reports, distinct_regions(reports)),
     }
-    save_arrays(folder, arrays)
+
+
+def unit_positions(units: np.ndarray, unit_start: np.ndarray, chunk: int = 1 << 25) -> np.ndarray:
+    """Every unit's offset, sorted by unit then offset (``CorpusText.positions``), in int32 while the corpus
+    is under 2**31 units: a chunk at a time sorted (numpy's stable sort of 16-bit values is a radix sort) and
+    placed where its units' entries go, so the sort's int64 indexes never exceed a chunk."""
+    index_type = np.int32 if len(units) < 2**31 else np.int64
+    positions = np.empty(len(units), dtype=index_type)
+    fill = unit_start[:-1].copy()  # unit -> next free entry
+    for a in range(0, len(units), chunk):
+        part = units[a : a + chunk]
+        order = np.argsort(part, kind="stable")
+        by_unit = part[order]
+        counts = np.bincount(part, minlength=65536)
+        first = np.cumsum(counts) - counts  # unit -> its first entry in this chunk's sorted order
+        positions[fill[by_unit] + np.arange(len(part)) - first[by_unit]] = order + a
+        fill += counts
+    return positions
+
+
+def _runs(old_sources: list[str], keep: np.ndarray, new_sources: list[str]) -> list[tuple[int, int, int]]:
+    """The final generation's reports as runs ``(part, lo, hi)`` of consecutive reports of one part (0: the
+    previous generation, at its indexes; 1: the new reports), in source order."""
+    merged = heapq.merge(((old_sources[i], 0, int(i)) for i in keep), ((s, 1, j) for j, s in enumerate(new_sources)))
+    runs: list[list[int]] = []
+    for _, part, i in merged:
+        if runs and runs[-1][0] == part and runs[-1][2] == i:
+            runs[-1][2] = i + 1
+        else:
+            runs.append([part, i, i + 1])
+    return [(p, lo, hi) for p, lo, hi in runs]
+
+
+class _Parts:
+    """Slices of two generations' arrays put together run by run (see :func:`merged_arrays`)."""
+
+    def __init__(self, parts: tuple[dict[str, np.ndarray], dict[str, np.ndarray]], runs) -> None:
+        self.parts, self.runs = parts, runs
+
+    def rows(self, part: int, lo: int, hi: int) -> tuple[int, int]:
+        first = self.parts[part]["report_first_row"]
+        return int(first[lo]), int(first[hi])
+
+    def per_report(self, name: str) -> np.ndarray:
+        return np.concatenate([self.parts[p][name][lo:hi] for p, lo, hi in self.runs])
+
+    def per_row(self, name: str) -> np.ndarray:
+        return np.concatenate([self.parts[p][name][slice(*self.rows(p, lo, hi))] for p, lo, hi in self.runs])
+
+    def strings(self, units: str, offsets: str, by_row: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Variable-length values (units and offsets), one per row or per report."""
+        pieces, lengths = [], []
+        for p, lo, hi in self.runs:
+            a, b = self.rows(p, lo, hi) if by_row else (lo, hi)
+            off = self.parts[p][offsets]
+            pieces.append(self.parts[p][units][int(off[a]) : int(off[b])])
+            lengths.append(np.diff(off[a : b + 1]))
+        out = np.zeros(sum(len(x) for x in lengths) + 1, dtype=np.int64)
+        np.cumsum(np.concatenate(lengths), out=out[1:])
+        return np.concatenate(pieces), out
+
+    def corpus_units(self) -> tuple[np.ndarray, np.ndarray]:
+        """The folded text of the rows, NUL between passages, and each row's first unit."""
+        pieces, lengths = [], []
+        for p, lo, hi in self.runs:
+            a, b = self.rows(p, lo, hi)
+            if a == b:
+                continue
+            units, starts = self.parts[p]["units"], self.parts[p]["starts"]
+            end = int(starts[b]) - 1 if b < len(starts) else len(units)
+            pieces.append(units[int(starts[a]) : end])
+            ends = np.append(starts[a + 1 : b] - 1, end)
+            lengths.append(ends - starts[a:b])
+        if not pieces:
+            return np.zeros(0, dtype=np.uint16), np.zeros(0, dtype=np.int64)
+        separator = np.zeros(1, dtype=np.uint16)
+        joined = [x for piece in pieces for x in (separator, piece)][1:]
+        length = np.concatenate(lengths)
+        starts = np.zeros(len(length), dtype=np.int64)
+        np.cumsum(length[:-1] + 1, out=starts[1:])
+        return np.concatenate(joined), starts
+
+
+def merged_arrays(previous: GenerationArrays, keep: np.ndarray, new: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The arrays of a generation made of the previous generation's reports at indexes ``keep`` (ascending)
+    and the reports whose arrays are ``new`` (:func:`generation_arrays`), in source order: the kept reports'
+    slices are copied from the previous arrays (no Python object per kept passage or report), and what
+    depends on the whole generation (positions, orders, keys, region numbers, title ranks) is worked out again
+    on arrays."""
+    old = previous.raw
+    old_sources = Strings(old["report_source_bytes"], old["report_source_offsets"])
+    new_sources = Strings(new["report_source_bytes"], new["report_source_offsets"])
+    runs = _runs([old_sources[i] for i in range(len(old_sources))], keep, list(new_sources))
+    parts = _Parts((old, new), runs)
+    out: dict[str, np.ndarray] = {"store_version": np.array([STORE_VERSION], dtype=np.int64)}
+
+    # The corpus.
+    units, starts = parts.corpus_units()
+    unit_frequency = np.bincount(units, minlength=65536).astype(np.int64)
+    unit_start = np.zeros(65537, dtype=np.int64)
+    np.cumsum(unit_frequency, out=unit_start[1:])
+    out.update(
+        units=units,
+        starts=starts,
+        positions=unit_positions(units, unit_start),
+        unit_start=unit_start,
+        unit_frequency=unit_frequency,
+    )
+
+    # Per report, then per row.
+    for name in ("report_year", "report_doc_type", "report_section_chars", "report_has_section"):
+        out[name] = parts.per_report(name)
+    for name in ("report_meta", "report_id", "report_source", "report_title"):
+        out[f"{name}_bytes"], out[f"{name}_offsets"] = parts.strings(f"{name}_bytes", f"{name}_offsets", False)
+    sizes = np.concatenate([np.diff(parts.parts[p]["report_first_row"][lo : hi + 1]) for p, lo, hi in runs])
+    first_row = np.zeros(len(sizes) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=first_row[1:])
+    out["report_first_row"] = first_row
+    out["report"] = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
+    out["year"] = out["report_year"][out["report"]]
+    for name in ("section", "chars", "passage_number"):
+        out[name] = parts.per_row(name)
+    out["text_units"], out["text_offsets"] = parts.strings("text_units", "text_offsets", True)
+    out["passage_id_bytes"], out["passage_id_offsets"] = parts.strings("passage_id_bytes", "passage_id_offsets", True)
+    out["passage_id_order"] = sorted_order_of(out["passage_id_bytes"], out["passage_id_offsets"])
+    out["report_id_order"] = sorted_order_of(out["report_id_bytes"], out["report_id_offsets"])
+
+    # Headings: the distinct ones of the kept rows and the new, numbered afresh.
+    number: dict[str, int] = {}
+    remaps = []
+    for part in (old, new):
+        table = Strings(part["heading_bytes"], part["heading_offsets"])
+        remaps.append(np.fromiter((number.setdefault(h, len(number)) for h in table), np.int32, len(table)))
+    out["passage_heading"] = np.concatenate(
+        [remaps[p][parts.parts[p]["passage_heading"][slice(*parts.rows(p, lo, hi))]] for p, lo, hi in runs]
+    )
+    used = np.unique(out["passage_heading"])
+    renumber = np.full(len(number), -1, dtype=np.int32)
+    renumber[used] = np.arange(len(used), dtype=np.int32)
+    out["passage_heading"] = renumber[out["passage_heading"]]
+    headings = list(number)
+    out["heading_bytes"], out["heading_offsets"] = encode_strings([headings[int(i)] for i in used])
+
+    # Passage keys: each part's keys by row, put together and sorted again.
+    keys_by_row = []
+    for part in (old, new):
+        by_row = np.empty(len(part["passage_key_row"]), dtype=np.uint64)
+        by_row[part["passage_key_row"]] = part["passage_key_sorted"]
+        keys_by_row.append(by_row)
+    keys = np.concatenate([keys_by_row[p][slice(*parts.rows(p, lo, hi))] for p, lo, hi in runs])
+    order = np.argsort(keys, kind="stable")
+    out["passage_key_sorted"], out["passage_key_row"] = keys[order], order.astype(np.int64)
+
+    # Regions: the distinct ones of the generation's reports, numbered in the order of their names.
+    region_lists = [regions_of(old["regions_json"]), regions_of(new["regions_json"])]
+    numbers = [parts.parts[p]["report_region"][lo:hi] for p, lo, hi in runs]
+    used_regions = {}
+    for (p, _, _), n in zip(runs, numbers, strict=True):
+        for k in np.unique(n).tolist():
+            region = region_lists[p][k]
+            used_regions.setdefault(region_identity(region), region)
+    regions = distinct_of(list(used_regions.values()))
+    at = {region_identity(r): i for i, r in enumerate(regions)}
+    maps = [np.array([at.get(region_identity(r), -1) for r in rl], dtype=np.int64) for rl in region_lists]
+    out["report_region"] = np.concatenate([maps[p][n] for (p, _, _), n in zip(runs, numbers, strict=True)])
+    out["regions_json"] = region_json(regions)
+
+    # Title ranks, over the generation's titles.
+    titles = Strings(out["report_title_bytes"], out["report_title_offsets"])
+    title_list = list(titles)
+    rank = {t: i for i, t in enumerate(sorted(set(title_list)))}
+    out["report_title_rank"] = np.fromiter((rank[t] for t in title_list), np.int64, len(title_list))
+    return out
 
 
 def save_arrays(folder: Path, arrays: dict[str, np.ndarray]) -> None:
@@ -258,21 +465,38 @@ def load_arrays(folder: Path) -> GenerationArrays | None:
     if not wanted <= arrays.keys() or int(arrays["store_version"][0]) != STORE_VERSION:
         return None
     table = RowTable(**{f.name: arrays[f.name] for f in fields(RowTable)})
-    return GenerationArrays(CorpusText.of_arrays(arrays), table, Store(arrays, table.report, table.section))
+    return GenerationArrays(CorpusText.of_arrays(arrays), table, Store(arrays, table.report, table.section), arrays)
 
 
-def kept_reports(arrays: GenerationArrays, gone: set[str], folded: dict[str, str]) -> list[Report]:
-    """The reports of a generation but those in ``gone``, their folded text added to ``folded``."""
-    store, kept = arrays.store, []
-    for index in range(store.report_count):
-        if store.report_ids[index] in gone:
-            continue
-        report = store.report(index)
-        first = int(store.report_first_row[index])
-        for row, p in enumerate(report.passages, start=first):
-            folded[p.passage_id] = arrays.corpus.text(row)
-        kept.append(report)
-    return kept
+def stored_reports(arrays: GenerationArrays) -> dict[str, Report]:
+    """Every report of a generation with its passages, read from its store (a Python object for each: the
+    indexer's view of a whole index, never a server's)."""
+    store = arrays.store
+    return {store.report_ids[i]: store.report(i) for i in range(store.report_count)}
+
+
+def report_records(arrays: GenerationArrays) -> dict[str, tuple[str, int]]:
+    """Each report's metadata record (:meth:`Report.metadata_json`) and passage count, by report id, in index
+    order: what an update needs of the reports it may keep."""
+    store = arrays.store
+    sizes = np.diff(store.report_first_row).tolist()
+    return {store.report_ids[i]: (store.report_meta[i], sizes[i]) for i in range(store.report_count)}
+
+
+def reports_by_id(arrays: GenerationArrays, report_ids: Iterable[str]) -> dict[str, Report]:
+    """The reports of these ids that the generation holds, with their passages."""
+    store, out = arrays.store, {}
+    for rid in report_ids:
+        index = store.report_index(rid)
+        if index is not None:
+            out[rid] = store.report(index)
+    return out
+
+
+def kept_indexes(arrays: GenerationArrays, gone: set[str]) -> np.ndarray:
+    """The indexes of a generation's reports but those whose ids are in ``gone``, ascending."""
+    ids = arrays.store.report_ids
+    return np.fromiter((i for i in range(len(ids)) if ids[i] not in gone), dtype=np.int64)
 
 
 def remove_arrays(index_dir: Path, keep: object) -> None:

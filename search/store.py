@@ -77,11 +77,22 @@ def encode_strings(strings: Sequence[str], codec: str = "utf-8") -> tuple[np.nda
 def sorted_order(strings: Sequence[str]) -> np.ndarray:
     """The indexes of ``strings`` in the order of their UTF-8 bytes (the order :meth:`Strings.find` searches):
     ``sorted_order(["b", "a", "c"])`` → ``[1, 0, 2]``."""
-    if not strings:
+    return sorted_order_of(*encode_strings(strings))
+
+
+def sorted_order_of(units: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """:func:`sorted_order` of strings held as UTF-8 units and offsets, without decoding them: laid out as
+    fixed-width byte strings (ids hold no NUL, the padding), which numpy sorts in C."""
+    n = len(offsets) - 1
+    if n <= 0:
         return np.zeros(0, dtype=np.int64)
-    # Fixed-width bytes sort in C, by their bytes (ids hold no NUL, the padding).
-    keys = np.array([s.encode() for s in strings], dtype=np.bytes_)
-    return np.argsort(keys, kind="stable").astype(np.int64)
+    lengths = np.diff(offsets)
+    width = max(1, int(lengths.max()))
+    matrix = np.zeros((n, width), dtype=np.uint8)
+    for col in range(width):  # a column at a time: memory stays one matrix and a few rows' worth
+        has = np.flatnonzero(lengths > col)
+        matrix[has, col] = units[offsets[has] + col]
+    return np.argsort(matrix.view(f"S{width}").ravel(), kind="stable").astype(np.int64)
 
 
 class Strings(Sequence[str]):
@@ -125,6 +136,11 @@ def region_json(regions: Iterable[Region]) -> np.ndarray:
     """The distinct regions as JSON bytes (a few thousand at most: read whole)."""
     text = json.dumps([r.to_dict() for r in regions], ensure_ascii=False)
     return np.frombuffer(text.encode(), dtype=np.uint8)
+
+
+def regions_of(data: np.ndarray) -> list[Region]:
+    """The regions :func:`region_json` wrote."""
+    return [Region(**r) for r in json.loads(data.tobytes().decode())]
 
 
 def store_arrays(reports: Sequence[Report], regions: Sequence[Region]) -> dict[str, np.ndarray]:
@@ -232,4 +248,4 @@ class Store:
 
     def regions(self) -> list[Region]:
         """The generation's distinct regions, in the order ``RowTable.report_region`` numbers them."""
-        return [Region(**r) for r in json.loads(self._regions_json.tobytes().decode())]
+        return regions_of(self._regions_json)

@@ -30,10 +30,12 @@ from search.analysis import fold_with_offsets, segment
 from search.arrays import (
     GenerationArrays,
     arrays_folder,
-    generation_order,
-    kept_reports,
+    kept_indexes,
     load_arrays,
     remove_arrays,
+    report_records,
+    reports_by_id,
+    stored_reports,
     write_arrays,
 )
 from search.contract import (
@@ -230,11 +232,12 @@ def write_reports(
             raise
         raise index_busy(index_dir) from None
     try:
-        numbers = _RegionNumbers()
+        numbers, previous, remove = _RegionNumbers(), None, list(remove)
         if replace_all:
             writer.delete_all_documents()
         else:
             numbers = _RegionNumbers.of(index.searcher(), index.schema) or numbers
+            previous = _generation_arrays(index.searcher(), index.schema, index_dir)
             for rid in remove:
                 writer.delete_documents_by_term("report_id", rid)
         reports = list(reports)
@@ -253,11 +256,13 @@ def write_reports(
                 writer.add_document(_passage_document(report, p, number, folded[p.passage_id]))
         writer.delete_documents_by_term("kind", _REGISTRY_KIND)
         writer.add_document(numbers.document())
-        generation = reports
-        if not replace_all:
-            generation = _kept_reports(index, index_dir, set(remove), reports, folded) + reports
         name = uuid.uuid4().hex[:16]
-        write_arrays(arrays_folder(index_dir, name), generation_order(generation), folded)
+        folder = arrays_folder(index_dir, name)
+        if previous is None:
+            write_arrays(folder, reports, folded)
+        else:  # the reports this commit keeps are copied from the previous generation's arrays
+            gone = set(remove) | {r.report_id for r in reports}
+            write_arrays(folder, reports, folded, previous=previous, keep=kept_indexes(previous, gone))
         writer.delete_documents_by_term("kind", _ARRAYS_KIND)
         writer.add_document(_arrays_document(name))
         writer.commit()
@@ -279,18 +284,6 @@ def _arrays_name(searcher: tantivy.Searcher, schema: tantivy.Schema) -> str | No
     """The name of the generation's folder of counting arrays; None in an index of an earlier version."""
     hits = searcher.search(Q.term_query(schema, "kind", _ARRAYS_KIND), limit=1, count=False).hits
     return searcher.doc(hits[0][1]).get_first("stored") if hits else None
-
-
-def _kept_reports(
-    index: tantivy.Index, index_dir: Path, remove: set[str], written: list[Report], folded: dict[str, str]
-) -> list[Report]:
-    """The previous generation's reports an update keeps (neither removed nor written again), their folded
-    text added to ``folded``, read from the previous generation's store and corpus array."""
-    gone = remove | {r.report_id for r in written}
-    arrays = _generation_arrays(index.searcher(), index.schema, index_dir)
-    if arrays is None:
-        return []
-    return kept_reports(arrays, gone, folded)
 
 
 def _generation_arrays(searcher: tantivy.Searcher, schema: tantivy.Schema, index_dir: Path) -> GenerationArrays | None:
@@ -701,11 +694,24 @@ class TantivyEngine:
 
     def reports(self) -> dict[str, Report]:
         """Every report of the index with its passages (the indexer's view; a server never asks for it)."""
+        arrays = self._arrays()
+        return {} if arrays is None else stored_reports(arrays)
+
+    def report_records(self) -> dict[str, tuple[str, int]]:
+        """Each report's metadata record and passage count (see :func:`search.arrays.report_records`)."""
+        arrays = self._arrays()
+        return {} if arrays is None else report_records(arrays)
+
+    def reports_by_id(self, report_ids: Iterable[str]) -> dict[str, Report]:
+        """The reports of these ids, with their passages."""
+        arrays = self._arrays()
+        return {} if arrays is None else reports_by_id(arrays, report_ids)
+
+    def _arrays(self) -> GenerationArrays | None:
         if not self.exists():
             raise no_index(self.index_dir)
         index = open_index(self.index_dir)
-        arrays = _generation_arrays(index.searcher(), index.schema, self.index_dir)
-        return {} if arrays is None else {r.report_id: r for r in kept_reports(arrays, set(), {})}
+        return _generation_arrays(index.searcher(), index.schema, self.index_dir)
 
     def snapshot(self) -> Snapshot:
         generation = _generation(self.index_dir)

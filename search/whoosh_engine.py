@@ -37,10 +37,12 @@ from search.analysis import char_tokens, fold, fold_with_extents, segment
 from search.arrays import (
     GenerationArrays,
     arrays_folder,
-    generation_order,
-    kept_reports,
+    kept_indexes,
     load_arrays,
     remove_arrays,
+    report_records,
+    reports_by_id,
+    stored_reports,
     write_arrays,
 )
 from search.contract import OldIndexError, Snapshot, index_busy, no_index, ready
@@ -260,12 +262,13 @@ def write_reports(
                     words=p.text,
                     heading_words=p.own_heading(),
                 )
-        generation = reports
-        if not replace_all:  # the reports this commit keeps, with their folded text, from the generation before
+        folder = arrays_folder(index_dir, writer.generation)
+        if replace_all:
+            write_arrays(folder, reports, folded)
+        else:  # the reports this commit keeps are copied from the previous generation's arrays
+            previous = _arrays_of(whoosh_index.open_dir(str(index_dir)), index_dir)
             gone = set(remove) | {r.report_id for r in reports}
-            generation = kept_reports(_arrays_of(whoosh_index.open_dir(str(index_dir)), index_dir), gone, folded)
-            generation += reports
-        write_arrays(arrays_folder(index_dir, writer.generation), generation_order(generation), folded)
+            write_arrays(folder, reports, folded, previous=previous, keep=kept_indexes(previous, gone))
     except BaseException:
         writer.cancel()
         raise
@@ -414,11 +417,21 @@ class WhooshEngine:
         return whoosh_index.exists_in(str(self.index_dir))
 
     def reports(self) -> dict[str, Report]:
-        # The indexer's view: the generation's reports, read from its store.
+        """Every report of the index with its passages (the indexer's view; a server never asks for it)."""
+        return stored_reports(self._arrays())
+
+    def report_records(self) -> dict[str, tuple[str, int]]:
+        """Each report's metadata record and passage count (see :func:`search.arrays.report_records`)."""
+        return report_records(self._arrays())
+
+    def reports_by_id(self, report_ids: Iterable[str]) -> dict[str, Report]:
+        """The reports of these ids, with their passages."""
+        return reports_by_id(self._arrays(), report_ids)
+
+    def _arrays(self) -> GenerationArrays:
         if not self.exists():
             raise no_index(self.index_dir)
-        arrays = _arrays_of(whoosh_index.open_dir(str(self.index_dir)), self.index_dir)
-        return {r.report_id: r for r in kept_reports(arrays, set(), {})}
+        return _arrays_of(whoosh_index.open_dir(str(self.index_dir)), self.index_dir)
 
     def snapshot(self) -> Snapshot:
         return self._open(serve=True)

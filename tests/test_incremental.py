@@ -341,3 +341,38 @@ def test_publish_date_source_and_issuer_level_are_indexed(tmp_path, engine_name)
         r for r in open_engine(tmp_path / "idx", engine_name).snapshot().reports.values() if r.source == "signed.txt"
     )
     assert (signed.publish_date, signed.publish_date_source) == ("2025-03-20", "signature")
+
+
+def test_an_update_reads_no_passage_of_the_reports_it_keeps(corpus, tmp_path, monkeypatch, engine_name):
+    """The kept reports are copied from the index's store as arrays: the run reads their metadata records
+    (their files say what changed), never their passages; a copy that joins a kept report reads only its."""
+    from search.store import Store
+
+    idx = tmp_path / "idx"
+    first = run(corpus, idx, engine=engine_name)
+    built = []
+    real_report = Store.report
+
+    def counted_report(store, index):
+        built.append(store.report_ids[index])
+        return real_report(store, index)
+
+    def no_passage(*_):
+        raise AssertionError("a kept passage was read")
+
+    monkeypatch.setattr(Store, "report", counted_report)
+    monkeypatch.setattr(Store, "passage", no_passage)
+    write(corpus / "c.txt", INFO_DISCLOSURE)
+    summary = run(corpus, idx, engine=engine_name)
+    assert (summary.added, summary.unchanged, summary.passages) == (1, 2, first.passages + 4)
+    assert built == []
+
+    monkeypatch.undo()
+    monkeypatch.setattr(Store, "report", counted_report)
+    write(corpus / "mirror" / "b-copy.txt", REPORT_B, "gbk")  # a copy of b: b is written again, with it
+    summary = run(corpus, idx, engine=engine_name)
+    assert (summary.added, summary.updated, summary.unchanged, summary.passages) == (0, 1, 2, first.passages + 4)
+    assert built == [report_id_for("sub/b.txt")]
+    monkeypatch.undo()
+    got = {r.source: r for r in open_engine(idx, engine_name).snapshot().reports.values()}
+    assert got["sub/b.txt"].sources == ("sub/b.txt", "mirror/b-copy.txt") and got["sub/b.txt"].passages

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from search import SearchRequest, index_writer, search
-from search.arrays import generation_order, load_arrays, write_arrays
+from search.arrays import generation_order, load_arrays, unit_positions, write_arrays
 from search.contract import REPORTS_KEPT
 from search.models import Passage, Region, Report
-from search.store import Strings, encode_strings, fast_key, sorted_order
+from search.store import Store, Strings, encode_strings, fast_key, sorted_order, sorted_order_of
 from tests.conftest import SMALL_REPORTS, make_report, open_as_served
 
 
@@ -119,3 +119,65 @@ def test_the_reports_by_id_iterate_in_index_order_with_their_passages(snap):
     assert [r.report_id for r in snap.reports.values()] == ["ra", "rb", "rc"]
     assert [len(r.passages) for _, r in snap.reports.items()] == [len(r.passages) for r in SMALL_REPORTS]
     assert [p.passage_id for p in snap.passages] == [p.passage_id for r in SMALL_REPORTS for p in r.passages]
+
+
+def test_positions_sorted_a_chunk_at_a_time_equal_one_stable_sort():
+    rng = np.random.default_rng(7)
+    units = rng.integers(0, 40, size=1000).astype(np.uint16)
+    units[::13] = 0xD800  # a surrogate among them
+    frequency = np.bincount(units, minlength=65536)
+    start = np.zeros(65537, dtype=np.int64)
+    np.cumsum(frequency, out=start[1:])
+    for chunk in (7, 64, 1000, 5000):
+        positions = unit_positions(units, start, chunk=chunk)
+        assert positions.dtype == np.int32
+        assert np.array_equal(positions, np.argsort(units, kind="stable")), chunk
+
+
+def test_ids_sorted_from_their_bytes_equal_a_sort_of_the_strings():
+    ids = ["r10-p2", "r1-p10", "枫桥", "r1-p1", "", "r1-p1x", "ab"]
+    assert sorted_order_of(*encode_strings(ids)).tolist() == sorted(range(7), key=lambda i: ids[i].encode())
+
+
+def stored_arrays(index_dir, engine_name) -> dict[str, np.ndarray]:
+    return open_as_served(index_dir, engine_name).arrays.raw
+
+
+def test_an_update_copies_the_kept_reports_and_equals_a_fresh_build(tmp_path, engine_name, monkeypatch):
+    reports = many_reports(30)
+    write = index_writer(engine_name)
+    write(tmp_path / "updated", reports)
+    changed = replace(
+        reports[4],
+        title="改过的标题",
+        region=Region("河北省", "石家庄市", None, code="130100"),
+        passages=reports[4].passages[:2],
+    )
+    added = [
+        make_report(
+            "r100", "015a.txt", Region("湖南省", "长沙市", "岳麓区"), 2019, [("新的段落标题", "概述", "三、新")]
+        ),
+        make_report("r101", "zz.txt", reports[0].region, 2024, [("枫桥经验", "举措成效", "")]),
+    ]
+    gone = ["r007", "r008", "r029"]
+
+    def no_kept_passage(*_):  # kept reports are copied as arrays: none is built for the update
+        raise AssertionError("a kept passage was read into a Python object")
+
+    monkeypatch.setattr(Store, "passage", no_kept_passage)
+    write(tmp_path / "updated", [changed, *added], replace_all=False, remove=gone)
+    monkeypatch.undo()
+    final = [r for r in reports if r.report_id not in {*gone, "r004"}] + [changed, *added]
+    write(tmp_path / "fresh", final)
+
+    updated, fresh = stored_arrays(tmp_path / "updated", engine_name), stored_arrays(tmp_path / "fresh", engine_name)
+    assert updated.keys() == fresh.keys()
+    for name in updated.keys() - {"heading_bytes", "heading_offsets", "passage_heading"}:
+        assert np.array_equal(updated[name], fresh[name]), name
+    # Headings may be numbered otherwise; each row's heading is the same, and each heading is kept once.
+    snaps = [open_as_served(tmp_path / d, engine_name) for d in ("updated", "fresh")]
+    assert [p.heading for p in snaps[0].passages] == [p.heading for p in snaps[1].passages]
+    assert len(updated["heading_offsets"]) == len(fresh["heading_offsets"])
+    answer = [search(s, SearchRequest(query="枫桥经验", per_page=200), use_cache=False) for s in snaps]
+    assert [h.passage_id for h in answer[0].hits] == [h.passage_id for h in answer[1].hits]
+    assert snaps[0].reports["r004"].title == "改过的标题" and snaps[0].passage("r100-p1")[1].heading == "三、新"
