@@ -257,20 +257,23 @@ def generation_arrays(reports: Sequence[Report], folded: dict[str, str]) -> dict
     }
 
 
-def unit_positions(units: np.ndarray, unit_start: np.ndarray, chunk: int = 1 << 25) -> np.ndarray:
+def unit_positions(units: np.ndarray, unit_start: np.ndarray, chunk: int = 1 << 21) -> np.ndarray:
     """Every unit's offset, sorted by unit then offset (``CorpusText.positions``), in int32 while the corpus
     is under 2**31 units: a chunk at a time sorted (numpy's stable sort of 16-bit values is a radix sort) and
-    placed where its units' entries go, so the sort's int64 indexes never exceed a chunk."""
+    each unit's run of it copied where that unit's entries go next, so no int64 array is bigger than a chunk."""
     index_type = np.int32 if len(units) < 2**31 else np.int64
     positions = np.empty(len(units), dtype=index_type)
-    fill = unit_start[:-1].copy()  # unit -> next free entry
+    fill = unit_start[:-1].copy()  # unit -> its next free entry
     for a in range(0, len(units), chunk):
         part = units[a : a + chunk]
         order = np.argsort(part, kind="stable")
-        by_unit = part[order]
+        order += a
         counts = np.bincount(part, minlength=65536)
-        first = np.cumsum(counts) - counts  # unit -> its first entry in this chunk's sorted order
-        positions[fill[by_unit] + np.arange(len(part)) - first[by_unit]] = order + a
+        present = np.flatnonzero(counts)
+        first = np.cumsum(counts) - counts  # unit -> its first entry in this chunk's order
+        dest = np.repeat(fill[present] - first[present], counts[present])
+        dest += np.arange(len(part))
+        positions[dest] = order
         fill += counts
     return positions
 
