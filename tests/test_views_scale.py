@@ -233,3 +233,15 @@ def test_the_report_list_and_exports_read_a_report_per_row(counted):
         assert export.rows > PER_PAGE
         n = _reads_of(reads, lambda export=export: list(islice(export.records, PER_PAGE)))
         assert n <= 3 * PER_PAGE  # a row's report (twice for the report table) and its first passage
+
+
+def test_the_report_list_api_gives_a_page_reading_only_its_reports(counted):
+    snap, client, reads = counted
+    whole = client.get("/api/reports?region=山西").get_json()
+    assert "page" not in whole and whole["total"] == len(whole["reports"]) > 2 * PER_PAGE
+    url = f"/api/reports?region=山西&per_page={PER_PAGE}&page=2"
+    n = _reads_of(reads, lambda: client.get(url))
+    body = client.get(url).get_json()
+    assert body == {"reports": whole["reports"][PER_PAGE : 2 * PER_PAGE], "total": whole["total"], "page": 2,
+                    "per_page": PER_PAGE}  # fmt: skip
+    assert n == PER_PAGE
