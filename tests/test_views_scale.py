@@ -9,6 +9,7 @@ block of every export — must read no more than its page holds.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from itertools import islice
 
@@ -245,3 +246,50 @@ def test_the_report_list_api_gives_a_page_reading_only_its_reports(counted):
     assert body == {"reports": whole["reports"][PER_PAGE : 2 * PER_PAGE], "total": whole["total"], "page": 2,
                     "per_page": PER_PAGE}  # fmt: skip
     assert n == PER_PAGE
+
+
+TIES = [
+    Region("山西省", "长治市", "城区", "140402", "140402"),  # first, though 阳泉市's 城区 sorts before it
+    Region("山西省", "阳泉市", "城区", "140302", "140302"),
+    Region("山西省", "长治市", "潞州区", "140403", "140403"),
+    Region("山西省", "长治市", "潞州区", "140402", "140402"),  # the same names, another year's code
+    Region("山西省", "长治市", None),
+    Region("湖南省", "长沙市", "岳麓区"),
+]
+
+
+def test_columns_order_and_count_regions_as_their_names_do(tmp_path, engine_name):
+    """Sorting and counting by region number gives what sorting and counting by ``region.names()`` gave:
+    equal names (codes apart) tie and keep report order; two 城区 with equal counts keep the order of their
+    first reports; places keep the order of the first report to reach them."""
+    from search.counting import Filters, match_order, passage_facets, query_matches
+    from search.models import region_keys
+    from search.query import parse_query
+    from search.regions import index_places
+    from search.report_table import report_table
+
+    reports = [
+        Report(f"t{n}", f"{n}.txt", f"{r.label()}报告", r, 2024, None, None,
+               (Passage(f"t{n}-p1", f"t{n}", 1, "法治政府建设。", "概述", ""),))
+        for n, r in enumerate(TIES)
+    ]  # fmt: skip
+    index_writer(engine_name)(tmp_path / "index", reports)
+    snap = open_as_served(tmp_path / "index", engine_name)
+    listed = snap.report_list
+    kept = query_matches(snap, parse_query("法治"))
+    names = [listed[i].region.names() for i in snap.row_table.report[kept.rows].tolist()]
+    for order in ("", "desc"):
+        expected = sorted(range(len(names)), key=names.__getitem__, reverse=order == "desc")
+        assert match_order(snap, kept, "region", order).tolist() == expected
+        request = SearchRequest("法治", sort="region", order=order)
+        table = report_table(snap, kept, request, Filters(snap, request))
+        by_names = sorted(range(len(listed)), key=lambda i: listed[i].region.names(), reverse=order == "desc")
+        assert table.order.tolist() == by_names
+    walked = Counter(key for r in listed for key in region_keys(r.region))
+    facets = passage_facets(snap, kept.rows, Filters(snap, SearchRequest("法治")))["region"]
+    level_rank = {"province": 0, "prefecture": 1, "county": 2}
+    expected_facets = sorted(walked.items(), key=lambda kv: (level_rank[kv[0][0]], -kv[1], kv[0][1]))
+    assert [(f.level, f.value, f.parent, f.count) for f in facets] == [(*k, n) for k, n in expected_facets]
+    assert [f.parent for f in facets if f.value == "城区"] == ["长治市", "阳泉市"]
+    assert snap.region_places == index_places(r.region for r in listed)
+    assert snap.report_region_keys == [region_keys(r.region) for r in listed]
