@@ -202,14 +202,20 @@ def smaps_memory_mb(pid: int | str = "self") -> dict[str, float]:
     }
 
 
+def _years(snap) -> list[int]:
+    """The report years of the index, from its year column (no report is read)."""
+    years = snap.row_table.report_year
+    return sorted(set(years[years > 0].tolist()))
+
+
 def _phase_serve(index_dir: str, engine: str, repeat: int) -> dict:
     from search import SearchRequest, fold, open_engine, search
 
     t0 = time.perf_counter()
     snap = open_engine(Path(index_dir), engine).snapshot()
     load_s = time.perf_counter() - t0
-    years = sorted({r.year for r in snap.reports.values() if r.year})
-    provinces = sorted({r.region.province for r in snap.reports.values() if r.region.province})
+    years = _years(snap)
+    provinces = sorted({r.province for r in snap.region_list if r.province})  # the distinct regions, not reports
     queries: dict[str, dict] = {}
     requests: dict[str, SearchRequest] = {}
     for name, case in _cases(years).items():
@@ -261,7 +267,7 @@ def _time_coverage(snap, repeat: int) -> dict:
 
     from search import CoverageRequest, coverage
 
-    years = sorted({r.year for r in snap.reports.values() if r.year}) or [2024]
+    years = _years(snap) or [2024]
     request = CoverageRequest(years=(min(years[-1], 2024),), level="county")
     times = []
     rows = 0

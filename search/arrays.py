@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from search.models import DOC_TYPES, SECTIONS, Passage, Region, Report
+from search.models import DOC_TYPES, ISSUER_LEVELS, SECTIONS, Passage, Region, Report
 
 ARRAYS_PREFIX = "arrays-"
 """Folders of counting arrays in an index folder are named ``arrays-NAME``, NAME given by the generation."""
@@ -110,6 +110,8 @@ class RowTable:
     report_has_section: np.ndarray  # (report index, section index) -> any passage there
     report_region: np.ndarray  # report index -> index in distinct_regions(reports): sorts as region.names()
     report_title_rank: np.ndarray  # report index -> rank of its title among the titles (equal titles share one)
+    report_issuer_level: np.ndarray  # report index -> index in ISSUER_LEVELS
+    report_publish_rank: np.ndarray  # report index -> rank of its publish date among the dates, from 1 (0: none)
 
     @classmethod
     def of(cls, reports: list[Report], passages: Sequence[Passage], report_rows: list[int]) -> RowTable:
@@ -128,6 +130,9 @@ class RowTable:
         region_number = {region_identity(r): n for n, r in enumerate(distinct_regions(reports))}
         titles = sorted({r.title for r in reports})
         title_rank = {t: n for n, t in enumerate(titles)}
+        issuer_index = {level: i for i, level in enumerate(ISSUER_LEVELS)}
+        dates = sorted({r.publish_date for r in reports if r.publish_date})
+        date_rank = {d: n for n, d in enumerate(dates, start=1)}  # ISO dates: their order is their strings' order
         return cls(
             report=report,
             year=report_year[report] if len(report) else np.zeros(0, dtype=np.int64),
@@ -141,6 +146,12 @@ class RowTable:
                 (region_number[region_identity(r.region)] for r in reports), dtype=np.int64, count=len(reports)
             ),
             report_title_rank=np.fromiter((title_rank[r.title] for r in reports), dtype=np.int64, count=len(reports)),
+            report_issuer_level=np.fromiter(
+                (issuer_index[r.issuer_level] for r in reports), dtype=np.int64, count=len(reports)
+            ),
+            report_publish_rank=np.fromiter(
+                (date_rank.get(r.publish_date or "", 0) for r in reports), dtype=np.int64, count=len(reports)
+            ),
         )
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from search.contract import Execution, Snapshot
-from search.counting import Filters, passage_facets
+from search.counting import Filters, passage_facets, region_columns
 from search.models import SearchRequest
 from search.query import And, Near, Node, Not, Or, ParsedQuery, Term, near_occurrences
 
@@ -129,8 +129,11 @@ def _ordered(
     if sort == "year":  # stable sorts: ties keep relevance order, whichever the direction
         year = snap.row_table.year
         ordered.sort(key=lambda r: int(year[r]), reverse=order != "asc")
-    elif sort == "region":
-        ordered.sort(key=lambda r: snap.report_of(r).region.names(), reverse=order == "desc")
+    elif sort == "region":  # the rank of the region's names, read on the columns
+        table = snap.row_table
+        reports = table.report[np.asarray(ordered, dtype=np.int64)]
+        rank = dict(zip(ordered, region_columns(snap).name_rank[table.report_region[reports]].tolist(), strict=True))
+        ordered.sort(key=rank.__getitem__, reverse=order == "desc")
     return ordered, scores
 
 
