@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from search.models import DOC_TYPES, SECTIONS, Passage, Region, Report
+from search.models import DOC_TYPES, ISSUER_LEVELS, SECTIONS, Passage, Region, Report
 from search.store import (
     STORE_ARRAYS,
     STORE_VERSION,
@@ -122,6 +122,8 @@ class RowTable:
     report_has_section: np.ndarray  # (report index, section index) -> any passage there
     report_region: np.ndarray  # report index -> index in distinct_regions(reports): sorts as region.names()
     report_title_rank: np.ndarray  # report index -> rank of its title among the titles (equal titles share one)
+    report_issuer_level: np.ndarray  # report index -> index in ISSUER_LEVELS
+    report_publish_rank: np.ndarray  # report index -> rank of its publish date among the dates, from 1 (0: none)
 
     @classmethod
     def of(cls, reports: list[Report], passages: Sequence[Passage], report_rows: list[int]) -> RowTable:
@@ -140,6 +142,9 @@ class RowTable:
         region_number = {region_identity(r): n for n, r in enumerate(distinct_regions(reports))}
         titles = sorted({r.title for r in reports})
         title_rank = {t: n for n, t in enumerate(titles)}
+        issuer_index = {level: i for i, level in enumerate(ISSUER_LEVELS)}
+        dates = sorted({r.publish_date for r in reports if r.publish_date})
+        date_rank = {d: n for n, d in enumerate(dates, start=1)}  # ISO dates: their order is their strings' order
         return cls(
             report=report,
             year=report_year[report] if len(report) else np.zeros(0, dtype=np.int64),
@@ -153,6 +158,12 @@ class RowTable:
                 (region_number[region_identity(r.region)] for r in reports), dtype=np.int64, count=len(reports)
             ),
             report_title_rank=np.fromiter((title_rank[r.title] for r in reports), dtype=np.int64, count=len(reports)),
+            report_issuer_level=np.fromiter(
+                (issuer_index[r.issuer_level] for r in reports), dtype=np.int64, count=len(reports)
+            ),
+            report_publish_rank=np.fromiter(
+                (date_rank.get(r.publish_date or "", 0) for r in reports), dtype=np.int64, count=len(reports)
+            ),
         )
 
 
@@ -368,9 +379,9 @@ def merged_arrays(previous: GenerationArrays, keep: np.ndarray, new: dict[str, n
     )
 
     # Per report, then per row.
-    for name in ("report_year", "report_doc_type", "report_section_chars", "report_has_section"):
+    for name in ("report_year", "report_doc_type", "report_section_chars", "report_has_section", "report_issuer_level"):
         out[name] = parts.per_report(name)
-    for name in ("report_meta", "report_id", "report_source", "report_title"):
+    for name in ("report_meta", "report_id", "report_source", "report_title", "report_publish_date"):
         out[f"{name}_bytes"], out[f"{name}_offsets"] = parts.strings(f"{name}_bytes", f"{name}_offsets", False)
     sizes = np.concatenate([np.diff(parts.parts[p]["report_first_row"][lo : hi + 1]) for p, lo, hi in runs])
     first_row = np.zeros(len(sizes) + 1, dtype=np.int64)
@@ -425,11 +436,15 @@ def merged_arrays(previous: GenerationArrays, keep: np.ndarray, new: dict[str, n
     out["report_region"] = np.concatenate([maps[p][n] for (p, _, _), n in zip(runs, numbers, strict=True)])
     out["regions_json"] = region_json(regions)
 
-    # Title ranks, over the generation's titles.
-    titles = Strings(out["report_title_bytes"], out["report_title_offsets"])
-    title_list = list(titles)
-    rank = {t: i for i, t in enumerate(sorted(set(title_list)))}
-    out["report_title_rank"] = np.fromiter((rank[t] for t in title_list), np.int64, len(title_list))
+    # Ranks over the generation's titles and publish dates (as RowTable.of ranks them).
+    titles = list(Strings(out["report_title_bytes"], out["report_title_offsets"]))
+    rank = {t: i for i, t in enumerate(sorted(set(titles)))}
+    out["report_title_rank"] = np.fromiter((rank[t] for t in titles), np.int64, len(titles))
+    dates = list(Strings(out["report_publish_date_bytes"], out["report_publish_date_offsets"]))
+    rank = {d: n for n, d in enumerate(sorted(set(dates) - {""}), start=1)}
+    out["report_publish_rank"] = np.fromiter((rank.get(d, 0) for d in dates), np.int64, len(dates))
+    missing = new.keys() - out.keys()
+    assert not missing, f"arrays an update does not yet know how to put together: {sorted(missing)}"
     return out
 
 

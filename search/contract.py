@@ -279,13 +279,20 @@ class Snapshot:
     # Worked out once per generation from the reports and passages.
     @cached_property
     def region_places(self) -> tuple[IndexPlace, ...]:
-        """Every region of the index at each level, with its report count (what region filters resolve in)."""
-        return index_places(r.region for r in self._report_list)
+        """Every region of the index at each level, with its report count (what region filters resolve in),
+        in the order of the first report to reach each: counted per distinct region, no report is read."""
+        number = self.row_table.report_region
+        per_region = np.bincount(number, minlength=len(self.region_list))
+        present, first = np.unique(number, return_index=True)
+        order = present[np.argsort(first, kind="stable")].tolist()
+        return index_places((self.region_list[k] for k in order), (int(per_region[k]) for k in order))
 
     @cached_property
     def report_region_keys(self) -> list[tuple[tuple[str, str, str | None], ...]]:
-        """Each report's region facet keys (level, name, parent), by report index."""
-        return [region_keys(r.region) for r in self._report_list]
+        """Each report's region facet keys (level, name, parent), by report index (one tuple per distinct
+        region, shared by its reports; no report is read)."""
+        keys = [region_keys(r) for r in self.region_list]
+        return [keys[k] for k in self.row_table.report_region.tolist()]
 
     @cached_property
     def browse_facets(self) -> dict[str, Sequence[FacetValue]]:

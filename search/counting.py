@@ -22,12 +22,13 @@ works on the resulting arrays (:class:`Matches`) with numpy, whatever the engine
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from search.models import DOC_TYPES, REGION_LEVELS, SECTIONS, FacetValue, SearchRequest
+from search.models import DOC_TYPES, REGION_LEVELS, SECTIONS, FacetValue, Region, SearchRequest, region_keys
 from search.query import And, Near, Node, Or, ParsedQuery, Term, near_occurrences
 
 if TYPE_CHECKING:
@@ -108,6 +109,33 @@ def query_matches(snap: Snapshot, parsed: ParsedQuery, rows_limit: int | None = 
     return Matches(rows, total[rows])
 
 
+class RegionColumns:
+    """What the views need of a generation's distinct regions (``snap.region_list``, a few thousand at most),
+    by region number (``row_table.report_region``): a request reads them for every report by indexing."""
+
+    def __init__(self, regions: list[Region]) -> None:
+        self.names = [r.names() for r in regions]
+        self.keys = [region_keys(r) for r in regions]  # (level, name, parent) at every level it reaches
+        rank = np.zeros(len(regions), dtype=np.int64)  # equal names (codes apart) share a rank
+        for k in range(1, len(regions)):
+            rank[k] = rank[k - 1] + (self.names[k] != self.names[k - 1])
+        self.name_rank = rank
+
+    def reaching(self, names: Iterable[str]) -> np.ndarray:
+        """By region number: whether the region is, or lies within, one of ``names`` (full names)."""
+        wanted = set(names)
+        return np.fromiter((not wanted.isdisjoint(n) for n in self.names), dtype=bool, count=len(self.names))
+
+
+def region_columns(snap: Snapshot) -> RegionColumns:
+    """The snapshot's :class:`RegionColumns`, worked out at its first use and kept with it (a generation's
+    regions never change)."""
+    found = vars(snap).get("_views_region_columns")
+    if found is None:
+        found = vars(snap)["_views_region_columns"] = RegionColumns(snap.region_list)
+    return found
+
+
 FACETS: tuple[str, ...] = ("region", "year", "section", "doc_type")
 
 
@@ -116,14 +144,10 @@ class Filters:
 
     def __init__(self, snap: Snapshot, request: SearchRequest) -> None:
         table = snap.row_table
-        n = len(table.report_year)
         self.table = table
         self.report_masks: dict[str, np.ndarray] = {}
-        if request.regions:
-            wanted = set(request.regions)
-            self.report_masks["region"] = np.fromiter(
-                (not wanted.isdisjoint(r.region.names()) for r in snap.reports.values()), dtype=bool, count=n
-            )
+        if request.regions:  # decided per distinct region (a few thousand), then read for every report
+            self.report_masks["region"] = region_columns(snap).reaching(request.regions)[table.report_region]
         if request.years:
             self.report_masks["year"] = np.isin(table.report_year, list(request.years))
         if request.doc_types:
@@ -182,12 +206,18 @@ def facet_lists(region_c: Counter, year_c: Counter, section_c: Counter, doc_type
 
 
 def _region_counts(snap: Snapshot, per_report: np.ndarray) -> Counter:
-    """Counts per report index spread to each report's regions at every level (province, prefecture, county)."""
-    keys = snap.report_region_keys
+    """Counts per report index spread to each report's regions at every level (province, prefecture, county):
+    summed per distinct region first, then spread over its levels. Regions are taken in the order of their first
+    counted report, so that the facet's ties (two 城区 with equal counts) keep the order of a walk of the reports."""
+    regions = region_columns(snap)
+    number = snap.row_table.report_region
+    counted = np.flatnonzero(per_report)
+    per_region = np.bincount(number[counted], weights=per_report[counted], minlength=len(regions.keys))
+    present, first = np.unique(number[counted], return_index=True)
     region_c: Counter = Counter()
-    for i in np.flatnonzero(per_report).tolist():
-        n = int(per_report[i])
-        for key in keys[i]:
+    for k in present[np.argsort(first, kind="stable")].tolist():
+        n = int(per_region[k])
+        for key in regions.keys[k]:
             region_c[key] += n
     return region_c
 
@@ -237,8 +267,8 @@ def match_order(snap: Snapshot, kept: Matches, sort: str, order: str) -> np.ndar
     if sort == "year":
         years = snap.row_table.year[kept.rows]
         return np.lexsort((np.arange(n), years if order == "asc" else -years))
-    if sort == "region":
-        reports = snap.report_list
-        names = [reports[i].region.names() for i in snap.row_table.report[kept.rows].tolist()]
-        return np.asarray(sorted(range(n), key=names.__getitem__, reverse=order == "desc"), dtype=np.int64)
+    if sort == "region":  # by the rank of the region's names; ties (equal names) keep report and passage order
+        table = snap.row_table
+        ranks = region_columns(snap).name_rank[table.report_region[table.report[kept.rows]]]
+        return np.lexsort((np.arange(n), -ranks if order == "desc" else ranks))
     return np.arange(n)[::-1] if order == "desc" else np.arange(n)

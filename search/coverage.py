@@ -18,10 +18,13 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from search.contract import Snapshot
 from search.core import SearchError, parse_years
+from search.counting import region_columns
 from search.divisions import Division, division_by_id, division_by_path, division_years, divisions
-from search.models import REGION_LEVELS, REPORT_DOC_TYPE, Report
+from search.models import DOC_TYPES, ISSUER_LEVELS, REGION_LEVELS, REPORT_DOC_TYPE, Report
 from search.regions import IndexPlace, region_note, resolve_region
 
 COVERAGE_STATUSES: tuple[str, ...] = ("on_time", "late", "undated", "missing", "no_division")
@@ -319,7 +322,13 @@ def coverage_years(snap: Snapshot, request: CoverageRequest) -> list[int]:
     """The years a request covers: its years and ranges (an open end stops at the index's last or first year of
     government reports), else every year the index has government reports for."""
     first_data = division_years()[0]
-    index_years = sorted({r.year for r in snap.reports.values() if r.year and counts_for_government(r)})
+    table = snap.row_table
+    government = (
+        (table.report_year > 0)
+        & (table.report_doc_type == DOC_TYPES.index(REPORT_DOC_TYPE))
+        & (table.report_issuer_level == ISSUER_LEVELS.index("government"))
+    )  # counts_for_government, on the columns
+    index_years = np.unique(table.report_year[government]).tolist()
     years = set(request.years)
     for low, high in request.year_ranges:
         low = low if low is not None else (index_years[0] if index_years else high)
@@ -352,17 +361,42 @@ def parse_coverage_request(year: Iterable[str] = (), region: str = "", level: st
     return CoverageRequest(years, ranges, (region or "").strip()[:50], level)
 
 
+def _reports_by_name(snap: Snapshot) -> Counter:
+    """The index's reports by region name, at every level (counted per distinct region)."""
+    per_region = np.bincount(snap.row_table.report_region, minlength=len(snap.region_list)).tolist()
+    names: Counter = Counter()
+    for region, n in zip(snap.region_list, per_region, strict=True):
+        for name in region.names():
+            names[name] += n
+    return names
+
+
+def _candidates(snap: Snapshot, years: list[int], level: str, region: Division | None) -> np.ndarray:
+    """Report indexes (ascending) of the reports :func:`coverage_matrix` may place or list, from the columns: a
+    report of the years, under the region, by a department or township, or by a government at ``level``. The
+    matrix reads only these reports; it checks each again."""
+    table = snap.row_table
+    regions = snap.region_list
+    keep = np.isin(table.report_year, years) & (table.report_doc_type == DOC_TYPES.index(REPORT_DOC_TYPE))
+    if region is not None:
+        keep &= region_columns(snap).reaching([region.name])[table.report_region]
+    at_level = np.fromiter((r.level == level for r in regions), dtype=bool, count=len(regions))
+    keep &= (table.report_issuer_level != ISSUER_LEVELS.index("government")) | at_level[table.report_region]
+    return np.flatnonzero(keep)
+
+
 def coverage(snap: Snapshot, request: CoverageRequest) -> CoverageResponse:
     """The coverage matrix a request asks for, over the snapshot's reports."""
     t0 = time.perf_counter()
     years = coverage_years(snap, request)
-    names = Counter(name for r in snap.reports.values() for name in r.region.names())
-    region = resolve_coverage_region(request.region, years, names)
+    region = resolve_coverage_region(request.region, years, _reports_by_name(snap))
     below = {None: "province", "province": "prefecture", "prefecture": "county"}
     level = request.level or below[region.level if region else None]
     if region is not None and COVERAGE_LEVELS.index(level) <= COVERAGE_LEVELS.index(region.level):
         raise SearchError("level", f"level must be below the region's ({region.name} is a {region.level})")
-    response = coverage_matrix(snap.reports.values(), years, level, region)
+    reports = snap.report_list
+    candidates = (reports[i] for i in _candidates(snap, years, level, region).tolist())
+    response = coverage_matrix(candidates, years, level, region)
     if region is not None and request.region != region.name:
         response.notes.append(region_note(request.region, [region.name]))
     response.elapsed_ms = (time.perf_counter() - t0) * 1000

@@ -17,7 +17,7 @@ import io
 import os
 import re
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -31,6 +31,7 @@ from search.counting import Filters, match_order, query_matches
 from search.models import SECTIONS, Region, Report, SearchRequest
 from search.query import parse_query
 from search.report_table import report_table
+from search.reports import report_chars
 
 if TYPE_CHECKING:
     from search.coverage import CoverageResponse
@@ -174,18 +175,19 @@ def trends_export(response: TrendsResponse) -> Export:
     return Export("trends", columns, rows, records())
 
 
-def report_list_export(reports: list[Report], base_url: str = "") -> Export:
-    """The report list, one row per report."""
+def report_list_export(reports: Sequence[Report], base_url: str = "") -> Export:
+    """The report list, one row per report (a :func:`~search.reports.filter_reports` selection reads each report
+    as its row is written, and its characters from the columns)."""
 
     def records() -> Iterator[dict]:
-        for report in reports:
+        for report, chars in zip(reports, report_chars(reports), strict=True):
             record = report.summary_dict()
             permalink = base_url + f"/reports/{report.report_id}"
             del record["region"]
             record["sources"] = "; ".join(record["sources"])
             record["inferred"] = ", ".join(record["inferred"])
             ref = reference(report, None, permalink)
-            yield {**record, **_region_columns(report.region), "chars": sum(len(p.text) for p in report.passages),
+            yield {**record, **_region_columns(report.region), "chars": chars,
                    "permalink": permalink, **_citation_columns(ref.citations), "_reference": ref}  # fmt: skip
 
     columns = ["report_id", "title", "province", "prefecture", "county", "year", "publish_date", "issuer"]

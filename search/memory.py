@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from functools import cached_property
 
 import numpy as np
 
 from search.contract import Execution, Snapshot
-from search.counting import Filters, passage_facets
+from search.counting import Filters, passage_facets, region_columns
 from search.models import SearchRequest
 from search.query import And, Near, Node, Not, Or, ParsedQuery, Term, near_occurrences
 
@@ -43,13 +42,6 @@ class MemorySnapshot(Snapshot):
 
     def execute(self, parsed: ParsedQuery, request: SearchRequest) -> Execution:
         return execute_in_memory(self, parsed, request)
-
-    @cached_property
-    def region_name_rank(self) -> np.ndarray:
-        """Each region number's rank by the region's names (regions of the same names, different codes, tie)."""
-        names = [tuple(r.names()) for r in self.region_list]
-        rank = {n: i for i, n in enumerate(sorted(set(names)))}
-        return np.fromiter((rank[n] for n in names), dtype=np.int64, count=len(names))
 
 
 def literal_rows(snap: Snapshot, literal: str, within: set[int] | None = None) -> set[int]:
@@ -135,10 +127,11 @@ def _ordered(
     if sort == "year":  # stable sorts: ties keep relevance order, whichever the direction
         year = snap.row_table.year
         ordered.sort(key=lambda r: int(year[r]), reverse=order != "asc")
-    elif sort == "region":
-        rank = snap.region_name_rank[snap.row_table.report_region]  # report index -> rank of its region's names
-        report = snap.report_rows
-        ordered.sort(key=lambda r: int(rank[report[r]]), reverse=order == "desc")
+    elif sort == "region":  # the rank of the region's names, read on the columns
+        table = snap.row_table
+        reports = table.report[np.asarray(ordered, dtype=np.int64)]
+        rank = dict(zip(ordered, region_columns(snap).name_rank[table.report_region[reports]].tolist(), strict=True))
+        ordered.sort(key=rank.__getitem__, reverse=order == "desc")
     return ordered, scores
 
 

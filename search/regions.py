@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 
 from search.models import REGION_LEVELS, Region
 
@@ -101,20 +102,24 @@ class IndexPlace:
         return text == self.name or text == self.short
 
 
-def index_places(regions: Iterable[Region]) -> tuple[IndexPlace, ...]:
-    """Every place the given report regions reach, at each level, with how many reports it has.
+def index_places(regions: Iterable[Region], reports: Iterable[int] | None = None) -> tuple[IndexPlace, ...]:
+    """Every place the given report regions reach, at each level, with how many reports it has (``reports``:
+    how many reports each region stands for, when the regions are distinct; one each otherwise).
 
     >>> [(p.path, p.reports) for p in index_places([Region("山西省", "长治市"), Region("山西省", "忻州市")])]
     [(('山西省',), 2), (('山西省', '长治市'), 1), (('山西省', '忻州市'), 1)]
+    >>> [(p.path, p.reports) for p in index_places([Region("山西省", "长治市")], [3])]
+    [(('山西省',), 3), (('山西省', '长治市'), 3)]
     """
     counts: Counter[tuple[tuple[str, ...], tuple[str, ...]]] = Counter()
-    for region in regions:
+    weights = reports if reports is not None else repeat(1)
+    for region, n in zip(regions, weights, strict=False):  # weights may be endless
         path: tuple[str, ...] = ()
         levels: tuple[str, ...] = ()
         for level, name in zip(REGION_LEVELS, (region.province, region.prefecture, region.county), strict=True):
             if name:
                 path, levels = (*path, name), (*levels, level)
-                counts[(levels, path)] += 1
+                counts[(levels, path)] += n
     return tuple(IndexPlace(levels[-1], path, n, levels) for (levels, path), n in counts.items())
 
 

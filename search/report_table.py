@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from search.counting import Filters, Matches
+from search.counting import Filters, Matches, region_columns
 from search.models import SECTIONS, ReportRow, SearchRequest
 
 if TYPE_CHECKING:
@@ -82,21 +82,20 @@ def report_table(snap: Snapshot, kept: Matches, request: SearchRequest, filters:
     descending = sort in DESCENDING_FIRST
     if request.order:
         descending = request.order == "desc"
-    if sort in ("region", "title"):
-        reports = snap.report_list
-        name = (lambda i: reports[i].region.names()) if sort == "region" else (lambda i: reports[i].title)
-        order = sorted(present.tolist(), key=name, reverse=descending)  # stable: ties stay in report order
+    if sort == "region":  # names compare as their rank among the generation's regions
+        key = region_columns(snap).name_rank[table.report_region]
+    elif sort == "title":
+        key = table.report_title_rank
+    elif sort == "per_10k_chars":
+        key = np.round(occurrences * 10_000 / np.maximum(chars, 1), 2)  # the rounded value users see
     else:
-        if sort == "per_10k_chars":
-            key = np.round(occurrences * 10_000 / np.maximum(chars, 1), 2)  # the rounded value users see
-        else:
-            key = {"occurrences": occurrences, "passages": passages, "chars": chars, "year": table.report_year}[sort]
-        values = key[present]
-        # lexsort sorts by its last key first: the value (negated to descend), then the report index.
-        order = present[np.lexsort((present, -values if descending else values))].tolist()
+        key = {"occurrences": occurrences, "passages": passages, "chars": chars, "year": table.report_year}[sort]
+    values = key[present]
+    # lexsort sorts by its last key first: the value (negated to descend), then the report index.
+    order = present[np.lexsort((present, -values if descending else values))]
     return ReportTable(
         snap=snap,
-        order=np.asarray(order, dtype=np.int64),
+        order=order.astype(np.int64),
         passages=passages,
         occurrences=occurrences,
         section_occurrences=section_occ.reshape(n_reports, n_sections),

@@ -9,7 +9,8 @@ What it holds, rows being passages in index order (reports by source, passages b
 * each passage's original text (UTF-16 code units and each row's first unit), id, number and heading (the
   distinct headings once, each row pointing at its own); its report and section are the counting arrays'
   ``RowTable.report`` and ``RowTable.section``;
-* each report's metadata record (:meth:`Report.metadata_json`), id, source, title and first row;
+* each report's metadata record (:meth:`Report.metadata_json`), id, source, title, publish date and first
+  row (what an update needs to put reports in order and rank them without reading the records);
 * the sorted orders of passage and report ids (a binary search finds one: no dict of every id), the passage
   keys of tantivy's fast field (:func:`fast_key`) sorted with their rows;
 * the generation's distinct regions (:func:`search.arrays.distinct_regions`), numbered as
@@ -51,6 +52,8 @@ STORE_ARRAYS = (
     "report_source_offsets",
     "report_title_bytes",
     "report_title_offsets",
+    "report_publish_date_bytes",
+    "report_publish_date_offsets",
     "report_first_row",
     "regions_json",
 )
@@ -168,6 +171,7 @@ def store_arrays(reports: Sequence[Report], regions: Sequence[Region]) -> dict[s
         ("report_id", report_ids, "utf-8"),
         ("report_source", [r.source for r in reports], "utf-8"),
         ("report_title", [r.title for r in reports], "utf-8"),
+        ("report_publish_date", [r.publish_date or "" for r in reports], "utf-8"),
     ):
         units, offsets = encode_strings(strings, codec)
         unit_name = "text_units" if name == "text" else f"{name}_bytes"

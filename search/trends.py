@@ -118,11 +118,21 @@ def split_level(snap: Snapshot, request: TrendsRequest) -> str:
     if not request.filters.regions:
         return "province"
     chosen = request.filters.regions[0]
-    for report in snap.report_list:
-        for n, name in enumerate((report.region.province, report.region.prefecture, report.region.county)):
+    # The first report (in index order) whose region has that name decides the level: look among the distinct
+    # regions, then take the region of the earliest report.
+    regions = snap.region_list
+    levels = {}
+    for k, region in enumerate(regions):
+        for n, name in enumerate((region.province, region.prefecture, region.county)):
             if name == chosen:
-                return REGION_LEVELS[min(n + 1, len(REGION_LEVELS) - 1)]
-    return "province"
+                levels[k] = n
+                break
+    if not levels:
+        return "province"
+    number = snap.row_table.report_region
+    first = int(np.flatnonzero(np.isin(number, list(levels)))[0])
+    n = levels[int(number[first])]
+    return REGION_LEVELS[min(n + 1, len(REGION_LEVELS) - 1)]
 
 
 def trends(snap: Snapshot, request: TrendsRequest) -> TrendsResponse:
@@ -133,7 +143,6 @@ def trends(snap: Snapshot, request: TrendsRequest) -> TrendsResponse:
     filters_request = resolve_years(snap, request.filters)
     filters = Filters(snap, filters_request)
     table = snap.row_table
-    reports = snap.report_list
     level = split_level(snap, request)
     report_ok = filters.reports() & (table.report_year > 0)  # a report of unknown year is on no year's axis
     years = sorted(set(table.report_year[report_ok].tolist()))
@@ -144,14 +153,16 @@ def trends(snap: Snapshot, request: TrendsRequest) -> TrendsResponse:
     if level == "section":
         wanted = [s for s in SECTIONS if not filters_request.sections or s in filters_request.sections]
         group_values: list[str | None] = list(wanted)
-    elif level:
-        names = [getattr(r.region, level) for r in reports]
-        group_values = sorted({n for n, ok in zip(names, report_ok.tolist(), strict=True) if ok}, key=lambda v: v or "")
+    elif level:  # each distinct region's name at the level, read for every report by its region number
+        names = [getattr(r, level) for r in snap.region_list]
+        present = np.unique(table.report_region[report_ok])
+        group_values = sorted({names[k] for k in present.tolist()}, key=lambda v: v or "")
         code = {v: i for i, v in enumerate(group_values)}
-        report_group = np.asarray([code.get(n, 0) for n in names], dtype=np.int64)
+        region_group = np.asarray([code.get(n, 0) for n in names], dtype=np.int64)
+        report_group = region_group[table.report_region]
     else:
         group_values = [None]
-        report_group = np.zeros(len(reports), dtype=np.int64)
+        report_group = np.zeros(len(table.report_year), dtype=np.int64)
     n_years, n_groups = len(years), len(group_values)
     size = n_years * n_groups
 
@@ -214,26 +225,26 @@ def first_use(snap: Snapshot, query: str, rows: np.ndarray) -> FirstUse:
         return FirstUse(query, None, [])
     years = table.year[rows]
     year = int(years.min())
-    report_ids = np.unique(table.report[rows[years == year]]).tolist()
-    found = sorted((snap.report_list[i] for i in report_ids), key=lambda r: (r.publish_date or "9999", r.title))
-    first_rows = {}
-    for r in rows[years == year].tolist():
-        first_rows.setdefault(snap.passages[r].report_id, r)
-    return FirstUse(
-        query,
-        year,
-        [
+    that_year = rows[years == year]  # ascending: a report's first row comes first
+    report_ids, first = np.unique(table.report[that_year], return_index=True)
+    # By publish date (none: last), then title, then index order; only the reports shown are read.
+    dates = table.report_publish_rank[report_ids]
+    dates = np.where(dates > 0, dates, np.iinfo(np.int64).max)
+    shown = np.lexsort((report_ids, table.report_title_rank[report_ids], dates))[:FIRST_REPORTS]
+    listed = []
+    for k in shown.tolist():
+        r = snap.report_list[int(report_ids[k])]
+        listed.append(
             {
                 "report_id": r.report_id,
                 "title": r.title,
                 "region": r.region.to_dict(),
                 "year": r.year,
                 "publish_date": r.publish_date,
-                "url": snap.passages[first_rows[r.report_id]].url(),
+                "url": snap.passages[int(that_year[first[k]])].url(),
             }
-            for r in found[:FIRST_REPORTS]
-        ],
-    )
+        )
+    return FirstUse(query, year, listed)
 
 
 def validate_trends(request: TrendsRequest, max_query_length: int = 500) -> None:

@@ -60,3 +60,12 @@ def test_worker_memory_reads_private_pages_from_smaps_rollup():
     assert after["uss"] - before["uss"] > 60 and after["anonymous"] - before["anonymous"] > 60
     assert after["rss"] >= after["uss"] > 0
     del held
+
+
+def test_ripgrep_is_given_every_term_of_a_query_of_the_mix():
+    from fazhi.bench import QUERY_MIX, rg_patterns
+
+    assert rg_patterns(QUERY_MIX["and_3"]) == ["行政执法", "监督", "规范"]
+    assert rg_patterns(QUERY_MIX["exclusion"]) == ["行政复议", "诉讼"]
+    assert rg_patterns(QUERY_MIX["or"]) == ["枫桥经验", "首违不罚"]
+    assert rg_patterns("") == []

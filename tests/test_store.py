@@ -144,12 +144,13 @@ def stored_arrays(index_dir, engine_name) -> dict[str, np.ndarray]:
 
 
 def test_an_update_copies_the_kept_reports_and_equals_a_fresh_build(tmp_path, engine_name, monkeypatch):
-    reports = many_reports(30)
+    reports = [replace(r, publish_date=f"2024-0{1 + i % 9}-01") if i % 4 else r for i, r in enumerate(many_reports(30))]
     write = index_writer(engine_name)
     write(tmp_path / "updated", reports)
     changed = replace(
         reports[4],
         title="改过的标题",
+        publish_date="2025-01-02",
         region=Region("河北省", "石家庄市", None, code="130100"),
         passages=reports[4].passages[:2],
     )

@@ -143,10 +143,16 @@ def api_coverage():
 def api_reports():
     fmt = export_format(request.args)
     snap = snapshot()
-    reports = filter_reports(snap, search_request_from(request.args, current_app.config))
+    req = search_request_from(request.args, current_app.config)
+    reports = filter_reports(snap, req)
     if fmt is not None:
         return send_export(report_list_export(reports, base_url()), fmt)
-    return jsonify({"reports": [r.summary_dict() for r in reports], "total": len(reports)})
+    if "page" not in request.args and "per_page" not in request.args:  # the whole list, as always
+        return jsonify({"reports": [r.summary_dict() for r in reports], "total": len(reports)})
+    start = (req.page - 1) * req.per_page  # a page: only its reports are read
+    page = reports[start : start + req.per_page]
+    body = {"reports": [r.summary_dict() for r in page], "total": len(reports), "page": req.page}
+    return jsonify({**body, "per_page": req.per_page})
 
 
 @bp.get("/reports/<report_id>")

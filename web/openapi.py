@@ -319,7 +319,10 @@ def schemas() -> dict[str, Schema]:
             }
         ),
         "ReportSummary": closed(report_fields, "A report's metadata, as the report list shows it."),
-        "ReportList": closed({"reports": array(ref("ReportSummary")), "total": COUNT}),
+        "ReportList": closed(
+            {"reports": array(ref("ReportSummary")), "total": COUNT, "page": COUNT, "per_page": COUNT},
+            optional=("page", "per_page"),  # present when a page was asked for
+        ),
         "Passage": closed(
             {
                 "passage_id": STRING,
@@ -616,7 +619,9 @@ def reports_path(max_per_page: int, max_query_length: int) -> Schema:
         "get": {
             "operationId": "reports",
             "summary": "The reports passing the filters, in index order",
-            "parameters": [p for p in filter_params() if p["name"] != "section"] + [format_param(FORMATS)],
+            "parameters": [p for p in filter_params() if p["name"] != "section"]
+            + paging_params(max_per_page)
+            + [format_param(FORMATS)],
             "responses": responses("ReportList", FORMATS),
         }
     }

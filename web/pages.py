@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from urllib.parse import parse_qsl, urlsplit
 
+import numpy as np
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
@@ -72,13 +73,22 @@ class Overview:
 
 
 def overview(snap: Snapshot, latest: int = 10) -> Overview:
-    """Counts for the home page, newest years first, provinces by number of reports."""
-    reports = snap.report_list
-    years = Counter(r.year for r in reports if r.year)
-    provinces = Counter(r.region.province for r in reports if r.region.province)
-    newest = sorted(reports, key=lambda r: (r.year or 0, r.publish_date or ""), reverse=True)[:latest]
+    """Counts for the home page, newest years first, provinces by number of reports: counted on the columns,
+    and only the newest reports read."""
+    table = snap.row_table
+    year_values, year_counts = np.unique(table.report_year[table.report_year > 0], return_counts=True)
+    years = Counter(dict(zip(year_values.tolist(), year_counts.tolist(), strict=True)))
+    per_region = np.bincount(table.report_region, minlength=len(snap.region_list)).tolist()
+    provinces: Counter = Counter()
+    for region, n in zip(snap.region_list, per_region, strict=True):
+        if region.province and n:
+            provinces[region.province] += n
+    # Newest year, then latest publish date (none: earliest), first; ties in index order, as a stable sort.
+    n = len(table.report_year)
+    order = np.lexsort((np.arange(n), -table.report_publish_rank, -table.report_year))[:latest]
+    newest = [snap.report_list[i] for i in order.tolist()]
     return Overview(
-        reports=len(reports),
+        reports=n,
         passages=snap.passage_count,
         by_year=sorted(years.items(), reverse=True),
         by_province=sorted(provinces.items(), key=lambda kv: (-kv[1], kv[0])),
