@@ -235,7 +235,7 @@ class Snapshot:
         self.folded: Sequence[str] = MappedFolded(arrays.corpus)  # matching form of each passage's text
         self.passages: Sequence[Passage] = PassageList(arrays.store)
         self.report_list: Sequence[Report] = ReportList(arrays.store)  # in index order: a report's index
-        self._report_list = self.report_list
+        self._report_list = self.report_list  # the name tests wrap to count what views read
         self.reports: Mapping[str, Report] = ReportsById(self.report_list, arrays.store)
         self.row_of: Mapping[str, int] = RowsById(arrays.store)  # passage_id -> row
         self.report_rows: np.ndarray = arrays.table.report  # row -> index of its report
