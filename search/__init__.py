@@ -91,6 +91,7 @@ from search.query import parse_query
 from search.regions import short_name
 from search.reports import filter_reports
 from search.reuse import PassageReuse, ReuseIndex, ReuseLink, SharedSpan
+from search.reuse_build import comparison_form
 from search.snippets import mark, query_spans
 from search.trends import (
     MAX_QUERIES,
@@ -166,6 +167,7 @@ __all__ = [
     "citation",
     "citations",
     "with_citations",
+    "comparison_form",
     "concordance",
     "coverage",
     "coverage_export",
