@@ -354,6 +354,29 @@ class _Texts:
         return int(s[start]), int(e[end - 1])
 
 
+def _explained_by_groups(
+    a: int,
+    b: int,
+    whole: bool,
+    blocks: list[tuple[int, int, int]],
+    in_groups: dict[int, list[tuple[int, int, int, int]]],
+    min_span: int,
+) -> bool:
+    """Whether the groups already give this pair exactly these blocks (then the pair is not stored again: a
+    fingerprint of boilerplate that winnowing happened to choose in few of its holders makes such pairs)."""
+    if whole or a not in in_groups or b not in in_groups:
+        return False
+    through = set()
+    for rep, r0a, r1a, m0a in in_groups[a]:
+        for rep_b, r0b, r1b, m0b in in_groups[b]:
+            if rep_b != rep:
+                continue
+            lo, hi = max(r0a, r0b), min(r1a, r1b)
+            if hi - lo >= min_span:
+                through.add((m0a + lo - r0a, m0b + lo - r0b, hi - lo))
+    return set(blocks) <= through
+
+
 def passage_signature(passage_id: str, text: str) -> int:
     """What tells a passage apart from one of the same id in another generation: its id and its text."""
     digest = hashlib.blake2b(f"{passage_id}\x1f{text}".encode(), digest_size=8).digest()
@@ -449,30 +472,6 @@ def build_reuse(
     left, right = np.minimum(left[keep], right[keep]), np.maximum(left[keep], right[keep])
     codes_pair = np.unique(left * n + right)
     left, right = codes_pair // n, codes_pair % n
-    texts.prefetch(np.concatenate([left, right]))
-    links: dict[tuple[int, int], tuple[bool, list[tuple[int, int, int, int]]]] = {}
-    for a, b in zip(left.tolist(), right.tolist(), strict=True):
-        whole, blocks = compare(texts.form(a), texts.form(b), min_span)
-        if blocks:
-            spans = [(*texts.span(a, i, i + s), *texts.span(b, j, j + s)) for i, j, s in blocks]
-            links[(a, b)] = (whole, spans)
-    # Links among kept passages, from the previous generation.
-    if prev is not None:
-        new_of_old = np.full(len(prev["passage_sig"]), -1, dtype=np.int64)
-        kept = np.flatnonzero(old_row >= 0)
-        new_of_old[old_row[kept]] = kept
-        for old_a in np.flatnonzero(np.diff(prev["link_start"]) > 0).tolist():
-            a = int(new_of_old[old_a])
-            if a < 0:
-                continue
-            for k in range(int(prev["link_start"][old_a]), int(prev["link_start"][old_a + 1])):
-                b = int(new_of_old[int(prev["link_other"][k])])
-                if b < 0 or b < a:
-                    continue
-                s0, s1 = int(prev["link_span_start"][k]), int(prev["link_span_start"][k + 1])
-                spans = [tuple(int(x) for x in prev["span"][q]) for q in range(s0, s1)]
-                links[(a, b)] = (bool(prev["link_whole"][k]), spans)  # type: ignore[assignment]
-
     # Groups: for each boilerplate fingerprint, every holder's verbatim stretch of a representative.
     keys = np.fromiter((passage_key(p.passage_id) for p in passages), dtype=np.int64, count=n)
     big = np.flatnonzero(run_len > GROUP_DF)
@@ -499,6 +498,34 @@ def build_reuse(
                     found = True
             if found:
                 records[(rep, rep, 0, len(rep_text))] = 0
+
+    in_groups: dict[int, list[tuple[int, int, int, int]]] = {}  # member -> (rep, r0, r1, m0)
+    for (rep, m, r0, r1), m0 in records.items():
+        in_groups.setdefault(m, []).append((rep, r0, r1, m0))
+
+    texts.prefetch(np.concatenate([left, right]))
+    links: dict[tuple[int, int], tuple[bool, list[tuple[int, int, int, int]]]] = {}
+    for a, b in zip(left.tolist(), right.tolist(), strict=True):
+        whole, blocks = compare(texts.form(a), texts.form(b), min_span)
+        if blocks and not _explained_by_groups(a, b, whole, blocks, in_groups, min_span):
+            spans = [(*texts.span(a, i, i + s), *texts.span(b, j, j + s)) for i, j, s in blocks]
+            links[(a, b)] = (whole, spans)
+    # Links among kept passages, from the previous generation.
+    if prev is not None:
+        new_of_old = np.full(len(prev["passage_sig"]), -1, dtype=np.int64)
+        kept = np.flatnonzero(old_row >= 0)
+        new_of_old[old_row[kept]] = kept
+        for old_a in np.flatnonzero(np.diff(prev["link_start"]) > 0).tolist():
+            a = int(new_of_old[old_a])
+            if a < 0:
+                continue
+            for k in range(int(prev["link_start"][old_a]), int(prev["link_start"][old_a + 1])):
+                b = int(new_of_old[int(prev["link_other"][k])])
+                if b < 0 or b < a:
+                    continue
+                s0, s1 = int(prev["link_span_start"][k]), int(prev["link_span_start"][k + 1])
+                spans = [tuple(int(x) for x in prev["span"][q]) for q in range(s0, s1)]
+                links[(a, b)] = (bool(prev["link_whole"][k]), spans)  # type: ignore[assignment]
 
     arrays = _assemble(reports, passages, report_of, sigs, keys, nchars, links, records, texts)
     arrays["min_span"] = np.array([min_span], dtype=np.int64)
