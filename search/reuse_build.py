@@ -453,7 +453,7 @@ def build_reuse(
 
     # Fingerprints: kept from the previous generation for passages it had, made for the others.
     old_row = np.full(n, -1, dtype=np.int64)
-    prev = previous.a if previous is not None and "passage_sig" in previous.a else None
+    prev = previous.a if previous is not None and "group_fp" in previous.a else None
     if prev is not None:
         where = {int(s): r for r, s in enumerate(prev["passage_sig"])}
         old_row = np.fromiter((where.get(int(s), -1) for s in sigs), dtype=np.int64, count=n)
@@ -495,23 +495,11 @@ def build_reuse(
     run_len = np.diff(np.concatenate([run_start, [len(h)]]))
     df = np.repeat(run_len, run_len)
 
-    # Pairs: fingerprints of 2..GROUP_DF holders, in different reports, one of them new.
-    small = df <= GROUP_DF
-    left, right = _pairs(h[small], r[small], GROUP_DF)
-    is_new = old_row < 0
-    keep = (report_of[left] != report_of[right]) & (is_new[left] | is_new[right])
-    left, right = np.minimum(left[keep], right[keep]), np.maximum(left[keep], right[keep])
-    codes_pair, shared = np.unique(left * n + right, return_counts=True)
-    left, right = codes_pair // n, codes_pair % n
-    # A common stretch of 2 (K + W - 1) characters holds two fingerprints: pairs sharing one are verified only
-    # when a passage is too short to hold two (a near-duplicate of a short passage).
-    single = np.minimum(nchars[left], nchars[right]) < 2 * (K + W - 1)
-    take = (shared >= 2) | single | (min_span < 2 * (K + W - 1))
-    left, right = left[take], right[take]
     # Groups: for each boilerplate fingerprint, every holder's verbatim stretch of a representative.
     keys = np.fromiter((passage_key(p.passage_id) for p in passages), dtype=np.int64, count=n)
     big = np.flatnonzero(run_len > GROUP_DF)
     records: dict[tuple[int, int, int, int], int] = {}  # (rep, member, r0, r1) -> m0
+    group_fps: list[tuple[int, int]] = []  # (fingerprint, its representative's signature)
     if len(big):
         members = [r[run_start[g] : run_start[g] + run_len[g]] for g in big]
         texts.prefetch(np.unique(np.concatenate(members)))
@@ -519,6 +507,7 @@ def build_reuse(
             pos_g = p[run_start[g] : run_start[g] + run_len[g]]
             rep_i = int(np.argmin(keys[rows_g]))
             rep, rep_pos = int(rows_g[rep_i]), int(pos_g[rep_i])
+            group_fps.append((int(h[run_start[g]]), int(sigs[rep])))
             rep_text = texts.form(rep)
             found = False
             for m, mp in zip(rows_g.tolist(), pos_g.tolist(), strict=True):
@@ -535,6 +524,27 @@ def build_reuse(
             if found:
                 records[(rep, rep, 0, len(rep_text))] = 0
 
+    # Pairs: fingerprints of 2..GROUP_DF holders, in different reports, one of them fresh: new, or holding
+    # boilerplate whose group changed (another representative, or no group any more), as pairs the group gave
+    # were not stored.
+    fresh = old_row < 0
+    if prev is not None:
+        before = dict(zip(prev["group_fp"].tolist(), prev["group_fp_rep"].tolist(), strict=True))
+        now = dict(group_fps)
+        changed = [hv for hv, rep in before.items() if now.get(hv) != rep]
+        if changed:
+            fresh[np.unique(r[np.isin(h, np.array(changed, dtype=np.uint64))])] = True
+    small = df <= GROUP_DF
+    left, right = _pairs(h[small], r[small], GROUP_DF)
+    keep = (report_of[left] != report_of[right]) & (fresh[left] | fresh[right])
+    left, right = np.minimum(left[keep], right[keep]), np.maximum(left[keep], right[keep])
+    codes_pair, shared = np.unique(left * n + right, return_counts=True)
+    left, right = codes_pair // n, codes_pair % n
+    # A common stretch of 2 (K + W - 1) characters holds two fingerprints: pairs sharing one are verified only
+    # when a passage is too short to hold two (a near-duplicate of a short passage).
+    single = np.minimum(nchars[left], nchars[right]) < 2 * (K + W - 1)
+    take = (shared >= 2) | single | (min_span < 2 * (K + W - 1))
+    left, right = left[take], right[take]
     in_groups: dict[int, list[tuple[int, int, int, int]]] = {}  # member -> (rep, r0, r1, m0)
     for (rep, m, r0, r1), m0 in records.items():
         in_groups.setdefault(m, []).append((rep, r0, r1, m0))
@@ -591,6 +601,8 @@ def build_reuse(
     arrays["fp_start"] = fp_start.astype(np.int64)
     arrays["fp_pos"] = pos_all.astype(np.int32)
     arrays["fp_hash"] = hash_all.astype(np.uint64)
+    arrays["group_fp"] = np.array([hv for hv, _ in group_fps], dtype=np.uint64)
+    arrays["group_fp_rep"] = np.array([rep for _, rep in group_fps], dtype=np.int64)
     _summarise(arrays)
     return arrays
 

@@ -254,16 +254,7 @@ def test_planted_reuse_is_found_with_exact_spans(tmp_path, engine_name):
 
 def test_boilerplate_held_by_many_passages_is_stored_as_a_group_not_as_pairs():
     holders = GROUP_DF + 12
-    reports = [
-        make_report(
-            f"r{i:03d}",
-            f"{i:03d}.txt",
-            Region("山西省", "临汾市", "曲沃县"),
-            2000 + i,
-            [(f"{i}年，我县{FORMULA}。{_filler(i)}", "概述", ""), (_filler(1000 + i), "概述", "")],
-        )
-        for i in range(holders)
-    ]
+    reports = _boilerplate_reports(holders)
     arrays = build_reuse(reports, {p.passage_id: fold(p.text) for r in reports for p in r.passages})
     index = ReuseIndex(arrays)
     assert len(arrays["group_rep"]) >= 1
@@ -318,6 +309,36 @@ def test_adding_reports_finds_their_reuse_without_fingerprinting_the_rest_again(
     scratch = ReuseIndex(build_reuse(reports, folded))
     assert _links(updated, reports) == _links(scratch, reports)
     assert np.array_equal(updated.originality(), scratch.originality())
+
+
+def _boilerplate_reports(holders: int):
+    return [
+        make_report(
+            f"r{i:03d}",
+            f"{i:03d}.txt",
+            Region("山西省", "临汾市", "曲沃县"),
+            2000 + i,
+            [(f"{i}年，我县{FORMULA}。{_filler(i)}", "概述", ""), (_filler(1000 + i), "概述", "")],
+        )
+        for i in range(holders)
+    ]
+
+
+@pytest.mark.parametrize("keep", ["all but the representative's report", "too few for a group"])
+def test_an_update_that_changes_or_dissolves_a_group_gives_what_a_fresh_build_gives(keep):
+    reports = _boilerplate_reports(GROUP_DF + 12)
+    folded = {p.passage_id: fold(p.text) for r in reports for p in r.passages}
+    first = build_reuse(reports, folded)
+    (rep,) = first["group_rep"].tolist()
+    rep_report = str(first["report_id"][first["passage_report"][rep]])
+    if keep == "too few for a group":
+        kept = reports[: GROUP_DF - 8]
+    else:
+        kept = [r for r in reports if r.report_id != rep_report]
+    updated = ReuseIndex(build_reuse(kept, folded, previous=ReuseIndex(first)))
+    scratch = ReuseIndex(build_reuse(kept, folded))
+    assert _links(updated, kept) == _links(scratch, kept)
+    assert updated.passage(kept[3].passages[0].passage_id).reports == len(kept) - 1
 
 
 def test_removing_a_report_removes_it_from_every_list(tmp_path, engine_name):
