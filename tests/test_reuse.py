@@ -383,6 +383,27 @@ def test_leftovers_of_killed_writers_go_and_an_index_without_reuse_shares_nothin
     assert snap.reuse.passage("qu-p3").reports == 0
 
 
+def test_a_writer_failing_while_finding_reuse_leaves_the_last_generation_and_its_reuse(
+    tmp_path, engine_name, monkeypatch
+):
+    reports = _reports()
+    index_dir = tmp_path / "idx"
+    write = index_writer(engine_name)
+    write(index_dir, reports[:3])
+    import search.reuse_build as rb
+
+    def failing(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(rb, "build_reuse", failing)
+    with pytest.raises(OSError):
+        write(index_dir, reports[3:], replace_all=False)
+    snap = open_engine(index_dir, engine_name).snapshot()
+    assert sorted(snap.reports) == ["ling", "qing", "yue"]
+    assert snap.reuse.passage("qing-p2").reports == 2
+    assert not [p for p in index_dir.iterdir() if p.name.startswith(f".{REUSE_PREFIX}")]
+
+
 # The real samples.
 @pytest.mark.acceptance
 def test_on_the_samples_boilerplate_shows_as_real_shared_text(corpus_index, corpus_engine):
