@@ -90,6 +90,8 @@ from search.models import (
 from search.query import parse_query
 from search.regions import short_name
 from search.reports import filter_reports
+from search.reuse import PassageReuse, ReuseIndex, ReuseLink, SharedSpan
+from search.reuse_build import comparison_form
 from search.snippets import mark, query_spans
 from search.trends import (
     MAX_QUERIES,
@@ -145,13 +147,17 @@ __all__ = [
     "Hit",
     "OldIndexError",
     "OtherEngineIndexError",
+    "PassageReuse",
     "Passage",
     "Region",
     "Report",
     "ReportRow",
+    "ReuseIndex",
+    "ReuseLink",
     "SearchError",
     "SearchRequest",
     "SearchResponse",
+    "SharedSpan",
     "Snapshot",
     "TrendPoint",
     "TrendSeries",
@@ -161,6 +167,7 @@ __all__ = [
     "citation",
     "citations",
     "with_citations",
+    "comparison_form",
     "concordance",
     "coverage",
     "coverage_export",

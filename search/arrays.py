@@ -15,13 +15,14 @@ import heapq
 import os
 import shutil
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
 
 from search.models import DOC_TYPES, ISSUER_LEVELS, SECTIONS, Passage, Region, Report
+from search.reuse import REUSE_PREFIX  # reuse folders go with their generation's arrays
 from search.store import (
     STORE_ARRAYS,
     STORE_VERSION,
@@ -221,6 +222,7 @@ class GenerationArrays:
     table: RowTable
     store: Store
     raw: dict[str, np.ndarray]  # every array of the folder by name, as mapped
+    folder: Path | None = None  # where they were read from (the generation's other files are named alike)
 
 
 def arrays_folder(index_dir: Path, name: object) -> Path:
@@ -483,7 +485,9 @@ def load_arrays(folder: Path) -> GenerationArrays | None:
     if not wanted <= arrays.keys() or int(arrays["store_version"][0]) != STORE_VERSION:
         return None
     table = RowTable(**{f.name: arrays[f.name] for f in fields(RowTable)})
-    return GenerationArrays(CorpusText.of_arrays(arrays), table, Store(arrays, table.report, table.section), arrays)
+    return GenerationArrays(
+        CorpusText.of_arrays(arrays), table, Store(arrays, table.report, table.section), arrays, folder
+    )
 
 
 def stored_reports(arrays: GenerationArrays) -> dict[str, Report]:
@@ -491,6 +495,41 @@ def stored_reports(arrays: GenerationArrays) -> dict[str, Report]:
     indexer's view of a whole index, never a server's)."""
     store = arrays.store
     return {store.report_ids[i]: store.report(i) for i in range(store.report_count)}
+
+
+class _FoldedById(Mapping[str, str]):
+    """Each passage's folded text by passage id, decoded from a generation's corpus array when asked for."""
+
+    def __init__(self, arrays: GenerationArrays) -> None:
+        self._arrays = arrays
+
+    def __getitem__(self, passage_id: str) -> str:
+        row = self._arrays.store.passage_row(passage_id)
+        if row is None:
+            raise KeyError(passage_id)
+        return self._arrays.corpus.text(row)
+
+    def __iter__(self) -> Iterator[str]:
+        ids = self._arrays.store.passage_ids
+        return (ids[r] for r in range(len(ids)))
+
+    def __len__(self) -> int:
+        return self._arrays.store.rows
+
+
+def generation_texts(folder: Path) -> tuple[list[Report], Mapping[str, str]]:
+    """A generation just written into ``folder``: its reports in row order with their passages (a Python object
+    for each: what finding text reuse reads at index time), and each passage's folded text by id."""
+    arrays = load_arrays(folder)
+    if arrays is None:
+        raise FileNotFoundError(f"no arrays in {folder}")
+    return stored_reports_in_order(arrays), _FoldedById(arrays)
+
+
+def stored_reports_in_order(arrays: GenerationArrays) -> list[Report]:
+    """Every report of a generation with its passages, in row order."""
+    store = arrays.store
+    return [store.report(i) for i in range(store.report_count)]
 
 
 def report_records(arrays: GenerationArrays) -> dict[str, tuple[str, int]]:
@@ -518,10 +557,11 @@ def kept_indexes(arrays: GenerationArrays, gone: set[str]) -> np.ndarray:
 
 
 def remove_arrays(index_dir: Path, keep: object) -> None:
-    """Remove every folder of counting arrays in ``index_dir`` but generation ``keep``'s, and what killed
-    writers left half-written. Called by a writer after its commit, holding the index's write lock."""
+    """Remove every folder of counting arrays (and of reuse arrays) in ``index_dir`` but generation ``keep``'s,
+    and what killed writers left half-written. Called by a writer after its commit, holding the index's write lock."""
     for entry in Path(index_dir).iterdir():
         name = entry.name
-        stale = name.startswith(ARRAYS_PREFIX) and name != f"{ARRAYS_PREFIX}{keep}"
-        if stale or (name.startswith(f".{ARRAYS_PREFIX}") and name.endswith(".tmp")):
-            shutil.rmtree(entry, ignore_errors=True)
+        for prefix in (ARRAYS_PREFIX, REUSE_PREFIX):
+            stale = name.startswith(prefix) and name != f"{prefix}{keep}"
+            if stale or (name.startswith(f".{prefix}") and name.endswith(".tmp")):
+                shutil.rmtree(entry, ignore_errors=True)

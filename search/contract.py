@@ -31,6 +31,7 @@ from search.arrays import GenerationArrays, MappedFolded
 from search.models import FacetValue, Hit, Passage, Region, Report, SearchRequest, SearchResponse, region_keys
 from search.query import ParsedQuery, parse_query
 from search.regions import IndexPlace, index_places
+from search.reuse import ReuseIndex, load_reuse, reuse_folder_of_arrays
 from search.snippets import query_spans, snippet
 from search.store import Store
 
@@ -240,6 +241,8 @@ class Snapshot:
         self.row_of: Mapping[str, int] = RowsById(arrays.store)  # passage_id -> row
         self.report_rows: np.ndarray = arrays.table.report  # row -> index of its report
         self.cache_size = cache_size
+        self.arrays_folder = arrays.folder
+        self.reuse = self._load_reuse()  # mapped now, while the generation's folder is there
 
     # What an engine must answer.
     def execute(self, parsed: ParsedQuery, request: SearchRequest) -> Execution:
@@ -315,6 +318,19 @@ class Snapshot:
         """The generation's distinct regions, numbered as ``row_table.report_region`` numbers them (in the order
         of their names): a report's region is ``region_list[row_table.report_region[report index]]``."""
         return self.store.regions()
+
+    @cached_property
+    def reuse(self) -> ReuseIndex:
+        """The generation's text reuse (search.reuse), mapped from the folder beside its arrays (when the arrays
+        are used, at once: a later commit removes the folder); nothing shared for an index written without it."""
+        return self._load_reuse()
+
+    def _load_reuse(self) -> ReuseIndex:
+        folder = getattr(self, "arrays_folder", None)
+        found = load_reuse(reuse_folder_of_arrays(folder)) if folder is not None else None
+        if found is None or found.rows != self.passage_count or len(found.a["report_id"]) != len(self.reports):
+            return ReuseIndex.empty(self.passage_count, len(self.reports))
+        return found
 
     @cached_property
     def index_years(self) -> tuple[int, ...]:

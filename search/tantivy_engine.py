@@ -30,6 +30,7 @@ from search.analysis import fold_with_offsets, segment
 from search.arrays import (
     GenerationArrays,
     arrays_folder,
+    generation_texts,
     kept_indexes,
     load_arrays,
     remove_arrays,
@@ -63,6 +64,8 @@ from search.models import (
     region_keys,
 )
 from search.query import Near, Node, Not, Or, ParsedQuery, Term, near_occurrences
+from search.reuse import reuse_folder
+from search.reuse_build import write_reuse
 from search.store import fast_key
 
 Q = tantivy.Query
@@ -263,6 +266,7 @@ def write_reports(
         else:  # the reports this commit keeps are copied from the previous generation's arrays
             gone = set(remove) | {r.report_id for r in reports}
             write_arrays(folder, reports, folded, previous=previous, keep=kept_indexes(previous, gone))
+        write_reuse(reuse_folder(index_dir, name), *generation_texts(folder))
         writer.delete_documents_by_term("kind", _ARRAYS_KIND)
         writer.add_document(_arrays_document(name))
         writer.commit()

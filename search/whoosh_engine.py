@@ -37,6 +37,7 @@ from search.analysis import char_tokens, fold, fold_with_extents, segment
 from search.arrays import (
     GenerationArrays,
     arrays_folder,
+    generation_texts,
     kept_indexes,
     load_arrays,
     remove_arrays,
@@ -48,6 +49,8 @@ from search.arrays import (
 from search.contract import OldIndexError, Snapshot, index_busy, no_index, ready
 from search.memory import MemorySnapshot
 from search.models import Report
+from search.reuse import reuse_folder
+from search.reuse_build import write_reuse
 from search.subprocesses import die_with_parent
 
 HEADING_BOOST = 2.0
@@ -269,6 +272,7 @@ def write_reports(
             previous = _arrays_of(whoosh_index.open_dir(str(index_dir)), index_dir)
             gone = set(remove) | {r.report_id for r in reports}
             write_arrays(folder, reports, folded, previous=previous, keep=kept_indexes(previous, gone))
+        write_reuse(reuse_folder(index_dir, writer.generation), *generation_texts(folder))
     except BaseException:
         writer.cancel()
         raise
