@@ -7,6 +7,7 @@ over every match (report table, trends, concordance, exports).
 from search import settings
 from search.analysis import fold, segment
 from search.citation import DEFAULT_STYLE, STYLES, citation, citations, reference, with_citations
+from search.compare import Comparison, compare
 from search.concordance import (
     DEFAULT_WIDTH,
     KWIC_SORTS,
@@ -77,6 +78,7 @@ from search.models import (
     PUBLISH_DATE_SOURCES,
     REGION_LEVELS,
     REPORT_DOC_TYPE,
+    REUSE_STATUSES,
     SECTIONS,
     FacetValue,
     Hit,
@@ -90,6 +92,14 @@ from search.models import (
 from search.query import parse_query
 from search.regions import short_name
 from search.reports import filter_reports
+from search.reuse_views import (
+    UnknownReportError,
+    originality_of,
+    passage_reuse,
+    related_reports,
+    report_reuse,
+    reuse_line,
+)
 from search.snippets import mark, query_spans
 from search.trends import (
     MAX_QUERIES,
@@ -128,6 +138,7 @@ __all__ = [
     "REFERENCE_FORMATS",
     "REPORT_DOC_TYPE",
     "REPORT_SORTS",
+    "REUSE_STATUSES",
     "SECTIONS",
     "SORTS",
     "SPLITS",
@@ -136,6 +147,7 @@ __all__ = [
     "ConcordanceLine",
     "ConcordanceRequest",
     "ConcordanceResponse",
+    "Comparison",
     "CoverageRequest",
     "CoverageResponse",
     "Division",
@@ -157,9 +169,11 @@ __all__ = [
     "TrendSeries",
     "TrendsRequest",
     "TrendsResponse",
+    "UnknownReportError",
     "built_with",
     "citation",
     "citations",
+    "compare",
     "with_citations",
     "concordance",
     "coverage",
@@ -181,12 +195,17 @@ __all__ = [
     "mark",
     "no_index",
     "open_engine",
+    "originality_of",
+    "passage_reuse",
     "parse_coverage_request",
     "publication_status",
     "parse_query",
     "parse_years",
     "query_spans",
     "reference",
+    "related_reports",
+    "report_reuse",
+    "reuse_line",
     "report_list_export",
     "reports_export",
     "resolve_regions",

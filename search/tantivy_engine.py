@@ -39,7 +39,7 @@ from search.contract import (
     no_index,
     ready,
 )
-from search.counting import facet_lists
+from search.counting import facet_lists, reuse_mask
 from search.memory import matching_rows
 from search.models import (
     DOC_TYPES,
@@ -428,6 +428,7 @@ class TantivySnapshot(Snapshot):
         # Proximity pairs verified in this generation: a search builds its query more than once (the rows
         # path, then the page and counts), and the verification reads every candidate's text.
         self._near_queries: dict[Near, tantivy.Query] = {}
+        self._reuse_queries: dict[str, tantivy.Query] = {}  # reuse status -> its passages' keys
         # Facet keys (level, name, parent) numbered once, in facet order (level, then name), and the keys of
         # each region number.
         numbers = _RegionNumbers.of(searcher, self._schema)
@@ -462,7 +463,18 @@ class TantivySnapshot(Snapshot):
             filters["section"] = Q.term_set_query(schema, "section", list(request.sections))
         if request.doc_types:
             filters["doc_type"] = Q.term_set_query(schema, "doc_type", list(request.doc_types))
+        if request.reuse_filter:  # a row mask of the generation, not a field: the rows' keys
+            filters["reuse"] = self._reuse_query(request.reuse_filter)
         return filters
+
+    def _reuse_query(self, status: str) -> tantivy.Query:
+        """The passages whose reuse status is ``status``, by their keys (built once per generation)."""
+        if status not in self._reuse_queries:
+            rows = np.flatnonzero(reuse_mask(self, status)).tolist()
+            keys = [fast_key(self.passages[r].passage_id) for r in rows]
+            nothing = _and([self._kind_passage], [self._kind_passage])
+            self._reuse_queries[status] = Q.term_set_query(self._schema, "pkey", keys) if keys else nothing
+        return self._reuse_queries[status]
 
     def _aggregate(self, query: tantivy.Query, fields: tuple[str, ...]) -> dict[str, dict[int, int]]:
         """Matches per value of each numeric fast field, in one pass over the matching passages."""
@@ -481,6 +493,7 @@ class TantivySnapshot(Snapshot):
         at all, one pass over the matching passages counts everything.
         """
         region_filter = [filters["region"]] if "region" in filters else []
+        region_filter += [filters["reuse"]] if "reuse" in filters else []  # a row filter: narrows both passes
         attr_filters = [q for facet, q in filters.items() if facet != "region"]
         if region_filter or attr_filters:
             by_region_job = _POOL.submit(
@@ -687,10 +700,13 @@ class TantivySnapshot(Snapshot):
         """
         counts: dict[int, int] = {}
         sections = set(request.sections)
+        status = reuse_mask(self, request.reuse_filter) if request.reuse_filter else None
         for report in dict.fromkeys(self.report_rows[r] for r in rows):
             first = self.report_first_rows[report]
             own = range(first, first + self.report_sizes[report])
             kept = {r for r in own if not sections or self.passages[r].section in sections}
+            if status is not None:
+                kept = {r for r in kept if status[r]}
             counts[report] = len(matching_rows(self, parsed, kept))
         return {r: counts[self.report_rows[r]] for r in rows}
 
