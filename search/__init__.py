@@ -93,12 +93,15 @@ from search.query import parse_query
 from search.regions import short_name
 from search.reports import filter_reports
 from search.reuse_views import (
+    REPORT_LIST_SORTS,
     UnknownReportError,
+    originalities,
     originality_of,
     passage_reuse,
     related_reports,
     report_reuse,
     reuse_line,
+    sort_reports,
 )
 from search.snippets import mark, query_spans
 from search.trends import (
@@ -137,6 +140,7 @@ __all__ = [
     "ORDERS",
     "REFERENCE_FORMATS",
     "REPORT_DOC_TYPE",
+    "REPORT_LIST_SORTS",
     "REPORT_SORTS",
     "REUSE_STATUSES",
     "SECTIONS",
@@ -195,6 +199,7 @@ __all__ = [
     "mark",
     "no_index",
     "open_engine",
+    "originalities",
     "originality_of",
     "passage_reuse",
     "parse_coverage_request",
@@ -214,6 +219,7 @@ __all__ = [
     "segment",
     "settings",
     "short_name",
+    "sort_reports",
     "trends",
     "trends_export",
     "validate",

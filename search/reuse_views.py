@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from search.models import Region
+from search.models import Region, Report
 
 if TYPE_CHECKING:
     from search.contract import Snapshot
@@ -147,6 +147,26 @@ def originality_of(snap: Snapshot, report_id: str) -> float | None:
         return None
     index = list(snap.reports).index(report_id)  # a report's index is its place in the generation's order
     return round(float(snap.reuse.originality()[index]), 4)
+
+
+REPORT_LIST_SORTS: tuple[str, ...] = ("index", "originality")
+"""Orders of the report list (``/api/reports``): the index's order, or originality (least original first
+unless ``order=desc``: the reports that copy most lead)."""
+
+
+def originalities(snap: Snapshot) -> dict[str, float]:
+    """Every report's originality (four decimals), by report id."""
+    values = snap.reuse.originality()
+    return {rid: round(float(values[i]), 4) for i, rid in enumerate(snap.reports)}
+
+
+def sort_reports(snap: Snapshot, reports: list[Report], sort: str, order: str = "") -> list[Report]:
+    """The report list in the order ``sort`` (one of REPORT_LIST_SORTS) and ``order`` (asc | desc) ask; ties
+    keep index order."""
+    if sort == "originality":
+        value = originalities(snap)
+        return sorted(reports, key=lambda r: value[r.report_id], reverse=order == "desc")
+    return list(reversed(reports)) if order == "desc" else list(reports)
 
 
 def report_reuse(snap: Snapshot, report_id: str) -> dict:
