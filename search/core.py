@@ -282,7 +282,7 @@ def _search(snap: Snapshot, request: SearchRequest) -> SearchResponse:
         facets = report_facets(snap, matches, filters)
     # Reuse is a row mask of the generation, not an engine field: counted here, the same for every engine.
     facets = {**facets, "reuse": reuse_facet(snap, matches.rows, filters, request.facet_count)}
-    hits = [replace(h, reuse=passage_reuse(snap, h.passage_id)) for h in hits]
+    hits = [replace(h, reuse=passage_reuse(snap, h.passage_id, links=0)) for h in hits]  # the summary: cheap
     if request.view == "reports":
         start = (request.page - 1) * request.per_page
         reports = report_table(snap, kept, effective, filters).page(start, request.per_page)

@@ -57,8 +57,9 @@ def _holder(snap: Snapshot, report_id: str, passage_id: str, year, region: Regio
 def passage_reuse(snap: Snapshot, passage_id: str, links: int = LINKS_SHOWN) -> dict:
     """Where else a passage's text appears: ``{reports, passages, shared, earliest, tie, tied, earliest_is_self,
     links, links_total}``. ``earliest`` (report year, then publish date) may be the passage itself; when
-    other holders share its year and date, ``tie`` is true and ``tied`` lists them (并列)."""
-    reuse = snap.reuse.passage(passage_id)
+    other holders share its year and date, ``tie`` is true and ``tied`` lists them (并列). With ``links=0``
+    (every hit of a search) only the summary is read: ``links`` and ``tied`` stay empty."""
+    reuse = snap.reuse.passage(passage_id, links=links > 0)
     earliest = reuse.earliest
     out: dict = {
         "reports": reuse.reports,
@@ -69,7 +70,7 @@ def passage_reuse(snap: Snapshot, passage_id: str, links: int = LINKS_SHOWN) -> 
         "tied": [],
         "earliest_is_self": False,
         "links": [],
-        "links_total": len(reuse.links),
+        "links_total": reuse.passages,
     }
     if earliest is not None:
         out["earliest"] = _holder(
@@ -106,6 +107,7 @@ def reuse_line(reuse: dict) -> str:
     """
     if not reuse.get("passages"):
         return ""
+    tied = len(reuse.get("tied") or ())
     earliest = reuse["earliest"] or {}
     who = (
         "本段"
@@ -114,7 +116,7 @@ def reuse_line(reuse: dict) -> str:
     )
     line = f"另见于 {reuse['reports']} 份报告（{reuse['passages']} 段）；最早：{who}"
     if reuse.get("tie"):
-        line += f"（并列 {len(reuse.get('tied') or ()) + 1} 处）"
+        line += f"（并列 {tied + 1} 处）" if tied else "（并列）"
     return line
 
 
@@ -143,10 +145,8 @@ def related_reports(snap: Snapshot, report_id: str, limit: int = RELATED_SHOWN) 
 
 def originality_of(snap: Snapshot, report_id: str) -> float | None:
     """The share of a report's characters found in no earlier report (0–1, four decimals); None if unknown."""
-    if report_id not in snap.reports:
-        return None
-    index = list(snap.reports).index(report_id)  # a report's index is its place in the generation's order
-    return round(float(snap.reuse.originality()[index]), 4)
+    value = snap.reuse.report_originality(report_id)
+    return None if value is None else round(float(value), 4)
 
 
 REPORT_LIST_SORTS: tuple[str, ...] = ("index", "originality")
