@@ -92,6 +92,8 @@ from search.models import (
 from search.query import parse_query
 from search.regions import short_name
 from search.reports import filter_reports
+from search.reuse import PassageReuse, ReuseIndex, ReuseLink, SharedSpan
+from search.reuse_build import comparison_form
 from search.reuse_views import (
     REPORT_LIST_SORTS,
     UnknownReportError,
@@ -161,13 +163,17 @@ __all__ = [
     "Hit",
     "OldIndexError",
     "OtherEngineIndexError",
+    "PassageReuse",
     "Passage",
     "Region",
     "Report",
     "ReportRow",
+    "ReuseIndex",
+    "ReuseLink",
     "SearchError",
     "SearchRequest",
     "SearchResponse",
+    "SharedSpan",
     "Snapshot",
     "TrendPoint",
     "TrendSeries",
@@ -179,6 +185,7 @@ __all__ = [
     "citations",
     "compare",
     "with_citations",
+    "comparison_form",
     "concordance",
     "coverage",
     "coverage_export",

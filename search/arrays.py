@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from search.models import DOC_TYPES, SECTIONS, Passage, Region, Report
+from search.reuse import REUSE_PREFIX  # reuse folders go with their generation's arrays
 
 ARRAYS_PREFIX = "arrays-"
 """Folders of counting arrays in an index folder are named ``arrays-NAME``, NAME given by the generation."""
@@ -191,6 +192,7 @@ class GenerationArrays:
 
     corpus: CorpusText
     table: RowTable
+    folder: Path | None = None  # where they were read from (the generation's other files are named alike)
 
     def fits(self, passages: Sequence[Passage], report_rows: Sequence[int]) -> bool:
         """Whether these arrays are those of the given rows (same passages of the same reports, same lengths):
@@ -260,14 +262,15 @@ def load_arrays(folder: Path) -> GenerationArrays | None:
     if not wanted <= arrays.keys():
         return None
     table = RowTable(**{f.name: arrays[f.name] for f in fields(RowTable)})
-    return GenerationArrays(CorpusText.of_arrays(arrays), table)
+    return GenerationArrays(CorpusText.of_arrays(arrays), table, folder)
 
 
 def remove_arrays(index_dir: Path, keep: object) -> None:
-    """Remove every folder of counting arrays in ``index_dir`` but generation ``keep``'s, and what killed
-    writers left half-written. Called by a writer after its commit, holding the index's write lock."""
+    """Remove every folder of counting arrays (and of reuse arrays) in ``index_dir`` but generation ``keep``'s,
+    and what killed writers left half-written. Called by a writer after its commit, holding the index's write lock."""
     for entry in Path(index_dir).iterdir():
         name = entry.name
-        stale = name.startswith(ARRAYS_PREFIX) and name != f"{ARRAYS_PREFIX}{keep}"
-        if stale or (name.startswith(f".{ARRAYS_PREFIX}") and name.endswith(".tmp")):
-            shutil.rmtree(entry, ignore_errors=True)
+        for prefix in (ARRAYS_PREFIX, REUSE_PREFIX):
+            stale = name.startswith(prefix) and name != f"{prefix}{keep}"
+            if stale or (name.startswith(f".{prefix}") and name.endswith(".tmp")):
+                shutil.rmtree(entry, ignore_errors=True)

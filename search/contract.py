@@ -33,6 +33,7 @@ from search.arrays import CorpusText, GenerationArrays, MappedFolded, RowTable, 
 from search.models import FacetValue, Hit, Passage, Region, Report, SearchRequest, SearchResponse, region_keys
 from search.query import ParsedQuery, parse_query
 from search.regions import IndexPlace, index_places
+from search.reuse import ReuseIndex, load_reuse, reuse_folder_of_arrays
 from search.snippets import query_spans, snippet
 
 
@@ -146,6 +147,7 @@ class Snapshot:
         own in memory, as before. Returns whether they are used."""
         if arrays is None or not arrays.fits(self.passages, self.report_rows):
             return False
+        self.arrays_folder = arrays.folder
         self.corpus_text = arrays.corpus  # type: ignore[misc] - set once, in place of building it
         self.row_table = arrays.table  # type: ignore[misc]
         self.folded = MappedFolded(arrays.corpus)
@@ -207,6 +209,16 @@ class Snapshot:
     def corpus_text(self) -> CorpusText:
         """Every passage's folded text in one array, for counting a term that occurs in many passages."""
         return CorpusText(list(self.folded))
+
+    @cached_property
+    def reuse(self) -> ReuseIndex:
+        """The generation's text reuse (search.reuse), mapped from the folder beside its arrays; nothing shared
+        for an index written without it."""
+        folder = getattr(self, "arrays_folder", None)
+        found = load_reuse(reuse_folder_of_arrays(folder)) if folder is not None else None
+        if found is None or found.rows != self.passage_count or len(found.a["report_id"]) != len(self.reports):
+            return ReuseIndex.empty(self.passage_count, len(self.reports))
+        return found
 
     @cached_property
     def index_years(self) -> tuple[int, ...]:

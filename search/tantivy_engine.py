@@ -55,6 +55,8 @@ from search.models import (
     region_keys,
 )
 from search.query import Near, Node, Not, Or, ParsedQuery, Term, near_occurrences
+from search.reuse import reuse_folder
+from search.reuse_build import write_reuse
 
 Q = tantivy.Query
 _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="tantivy-search")
@@ -263,6 +265,7 @@ def write_reports(
             generation = _kept_reports(index, index_dir, set(remove), reports, folded) + reports
         name = uuid.uuid4().hex[:16]
         write_arrays(arrays_folder(index_dir, name), generation_order(generation), folded)
+        write_reuse(reuse_folder(index_dir, name), generation_order(generation), folded)
         writer.delete_documents_by_term("kind", _ARRAYS_KIND)
         writer.add_document(_arrays_document(name))
         writer.commit()

@@ -37,6 +37,8 @@ from search.arrays import arrays_folder, generation_order, load_arrays, remove_a
 from search.contract import Snapshot, index_busy, no_index, ready
 from search.memory import MemorySnapshot
 from search.models import Passage, Report
+from search.reuse import reuse_folder
+from search.reuse_build import write_reuse
 from search.subprocesses import die_with_parent
 
 HEADING_BOOST = 2.0
@@ -271,6 +273,7 @@ def write_reports(
                 if p.report_id not in gone:
                     folded[p.passage_id] = previous.folded[row]
         write_arrays(arrays_folder(index_dir, writer.generation), generation_order(generation), folded)
+        write_reuse(reuse_folder(index_dir, writer.generation), generation_order(generation), folded)
     except BaseException:
         writer.cancel()
         raise

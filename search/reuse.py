@@ -1,0 +1,516 @@
+"""Text reuse: which other passages share a passage's text, who had it first, and how original a report is.
+
+Found at index time (:mod:`indexer.reuse`) and stored with each index generation, in a folder of numpy arrays
+beside the counting arrays (``reuse-NAME`` beside ``arrays-NAME``, written before the engine's commit and removed
+with its generation by :func:`search.arrays.remove_arrays`). A server maps it read-only: :class:`ReuseIndex`,
+handed out by the snapshot as ``snap.reuse``. Nothing here walks the generation's passages.
+
+The interface (for the pages, the API and the CLI)::
+
+    snap.reuse -> ReuseIndex                      # an empty one for an index written without reuse
+    ReuseIndex.passage(passage_id, links=True) -> PassageReuse
+        # links=False: the summary only (reports, passages, earliest, tie; links == ()), cheap enough per hit
+    ReuseIndex.shared_rows() -> np.ndarray[bool]  # by the snapshot's row: shares text with another passage
+    ReuseIndex.originality() -> np.ndarray[float] # by report index (the snapshot's report order): share of the
+                                                  # report's characters found in no EARLIER report (1.0: none)
+    ReuseIndex.report_originality(report_id) -> float | None
+    ReuseIndex.related_reports(report_id, limit=10) -> list[tuple[str, int]]   # (report id, shared chars)
+    ReuseIndex.between(report_a, report_b) -> list[tuple[str, str, tuple[SharedSpan, ...]]]
+        # (passage in a, passage in b, spans: start/end in a's passage, other_start/other_end in b's)
+    PassageReuse.to_dict() -> {reports, passages, earliest: {report_id, passage_id, year, region} | None, tie,
+                               links: [{report_id, passage_id, year, region, publish_date, whole, shared_chars,
+                                        spans: [{start, end, other_start, other_end}]}]}
+
+Offsets are in the passages' ORIGINAL text (``Passage.text``), end exclusive. What counts as reuse: a verbatim
+span of at least :data:`MIN_SPAN` characters after the comparison-only normalisation (place names, 我县/本区/全市…,
+digits: each one placeholder), or the whole passage nearly duplicated (``whole``: shared blocks of at least
+:data:`MIN_BLOCK` characters covering :data:`WHOLE_SHARE` of both passages, which are at least :data:`MIN_WHOLE`
+characters long), between passages of different reports (other governments, and the same government's other
+reports). "Earliest" is by report year, then publish date (unknown ones last); a tie is said to be one.
+
+Storage. Passages are the generation's rows (the order :func:`search.arrays.generation_order` gives, which the
+snapshot's rows follow), each with its id and a stable key (a hash of the id) for lookups; pairs verified one by
+one are stored as links in both directions (``link_*``, ``span_*``). Text shared by more passages than
+``indexer.reuse.GROUP_DF`` (boilerplate: 习近平法治思想 formulae) is stored as groups instead of every pair: a
+group is a representative passage R and its members, each with the interval of R it shares verbatim
+(``member_*``, in normalised offsets, with the member's map from normalised to original offsets); two members
+share the overlap of their intervals. Summaries (counts, earliest, originality) are worked out at index time
+with the same code that answers :meth:`ReuseIndex.passage`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from search.models import Region
+
+REUSE_PREFIX = "reuse-"
+"""Folders of reuse arrays in an index folder are named ``reuse-NAME``, NAME the generation's (as ``arrays-NAME``)."""
+FORMAT_VERSION = 1
+
+MIN_SPAN = 50
+"""A verbatim span inside otherwise different passages counts from this many characters (normalised text)."""
+MIN_BLOCK = 8
+"""Shared blocks of a whole-passage near-duplicate count from this many characters."""
+MIN_WHOLE = 20
+"""Passages shorter than this (normalised) are never whole-passage duplicates: headings such as 二、存在的问题."""
+WHOLE_SHARE = 0.8
+"""A passage is a near-duplicate of another when shared blocks cover this share of both."""
+
+
+@dataclass(frozen=True)
+class SharedSpan:
+    """One verbatim shared span: offsets in this passage's original text and in the other passage's."""
+
+    start: int
+    end: int
+    other_start: int
+    other_end: int
+
+    def to_dict(self) -> dict:
+        return {"start": self.start, "end": self.end, "other_start": self.other_start, "other_end": self.other_end}
+
+
+@dataclass(frozen=True)
+class ReuseLink:
+    """Another passage sharing text with this one (or this passage itself, as the earliest holder)."""
+
+    report_id: str
+    passage_id: str
+    year: int | None
+    region: Region
+    publish_date: str | None
+    whole: bool  # near-duplicate of the whole passage (else: spans inside it)
+    shared_chars: int  # characters of THIS passage inside the spans
+    spans: tuple[SharedSpan, ...]
+
+    def to_dict(self) -> dict:
+        return {
+            "report_id": self.report_id,
+            "passage_id": self.passage_id,
+            "year": self.year,
+            "region": self.region.to_dict(),
+            "publish_date": self.publish_date,
+            "whole": self.whole,
+            "shared_chars": self.shared_chars,
+            "spans": [s.to_dict() for s in self.spans],
+        }
+
+
+@dataclass(frozen=True)
+class PassageReuse:
+    """Where else a passage's text appears."""
+
+    links: tuple[ReuseLink, ...]  # earliest first: report year, then publish date
+    reports: int  # other reports sharing text with this passage
+    passages: int  # other passages sharing text with this passage
+    earliest: ReuseLink | None  # the earliest holder, this passage included; None when nothing is shared
+    tie: bool  # the earliest is tied (same year and date) with another holder
+
+    def to_dict(self) -> dict:
+        earliest = self.earliest
+        return {
+            "reports": self.reports,
+            "passages": self.passages,
+            "earliest": None
+            if earliest is None
+            else {
+                "report_id": earliest.report_id,
+                "passage_id": earliest.passage_id,
+                "year": earliest.year,
+                "region": earliest.region.to_dict(),
+            },
+            "tie": self.tie,
+            "links": [link.to_dict() for link in self.links],
+        }
+
+
+NO_REUSE = PassageReuse(links=(), reports=0, passages=0, earliest=None, tie=False)
+
+
+def passage_key(passage_id: str) -> int:
+    """A passage's stable 63-bit key (a hash of its id): the same in every generation."""
+    return int.from_bytes(hashlib.blake2b(passage_id.encode(), digest_size=8).digest(), "little") >> 1
+
+
+def reuse_folder(index_dir: Path, name: object) -> Path:
+    """The folder of the reuse arrays of generation ``name`` in ``index_dir``."""
+    return Path(index_dir) / f"{REUSE_PREFIX}{name}"
+
+
+def reuse_folder_of_arrays(arrays_folder: Path) -> Path:
+    """The reuse folder beside a generation's folder of counting arrays (``arrays-NAME`` → ``reuse-NAME``)."""
+    name = arrays_folder.name.split("-", 1)[1]
+    return arrays_folder.with_name(f"{REUSE_PREFIX}{name}")
+
+
+def time_ranks(years: np.ndarray, dates: np.ndarray) -> np.ndarray:
+    """Each report's rank in time (0 earliest): by year, then publish date; unknown year or date after known
+    ones; equal (year, date) share a rank.
+
+    >>> time_ranks(np.array([2022, 2021, 0, 2021]), np.array(["", "2022-03-01", "", "2022-03-01"])).tolist()
+    [1, 0, 2, 0]
+    """
+    keys = [(int(y) if y else 10**6, str(d) if d else "\uffff") for y, d in zip(years, dates, strict=True)]
+    order = {k: n for n, k in enumerate(sorted(set(keys)))}
+    return np.fromiter((order[k] for k in keys), dtype=np.int64, count=len(keys))
+
+
+def union_length(intervals: list[tuple[int, int]]) -> int:
+    """Characters covered by a list of [start, end) intervals.
+
+    >>> union_length([(0, 10), (5, 20), (30, 31)])
+    21
+    """
+    total, reach = 0, None
+    for start, end in sorted(intervals):
+        if reach is None or start > reach:
+            total += end - start
+            reach = end
+        elif end > reach:
+            total += end - reach
+            reach = end
+    return total
+
+
+class ReuseIndex:
+    """One generation's reuse, from its arrays (memory-mapped from the generation's folder, or in memory while
+    the indexer works them out)."""
+
+    def __init__(self, arrays: dict[str, np.ndarray]) -> None:
+        self.a = arrays
+        self.rows = len(arrays["passage_id"])
+        self.min_span = int(arrays["min_span"][0])  # the generation's MIN_SPAN (a test may find shorter spans)
+
+    @classmethod
+    def empty(cls, rows: int = 0, reports: int = 0) -> ReuseIndex:
+        """The reuse of a generation written without it: nothing shared."""
+        return cls(empty_arrays(rows, reports))
+
+    # Lookups.
+    @cached_property
+    def _key_order(self) -> np.ndarray:
+        return self.a["key_order"]
+
+    def row(self, passage_id: str) -> int | None:
+        """The row of a passage, by its key; None when the generation has no such passage."""
+        keys, order = self.a["passage_key"], self._key_order
+        key = passage_key(passage_id)
+        i = int(np.searchsorted(keys[order], key)) if len(order) else 0
+        if i < len(order) and int(keys[order[i]]) == key:
+            row = int(order[i])
+            if str(self.a["passage_id"][row]) == passage_id:
+                return row
+        return None
+
+    @cached_property
+    def _report_index(self) -> dict[str, int]:
+        return {str(rid): n for n, rid in enumerate(self.a["report_id"])}
+
+    def _region(self, report: int) -> Region:
+        a = self.a
+        fields = [str(a[f"report_{f}"][report]) or None for f in ("province", "prefecture", "county")]
+        code, division = (str(a[f"report_{f}"][report]) or None for f in ("code", "division_id"))
+        return Region(*fields, code=code, division_id=division)
+
+    def _link(self, row: int, other: int, whole: bool, spans: list[tuple[int, int, int, int]]) -> ReuseLink:
+        a = self.a
+        report = int(a["passage_report"][other])
+        year = int(a["report_year"][report])
+        date = str(a["report_date"][report])
+        return ReuseLink(
+            report_id=str(a["report_id"][report]),
+            passage_id=str(a["passage_id"][other]),
+            year=year or None,
+            region=self._region(report),
+            publish_date=date or None,
+            whole=whole,
+            shared_chars=union_length([(s[0], s[1]) for s in spans]),
+            spans=tuple(SharedSpan(*s) for s in sorted(spans)),
+        )
+
+    # What is shared, worked out from the links and groups (index time and request time alike).
+    def links_of(self, row: int) -> dict[int, tuple[bool, list[tuple[int, int, int, int]]]]:
+        """Other row → (whole, spans in original offsets: start, end, other_start, other_end) for one row."""
+        a = self.a
+        found: dict[int, tuple[bool, list[tuple[int, int, int, int]]]] = {}
+        lo, hi = int(a["link_start"][row]), int(a["link_start"][row + 1])
+        for n in range(lo, hi):
+            other = int(a["link_other"][n])
+            s0, s1 = int(a["link_span_start"][n]), int(a["link_span_start"][n + 1])
+            spans = [tuple(int(x) for x in a["span"][k]) for k in range(s0, s1)]
+            whole, old = found.get(other, (False, []))
+            found[other] = (whole or bool(a["link_whole"][n]), old + spans)  # type: ignore[operator]
+        for other, whole, spans in self._group_links(row):
+            was_whole, old = found.get(other, (False, []))
+            merged = old + [s for s in spans if s not in old]
+            found[other] = (was_whole or whole, merged)
+        return found
+
+    def _group_links(self, row: int):
+        """(other row, whole, spans) through the groups this row is a member of."""
+        a = self.a
+        m0, m1 = int(a["row_member_start"][row]), int(a["row_member_start"][row + 1])
+        if m0 == m1:
+            return
+        report = a["passage_report"]
+        nchars = a["passage_nchars"]
+        own_report = int(report[row])
+        for rec in a["row_member"][m0:m1]:
+            rec = int(rec)
+            group = int(a["member_group"][rec])
+            g0, g1 = int(a["group_member_start"][group]), int(a["group_member_start"][group + 1])
+            rows = np.asarray(a["member_row"][g0:g1])
+            r0 = np.asarray(a["member_r0"][g0:g1])
+            r1 = np.asarray(a["member_r1"][g0:g1])
+            my_r0, my_r1 = int(a["member_r0"][rec]), int(a["member_r1"][rec])
+            lo = np.maximum(r0, my_r0)
+            hi = np.minimum(r1, my_r1)
+            size = hi - lo
+            longest = np.maximum(nchars[rows], nchars[row])
+            whole = (size >= MIN_WHOLE) & (size >= WHOLE_SHARE * longest)
+            keep = ((size >= self.min_span) | whole) & (np.asarray(report[rows]) != own_report)
+            for k in np.flatnonzero(keep):
+                other_rec = g0 + int(k)
+                yield (
+                    int(rows[k]),
+                    bool(whole[k]),
+                    [
+                        (
+                            *self._original(rec, int(lo[k]), int(hi[k])),
+                            *self._original(other_rec, int(lo[k]), int(hi[k])),
+                        )
+                    ],
+                )
+
+    def _original(self, rec: int, lo: int, hi: int) -> tuple[int, int]:
+        """Original offsets in a member's passage of the group interval [lo, hi) (the representative's offsets)."""
+        a = self.a
+        base = int(a["member_map_start"][rec])
+        first = lo - int(a["member_r0"][rec])
+        last = hi - 1 - int(a["member_r0"][rec])
+        return int(a["map_start"][base + first]), int(a["map_end"][base + last])
+
+    def linked_rows(self, row: int) -> np.ndarray:
+        """Rows sharing text with ``row`` (any amount that counts), ascending: cheaper than :meth:`links_of`."""
+        a = self.a
+        parts = [np.asarray(a["link_other"][int(a["link_start"][row]) : int(a["link_start"][row + 1])])]
+        m0, m1 = int(a["row_member_start"][row]), int(a["row_member_start"][row + 1])
+        report, nchars = a["passage_report"], a["passage_nchars"]
+        for rec in a["row_member"][m0:m1]:
+            rec = int(rec)
+            group = int(a["member_group"][rec])
+            g0, g1 = int(a["group_member_start"][group]), int(a["group_member_start"][group + 1])
+            rows = np.asarray(a["member_row"][g0:g1])
+            size = np.minimum(a["member_r1"][g0:g1], a["member_r1"][rec]) - np.maximum(
+                a["member_r0"][g0:g1], a["member_r0"][rec]
+            )
+            whole = (size >= MIN_WHOLE) & (size >= WHOLE_SHARE * np.maximum(nchars[rows], nchars[row]))
+            keep = ((size >= self.min_span) | whole) & (np.asarray(report[rows]) != int(report[row]))
+            parts.append(rows[keep])
+        return np.unique(np.concatenate(parts).astype(np.int64)) if parts else np.zeros(0, dtype=np.int64)
+
+    def earlier_cover(self, row: int) -> int:
+        """Characters of the row's original text inside spans it shares with passages of earlier reports."""
+        a = self.a
+        report, ranks = a["passage_report"], a["report_rank"]
+        own = int(ranks[int(report[row])])
+        intervals: list[tuple[int, int]] = []
+        for n in range(int(a["link_start"][row]), int(a["link_start"][row + 1])):
+            if int(ranks[int(report[int(a["link_other"][n])])]) < own:
+                for k in range(int(a["link_span_start"][n]), int(a["link_span_start"][n + 1])):
+                    intervals.append((int(a["span"][k][0]), int(a["span"][k][1])))
+        nchars = a["passage_nchars"]
+        m0, m1 = int(a["row_member_start"][row]), int(a["row_member_start"][row + 1])
+        for rec in a["row_member"][m0:m1]:
+            rec = int(rec)
+            group = int(a["member_group"][rec])
+            g0, g1 = int(a["group_member_start"][group]), int(a["group_member_start"][group + 1])
+            rows = np.asarray(a["member_row"][g0:g1])
+            lo = np.maximum(a["member_r0"][g0:g1], a["member_r0"][rec])
+            hi = np.minimum(a["member_r1"][g0:g1], a["member_r1"][rec])
+            size = hi - lo
+            whole = (size >= MIN_WHOLE) & (size >= WHOLE_SHARE * np.maximum(nchars[rows], nchars[row]))
+            keep = ((size >= self.min_span) | whole) & (ranks[np.asarray(report[rows])] < own)
+            if not keep.any():
+                continue
+            lo, hi = lo[keep], hi[keep]
+            order = np.argsort(lo, kind="stable")
+            lo, hi = lo[order], hi[order]
+            reach = np.maximum.accumulate(hi)
+            fresh = np.concatenate([[True], lo[1:] > reach[:-1]])
+            starts = lo[fresh]
+            ends = reach[np.concatenate([np.flatnonzero(fresh)[1:] - 1, [len(lo) - 1]])]
+            intervals.extend(self._original(rec, int(s), int(e)) for s, e in zip(starts, ends, strict=True))
+        return union_length(intervals)
+
+    # The interface.
+    def passage(self, passage_id: str, links: bool = True) -> PassageReuse:
+        """Where else the passage's text appears; nothing when it shares none (or is unknown)."""
+        row = self.row(passage_id)
+        if row is None or not self.a["passage_shared"][row]:
+            return NO_REUSE
+        a = self.a
+        earliest_row = int(a["passage_earliest"][row])
+        listed: tuple[ReuseLink, ...] = ()
+        earliest: ReuseLink | None = None
+        if links:
+            found = self.links_of(row)
+            ranks = a["report_rank"]
+            report = a["passage_report"]
+            order = sorted(found, key=lambda r: (int(ranks[int(report[r])]), r))
+            listed = tuple(self._link(row, r, *found[r]) for r in order)
+            if earliest_row == row:
+                earliest = self._self_link(row)
+            else:
+                earliest = next((link for r, link in zip(order, listed, strict=True) if r == earliest_row), None)
+        if earliest is None:
+            earliest = (
+                self._self_link(earliest_row) if earliest_row == row else self._link(row, earliest_row, False, [])
+            )
+        return PassageReuse(
+            links=listed,
+            reports=int(a["passage_reports"][row]),
+            passages=int(a["passage_passages"][row]),
+            earliest=earliest,
+            tie=bool(a["passage_tie"][row]),
+        )
+
+    def _self_link(self, row: int) -> ReuseLink:
+        chars = int(self.a["passage_chars"][row])
+        return self._link(row, row, True, [(0, chars, 0, chars)])
+
+    def shared_rows(self) -> np.ndarray:
+        """By row (the snapshot's rows): whether the passage shares text with another passage."""
+        return np.asarray(self.a["passage_shared"])
+
+    def originality(self) -> np.ndarray:
+        """By report index (the snapshot's report order): the share of the report's characters found in no
+        earlier report (1.0 for a report that shares nothing, or only with later or contemporary ones)."""
+        return np.asarray(self.a["report_originality"])
+
+    def report_originality(self, report_id: str) -> float | None:
+        n = self._report_index.get(report_id)
+        return None if n is None else float(self.a["report_originality"][n])
+
+    def _report_rows(self, report_id: str) -> range:
+        n = self._report_index.get(report_id)
+        if n is None:
+            return range(0)
+        starts = self.a["report_first_row"]
+        return range(int(starts[n]), int(starts[n + 1]))
+
+    def related_reports(self, report_id: str, limit: int = 10) -> list[tuple[str, int]]:
+        """The reports sharing most text with this one: (report id, characters of this report they share),
+        most first (then by report id)."""
+        per_report: dict[int, list[tuple[int, int, int]]] = {}
+        report = self.a["passage_report"]
+        for row in self._report_rows(report_id):
+            if not self.a["passage_shared"][row]:
+                continue
+            for other, (_, spans) in self.links_of(row).items():
+                per_report.setdefault(int(report[other]), []).extend((row, s[0], s[1]) for s in spans)
+        totals = []
+        for other_report, spans in per_report.items():
+            by_row: dict[int, list[tuple[int, int]]] = {}
+            for row, s, e in spans:
+                by_row.setdefault(row, []).append((s, e))
+            totals.append((str(self.a["report_id"][other_report]), sum(union_length(v) for v in by_row.values())))
+        totals.sort(key=lambda t: (-t[1], t[0]))
+        return totals[:limit]
+
+    def between(self, report_a: str, report_b: str) -> list[tuple[str, str, tuple[SharedSpan, ...]]]:
+        """Every pair of passages (one in each report) sharing text, in a's passage order, then b's."""
+        b = self._report_index.get(report_b)
+        if b is None:
+            return []
+        pairs = []
+        report, pid = self.a["passage_report"], self.a["passage_id"]
+        for row in self._report_rows(report_a):
+            if not self.a["passage_shared"][row]:
+                continue
+            for other, (_, spans) in sorted(self.links_of(row).items()):
+                if int(report[other]) == b:
+                    pairs.append((str(pid[row]), str(pid[other]), tuple(SharedSpan(*s) for s in sorted(spans))))
+        return pairs
+
+
+_STRING_ARRAYS = ("passage_id", "report_id", "report_date") + tuple(
+    f"report_{f}" for f in ("province", "prefecture", "county", "code", "division_id")
+)
+
+
+def empty_arrays(rows: int = 0, reports: int = 0) -> dict[str, np.ndarray]:
+    """Arrays of a generation where nothing is shared (ids unknown: lookups find nothing)."""
+    zeros = np.zeros
+    return {
+        "min_span": np.array([MIN_SPAN], dtype=np.int64),
+        "passage_id": np.full(rows, "", dtype="<U1"),
+        "passage_key": np.full(rows, -1, dtype=np.int64),
+        "key_order": np.arange(0, dtype=np.int64),
+        "passage_report": zeros(rows, np.int32),
+        "passage_chars": zeros(rows, np.int32),
+        "passage_nchars": zeros(rows, np.int32),
+        "passage_shared": zeros(rows, bool),
+        "passage_reports": zeros(rows, np.int32),
+        "passage_passages": zeros(rows, np.int32),
+        "passage_earliest": np.full(rows, -1, np.int32),
+        "passage_tie": zeros(rows, bool),
+        "report_id": np.full(reports, "", dtype="<U1"),
+        "report_year": zeros(reports, np.int32),
+        "report_date": np.full(reports, "", dtype="<U1"),
+        "report_rank": zeros(reports, np.int64),
+        "report_first_row": zeros(reports + 1, np.int64),
+        "report_originality": np.ones(reports, np.float64),
+        **{f"report_{f}": np.full(reports, "", dtype="<U1") for f in ("province", "prefecture", "county")},
+        **{f"report_{f}": np.full(reports, "", dtype="<U1") for f in ("code", "division_id")},
+        "link_start": zeros(rows + 1, np.int64),
+        "link_other": zeros(0, np.int32),
+        "link_whole": zeros(0, bool),
+        "link_span_start": zeros(1, np.int64),
+        "span": zeros((0, 4), np.int32),
+        "group_rep": zeros(0, np.int32),
+        "group_member_start": zeros(1, np.int64),
+        "member_group": zeros(0, np.int32),
+        "member_row": zeros(0, np.int32),
+        "member_r0": zeros(0, np.int32),
+        "member_r1": zeros(0, np.int32),
+        "member_map_start": zeros(1, np.int64),
+        "map_start": zeros(0, np.int32),
+        "map_end": zeros(0, np.int32),
+        "row_member_start": zeros(rows + 1, np.int64),
+        "row_member": zeros(0, np.int64),
+    }
+
+
+REQUIRED = frozenset(empty_arrays())
+
+
+def _load(path: Path) -> np.ndarray:
+    try:
+        return np.load(path, mmap_mode="r", allow_pickle=False)
+    except ValueError:  # an empty array: nothing to map
+        return np.load(path, allow_pickle=False)
+
+
+def load_reuse(folder: Path | None) -> ReuseIndex | None:
+    """The reuse arrays in ``folder``, memory-mapped read-only; None when the folder is missing or of another
+    format (an index written before reuse existed, or by another version)."""
+    if folder is None:
+        return None
+    try:
+        meta = json.loads((folder / "meta.json").read_text())
+        if meta.get("version") != FORMAT_VERSION:
+            return None
+        arrays = {p.stem: _load(p) for p in folder.glob("*.npy")}
+    except (FileNotFoundError, NotADirectoryError, ValueError):
+        return None
+    if not REQUIRED <= arrays.keys():
+        return None
+    return ReuseIndex(arrays)

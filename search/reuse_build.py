@@ -1,0 +1,635 @@
+"""Finding text reuse at index time (what :mod:`search.reuse` serves): the engines' writers call
+:func:`write_reuse` right after :func:`search.arrays.write_arrays`, before their commit.
+
+1. Each passage's folded text is put in a comparison-only form (:func:`comparison_form`): place names at every
+   level with their short forms, self-references (我县, 本区, 全市…) and runs of digits each become one
+   placeholder, so a copy with 灵武市 → 青铜峡市, 我县 → 我区 or another year is still the same text. Every
+   character of that form keeps the extent of folded text it stands for, and through
+   :func:`search.analysis.fold_with_extents` the extent of original text.
+2. Candidates: winnowed fingerprints of character K-grams (:func:`fingerprints`): any common stretch of at least
+   ``K + W - 1`` characters shares a fingerprint. Pairs of passages (in different reports) sharing fingerprints
+   are verified exactly (:func:`compare`): the shared blocks with their offsets in both texts. A fingerprint
+   held by more than :data:`GROUP_DF` passages is boilerplate: its holders are stored as a group (each
+   member's verbatim interval of one representative passage) rather than as every pair.
+3. Incremental: each generation keeps every passage's signature and fingerprints and its verified links, so the
+   next one only fingerprints new passages, verifies pairs involving them, and keeps the links among passages
+   it keeps (a removed report's passages drop out of every list). Groups are worked out again from the kept
+   fingerprints.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Mapping, Sequence
+from functools import cache
+from pathlib import Path
+
+import ahocorasick
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from search.analysis import fold_with_extents
+from search.divisions import areas, division_years, divisions_during, zones
+from search.models import Report
+from search.regions import short_name
+from search.reuse import (
+    FORMAT_VERSION,
+    MIN_BLOCK,
+    MIN_SPAN,
+    MIN_WHOLE,
+    REUSE_PREFIX,
+    WHOLE_SHARE,
+    ReuseIndex,
+    empty_arrays,
+    load_reuse,
+    passage_key,
+    time_ranks,
+)
+
+PLACEHOLDER = "\ue000"
+"""What a place name, a self-reference or a run of digits becomes in the comparison form (a private-use
+character: no text holds it)."""
+K = 10
+"""Characters in a fingerprinted gram."""
+W = 16
+"""Grams in a winnowing window: any common stretch of K + W - 1 = 25 characters shares a fingerprint."""
+GROUP_DF = 48
+"""A fingerprint held by more passages than this is boilerplate, stored as a group rather than as pairs."""
+_SEPARATOR_RUN = W + K  # separators between passages: no window sees two passages
+_SELF_REFERENCES = tuple(f"{a}{b}" for a in "我本全" for b in "省市县区旗州盟")
+_DIGITS = re.compile(r"[0-9]+")
+
+
+# Short names that are everyday words in these reports (as indexer.gazetteer has them): replacing them would
+# make 平安建设 and 文明建设 the same text.
+_EVERYDAY_WORDS = frozenset({"平安", "和平", "新华", "长安", "文明", "清河", "城关", "江北", "新城", "开发"})
+_KEPT_KINDS = {"自治州": ("州",), "自治县": ("自治县", "县"), "自治旗": ("自治旗", "旗")}
+
+
+def place_names() -> set[str]:
+    """Every division's name in any year the tables know, its short name (长治) and the abbreviations that keep
+    its kind (阿坝州), the areas and zones reported like divisions, and the self-references (我县, 本区, 全市…)."""
+    first, last = division_years()
+    names: set[str] = set(_SELF_REFERENCES)
+    for year in range(first, last + 1):
+        for d in divisions_during(year):
+            names.add(d.name)
+            short = short_name(d.name, d.level)
+            if short:
+                names.add(short)
+                for kind, endings in _KEPT_KINDS.items():
+                    if d.name.endswith(kind):
+                        names.update(short + e for e in endings)
+    for level, name, _ in areas():
+        names.add(name)
+        short = short_name(name, level)
+        if short:
+            names.add(short)
+    names.update(zones())
+    return {n for n in names if len(n) >= 2 and n not in _EVERYDAY_WORDS}
+
+
+@cache
+def _names() -> ahocorasick.Automaton:
+    automaton = ahocorasick.Automaton()
+    for name in place_names():
+        automaton.add_word(name, len(name))
+    automaton.make_automaton()
+    return automaton
+
+
+def _replacements(folded: str) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and ends (folded offsets) of what the comparison form replaces, left to right, not overlapping."""
+    spans = [(end + 1 - size, end + 1) for end, size in _names().iter_long(folded)]
+    spans += [m.span() for m in _DIGITS.finditer(folded)]
+    if not spans:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    spans.sort()
+    starts = np.array([s for s, _ in spans], dtype=np.int64)
+    ends = np.array([e for _, e in spans], dtype=np.int64)
+    # Names hold no digits, so only a name inside a longer name could overlap; iter_long already prevents it.
+    return starts, ends
+
+
+def _comparison_codes(folded: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The comparison form as code points, with each character's extent [start, end) in ``folded``."""
+    codes = np.frombuffer(folded.encode("utf-32-le"), dtype=np.uint32).copy()
+    ends = np.arange(1, len(codes) + 1, dtype=np.int64)
+    starts, stops = _replacements(folded)
+    if len(starts):
+        marks = np.zeros(len(codes) + 1, dtype=np.int64)
+        np.add.at(marks, starts + 1, 1)
+        np.add.at(marks, stops, -1)
+        dropped = np.cumsum(marks[:-1]) > 0
+        codes[starts] = ord(PLACEHOLDER)
+        ends[starts] = stops
+        keep = ~dropped
+        return codes[keep], np.flatnonzero(keep), ends[keep]
+    return codes, np.arange(len(codes), dtype=np.int64), ends
+
+
+def comparison_form(folded: str) -> tuple[str, list[int], list[int]]:
+    """The comparison-only form of folded text, and for each of its characters the first and one past the last
+    folded character it stands for.
+
+    >>> comparison_form("灵武市2021年推进")[0] == "\ue000\ue000年推进"
+    True
+    >>> comparison_form("我县坚持")[1:]
+    ([0, 2, 3], [2, 3, 4])
+    """
+    codes, starts, ends = _comparison_codes(folded)
+    return codes.tobytes().decode("utf-32-le"), starts.tolist(), ends.tolist()
+
+
+def _gram_hashes(codes: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each K-gram starting at each position (the last K - 1 positions get none)."""
+    n = len(codes) - K + 1
+    if n <= 0:
+        return np.zeros(0, dtype=np.uint64)
+    c = codes.astype(np.uint64)
+    h = np.zeros(n, dtype=np.uint64)
+    prime = np.uint64(1000003)
+    with np.errstate(over="ignore"):
+        for t in range(K):
+            h = h * prime + c[t : t + n]
+        h ^= h >> np.uint64(29)
+        h *= np.uint64(0xBF58476D1CE4E5B9)
+        h ^= h >> np.uint64(32)
+    return h
+
+
+_NONE = np.uint64(2**64 - 1)
+
+
+def fingerprints(codes: np.ndarray, invalid: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Winnowed fingerprints of a code point array: (positions, hashes), ascending by position. Grams starting
+    where ``invalid`` (a bool per gram start) is set are never chosen.
+
+    >>> pos, _ = fingerprints(np.frombuffer("法治政府建设".encode("utf-32-le"), dtype=np.uint32))
+    >>> pos.tolist()  # shorter than a gram: nothing
+    []
+    """
+    h = _gram_hashes(codes)
+    if not len(h):
+        return np.zeros(0, np.int64), np.zeros(0, np.uint64)
+    if invalid is not None:
+        h[invalid[: len(h)]] = _NONE
+    if len(h) < W:
+        best = np.array([int(np.argmin(h))])
+    else:
+        chosen = []
+        step = 1 << 21
+        for lo in range(0, len(h) - W + 1, step):
+            view = sliding_window_view(h[lo : lo + step + W - 1], W)
+            chosen.append(np.unique(lo + np.arange(len(view)) + np.argmin(view, axis=1)))
+        best = np.unique(np.concatenate(chosen))
+    best = best[h[best] != _NONE]
+    return best.astype(np.int64), h[best]
+
+
+def _extend(a: str, i: int, b: str, j: int, k: int) -> tuple[int, int, int]:
+    """The maximal common stretch around ``a[i:i+k] == b[j:j+k]``: (start in a, start in b, length)."""
+    end = k
+    limit = min(len(a) - i, len(b) - j)
+    while end < limit:
+        step = min(32, limit - end)
+        if a[i + end : i + end + step] == b[j + end : j + end + step]:
+            end += step
+            continue
+        while a[i + end] == b[j + end]:
+            end += 1
+        break
+    back = 0
+    limit = min(i, j)
+    while back < limit:
+        step = min(32, limit - back)
+        if a[i - back - step : i - back] == b[j - back - step : j - back]:
+            back += step
+            continue
+        while a[i - back - 1] == b[j - back - 1]:
+            back += 1
+        break
+    return i - back, j - back, end + back
+
+
+def shared_blocks(a: str, b: str, min_len: int = MIN_BLOCK) -> list[tuple[int, int, int]]:
+    """The maximal common substrings of ``a`` and ``b`` of at least ``min_len`` characters, chosen longest first
+    so that no two overlap in either text: (start in a, start in b, length), in a's order.
+
+    >>> shared_blocks("甲乙丙丁戊己庚辛壬癸子丑", "子丑甲乙丙丁戊己庚辛", 4)
+    [(0, 2, 8)]
+    """
+    k = min_len
+    if len(a) < k or len(b) < k:
+        return []
+    grams: dict[str, list[int]] = {}
+    for j in range(len(b) - k + 1):
+        grams.setdefault(b[j : j + k], []).append(j)
+    found = set()
+    for i in range(len(a) - k + 1):
+        js = grams.get(a[i : i + k])
+        if not js:
+            continue
+        for j in js:
+            if i and j and a[i - 1] == b[j - 1]:
+                continue  # inside a stretch found from its start
+            found.add(_extend(a, i, b, j, k))
+    chosen: list[tuple[int, int, int]] = []
+    used_a = bytearray(len(a))
+    used_b = bytearray(len(b))
+    for i, j, size in sorted(found, key=lambda f: (-f[2], f[0], f[1])):
+        # Trim what overlaps blocks already chosen (a repeated phrase can be claimed twice), keep the longest rest.
+        best = None
+        run = 0
+        for t in range(size):
+            if used_a[i + t] or used_b[j + t]:
+                run = 0
+                continue
+            run += 1
+            if run >= min_len and (best is None or run > best[2]):
+                best = (i + t - run + 1, j + t - run + 1, run)
+        if best is None:
+            continue
+        bi, bj, bs = best
+        used_a[bi : bi + bs] = b"\x01" * bs
+        used_b[bj : bj + bs] = b"\x01" * bs
+        chosen.append(best)
+    return sorted(chosen)
+
+
+def compare(a: str, b: str, min_span: int = MIN_SPAN) -> tuple[bool, list[tuple[int, int, int]]]:
+    """Whether two comparison forms are near-duplicates as wholes, and the blocks that count as shared: every
+    block of :data:`MIN_BLOCK` characters for near-duplicates, else the blocks of :data:`MIN_SPAN` or more.
+
+    >>> text = "坚持以习近平法治思想为指导全面贯彻落实党的二十大精神深入推进法治政府建设"
+    >>> compare(text, text.replace("二十大", "十九大"))
+    (True, [(0, 0, 21), (23, 23, 13)])
+    >>> compare("甲" * 60, "乙" * 60)
+    (False, [])
+    """
+    blocks = shared_blocks(a, b, MIN_BLOCK)
+    covered = sum(size for _, _, size in blocks)
+    if min(len(a), len(b)) >= MIN_WHOLE and covered >= WHOLE_SHARE * max(len(a), len(b)):
+        return True, blocks
+    return False, [blk for blk in blocks if blk[2] >= min_span]
+
+
+class _Texts:
+    """The comparison forms of a generation's passages, made when first needed (a batch at a time), with each
+    character's extent in the original text."""
+
+    def __init__(self, passages: list, folded: Mapping[str, str]) -> None:
+        self.passages = passages
+        self.folded = folded
+        self.forms: dict[int, str] = {}
+        self.fold_extent: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self.original: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def load(self, rows) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Make the forms of ``rows`` in one scan; returns the batch's code points, each character's row (-1 for
+        separators), its offset in its passage, and whether a gram starting there stays inside one passage."""
+        rows = [int(r) for r in rows]
+        sep = "\x00" * _SEPARATOR_RUN
+        texts = [self.folded[self.passages[r].passage_id] for r in rows]
+        joined = sep.join(texts)
+        codes, starts, ends = _comparison_codes(joined)
+        # Each row's characters: those standing for its stretch of the joined folded text (NUL is never
+        # replaced and no name holds one, so nothing straddles two passages).
+        lengths = np.array([len(t) for t in texts], dtype=np.int64)
+        folded_bounds = np.concatenate([[0], np.cumsum(lengths + _SEPARATOR_RUN)])
+        row_start = np.searchsorted(starts, folded_bounds[:-1])
+        row_end = np.searchsorted(starts, folded_bounds[:-1] + lengths)
+        owner = np.full(len(codes), -1, dtype=np.int64)
+        marks = np.zeros(len(codes) + 1, dtype=np.int64)
+        np.add.at(marks, row_start, 1)
+        np.add.at(marks, row_end, -1)
+        inside = np.cumsum(marks[:-1]) > 0
+        owner[inside] = np.repeat(np.arange(len(rows)), row_end - row_start)
+        text = codes.tobytes().decode("utf-32-le")
+        for n, r in enumerate(rows):
+            s, e = int(row_start[n]), int(row_end[n])
+            self.forms[r] = text[s:e]
+            base = int(folded_bounds[n])
+            self.fold_extent[r] = (starts[s:e] - base, ends[s:e] - base)
+        local = np.arange(len(codes), dtype=np.int64) - np.where(owner >= 0, row_start[np.maximum(owner, 0)], 0)
+        sep_mark = (owner < 0).astype(np.int64)
+        csum = np.concatenate([[0], np.cumsum(sep_mark)])
+        n_grams = max(0, len(codes) - K + 1)
+        invalid = (csum[K : K + n_grams] - csum[:n_grams]) > 0
+        row_of = np.where(owner >= 0, np.asarray(rows, dtype=np.int64)[np.maximum(owner, 0)], -1)
+        return codes, row_of, local, invalid
+
+    def form(self, row: int) -> str:
+        if row not in self.forms:
+            self.load([row])
+        return self.forms[row]
+
+    def prefetch(self, rows) -> None:
+        missing = sorted({int(r) for r in rows} - self.forms.keys())
+        for lo in range(0, len(missing), 20000):
+            self.load(missing[lo : lo + 20000])
+
+    def original_extents(self, row: int) -> tuple[np.ndarray, np.ndarray]:
+        """For each character of the row's comparison form, its extent [start, end) in the original text."""
+        if row not in self.original:
+            self.form(row)
+            _, f_starts, f_ends = fold_with_extents(self.passages[row].text)
+            fs = np.asarray(f_starts, dtype=np.int64)
+            fe = np.asarray(f_ends, dtype=np.int64)
+            c_starts, c_ends = self.fold_extent[row]
+            if len(c_starts):
+                self.original[row] = (fs[c_starts], fe[c_ends - 1])
+            else:
+                self.original[row] = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+        return self.original[row]
+
+    def span(self, row: int, start: int, end: int) -> tuple[int, int]:
+        """Original offsets of the comparison form's characters [start, end) of a row."""
+        s, e = self.original_extents(row)
+        return int(s[start]), int(e[end - 1])
+
+
+def passage_signature(passage_id: str, text: str) -> int:
+    """What tells a passage apart from one of the same id in another generation: its id and its text."""
+    digest = hashlib.blake2b(f"{passage_id}\x1f{text}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little") >> 1
+
+
+def _pairs(hashes: np.ndarray, rows: np.ndarray, max_df: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair of rows holding the same fingerprint, for fingerprints held by 2..max_df rows (sorted input,
+    one entry per fingerprint and row)."""
+    left, right = [], []
+    for d in range(1, max_df):
+        if d >= len(hashes):
+            break
+        same = hashes[d:] == hashes[:-d]
+        if not same.any():
+            break
+        idx = np.flatnonzero(same)
+        left.append(rows[idx])
+        right.append(rows[idx + d])
+    if not left:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(left), np.concatenate(right)
+
+
+def build_reuse(
+    reports: Sequence[Report],
+    folded: Mapping[str, str],
+    previous: ReuseIndex | None = None,
+    min_span: int = MIN_SPAN,
+) -> dict[str, np.ndarray]:
+    """The reuse arrays of a generation: ``reports`` in row order, ``folded`` text by passage id. With the
+    ``previous`` generation's reuse, passages it had (same id and text) keep their fingerprints and the links
+    among them; only pairs with a new passage are verified. ``min_span`` is for tests and listings that look for
+    shorter spans (fingerprints only promise to find stretches of K + W - 1 characters)."""
+    if previous is not None and previous.min_span != min_span:
+        previous = None
+    passages = [p for r in reports for p in r.passages]
+    n = len(passages)
+    report_of = np.fromiter((i for i, r in enumerate(reports) for _ in r.passages), dtype=np.int64, count=n)
+    texts = _Texts(passages, folded)
+    sigs = np.fromiter((passage_signature(p.passage_id, p.text) for p in passages), dtype=np.int64, count=n)
+
+    # Fingerprints: kept from the previous generation for passages it had, made for the others.
+    old_row = np.full(n, -1, dtype=np.int64)
+    prev = previous.a if previous is not None and "passage_sig" in previous.a else None
+    if prev is not None:
+        where = {int(s): r for r, s in enumerate(prev["passage_sig"])}
+        old_row = np.fromiter((where.get(int(s), -1) for s in sigs), dtype=np.int64, count=n)
+    new_rows = np.flatnonzero(old_row < 0)
+    nchars = np.zeros(n, dtype=np.int64)
+    fp_rows, fp_pos, fp_hash = [], [], []
+    if prev is not None:
+        kept = np.flatnonzero(old_row >= 0)
+        nchars[kept] = prev["passage_nchars"][old_row[kept]]
+        starts, ends = prev["fp_start"][old_row[kept]], prev["fp_start"][old_row[kept] + 1]
+        counts = ends - starts
+        if counts.sum():
+            take = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+            fp_rows.append(np.repeat(kept, counts))
+            fp_pos.append(np.asarray(prev["fp_pos"])[take].astype(np.int64))
+            fp_hash.append(np.asarray(prev["fp_hash"])[take])
+    for lo in range(0, len(new_rows), 20000):
+        batch = new_rows[lo : lo + 20000]
+        codes, row_of, local, invalid = texts.load(batch)
+        pos, hashes = fingerprints(codes, invalid)
+        fp_rows.append(row_of[pos])
+        fp_pos.append(local[pos])
+        fp_hash.append(hashes)
+        for r in batch:
+            nchars[r] = len(texts.forms[int(r)])
+    rows_all = np.concatenate(fp_rows) if fp_rows else np.zeros(0, np.int64)
+    pos_all = np.concatenate(fp_pos) if fp_pos else np.zeros(0, np.int64)
+    hash_all = np.concatenate(fp_hash) if fp_hash else np.zeros(0, np.uint64)
+    by_row = np.lexsort((pos_all, rows_all))
+    rows_all, pos_all, hash_all = rows_all[by_row], pos_all[by_row], hash_all[by_row]
+    fp_start = np.searchsorted(rows_all, np.arange(n + 1))
+
+    # One entry per fingerprint and row (its first position), grouped by fingerprint.
+    order = np.lexsort((pos_all, rows_all, hash_all))
+    h, r, p = hash_all[order], rows_all[order], pos_all[order]
+    first = np.ones(len(h), dtype=bool)
+    first[1:] = (h[1:] != h[:-1]) | (r[1:] != r[:-1])
+    h, r, p = h[first], r[first], p[first]
+    run_start = np.flatnonzero(np.concatenate([[True], h[1:] != h[:-1]])) if len(h) else np.zeros(0, np.int64)
+    run_len = np.diff(np.concatenate([run_start, [len(h)]]))
+    df = np.repeat(run_len, run_len)
+
+    # Pairs: fingerprints of 2..GROUP_DF holders, in different reports, one of them new.
+    small = df <= GROUP_DF
+    left, right = _pairs(h[small], r[small], GROUP_DF)
+    is_new = old_row < 0
+    keep = (report_of[left] != report_of[right]) & (is_new[left] | is_new[right])
+    left, right = np.minimum(left[keep], right[keep]), np.maximum(left[keep], right[keep])
+    codes_pair = np.unique(left * n + right)
+    left, right = codes_pair // n, codes_pair % n
+    texts.prefetch(np.concatenate([left, right]))
+    links: dict[tuple[int, int], tuple[bool, list[tuple[int, int, int, int]]]] = {}
+    for a, b in zip(left.tolist(), right.tolist(), strict=True):
+        whole, blocks = compare(texts.form(a), texts.form(b), min_span)
+        if blocks:
+            spans = [(*texts.span(a, i, i + s), *texts.span(b, j, j + s)) for i, j, s in blocks]
+            links[(a, b)] = (whole, spans)
+    # Links among kept passages, from the previous generation.
+    if prev is not None:
+        new_of_old = np.full(len(prev["passage_sig"]), -1, dtype=np.int64)
+        kept = np.flatnonzero(old_row >= 0)
+        new_of_old[old_row[kept]] = kept
+        for old_a in np.flatnonzero(np.diff(prev["link_start"]) > 0).tolist():
+            a = int(new_of_old[old_a])
+            if a < 0:
+                continue
+            for k in range(int(prev["link_start"][old_a]), int(prev["link_start"][old_a + 1])):
+                b = int(new_of_old[int(prev["link_other"][k])])
+                if b < 0 or b < a:
+                    continue
+                s0, s1 = int(prev["link_span_start"][k]), int(prev["link_span_start"][k + 1])
+                spans = [tuple(int(x) for x in prev["span"][q]) for q in range(s0, s1)]
+                links[(a, b)] = (bool(prev["link_whole"][k]), spans)  # type: ignore[assignment]
+
+    # Groups: for each boilerplate fingerprint, every holder's verbatim stretch of a representative.
+    keys = np.fromiter((passage_key(p.passage_id) for p in passages), dtype=np.int64, count=n)
+    big = np.flatnonzero(run_len > GROUP_DF)
+    records: dict[tuple[int, int, int, int], int] = {}  # (rep, member, r0, r1) -> m0
+    if len(big):
+        members = [r[run_start[g] : run_start[g] + run_len[g]] for g in big]
+        texts.prefetch(np.unique(np.concatenate(members)))
+        for g, rows_g in zip(big.tolist(), members, strict=True):
+            pos_g = p[run_start[g] : run_start[g] + run_len[g]]
+            rep_i = int(np.argmin(keys[rows_g]))
+            rep, rep_pos = int(rows_g[rep_i]), int(pos_g[rep_i])
+            rep_text = texts.form(rep)
+            found = False
+            for m, mp in zip(rows_g.tolist(), pos_g.tolist(), strict=True):
+                if m == rep:
+                    continue
+                text = texts.form(m)
+                if text[mp : mp + K] != rep_text[rep_pos : rep_pos + K]:
+                    continue  # a hash collision
+                m0, r0, size = _extend(text, mp, rep_text, rep_pos, K)
+                whole = size >= MIN_WHOLE and size >= WHOLE_SHARE * len(text)
+                if size >= min_span or whole:
+                    records[(rep, m, r0, r0 + size)] = m0
+                    found = True
+            if found:
+                records[(rep, rep, 0, len(rep_text))] = 0
+
+    arrays = _assemble(reports, passages, report_of, sigs, keys, nchars, links, records, texts)
+    arrays["min_span"] = np.array([min_span], dtype=np.int64)
+    arrays["fp_start"] = fp_start.astype(np.int64)
+    arrays["fp_pos"] = pos_all.astype(np.int32)
+    arrays["fp_hash"] = hash_all.astype(np.uint64)
+    _summarise(arrays)
+    return arrays
+
+
+def _assemble(reports, passages, report_of, sigs, keys, nchars, links, records, texts) -> dict[str, np.ndarray]:
+    n = len(passages)
+    a = empty_arrays(n, len(reports))
+    a["passage_id"] = np.array([p.passage_id for p in passages], dtype=str) if n else a["passage_id"]
+    a["passage_key"] = keys
+    a["key_order"] = np.argsort(keys, kind="stable")
+    a["passage_sig"] = sigs
+    a["passage_report"] = report_of.astype(np.int32)
+    a["passage_chars"] = np.fromiter((len(p.text) for p in passages), dtype=np.int32, count=n)
+    a["passage_nchars"] = nchars.astype(np.int32)
+    if reports:
+        a["report_id"] = np.array([r.report_id for r in reports], dtype=str)
+        a["report_year"] = np.array([r.year or 0 for r in reports], dtype=np.int32)
+        a["report_date"] = np.array([r.publish_date or "" for r in reports], dtype=str)
+        for f in ("province", "prefecture", "county", "code", "division_id"):
+            a[f"report_{f}"] = np.array([getattr(r.region, f) or "" for r in reports], dtype=str)
+    a["report_rank"] = time_ranks(a["report_year"], a["report_date"])
+    a["report_first_row"] = np.searchsorted(report_of, np.arange(len(reports) + 1)).astype(np.int64)
+
+    # Links in both directions, by row.
+    directed = []
+    for (x, y), (whole, spans) in links.items():
+        directed.append((x, y, whole, spans))
+        directed.append((y, x, whole, [(s[2], s[3], s[0], s[1]) for s in spans]))
+    directed.sort(key=lambda d: (d[0], d[1]))
+    a["link_start"] = np.searchsorted(np.array([d[0] for d in directed], dtype=np.int64), np.arange(n + 1)).astype(
+        np.int64
+    )
+    a["link_other"] = np.array([d[1] for d in directed], dtype=np.int32)
+    a["link_whole"] = np.array([d[2] for d in directed], dtype=bool)
+    a["link_span_start"] = np.cumsum([0] + [len(d[3]) for d in directed]).astype(np.int64)
+    a["span"] = np.array([s for d in directed for s in d[3]], dtype=np.int32).reshape(-1, 4)
+
+    # Groups: members by representative, each with its map from comparison-form to original offsets.
+    recs = sorted(records.items())
+    reps = sorted({rep for (rep, _, _, _), _ in recs})
+    group_of = {rep: g for g, rep in enumerate(reps)}
+    a["group_rep"] = np.array(reps, dtype=np.int32)
+    member_group = np.array([group_of[rep] for (rep, _, _, _), _ in recs], dtype=np.int32)
+    a["member_group"] = member_group
+    a["group_member_start"] = np.searchsorted(member_group, np.arange(len(reps) + 1)).astype(np.int64)
+    a["member_row"] = np.array([m for (_, m, _, _), _ in recs], dtype=np.int32)
+    a["member_r0"] = np.array([r0 for (_, _, r0, _), _ in recs], dtype=np.int32)
+    a["member_r1"] = np.array([r1 for (_, _, _, r1), _ in recs], dtype=np.int32)
+    map_starts, map_ends, lengths = [], [], []
+    for (_, m, r0, r1), m0 in recs:
+        s, e = texts.original_extents(m)
+        map_starts.append(s[m0 : m0 + r1 - r0])
+        map_ends.append(e[m0 : m0 + r1 - r0])
+        lengths.append(r1 - r0)
+    a["member_map_start"] = np.cumsum([0] + lengths).astype(np.int64)
+    if recs:
+        a["map_start"] = np.concatenate(map_starts).astype(np.int32)
+        a["map_end"] = np.concatenate(map_ends).astype(np.int32)
+    by_row = np.argsort(a["member_row"], kind="stable")
+    a["row_member"] = by_row.astype(np.int64)
+    a["row_member_start"] = np.searchsorted(a["member_row"][by_row], np.arange(n + 1)).astype(np.int64)
+    return a
+
+
+def _summarise(a: dict[str, np.ndarray]) -> None:
+    """Each passage's counts, earliest holder and tie, and each report's originality, from the links and groups
+    (with the code that answers requests, so the two agree)."""
+    index = ReuseIndex(a)
+    n = index.rows
+    report = a["passage_report"]
+    rank = a["report_rank"][report] if n else np.zeros(0, np.int64)
+    candidates = np.flatnonzero((np.diff(a["link_start"]) > 0) | (np.diff(a["row_member_start"]) > 0))
+    covered = np.zeros(n, dtype=np.int64)
+    for row in candidates.tolist():
+        linked = index.linked_rows(row)
+        if not len(linked):
+            continue
+        a["passage_shared"][row] = True
+        a["passage_passages"][row] = len(linked)
+        a["passage_reports"][row] = len(np.unique(report[linked]))
+        holders = np.concatenate([[row], linked])
+        holder_rank = rank[holders]
+        best = holder_rank.min()
+        at_best = holders[holder_rank == best]
+        a["passage_earliest"][row] = row if rank[row] == best else int(at_best.min())
+        a["passage_tie"][row] = len(np.unique(report[at_best])) > 1
+        if (rank[linked] < rank[row]).any():
+            covered[row] = index.earlier_cover(row)
+    chars = np.bincount(report, weights=a["passage_chars"], minlength=len(a["report_id"]))
+    shared = np.bincount(report, weights=covered, minlength=len(a["report_id"]))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        a["report_originality"] = np.where(chars > 0, 1.0 - shared / np.maximum(chars, 1), 1.0)
+
+
+def _previous(index_dir: Path, exclude: str) -> ReuseIndex | None:
+    """The reuse of a previous generation in ``index_dir`` (the newest complete folder), to carry over."""
+    folders = [f for f in index_dir.glob(f"{REUSE_PREFIX}*") if f.name != exclude and (f / "meta.json").exists()]
+    for folder in sorted(folders, key=lambda f: (f / "meta.json").stat().st_mtime, reverse=True):
+        found = load_reuse(folder)
+        if found is not None and "passage_sig" in found.a:
+            return found
+    return None
+
+
+def write_reuse(folder: Path, reports: Sequence[Report], folded: Mapping[str, str]) -> None:
+    """Work out and write the reuse arrays of a generation (``reports`` in row order, ``folded`` text by passage
+    id) into ``folder``, whole or not at all, as :func:`search.arrays.write_arrays` writes the counting arrays
+    (and called right after it, before the engine's commit). A previous generation's folder beside it is
+    carried over: only new passages are fingerprinted and compared."""
+    previous = _previous(folder.parent, folder.name)
+    arrays = build_reuse(reports, folded, previous)
+    partial = folder.with_name(f".{folder.name}.{uuid.uuid4().hex[:8]}.tmp")
+    partial.mkdir(parents=True)
+    try:
+        for name, array in arrays.items():
+            with open(partial / f"{name}.npy", "wb") as f:
+                np.save(f, np.ascontiguousarray(array), allow_pickle=False)
+                f.flush()
+                os.fsync(f.fileno())
+        with open(partial / "meta.json", "w") as f:
+            json.dump({"version": FORMAT_VERSION, "passages": len(arrays["passage_id"])}, f)
+            f.flush()
+            os.fsync(f.fileno())
+        shutil.rmtree(folder, ignore_errors=True)  # a killed writer's folder of the same name, never committed
+        partial.rename(folder)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
