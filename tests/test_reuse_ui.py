@@ -218,7 +218,7 @@ def test_a_bad_reuse_value_is_a_400_naming_it(rclient):
 
 
 def test_the_search_page_offers_the_reuse_facet(rclient):
-    page = rclient.get("/search", query_string={"q": "法治"}).get_data(as_text=True)
+    page = rclient.get("/search", query_string={"q": "执法"}).get_data(as_text=True)
     assert "文字来源" in page and "与其他报告共有" in page and "未见于其他报告" in page
     assert "reuse=shared" in page
 
