@@ -160,7 +160,7 @@ def generated_reports(
         paragraphs = [("title", "概述", 0), ("text", "概述", rng.randint(80, 200))]
         for h, section in enumerate(SECTIONS[1:5]):
             paragraphs.append(("heading", section, h))
-            paragraphs += [("text", section, rng.randint(60, 260)) for _ in range(rng.randint(3, 6))]
+            paragraphs += [("text", section, rng.randint(80, 320)) for _ in range(rng.randint(3, 6))]
         plan.append(paragraphs)
     lengths = [length for paragraphs in plan for kind, _, length in paragraphs if kind == "text"]
     texts = iter(model.generate(lengths))

@@ -31,7 +31,6 @@ from pathlib import Path
 
 import ahocorasick
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from search.analysis import fold_with_extents
 from search.divisions import areas, division_years, divisions_during, zones
@@ -61,6 +60,7 @@ W = 16
 GROUP_DF = 48
 """A fingerprint held by more passages than this is boilerplate, stored as a group rather than as pairs."""
 _SEPARATOR_RUN = W + K  # separators between passages: no window sees two passages
+_BATCH = 5000  # passages compared-formed in one scan
 _SELF_REFERENCES = tuple(f"{a}{b}" for a in "我本全" for b in "省市县区旗州盟")
 _DIGITS = re.compile(r"[0-9]+")
 
@@ -72,8 +72,10 @@ _KEPT_KINDS = {"自治州": ("州",), "自治县": ("自治县", "县"), "自治
 
 
 def place_names() -> set[str]:
-    """Every division's name in any year the tables know, its short name (长治) and the abbreviations that keep
-    its kind (阿坝州), the areas and zones reported like divisions, and the self-references (我县, 本区, 全市…)."""
+    """Every division's name in any year the tables know, its short name when that has three characters or more
+    (青铜峡; two-character ones are too often everyday words: 资源, 合作, 公安, 新建, 共和), the abbreviations
+    that keep its kind (阿坝州), the areas and zones reported like divisions, and the self-references (我县,
+    本区, 全市…)."""
     first, last = division_years()
     names: set[str] = set(_SELF_REFERENCES)
     for year in range(first, last + 1):
@@ -81,14 +83,15 @@ def place_names() -> set[str]:
             names.add(d.name)
             short = short_name(d.name, d.level)
             if short:
-                names.add(short)
+                if len(short) >= 3:
+                    names.add(short)
                 for kind, endings in _KEPT_KINDS.items():
                     if d.name.endswith(kind):
                         names.update(short + e for e in endings)
     for level, name, _ in areas():
         names.add(name)
         short = short_name(name, level)
-        if short:
+        if short and len(short) >= 3:
             names.add(short)
     names.update(zones())
     return {n for n in names if len(n) >= 2 and n not in _EVERYDAY_WORDS}
@@ -166,6 +169,22 @@ def _gram_hashes(codes: np.ndarray) -> np.ndarray:
 _NONE = np.uint64(2**64 - 1)
 
 
+def _sliding(op, x: np.ndarray, width: int) -> np.ndarray:
+    """``op`` (np.minimum or np.maximum) over each window of ``width`` items: ``len(x) - width + 1`` results.
+
+    >>> _sliding(np.minimum, np.array([5, 3, 4, 1, 2]), 3).tolist()
+    [3, 1, 1]
+    """
+    out, span = x, 1
+    while span * 2 <= width:
+        out = op(out[:-span], out[span:])
+        span *= 2
+    size = len(x) - width + 1
+    if span < width:
+        out = op(out[:size], out[width - span : width - span + size])
+    return out[:size]
+
+
 def fingerprints(codes: np.ndarray, invalid: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Winnowed fingerprints of a code point array: (positions, hashes), ascending by position. Grams starting
     where ``invalid`` (a bool per gram start) is set are never chosen.
@@ -180,14 +199,13 @@ def fingerprints(codes: np.ndarray, invalid: np.ndarray | None = None) -> tuple[
     if invalid is not None:
         h[invalid[: len(h)]] = _NONE
     if len(h) < W:
-        best = np.array([int(np.argmin(h))])
+        best = np.flatnonzero(h == h.min())
     else:
-        chosen = []
-        step = 1 << 21
-        for lo in range(0, len(h) - W + 1, step):
-            view = sliding_window_view(h[lo : lo + step + W - 1], W)
-            chosen.append(np.unique(lo + np.arange(len(view)) + np.argmin(view, axis=1)))
-        best = np.unique(np.concatenate(chosen))
+        # A gram is chosen when it is the least of some window: its hash equals the largest of the minima of the
+        # windows holding it (every such minimum is at most its hash).
+        minima = _sliding(np.minimum, h, W)
+        pad = np.zeros(W - 1, dtype=np.uint64)
+        best = np.flatnonzero(h == _sliding(np.maximum, np.concatenate([pad, minima, pad]), W))
     best = best[h[best] != _NONE]
     return best.astype(np.int64), h[best]
 
@@ -239,9 +257,14 @@ def shared_blocks(a: str, b: str, min_len: int = MIN_BLOCK) -> list[tuple[int, i
             if i and j and a[i - 1] == b[j - 1]:
                 continue  # inside a stretch found from its start
             found.add(_extend(a, i, b, j, k))
+    return _choose(found, len(a), len(b), min_len)
+
+
+def _choose(found: set[tuple[int, int, int]], len_a: int, len_b: int, min_len: int) -> list[tuple[int, int, int]]:
+    """Common stretches chosen longest first, each trimmed of what earlier ones claimed (in either text)."""
     chosen: list[tuple[int, int, int]] = []
-    used_a = bytearray(len(a))
-    used_b = bytearray(len(b))
+    used_a = bytearray(len_a)
+    used_b = bytearray(len_b)
     for i, j, size in sorted(found, key=lambda f: (-f[2], f[0], f[1])):
         # Trim what overlaps blocks already chosen (a repeated phrase can be claimed twice), keep the longest rest.
         best = None
@@ -260,6 +283,18 @@ def shared_blocks(a: str, b: str, min_len: int = MIN_BLOCK) -> list[tuple[int, i
         used_b[bj : bj + bs] = b"\x01" * bs
         chosen.append(best)
     return sorted(chosen)
+
+
+def seeded_blocks(a: str, b: str, seeds: list[tuple[int, int]]) -> list[tuple[int, int, int]]:
+    """The maximal common stretches through shared grams at ``seeds`` ((start in a, start in b) of equal
+    K-grams), chosen as :func:`shared_blocks` chooses: every common stretch of K + W - 1 characters or more holds
+    a shared fingerprint, so from the fingerprints this finds all of them, without indexing every gram.
+
+    >>> seeded_blocks("甲乙丙丁戊己庚辛壬癸子丑寅", "子丑甲乙丙丁戊己庚辛壬癸", [(0, 2)])
+    [(0, 2, 10)]
+    """
+    found = {_extend(a, i, b, j, K) for i, j in seeds if a[i : i + K] == b[j : j + K]}
+    return _choose(found, len(a), len(b), K)
 
 
 def compare(a: str, b: str, min_span: int = MIN_SPAN) -> tuple[bool, list[tuple[int, int, int]]]:
@@ -287,12 +322,12 @@ class _Texts:
         self.passages = passages
         self.folded = folded
         self.forms: dict[int, str] = {}
-        self.fold_extent: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self.original: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
-    def load(self, rows) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Make the forms of ``rows`` in one scan; returns the batch's code points, each character's row (-1 for
-        separators), its offset in its passage, and whether a gram starting there stays inside one passage."""
+    def load(self, rows, keep: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Make the forms of ``rows`` in one scan (kept when ``keep``); returns the batch's code points, each
+        character's row (-1 for separators), its offset in its passage, whether a gram starting there stays
+        inside one passage, and each row's length in the comparison form."""
         rows = [int(r) for r in rows]
         sep = "\x00" * _SEPARATOR_RUN
         texts = [self.folded[self.passages[r].passage_id] for r in rows]
@@ -310,19 +345,17 @@ class _Texts:
         np.add.at(marks, row_end, -1)
         inside = np.cumsum(marks[:-1]) > 0
         owner[inside] = np.repeat(np.arange(len(rows)), row_end - row_start)
-        text = codes.tobytes().decode("utf-32-le")
-        for n, r in enumerate(rows):
-            s, e = int(row_start[n]), int(row_end[n])
-            self.forms[r] = text[s:e]
-            base = int(folded_bounds[n])
-            self.fold_extent[r] = (starts[s:e] - base, ends[s:e] - base)
+        if keep:
+            text = codes.tobytes().decode("utf-32-le")
+            for n, r in enumerate(rows):
+                self.forms[r] = text[int(row_start[n]) : int(row_end[n])]
         local = np.arange(len(codes), dtype=np.int64) - np.where(owner >= 0, row_start[np.maximum(owner, 0)], 0)
         sep_mark = (owner < 0).astype(np.int64)
         csum = np.concatenate([[0], np.cumsum(sep_mark)])
         n_grams = max(0, len(codes) - K + 1)
         invalid = (csum[K : K + n_grams] - csum[:n_grams]) > 0
         row_of = np.where(owner >= 0, np.asarray(rows, dtype=np.int64)[np.maximum(owner, 0)], -1)
-        return codes, row_of, local, invalid
+        return codes, row_of, local, invalid, row_end - row_start
 
     def form(self, row: int) -> str:
         if row not in self.forms:
@@ -331,27 +364,49 @@ class _Texts:
 
     def prefetch(self, rows) -> None:
         missing = sorted({int(r) for r in rows} - self.forms.keys())
-        for lo in range(0, len(missing), 20000):
-            self.load(missing[lo : lo + 20000])
+        for lo in range(0, len(missing), _BATCH):
+            self.load(missing[lo : lo + _BATCH])
 
     def original_extents(self, row: int) -> tuple[np.ndarray, np.ndarray]:
         """For each character of the row's comparison form, its extent [start, end) in the original text."""
         if row not in self.original:
-            self.form(row)
-            _, f_starts, f_ends = fold_with_extents(self.passages[row].text)
-            fs = np.asarray(f_starts, dtype=np.int64)
-            fe = np.asarray(f_ends, dtype=np.int64)
-            c_starts, c_ends = self.fold_extent[row]
+            folded, f_starts, f_ends = fold_with_extents(self.passages[row].text)
+            _, c_starts, c_ends = _comparison_codes(folded)
+            fs = np.asarray(f_starts, dtype=np.int32)
+            fe = np.asarray(f_ends, dtype=np.int32)
             if len(c_starts):
                 self.original[row] = (fs[c_starts], fe[c_ends - 1])
             else:
-                self.original[row] = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+                self.original[row] = (np.zeros(0, np.int32), np.zeros(0, np.int32))
         return self.original[row]
 
     def span(self, row: int, start: int, end: int) -> tuple[int, int]:
         """Original offsets of the comparison form's characters [start, end) of a row."""
         s, e = self.original_extents(row)
         return int(s[start]), int(e[end - 1])
+
+
+def _explained_by_groups(
+    a: int,
+    b: int,
+    whole: bool,
+    blocks: list[tuple[int, int, int]],
+    in_groups: dict[int, list[tuple[int, int, int, int]]],
+    min_span: int,
+) -> bool:
+    """Whether the groups already give this pair exactly these blocks (then the pair is not stored again: a
+    fingerprint of boilerplate that winnowing happened to choose in few of its holders makes such pairs)."""
+    if whole or a not in in_groups or b not in in_groups:
+        return False
+    through = set()
+    for rep, r0a, r1a, m0a in in_groups[a]:
+        for rep_b, r0b, r1b, m0b in in_groups[b]:
+            if rep_b != rep:
+                continue
+            lo, hi = max(r0a, r0b), min(r1a, r1b)
+            if hi - lo >= min_span:
+                through.add((m0a + lo - r0a, m0b + lo - r0b, hi - lo))
+    return set(blocks) <= through
 
 
 def passage_signature(passage_id: str, text: str) -> int:
@@ -398,7 +453,7 @@ def build_reuse(
 
     # Fingerprints: kept from the previous generation for passages it had, made for the others.
     old_row = np.full(n, -1, dtype=np.int64)
-    prev = previous.a if previous is not None and "passage_sig" in previous.a else None
+    prev = previous.a if previous is not None and "group_fp" in previous.a else None
     if prev is not None:
         where = {int(s): r for r, s in enumerate(prev["passage_sig"])}
         old_row = np.fromiter((where.get(int(s), -1) for s in sigs), dtype=np.int64, count=n)
@@ -415,15 +470,14 @@ def build_reuse(
             fp_rows.append(np.repeat(kept, counts))
             fp_pos.append(np.asarray(prev["fp_pos"])[take].astype(np.int64))
             fp_hash.append(np.asarray(prev["fp_hash"])[take])
-    for lo in range(0, len(new_rows), 20000):
-        batch = new_rows[lo : lo + 20000]
-        codes, row_of, local, invalid = texts.load(batch)
+    for lo in range(0, len(new_rows), _BATCH):
+        batch = new_rows[lo : lo + _BATCH]
+        codes, row_of, local, invalid, lengths = texts.load(batch, keep=False)
         pos, hashes = fingerprints(codes, invalid)
         fp_rows.append(row_of[pos])
-        fp_pos.append(local[pos])
+        fp_pos.append(local[pos].astype(np.int32))
         fp_hash.append(hashes)
-        for r in batch:
-            nchars[r] = len(texts.forms[int(r)])
+        nchars[batch] = lengths
     rows_all = np.concatenate(fp_rows) if fp_rows else np.zeros(0, np.int64)
     pos_all = np.concatenate(fp_pos) if fp_pos else np.zeros(0, np.int64)
     hash_all = np.concatenate(fp_hash) if fp_hash else np.zeros(0, np.uint64)
@@ -441,19 +495,88 @@ def build_reuse(
     run_len = np.diff(np.concatenate([run_start, [len(h)]]))
     df = np.repeat(run_len, run_len)
 
-    # Pairs: fingerprints of 2..GROUP_DF holders, in different reports, one of them new.
+    # Groups: for each boilerplate fingerprint, every holder's verbatim stretch of a representative.
+    keys = np.fromiter((passage_key(p.passage_id) for p in passages), dtype=np.int64, count=n)
+    big = np.flatnonzero(run_len > GROUP_DF)
+    records: dict[tuple[int, int, int, int], int] = {}  # (rep, member, r0, r1) -> m0
+    group_fps: list[tuple[int, int]] = []  # (fingerprint, its representative's signature)
+    if len(big):
+        members = [r[run_start[g] : run_start[g] + run_len[g]] for g in big]
+        texts.prefetch(np.unique(np.concatenate(members)))
+        for g, rows_g in zip(big.tolist(), members, strict=True):
+            pos_g = p[run_start[g] : run_start[g] + run_len[g]]
+            rep_i = int(np.argmin(keys[rows_g]))
+            rep, rep_pos = int(rows_g[rep_i]), int(pos_g[rep_i])
+            group_fps.append((int(h[run_start[g]]), int(sigs[rep])))
+            rep_text = texts.form(rep)
+            found = False
+            for m, mp in zip(rows_g.tolist(), pos_g.tolist(), strict=True):
+                if m == rep:
+                    continue
+                text = texts.form(m)
+                if text[mp : mp + K] != rep_text[rep_pos : rep_pos + K]:
+                    continue  # a hash collision
+                m0, r0, size = _extend(text, mp, rep_text, rep_pos, K)
+                whole = size >= MIN_WHOLE and size >= WHOLE_SHARE * len(text)
+                if size >= min_span or whole:
+                    records[(rep, m, r0, r0 + size)] = m0
+                    found = True
+            if found:
+                records[(rep, rep, 0, len(rep_text))] = 0
+
+    # Pairs: fingerprints of 2..GROUP_DF holders, in different reports, one of them fresh: new, or holding
+    # boilerplate whose group changed (another representative, or no group any more), as pairs the group gave
+    # were not stored.
+    fresh = old_row < 0
+    if prev is not None:
+        before = dict(zip(prev["group_fp"].tolist(), prev["group_fp_rep"].tolist(), strict=True))
+        now = dict(group_fps)
+        changed = [hv for hv, rep in before.items() if now.get(hv) != rep]
+        if changed:
+            fresh[np.unique(r[np.isin(h, np.array(changed, dtype=np.uint64))])] = True
     small = df <= GROUP_DF
     left, right = _pairs(h[small], r[small], GROUP_DF)
-    is_new = old_row < 0
-    keep = (report_of[left] != report_of[right]) & (is_new[left] | is_new[right])
+    keep = (report_of[left] != report_of[right]) & (fresh[left] | fresh[right])
     left, right = np.minimum(left[keep], right[keep]), np.maximum(left[keep], right[keep])
-    codes_pair = np.unique(left * n + right)
+    codes_pair, shared = np.unique(left * n + right, return_counts=True)
     left, right = codes_pair // n, codes_pair % n
+    # A common stretch of 2 (K + W - 1) characters holds two fingerprints: pairs sharing one are verified only
+    # when a passage is too short to hold two (a near-duplicate of a short passage).
+    single = np.minimum(nchars[left], nchars[right]) < 2 * (K + W - 1)
+    take = (shared >= 2) | single | (min_span < 2 * (K + W - 1))
+    left, right = left[take], right[take]
+    in_groups: dict[int, list[tuple[int, int, int, int]]] = {}  # member -> (rep, r0, r1, m0)
+    for (rep, m, r0, r1), m0 in records.items():
+        in_groups.setdefault(m, []).append((rep, r0, r1, m0))
+
     texts.prefetch(np.concatenate([left, right]))
+    fps: dict[int, dict[int, list[int]]] = {}
+
+    def fingerprints_of(row: int) -> dict[int, list[int]]:
+        if row not in fps:
+            found: dict[int, list[int]] = {}
+            lo, hi = int(fp_start[row]), int(fp_start[row + 1])
+            for hv, pv in zip(hash_all[lo:hi].tolist(), pos_all[lo:hi].tolist(), strict=True):
+                found.setdefault(hv, []).append(pv)
+            fps[row] = found
+        return fps[row]
+
+    def verify(a: int, b: int) -> tuple[bool, list[tuple[int, int, int]]]:
+        text_a, text_b = texts.form(a), texts.form(b)
+        if min_span < K + W - 1:
+            return compare(text_a, text_b, min_span)
+        fa, fb = fingerprints_of(a), fingerprints_of(b)
+        seeds = [(i, j) for hv in fa.keys() & fb.keys() for i in fa[hv] for j in fb[hv]]
+        blocks = seeded_blocks(text_a, text_b, seeds)
+        covered = sum(size for _, _, size in blocks)
+        if min(len(text_a), len(text_b)) >= MIN_WHOLE and covered >= 0.3 * max(len(text_a), len(text_b)):
+            return compare(text_a, text_b, min_span)  # perhaps a near-duplicate: every block counts
+        return False, [blk for blk in blocks if blk[2] >= min_span]
+
     links: dict[tuple[int, int], tuple[bool, list[tuple[int, int, int, int]]]] = {}
     for a, b in zip(left.tolist(), right.tolist(), strict=True):
-        whole, blocks = compare(texts.form(a), texts.form(b), min_span)
-        if blocks:
+        whole, blocks = verify(a, b)
+        if blocks and not _explained_by_groups(a, b, whole, blocks, in_groups, min_span):
             spans = [(*texts.span(a, i, i + s), *texts.span(b, j, j + s)) for i, j, s in blocks]
             links[(a, b)] = (whole, spans)
     # Links among kept passages, from the previous generation.
@@ -473,38 +596,13 @@ def build_reuse(
                 spans = [tuple(int(x) for x in prev["span"][q]) for q in range(s0, s1)]
                 links[(a, b)] = (bool(prev["link_whole"][k]), spans)  # type: ignore[assignment]
 
-    # Groups: for each boilerplate fingerprint, every holder's verbatim stretch of a representative.
-    keys = np.fromiter((passage_key(p.passage_id) for p in passages), dtype=np.int64, count=n)
-    big = np.flatnonzero(run_len > GROUP_DF)
-    records: dict[tuple[int, int, int, int], int] = {}  # (rep, member, r0, r1) -> m0
-    if len(big):
-        members = [r[run_start[g] : run_start[g] + run_len[g]] for g in big]
-        texts.prefetch(np.unique(np.concatenate(members)))
-        for g, rows_g in zip(big.tolist(), members, strict=True):
-            pos_g = p[run_start[g] : run_start[g] + run_len[g]]
-            rep_i = int(np.argmin(keys[rows_g]))
-            rep, rep_pos = int(rows_g[rep_i]), int(pos_g[rep_i])
-            rep_text = texts.form(rep)
-            found = False
-            for m, mp in zip(rows_g.tolist(), pos_g.tolist(), strict=True):
-                if m == rep:
-                    continue
-                text = texts.form(m)
-                if text[mp : mp + K] != rep_text[rep_pos : rep_pos + K]:
-                    continue  # a hash collision
-                m0, r0, size = _extend(text, mp, rep_text, rep_pos, K)
-                whole = size >= MIN_WHOLE and size >= WHOLE_SHARE * len(text)
-                if size >= min_span or whole:
-                    records[(rep, m, r0, r0 + size)] = m0
-                    found = True
-            if found:
-                records[(rep, rep, 0, len(rep_text))] = 0
-
     arrays = _assemble(reports, passages, report_of, sigs, keys, nchars, links, records, texts)
     arrays["min_span"] = np.array([min_span], dtype=np.int64)
     arrays["fp_start"] = fp_start.astype(np.int64)
     arrays["fp_pos"] = pos_all.astype(np.int32)
     arrays["fp_hash"] = hash_all.astype(np.uint64)
+    arrays["group_fp"] = np.array([hv for hv, _ in group_fps], dtype=np.uint64)
+    arrays["group_fp_rep"] = np.array([rep for _, rep in group_fps], dtype=np.int64)
     _summarise(arrays)
     return arrays
 

@@ -1,0 +1,406 @@
+"""Text reuse (issue #14): the comparison form, fingerprints and exact verification as pure functions; reuse
+written with each generation by both engines and read back from ``snap.reuse``; planted reuse found with
+precision and recall of at least 0.95 and exact spans; boilerplate stored as groups; incremental updates."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from fazhi.reuse_corpus import generated_reports
+from search import fold, index_writer, open_engine
+from search.arrays import remove_arrays
+from search.models import Region
+from search.reuse import REUSE_PREFIX, ReuseIndex, time_ranks, union_length
+from search.reuse_build import (
+    GROUP_DF,
+    K,
+    W,
+    build_reuse,
+    compare,
+    comparison_form,
+    fingerprints,
+    shared_blocks,
+)
+from tests.conftest import make_report
+
+# Text written for these tests (not from any report): 60 and more characters each.
+FORMULA = (
+    "坚持以习近平新时代中国特色社会主义思想为指导全面贯彻落实党的二十大精神"
+    "深入学习贯彻习近平法治思想扎实推进法治政府建设"
+)
+OTHER = "市场监管部门围绕优化营商环境开展专项行动清理涉企收费事项规范行政检查频次减轻市场主体负担群众满意度明显提高"
+THIRD = "司法行政机关组织律师公证调解力量深入乡村社区提供法律咨询服务化解邻里纠纷推动公共法律服务体系向基层延伸取得实效"
+
+
+# The comparison form.
+def test_place_names_self_references_and_digits_become_one_placeholder():
+    form, starts, ends = comparison_form(fold("2023年，灵武市坚持"))
+    assert form == "\ue000年,\ue000坚持"
+    assert (starts, ends) == ([0, 4, 5, 6, 9, 10], [4, 5, 6, 9, 10, 11])
+    assert comparison_form("我县坚持")[0] == comparison_form("我区坚持")[0] == comparison_form("本市坚持")[0]
+    assert comparison_form("青铜峡市")[0] == comparison_form("灵武市")[0] == comparison_form("青铜峡")[0] == "\ue000"
+    assert comparison_form("灵武")[0] == "灵武"  # two-character short names are too often everyday words
+
+
+def test_everyday_words_that_are_also_short_names_stay_text():
+    assert comparison_form("平安建设")[0] == "平安建设"
+    assert comparison_form("文明建设")[0] != comparison_form("平安建设")[0]
+
+
+# Fingerprints and verification.
+def _codes(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+
+
+def test_texts_sharing_a_stretch_of_k_plus_w_minus_1_characters_share_a_fingerprint():
+    stretch = FORMULA[: K + W - 1]
+    a = "甲乙丙丁戊己庚辛" + stretch + OTHER
+    b = THIRD + stretch + "子丑寅卯辰巳午未"
+    _, ha = fingerprints(_codes(a))
+    _, hb = fingerprints(_codes(b))
+    assert set(ha.tolist()) & set(hb.tolist())
+
+
+def test_shared_blocks_are_maximal_and_do_not_overlap():
+    assert shared_blocks("甲乙丙丁戊己庚辛壬癸子丑", "子丑甲乙丙丁戊己庚辛", 4) == [(0, 2, 8)]
+    assert shared_blocks("甲乙丙丁", "戊己庚辛", 2) == []
+
+
+def test_a_span_inside_otherwise_different_passages_counts_from_fifty_characters():
+    a = OTHER + FORMULA + "甲乙丙"
+    b = THIRD + FORMULA + "子丑寅"
+    whole, blocks = compare(a, b)
+    assert not whole
+    assert blocks == [(len(OTHER), len(THIRD), len(FORMULA))]
+    short = FORMULA[:40]
+    assert compare(OTHER + short, THIRD + short) == (False, [])
+
+
+def test_a_whole_passage_with_small_edits_is_a_near_duplicate():
+    edited = FORMULA[:20] + "乙" + FORMULA[21:40] + "丙" + FORMULA[41:]
+    whole, blocks = compare(FORMULA, edited)
+    assert whole
+    assert [size for _, _, size in blocks] == [20, 19, len(FORMULA) - 41]
+
+
+def test_time_ranks_and_union_length():
+    assert time_ranks(np.array([2022, 2021, 0, 2021]), np.array(["", "2022-03-01", "", "2022-03-01"])).tolist() == [
+        1,
+        0,
+        2,
+        0,
+    ]
+    assert union_length([(0, 10), (5, 20), (30, 31)]) == 21
+
+
+# Reuse of a generation.
+def _reports():
+    """Four governments: 灵武市 2021 first with the formula; 青铜峡市 2022 copies it (灵武市 → 青铜峡市,
+    2021 → 2022); 岳麓区 and 曲沃县 use it in 2023, the same day; 曲沃县 also copies 灵武市's other passage whole."""
+    ling = make_report(
+        "ling",
+        "a.txt",
+        Region("宁夏回族自治区", "银川市", "灵武市"),
+        2021,
+        [("灵武市2021年法治政府建设年度报告", "概述", ""), (f"2021年，灵武市{FORMULA}。{OTHER}", "概述", "")],
+    )
+    qing = make_report(
+        "qing",
+        "b.txt",
+        Region("宁夏回族自治区", "吴忠市", "青铜峡市"),
+        2022,
+        [("青铜峡市2022年法治政府建设年度报告", "概述", ""), (f"2022年，青铜峡市{FORMULA}。{THIRD}", "概述", "")],
+    )
+    yue = make_report(
+        "yue",
+        "c.txt",
+        Region("湖南省", "长沙市", "岳麓区"),
+        2023,
+        [("岳麓区2023年法治政府建设年度报告", "概述", ""), (f"我区{FORMULA}，甲乙丙丁。", "概述", "")],
+    )
+    qu = make_report(
+        "qu",
+        "d.txt",
+        Region("山西省", "临汾市", "曲沃县"),
+        2023,
+        [
+            ("曲沃县2023年法治政府建设年度报告", "概述", ""),
+            (f"我县{FORMULA}，子丑寅卯。", "概述", ""),
+            (OTHER, "举措成效", ""),
+        ],
+    )
+    from dataclasses import replace
+
+    return [replace(r, publish_date="2024-03-01" if r.year == 2023 else None) for r in (ling, qing, yue, qu)]
+
+
+def _index(reports, **kwargs) -> ReuseIndex:
+    return ReuseIndex(build_reuse(reports, {p.passage_id: fold(p.text) for r in reports for p in r.passages}, **kwargs))
+
+
+def test_a_passage_lists_where_else_its_text_is_with_the_real_spans():
+    reports = _reports()
+    index = _index(reports)
+    reuse = index.passage("qing-p2")
+    assert (reuse.reports, reuse.passages) == (3, 3)
+    assert [link.report_id for link in reuse.links] == ["ling", "yue", "qu"]  # earliest first
+    first = reuse.links[0]
+    text = reports[1].passages[1].text
+    other = reports[0].passages[1].text
+    (span,) = first.spans
+    # The span shown is the real text of each: 青铜峡市 here, 灵武市 there; the years as written.
+    assert text[span.start : span.end] == f"2022年，青铜峡市{FORMULA}。"
+    assert other[span.other_start : span.other_end] == f"2021年，灵武市{FORMULA}。"
+    assert not first.whole and first.shared_chars == span.end - span.start
+    assert reuse.earliest is not None and (reuse.earliest.report_id, reuse.earliest.year) == ("ling", 2021)
+    assert reuse.earliest.passage_id == "ling-p2" and not reuse.tie
+
+
+def test_the_earliest_holder_links_to_itself_and_ties_are_said():
+    index = _index(_reports())
+    own = index.passage("ling-p2")
+    assert own.earliest is not None and own.earliest.passage_id == "ling-p2"
+    assert index.passage("ling-p2").to_dict()["earliest"] == {
+        "report_id": "ling",
+        "passage_id": "ling-p2",
+        "year": 2021,
+        "region": Region("宁夏回族自治区", "银川市", "灵武市").to_dict(),
+    }
+    # 岳麓区 and 曲沃县 (same year, same date) are tied only with each other, after 灵武市: not the earliest tie.
+    assert not index.passage("yue-p2").tie
+    assert index.passage("ling-p1").links == () and index.passage("ling-p1").reports == 0
+
+
+def test_whole_copies_are_flagged_and_headings_are_not_reuse():
+    index = _index(_reports())
+    (link,) = [link for link in index.passage("qu-p3").links if link.passage_id == "ling-p2"]
+    assert link.spans[0].start == 0 and link.spans[0].end == len(OTHER)
+    assert not link.whole  # OTHER is all of 曲沃县's passage but a part of 灵武市's
+    titles = [index.passage(f"{r}-p1").reports for r in ("ling", "qing", "yue", "qu")]
+    assert titles == [0, 0, 0, 0]  # "XX2023年法治政府建设年度报告" is 13 characters compared: too short
+
+
+def test_shared_rows_originality_related_reports_and_between():
+    reports = _reports()
+    index = _index(reports)
+    shared = index.shared_rows().tolist()
+    assert shared == [False, True, False, True, False, True, False, True, True]
+    originality = dict(zip([r.report_id for r in reports], index.originality().tolist(), strict=True))
+    assert originality["ling"] == 1.0  # the first to write it
+    qing = reports[1]
+    chars = sum(len(p.text) for p in qing.passages)
+    span = len(f"2022年，青铜峡市{FORMULA}。")
+    assert originality["qing"] == pytest.approx(1 - span / chars)
+    assert index.report_originality("qing") == pytest.approx(originality["qing"])
+    related = index.related_reports("ling")
+    assert [rid for rid, _ in related] == ["qu", "qing", "yue"]
+    assert related[0][1] == len("灵武市") + len(FORMULA) + len(OTHER)  # 灵武市's characters, shared with 曲沃县
+    pairs = index.between("qu", "ling")
+    assert [(a, b) for a, b, _ in pairs] == [("qu-p2", "ling-p2"), ("qu-p3", "ling-p2")]
+    assert index.between("qu", "nope") == []
+
+
+def test_a_report_shares_nothing_with_itself():
+    report = make_report(
+        "one", "a.txt", Region("山西省", "临汾市", "曲沃县"), 2023, [(FORMULA, "概述", ""), (FORMULA, "概述", "")]
+    )
+    index = _index([report])
+    assert not index.shared_rows().any()
+
+
+# Planted reuse, on both engines.
+def _found(snap_reuse: ReuseIndex, reports) -> dict[frozenset, object]:
+    found = {}
+    for report in reports:
+        for p in report.passages:
+            for link in snap_reuse.passage(p.passage_id).links:
+                found[(p.passage_id, link.passage_id)] = link
+    return found
+
+
+def test_planted_reuse_is_found_with_exact_spans(tmp_path, engine_name):
+    reports, planted = generated_reports(60, seed=7)
+    kinds = {p.kind for p in planted.pairs}
+    assert kinds == {"whole", "span", "formula"}
+    index_dir = tmp_path / "idx"
+    index_writer(engine_name)(index_dir, reports)
+    snap = open_engine(index_dir, engine_name).snapshot()
+    assert any(p.name.startswith(REUSE_PREFIX) for p in index_dir.iterdir())
+    found = _found(snap.reuse, reports)
+    pairs = {frozenset(k) for k in found}
+    truth = planted.keys()
+    true_positives = len(pairs & truth)
+    assert true_positives / len(pairs) >= 0.95  # precision
+    assert true_positives / len(truth) >= 0.95  # recall
+    exact = 0
+    for p in planted.pairs:
+        link = found.get((p.source, p.copy))
+        if p.kind == "span" and link is not None:
+            spans = {(s.start, s.end, s.other_start, s.other_end) for s in link.spans}
+            exact += (*p.source_span, *p.copy_span) in spans
+        if p.kind == "whole" and link is not None:
+            exact += link.whole
+    assert exact == sum(p.kind in ("span", "whole") for p in planted.pairs)
+    # Every span shown is the same text in both passages, once compared (place names, years).
+    texts = {p.passage_id: p.text for r in reports for p in r.passages}
+    for (a, b), link in found.items():
+        for s in link.spans:
+            if not link.whole:
+                left = comparison_form(fold(texts[a][s.start : s.end]))[0]
+                right = comparison_form(fold(texts[b][s.other_start : s.other_end]))[0]
+                assert left == right
+
+
+def test_boilerplate_held_by_many_passages_is_stored_as_a_group_not_as_pairs():
+    holders = GROUP_DF + 12
+    reports = _boilerplate_reports(holders)
+    arrays = build_reuse(reports, {p.passage_id: fold(p.text) for r in reports for p in r.passages})
+    index = ReuseIndex(arrays)
+    assert len(arrays["group_rep"]) >= 1
+    assert len(arrays["link_other"]) < holders  # not holders² pairs
+    reuse = index.passage("r005-p1")
+    assert (reuse.reports, reuse.passages) == (holders - 1, holders - 1)
+    assert reuse.earliest is not None and reuse.earliest.report_id == "r000"
+    text = reports[5].passages[0].text
+    for link in reuse.links:
+        (span,) = link.spans
+        assert FORMULA in text[span.start : span.end]
+    assert index.originality()[0] == 1.0 and index.originality()[-1] < 1.0
+
+
+def _filler(seed: int) -> str:
+    """Sixty characters no other seed gives (drawn at random from the common CJK block)."""
+    import random
+
+    rng = random.Random(seed)
+    return "".join(chr(rng.randint(0x4E00, 0x9FA5)) for _ in range(60))
+
+
+# Incremental updates.
+def _links(index: ReuseIndex, reports) -> set[tuple[str, str, tuple]]:
+    return {
+        (p.passage_id, link.passage_id, link.spans)
+        for r in reports
+        for p in r.passages
+        for link in index.passage(p.passage_id).links
+    }
+
+
+def test_adding_reports_finds_their_reuse_without_fingerprinting_the_rest_again(monkeypatch):
+    reports, _ = generated_reports(40, seed=3)
+    folded = {p.passage_id: fold(p.text) for r in reports for p in r.passages}
+    first = ReuseIndex(build_reuse(reports[:30], folded))
+    import search.reuse_build as rb
+
+    loaded: list[int] = []
+    real = rb._Texts.load
+
+    def counting(self, rows, keep=True):
+        if not keep:  # fingerprinting (comparison forms kept for verification are made on their own)
+            loaded.extend(int(r) for r in rows)
+        return real(self, rows, keep)
+
+    monkeypatch.setattr(rb._Texts, "load", counting)
+    updated = ReuseIndex(build_reuse(reports, folded, previous=first))
+    new_rows = set(range(sum(len(r.passages) for r in reports[:30]), updated.rows))
+    assert sorted(loaded) == sorted(new_rows)
+    monkeypatch.setattr(rb._Texts, "load", real)
+    scratch = ReuseIndex(build_reuse(reports, folded))
+    assert _links(updated, reports) == _links(scratch, reports)
+    assert np.array_equal(updated.originality(), scratch.originality())
+
+
+def _boilerplate_reports(holders: int):
+    return [
+        make_report(
+            f"r{i:03d}",
+            f"{i:03d}.txt",
+            Region("山西省", "临汾市", "曲沃县"),
+            2000 + i,
+            [(f"{i}年，我县{FORMULA}。{_filler(i)}", "概述", ""), (_filler(1000 + i), "概述", "")],
+        )
+        for i in range(holders)
+    ]
+
+
+@pytest.mark.parametrize("keep", ["all but the representative's report", "too few for a group"])
+def test_an_update_that_changes_or_dissolves_a_group_gives_what_a_fresh_build_gives(keep):
+    reports = _boilerplate_reports(GROUP_DF + 12)
+    folded = {p.passage_id: fold(p.text) for r in reports for p in r.passages}
+    first = build_reuse(reports, folded)
+    (rep,) = first["group_rep"].tolist()
+    rep_report = str(first["report_id"][first["passage_report"][rep]])
+    if keep == "too few for a group":
+        kept = reports[: GROUP_DF - 8]
+    else:
+        kept = [r for r in reports if r.report_id != rep_report]
+    updated = ReuseIndex(build_reuse(kept, folded, previous=ReuseIndex(first)))
+    scratch = ReuseIndex(build_reuse(kept, folded))
+    assert _links(updated, kept) == _links(scratch, kept)
+    assert updated.passage(kept[3].passages[0].passage_id).reports == len(kept) - 1
+
+
+def test_removing_a_report_removes_it_from_every_list(tmp_path, engine_name):
+    reports = _reports()
+    index_dir = tmp_path / "idx"
+    write = index_writer(engine_name)
+    write(index_dir, reports)
+    before = open_engine(index_dir, engine_name).snapshot().reuse
+    assert "ling-p2" in {link.passage_id for link in before.passage("qu-p3").links}
+    write(index_dir, [], replace_all=False, remove=["ling"])
+    snap = open_engine(index_dir, engine_name).snapshot()
+    after = snap.reuse
+    for r in reports[1:]:
+        for p in r.passages:
+            assert all(link.report_id != "ling" for link in after.passage(p.passage_id).links)
+    assert after.passage("qu-p3").reports == 0
+    assert after.passage("qing-p2").earliest.report_id == "qing"
+    assert after.rows == snap.passage_count
+    # One generation's reuse folder only: the old one went with its arrays.
+    assert len([p for p in index_dir.iterdir() if p.name.startswith(REUSE_PREFIX)]) == 1
+
+
+def test_adding_reports_to_an_index_carries_the_previous_generation_over(tmp_path, engine_name):
+    reports = _reports()
+    index_dir = tmp_path / "idx"
+    write = index_writer(engine_name)
+    write(index_dir, reports[:2])
+    write(index_dir, reports[2:], replace_all=False)
+    snap = open_engine(index_dir, engine_name).snapshot()
+    assert _links(snap.reuse, reports) == _links(_index(reports), reports)
+
+
+def test_leftovers_of_killed_writers_go_and_an_index_without_reuse_shares_nothing(tmp_path, engine_name):
+    index_dir = tmp_path / "idx"
+    index_writer(engine_name)(index_dir, _reports())
+    (index_dir / f".{REUSE_PREFIX}x.1234abcd.tmp").mkdir()  # killed while writing
+    (index_dir / f"{REUSE_PREFIX}neverCommitted").mkdir()  # killed between writing it and the commit
+    remove_arrays(index_dir, keep="nothing")
+    assert not [p for p in index_dir.iterdir() if REUSE_PREFIX in p.name]
+    snap = open_engine(index_dir, engine_name).snapshot()
+    assert not snap.reuse.shared_rows().any() and len(snap.reuse.shared_rows()) == snap.passage_count
+    assert snap.reuse.passage("qu-p3").reports == 0
+
+
+# The real samples.
+@pytest.mark.acceptance
+def test_on_the_samples_boilerplate_shows_as_real_shared_text(corpus_index, corpus_engine):
+    snap = open_engine(corpus_index, corpus_engine).snapshot()
+    reports = snap.report_list
+    # At MIN_SPAN (50) the five samples share nothing: their longest common stretch is 38 characters.
+    assert not snap.reuse.shared_rows().any()
+    index = _index(reports, min_span=20)
+    texts = {p.passage_id: (r, p.text) for r in reports for p in r.passages}
+    seen = set()
+    for pid, (report, text) in texts.items():
+        for link in index.passage(pid).links:
+            other = texts[link.passage_id][1]
+            for s in link.spans:
+                mine, theirs = text[s.start : s.end], other[s.other_start : s.other_end]
+                assert comparison_form(fold(mine))[0] == comparison_form(fold(theirs))[0]
+                seen.add((report.region.county or report.region.prefecture, mine))
+    assert ("曲沃县", "党政主要负责人履行推进法治建设第一责任人职责") in seen
+    assert ("曲沃县", "2024年，曲沃县坚持以习近平新时代中国特色社会主义思想为指导，深入学习贯彻党的二十大") in seen
+    assert ("忻州市", "提高领导干部运用法治思维和法治方式的能力") in seen
+    assert (index.originality() < 1.0).sum() >= 3
