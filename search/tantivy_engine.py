@@ -39,7 +39,7 @@ from search.contract import (
     no_index,
     ready,
 )
-from search.counting import facet_lists, reuse_mask
+from search.counting import Filters, facet_lists, passage_facets, query_matches, reuse_mask
 from search.memory import matching_rows
 from search.models import (
     DOC_TYPES,
@@ -406,6 +406,9 @@ def _read_reports(searcher: tantivy.Searcher) -> dict[str, Report]:
 
 
 _NEAR_QUERIES_KEPT = 64
+REUSE_KEYS_LIMIT = 5_000
+"""Up to this many passages, the reuse filter is a set of their keys inside tantivy; above, a row mask over
+tantivy's order of every match (see :meth:`TantivySnapshot._reuse_mask`)."""
 
 
 class TantivySnapshot(Snapshot):
@@ -466,7 +469,7 @@ class TantivySnapshot(Snapshot):
             filters["section"] = Q.term_set_query(schema, "section", list(request.sections))
         if request.doc_types:
             filters["doc_type"] = Q.term_set_query(schema, "doc_type", list(request.doc_types))
-        if request.reuse_filter:  # a row mask of the generation, not a field: the rows' keys
+        if request.reuse_filter and self._reuse_mask(request) is None:
             filters["reuse"] = self._reuse_query(request.reuse_filter)
         return filters
 
@@ -478,6 +481,15 @@ class TantivySnapshot(Snapshot):
             nothing = _and([self._kind_passage], [self._kind_passage])
             self._reuse_queries[status] = Q.term_set_query(self._schema, "pkey", keys) if keys else nothing
         return self._reuse_queries[status]
+
+    def _reuse_mask(self, request: SearchRequest) -> np.ndarray | None:
+        """The reuse filter as a row mask, when it keeps more passages than a set of keys serves quickly (a
+        key set costs every search time in proportion to its size); None when there is no filter or when
+        the keys filter inside tantivy (:meth:`_reuse_query`)."""
+        if not request.reuse_filter:
+            return None
+        mask = reuse_mask(self, request.reuse_filter)
+        return mask if int(mask.sum()) > REUSE_KEYS_LIMIT else None
 
     def _aggregate(self, query: tantivy.Query, fields: tuple[str, ...]) -> dict[str, dict[int, int]]:
         """Matches per value of each numeric fast field, in one pass over the matching passages."""
@@ -677,19 +689,32 @@ class TantivySnapshot(Snapshot):
         start = (request.page - 1) * request.per_page
         # The counting pass and the page's ordered pass are independent, and tantivy releases the GIL:
         # run them side by side on the two cores.
-        paging = _POOL.submit(self._page, full, request, parsed, start)
-        facets, total = self._counts(match, filters, request)
+        mask = self._reuse_mask(request)
+        paging = _POOL.submit(self._page, full, request, parsed, start, mask)
+        if mask is None:
+            facets, total = self._counts(match, filters, request)
+        else:  # counted over the row mask by the counting layer, as the in-memory execution counts
+            matches = query_matches(self, parsed)
+            row_filters = Filters(self, request)
+            facets = passage_facets(self, matches.rows, row_filters)
+            total = int(row_filters.rows(matches.rows).sum())
         rows, scores, hits = paging.result()
         return Execution(total=total, rows=rows, facets=facets, scores=scores, hits=hits)
 
     def _page(
-        self, full: tantivy.Query, request: SearchRequest, parsed: ParsedQuery, start: int
+        self,
+        full: tantivy.Query,
+        request: SearchRequest,
+        parsed: ParsedQuery,
+        start: int,
+        mask: np.ndarray | None = None,
     ) -> tuple[list[int], dict[int, float], list[Hit]]:
-        """The page's rows in order, their scores and hits (made here, while the other thread counts)."""
+        """The page's rows in order, their scores and hits (made here, while the other thread counts); with
+        ``mask``, only rows it keeps."""
         if request.group:
-            page = self._grouped_page(full, request, parsed, start)
+            page = self._grouped_page(full, request, parsed, start, mask)
         else:
-            page = self._ordered_page(full, request, parsed, start, request.per_page)
+            page = self._masked_page(full, request, parsed, start, request.per_page, mask)
         rows = [r for _, r in page]
         scores = {r: s for s, r in page}
         hits = make_hits(self, parsed, rows, scores, self.matches_in_reports(parsed, request, rows))
@@ -713,14 +738,35 @@ class TantivySnapshot(Snapshot):
             counts[report] = len(matching_rows(self, parsed, kept))
         return {r: counts[self.report_rows[r]] for r in rows}
 
+    def _masked_page(
+        self,
+        query: tantivy.Query,
+        request: SearchRequest,
+        parsed: ParsedQuery,
+        start: int,
+        limit: int,
+        mask: np.ndarray | None,
+    ) -> list[tuple[float, int]]:
+        """The page ``start:start+limit`` of the matches ``mask`` keeps, in the order of all matches (a filter
+        changes no score): fetch ever more of that order until enough are kept, or every match is seen."""
+        if mask is None:
+            return self._ordered_page(query, request, parsed, start, limit)
+        k = max(4 * (start + limit), 200)
+        while True:
+            page = self._ordered_page(query, request, parsed, 0, k)
+            kept = [(score, row) for score, row in page if mask[row]]
+            if len(kept) >= start + limit or len(page) < k:
+                return kept[start : start + limit]
+            k *= 4
+
     def _grouped_page(
-        self, query: tantivy.Query, request: SearchRequest, parsed: ParsedQuery, start: int
+        self, query: tantivy.Query, request: SearchRequest, parsed: ParsedQuery, start: int, mask=None
     ) -> list[tuple[float, int]]:
         """The page of best passages, one per report: fetch ever more hits until enough reports are seen."""
         want = start + request.per_page
         limit = want * 4
         while True:
-            page = self._ordered_page(query, request, parsed, 0, limit)
+            page = self._masked_page(query, request, parsed, 0, limit, mask)
             best: dict[int, tuple[float, int]] = {}
             for score, row in page:
                 best.setdefault(self.report_rows[row], (score, row))

@@ -174,10 +174,21 @@ def brute_force(rsnap, query: str, status: str, section: str | None = None) -> t
     return len(rows), len({rsnap.passages[r].report_id for r in rows})
 
 
+@pytest.fixture(params=["keys", "mask"])
+def tantivy_reuse_path(request, monkeypatch):
+    """Tantivy filters on a set of keys when they are few, else on a row mask over its order of every match:
+    both paths, whatever the size of this small collection."""
+    from search import tantivy_engine
+
+    if request.param == "mask":
+        monkeypatch.setattr(tantivy_engine, "REUSE_KEYS_LIMIT", 0)
+    return request.param
+
+
 @pytest.mark.parametrize("status", ["original", "shared"])
 @pytest.mark.parametrize("query", ["", "法治", "矛盾纠纷"])
-def test_the_reuse_filter_counts_exactly(rsnap, status, query):
-    response = search(rsnap, SearchRequest(query=query, reuse=(status,), per_page=50))
+def test_the_reuse_filter_counts_exactly(rsnap, status, query, tantivy_reuse_path):
+    response = search(rsnap, SearchRequest(query=query, reuse=(status,), per_page=50), use_cache=False)
     passages, reports = brute_force(rsnap, query, status)
     assert (response.total, response.reports_total) == (passages, reports)
     assert len(response.hits) == passages
@@ -186,6 +197,18 @@ def test_the_reuse_filter_counts_exactly(rsnap, status, query):
     assert facet.get(status, 0) == passages
     other = "shared" if status == "original" else "original"
     assert facet.get(other, 0) == brute_force(rsnap, query, other)[0]  # a facet ignores its own filter
+    years = {v.value: v.count for v in response.facets["year"]}
+    assert sum(years.values()) == passages  # the other facets count within the filter
+    # Paged and grouped, the rows are the filtered rows, in the engine's order.
+    paged = [
+        h.passage_id
+        for page in (1, 2, 3)
+        for h in search(rsnap, SearchRequest(query=query, reuse=(status,), per_page=2, page=page), use_cache=False).hits
+    ]
+    assert paged == [h.passage_id for h in response.hits][:6]
+    grouped = search(rsnap, SearchRequest(query=query, reuse=(status,), group=True, per_page=50), use_cache=False)
+    assert len(grouped.hits) == reports
+    assert all(h.report_matches == sum(1 for g in response.hits if g.report_id == h.report_id) for h in grouped.hits)
 
 
 def test_the_reuse_facet_narrows_the_other_facets_and_counts_reports(rsnap):
