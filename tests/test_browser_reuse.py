@@ -79,3 +79,17 @@ def test_compare_view_highlights_shared_spans_in_both_columns(reuse_site: str, t
     assert page.evaluate("document.querySelector(':target').id").startswith("qtx22-p")
     assert tab.problems == []
     assert (ARTIFACTS / "reuse-compare.png").exists()
+
+
+def test_the_reuse_facet_narrows_the_results(reuse_site: str, tab: Tab) -> None:
+    page = tab.page
+    page.goto(reuse_site + "/search?q=%E6%89%A7%E6%B3%95")  # 执法
+    facet = page.locator('li[data-facet="reuse"][data-value="shared"]')
+    shared = int(facet.get_attribute("data-count"))
+    facet.locator("a").click()
+    page.wait_for_url("**reuse=shared*")
+    assert page.locator("li.hit").count() == shared
+    assert page.locator("li.hit .reuse-line").count() == shared  # every hit left says where else it appears
+    assert page.locator('li[data-facet="reuse"][data-value="shared"].selected').count() == 1
+    tab.shot("reuse-search-shared")
+    assert tab.problems == []
