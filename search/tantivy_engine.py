@@ -543,7 +543,13 @@ class TantivySnapshot(Snapshot):
         return FacetRows(kids, names, acc, levels, parents)
 
     def _ordered_page(
-        self, query: tantivy.Query, request: SearchRequest, parsed: ParsedQuery, start: int, limit: int
+        self,
+        query: tantivy.Query,
+        request: SearchRequest,
+        parsed: ParsedQuery,
+        start: int,
+        limit: int,
+        extra: list[tantivy.Query] = (),
     ) -> list[tuple[float, int]]:
         searcher = self._searcher
         if start >= searcher.num_docs:  # tantivy sizes its collector by offset + limit: never past the index
@@ -565,7 +571,8 @@ class TantivySnapshot(Snapshot):
         words = self._words_query(parsed)
         ranked = None
         if words is not None:
-            ranked = self._ranked_by_words(parsed, query, words, list(self._filters(request).values()), start, limit)
+            filters = [*self._filters(request).values(), *extra]
+            ranked = self._ranked_by_words(parsed, query, words, filters, start, limit)
         if ranked is None:
             # Every match scored by its words (the matching itself, by characters, adds nothing to the score).
             scored = Q.const_score_query(query, 0.0)
@@ -690,15 +697,30 @@ class TantivySnapshot(Snapshot):
         # The counting pass and the page's ordered pass are independent, and tantivy releases the GIL:
         # run them side by side on the two cores.
         mask = self._reuse_mask(request)
-        paging = _POOL.submit(self._page, full, request, parsed, start, mask)
-        if mask is None:
-            facets, total = self._counts(match, filters, request)
-        else:  # counted over the row mask by the counting layer, as the in-memory execution counts
-            matches = query_matches(self, parsed)
-            row_filters = Filters(self, request)
-            facets = passage_facets(self, matches.rows, row_filters)
-            total = int(row_filters.rows(matches.rows).sum())
+        if mask is not None:
+            return self._execute_masked(parsed, request, full, start, mask)
+        paging = _POOL.submit(self._page, full, request, parsed, start)
+        facets, total = self._counts(match, filters, request)
         rows, scores, hits = paging.result()
+        return Execution(total=total, rows=rows, facets=facets, scores=scores, hits=hits)
+
+    def _execute_masked(
+        self, parsed: ParsedQuery, request: SearchRequest, full: tantivy.Query, start: int, mask: np.ndarray
+    ) -> Execution:
+        """A request whose reuse filter is a row mask: the matches it keeps and the facets are counted by the
+        counting layer (as the in-memory execution counts); the page is tantivy's order of the kept rows,
+        named by their keys when they are few, else read off the order of every match."""
+        matches = query_matches(self, parsed)
+        row_filters = Filters(self, request)
+        keep = row_filters.rows(matches.rows)
+        facets = passage_facets(self, matches.rows, row_filters)
+        total = int(keep.sum())
+        extra: list[tantivy.Query] = []
+        if total <= REUSE_KEYS_LIMIT:
+            keys = [fast_key(self.passages[r].passage_id) for r in matches.rows[keep].tolist()]
+            extra = [Q.term_set_query(self._schema, "pkey", keys) if keys else _and([full], [full])]
+        share = total / max(len(matches.rows), 1)
+        rows, scores, hits = self._page(_and([full, *extra]), request, parsed, start, mask, share, extra)
         return Execution(total=total, rows=rows, facets=facets, scores=scores, hits=hits)
 
     def _page(
@@ -708,13 +730,15 @@ class TantivySnapshot(Snapshot):
         parsed: ParsedQuery,
         start: int,
         mask: np.ndarray | None = None,
+        share: float = 1.0,
+        extra: list[tantivy.Query] = (),
     ) -> tuple[list[int], dict[int, float], list[Hit]]:
         """The page's rows in order, their scores and hits (made here, while the other thread counts); with
-        ``mask``, only rows it keeps."""
+        ``mask``, only rows it keeps (about ``share`` of the matches; ``extra`` narrows to them in tantivy)."""
         if request.group:
-            page = self._grouped_page(full, request, parsed, start, mask)
+            page = self._grouped_page(full, request, parsed, start, mask, share, extra)
         else:
-            page = self._masked_page(full, request, parsed, start, request.per_page, mask)
+            page = self._masked_page(full, request, parsed, start, request.per_page, mask, share, extra)
         rows = [r for _, r in page]
         scores = {r: s for s, r in page}
         hits = make_hits(self, parsed, rows, scores, self.matches_in_reports(parsed, request, rows))
@@ -746,27 +770,37 @@ class TantivySnapshot(Snapshot):
         start: int,
         limit: int,
         mask: np.ndarray | None,
+        share: float = 1.0,
+        extra: list[tantivy.Query] = (),
     ) -> list[tuple[float, int]]:
         """The page ``start:start+limit`` of the matches ``mask`` keeps, in the order of all matches (a filter
-        changes no score): fetch ever more of that order until enough are kept, or every match is seen."""
+        changes no score): fetch ever more of that order until enough are kept, or every match is seen; the
+        first fetch is sized by the ``share`` of matches kept."""
         if mask is None:
-            return self._ordered_page(query, request, parsed, start, limit)
-        k = max(4 * (start + limit), 200)
+            return self._ordered_page(query, request, parsed, start, limit, extra)
+        k = max(int((start + limit) / max(share, 0.001) * 1.25), 200)
         while True:
-            page = self._ordered_page(query, request, parsed, 0, k)
+            page = self._ordered_page(query, request, parsed, 0, k, extra)
             kept = [(score, row) for score, row in page if mask[row]]
             if len(kept) >= start + limit or len(page) < k:
                 return kept[start : start + limit]
             k *= 4
 
     def _grouped_page(
-        self, query: tantivy.Query, request: SearchRequest, parsed: ParsedQuery, start: int, mask=None
+        self,
+        query: tantivy.Query,
+        request: SearchRequest,
+        parsed: ParsedQuery,
+        start: int,
+        mask: np.ndarray | None = None,
+        share: float = 1.0,
+        extra: list[tantivy.Query] = (),
     ) -> list[tuple[float, int]]:
         """The page of best passages, one per report: fetch ever more hits until enough reports are seen."""
         want = start + request.per_page
         limit = want * 4
         while True:
-            page = self._masked_page(query, request, parsed, 0, limit, mask)
+            page = self._masked_page(query, request, parsed, 0, limit, mask, share, extra)
             best: dict[int, tuple[float, int]] = {}
             for score, row in page:
                 best.setdefault(self.report_rows[row], (score, row))
