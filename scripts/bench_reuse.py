@@ -137,10 +137,18 @@ def main() -> None:
             pickle.dump(reports, f)
         first = reuse_folder(Path(tmp), "1")
         cold = _in_process(_build, path, str(first), n)
-        print(f"find reuse, {n} reports: {cold['seconds']} s, peak {cold['peak_mb']} MB", flush=True)
+        print(
+            f"find reuse, {n} reports: {cold['seconds']} s, peak {cold['peak_mb']} MB "
+            f"(of which {cold['peak_mb_before']} MB before: the reports and their folded text)",
+            flush=True,
+        )
         second = reuse_folder(Path(tmp), "2")
         added = _in_process(_build, path, str(second), n + ADDED)
-        print(f"add {ADDED} reports: {added['seconds']} s, peak {added['peak_mb']} MB", flush=True)
+        print(
+            f"add {ADDED} reports: {added['seconds']} s, peak {added['peak_mb']} MB "
+            f"(of which {added['peak_mb_before']} MB before)",
+            flush=True,
+        )
         with open(path, "wb") as f:
             pickle.dump((reports, planted), f)
         served = _in_process(_serve, path, str(second))

@@ -194,17 +194,13 @@ class ReuseIndex:
         return cls(empty_arrays(rows, reports))
 
     # Lookups.
-    @cached_property
-    def _key_order(self) -> np.ndarray:
-        return self.a["key_order"]
-
     def row(self, passage_id: str) -> int | None:
         """The row of a passage, by its key; None when the generation has no such passage."""
-        keys, order = self.a["passage_key"], self._key_order
         key = passage_key(passage_id)
-        i = int(np.searchsorted(keys[order], key)) if len(order) else 0
-        if i < len(order) and int(keys[order[i]]) == key:
-            row = int(order[i])
+        keys = self.a["key_sorted"]
+        i = int(np.searchsorted(keys, key))
+        if i < len(keys) and int(keys[i]) == key:
+            row = int(self.a["key_order"][i])
             if str(self.a["passage_id"][row]) == passage_id:
                 return row
         return None
@@ -453,7 +449,8 @@ def empty_arrays(rows: int = 0, reports: int = 0) -> dict[str, np.ndarray]:
         "min_span": np.array([MIN_SPAN], dtype=np.int64),
         "passage_id": np.full(rows, "", dtype="<U1"),
         "passage_key": np.full(rows, -1, dtype=np.int64),
-        "key_order": np.arange(0, dtype=np.int64),
+        "key_order": np.arange(0, dtype=np.int64),  # rows by key
+        "key_sorted": np.zeros(0, dtype=np.int64),  # the keys in that order
         "passage_report": zeros(rows, np.int32),
         "passage_chars": zeros(rows, np.int32),
         "passage_nchars": zeros(rows, np.int32),

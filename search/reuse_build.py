@@ -613,6 +613,7 @@ def _assemble(reports, passages, report_of, sigs, keys, nchars, links, records, 
     a["passage_id"] = np.array([p.passage_id for p in passages], dtype=str) if n else a["passage_id"]
     a["passage_key"] = keys
     a["key_order"] = np.argsort(keys, kind="stable")
+    a["key_sorted"] = keys[a["key_order"]]
     a["passage_sig"] = sigs
     a["passage_report"] = report_of.astype(np.int32)
     a["passage_chars"] = np.fromiter((len(p.text) for p in passages), dtype=np.int32, count=n)
