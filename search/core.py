@@ -281,7 +281,11 @@ def _search(snap: Snapshot, request: SearchRequest) -> SearchResponse:
     if request.facet_count == "reports":
         facets = report_facets(snap, matches, filters)
     # Reuse is a row mask of the generation, not an engine field: counted here, the same for every engine.
-    facets = {**facets, "reuse": reuse_facet(snap, matches.rows, filters, request.facet_count)}
+    if facets is snap.browse_facets:  # the whole index's, counted once per generation with the others
+        if "reuse" not in facets:
+            facets["reuse"] = reuse_facet(snap, matches.rows, filters, request.facet_count)
+    else:
+        facets = {**facets, "reuse": reuse_facet(snap, matches.rows, filters, request.facet_count)}
     hits = [replace(h, reuse=passage_reuse(snap, h.passage_id, links=0)) for h in hits]  # the summary: cheap
     if request.view == "reports":
         start = (request.page - 1) * request.per_page
