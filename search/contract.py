@@ -148,6 +148,7 @@ class Snapshot:
         if arrays is None or not arrays.fits(self.passages, self.report_rows):
             return False
         self.arrays_folder = arrays.folder
+        self.reuse = self._load_reuse()  # type: ignore[misc] - mapped now, while the generation's folder is there
         self.corpus_text = arrays.corpus  # type: ignore[misc] - set once, in place of building it
         self.row_table = arrays.table  # type: ignore[misc]
         self.folded = MappedFolded(arrays.corpus)
@@ -212,8 +213,11 @@ class Snapshot:
 
     @cached_property
     def reuse(self) -> ReuseIndex:
-        """The generation's text reuse (search.reuse), mapped from the folder beside its arrays; nothing shared
-        for an index written without it."""
+        """The generation's text reuse (search.reuse), mapped from the folder beside its arrays (when the arrays
+        are used, at once: a later commit removes the folder); nothing shared for an index written without it."""
+        return self._load_reuse()
+
+    def _load_reuse(self) -> ReuseIndex:
         folder = getattr(self, "arrays_folder", None)
         found = load_reuse(reuse_folder_of_arrays(folder)) if folder is not None else None
         if found is None or found.rows != self.passage_count or len(found.a["report_id"]) != len(self.reports):

@@ -1,6 +1,7 @@
 """Text reuse: which other passages share a passage's text, who had it first, and how original a report is.
 
-Found at index time (:mod:`indexer.reuse`) and stored with each index generation, in a folder of numpy arrays
+Found at index time (:mod:`search.reuse_build`, called by each engine's writer: the writers live in ``search``,
+which may not import ``indexer``) and stored with each index generation, in a folder of numpy arrays
 beside the counting arrays (``reuse-NAME`` beside ``arrays-NAME``, written before the engine's commit and removed
 with its generation by :func:`search.arrays.remove_arrays`). A server maps it read-only: :class:`ReuseIndex`,
 handed out by the snapshot as ``snap.reuse``. Nothing here walks the generation's passages.
@@ -21,9 +22,12 @@ The interface (for the pages, the API and the CLI)::
                                links: [{report_id, passage_id, year, region, publish_date, whole, shared_chars,
                                         spans: [{start, end, other_start, other_end}]}]}
 
-Offsets are in the passages' ORIGINAL text (``Passage.text``), end exclusive. What counts as reuse: a verbatim
-span of at least :data:`MIN_SPAN` characters after the comparison-only normalisation (place names, 我县/本区/全市…,
-digits: each one placeholder), or the whole passage nearly duplicated (``whole``: shared blocks of at least
+Offsets are in the passages' ORIGINAL text (``Passage.text``, Python string indices: code points), end exclusive;
+``shared_chars`` counts this passage's characters inside the spans; ``earliest`` is None (and ``reports`` 0) for
+a passage that shares nothing. What counts as reuse: a verbatim
+span of at least :data:`MIN_SPAN` characters after the comparison-only normalisation (place names, their short
+forms of three characters or more, 我县/本区/全市…, runs of digits: each one placeholder; so a span is at least MIN_SPAN folded
+characters too), or the whole passage nearly duplicated (``whole``: shared blocks of at least
 :data:`MIN_BLOCK` characters covering :data:`WHOLE_SHARE` of both passages, which are at least :data:`MIN_WHOLE`
 characters long), between passages of different reports (other governments, and the same government's other
 reports). "Earliest" is by report year, then publish date (unknown ones last); a tie is said to be one.
@@ -31,7 +35,7 @@ reports). "Earliest" is by report year, then publish date (unknown ones last); a
 Storage. Passages are the generation's rows (the order :func:`search.arrays.generation_order` gives, which the
 snapshot's rows follow), each with its id and a stable key (a hash of the id) for lookups; pairs verified one by
 one are stored as links in both directions (``link_*``, ``span_*``). Text shared by more passages than
-``indexer.reuse.GROUP_DF`` (boilerplate: 习近平法治思想 formulae) is stored as groups instead of every pair: a
+``search.reuse_build.GROUP_DF`` (boilerplate: 习近平法治思想 formulae) is stored as groups instead of every pair: a
 group is a representative passage R and its members, each with the interval of R it shares verbatim
 (``member_*``, in normalised offsets, with the member's map from normalised to original offsets); two members
 share the overlap of their intervals. Summaries (counts, earliest, originality) are worked out at index time

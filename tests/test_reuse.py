@@ -361,6 +361,17 @@ def test_removing_a_report_removes_it_from_every_list(tmp_path, engine_name):
     assert len([p for p in index_dir.iterdir() if p.name.startswith(REUSE_PREFIX)]) == 1
 
 
+def test_a_snapshot_keeps_its_reuse_after_a_later_commit_removes_its_folder(tmp_path, engine_name):
+    reports = _reports()
+    index_dir = tmp_path / "idx"
+    write = index_writer(engine_name)
+    write(index_dir, reports)
+    old = open_engine(index_dir, engine_name).snapshot()
+    write(index_dir, [], replace_all=False, remove=["ling"])
+    assert old.reuse.passage("qu-p3").reports == 1  # still 灵武市's passage, in the generation it was opened on
+    assert open_engine(index_dir, engine_name).snapshot().reuse.passage("qu-p3").reports == 0
+
+
 def test_adding_reports_to_an_index_carries_the_previous_generation_over(tmp_path, engine_name):
     reports = _reports()
     index_dir = tmp_path / "idx"
@@ -381,6 +392,27 @@ def test_leftovers_of_killed_writers_go_and_an_index_without_reuse_shares_nothin
     snap = open_engine(index_dir, engine_name).snapshot()
     assert not snap.reuse.shared_rows().any() and len(snap.reuse.shared_rows()) == snap.passage_count
     assert snap.reuse.passage("qu-p3").reports == 0
+
+
+def test_a_writer_failing_while_finding_reuse_leaves_the_last_generation_and_its_reuse(
+    tmp_path, engine_name, monkeypatch
+):
+    reports = _reports()
+    index_dir = tmp_path / "idx"
+    write = index_writer(engine_name)
+    write(index_dir, reports[:3])
+    import search.reuse_build as rb
+
+    def failing(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(rb, "build_reuse", failing)
+    with pytest.raises(OSError):
+        write(index_dir, reports[3:], replace_all=False)
+    snap = open_engine(index_dir, engine_name).snapshot()
+    assert sorted(snap.reports) == ["ling", "qing", "yue"]
+    assert snap.reuse.passage("qing-p2").reports == 2
+    assert not [p for p in index_dir.iterdir() if p.name.startswith(f".{REUSE_PREFIX}")]
 
 
 # The real samples.
