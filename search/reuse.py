@@ -26,8 +26,8 @@ Offsets are in the passages' ORIGINAL text (``Passage.text``, Python string indi
 ``shared_chars`` counts this passage's characters inside the spans; ``earliest`` is None (and ``reports`` 0) for
 a passage that shares nothing. What counts as reuse: a verbatim
 span of at least :data:`MIN_SPAN` characters after the comparison-only normalisation (place names, their short
-forms of three characters or more, 我县/本区/全市…, runs of digits: each one placeholder; so a span is at least MIN_SPAN folded
-characters too), or the whole passage nearly duplicated (``whole``: shared blocks of at least
+forms of three characters or more, 我县/本区/全市…, runs of digits: each one placeholder; so a span is at least MIN_SPAN
+folded characters too), or the whole passage nearly duplicated (``whole``: shared blocks of at least
 :data:`MIN_BLOCK` characters covering :data:`WHOLE_SHARE` of both passages, which are at least :data:`MIN_WHOLE`
 characters long), between passages of different reports (other governments, and the same government's other
 reports). "Earliest" is by report year, then publish date (unknown ones last); a tie is said to be one.
