@@ -1,4 +1,4 @@
-"""The ``fazhi`` command: ``index``, ``search``, ``trends``, ``reports``, ``coverage``, ``serve``, ``bench``.
+"""The ``fazhi`` command: ``index``, ``search``, ``trends``, ``reports``, ``reuse``, ``coverage``, ``serve``, ``bench``.
 
 A thin layer over the three packages (``indexer`` writes the index, ``search`` answers from it, ``web`` serves
 it): library errors become one clear line and a non-zero exit status.
@@ -32,7 +32,9 @@ from search import (
     NORMS,
     ORDERS,
     REPORT_DOC_TYPE,
+    REPORT_LIST_SORTS,
     REPORT_SORTS,
+    REUSE_STATUSES,
     SECTIONS,
     SORTS,
     SPLITS,
@@ -46,6 +48,7 @@ from search import (
     SearchResponse,
     TrendsRequest,
     TrendsResponse,
+    UnknownReportError,
     built_with,
     concordance,
     coverage,
@@ -56,12 +59,16 @@ from search import (
     kwic_export,
     no_index,
     open_engine,
+    originalities,
     parse_coverage_request,
     parse_years,
     report_list_export,
+    report_reuse,
     reports_export,
+    reuse_line,
     search,
     settings,
+    sort_reports,
     trends,
     trends_export,
     validate,
@@ -290,7 +297,7 @@ def _print_notes(notes: list[str]) -> None:
 
 
 def _print_facets(resp: SearchResponse) -> None:
-    for name in ("year", "section", "region", "doc_type"):
+    for name in ("year", "section", "region", "doc_type", "reuse"):
         values = resp.facets.get(name, [])[:12]
         if values:
             click.echo("")
@@ -312,6 +319,8 @@ def _print_response(resp: SearchResponse, color: bool, base_url: str = DEFAULT_B
         # report_matches counts passages (段): the report's other matching passages, not occurrences (处).
         others = f"; 该报告另有 {hit.report_matches - 1} 段" if req.group and hit.report_matches > 1 else ""
         click.echo(f"   {_full(base_url, hit.url)}  (第{hit.number}段, {hit.matches} 处{others})")
+        if hit.reuse and reuse_line(hit.reuse):
+            click.echo(f"   {reuse_line(hit.reuse)}")
     _print_facets(resp)
 
 
@@ -406,10 +415,16 @@ _OUTPUT_HELP = "File for --format (default: stdout; xlsx needs a file)."
 _ALL_SORTS = tuple(dict.fromkeys((*SORTS, *REPORT_SORTS, *KWIC_SORTS)))
 
 
+_REUSE_HELP = "Only passages found in no other report (original) or shared with one (shared)."
+
+
 def _filter_options(sections: bool = True):
-    """``--region``, ``--year``, ``--section`` (where the command filters sections) and ``--doc-type``."""
+    """``--region``, ``--year``, ``--section`` and ``--reuse`` (where the command filters passages) and
+    ``--doc-type``."""
 
     def decorate(f):
+        if sections:
+            f = click.option("--reuse", type=click.Choice(REUSE_STATUSES), default=None, help=_REUSE_HELP)(f)
         f = click.option("--doc-type", type=click.Choice(DOC_TYPES), multiple=True, help=_DOC_TYPE_HELP)(f)
         if sections:
             f = click.option("--section", type=click.Choice(SECTIONS), multiple=True, help="Section (repeatable).")(f)
@@ -467,8 +482,8 @@ def _output_options(json_help: str, formats=FORMATS, format_help: str = _FORMAT_
 @_index_dir_option
 @_engine_option
 def search_cmd(
-    query, region, year, section, doc_type, page, per_page, sort, order, group, view, facet_count, width, as_json,
-    fmt, whole, output, base_url, index_dir, engine,
+    query, region, year, section, doc_type, reuse, page, per_page, sort, order, group, view, facet_count, width,
+    as_json, fmt, whole, output, base_url, index_dir, engine,
 ) -> None:  # fmt: skip
     """Find passages: terms must all occur; "quoted phrase"; A OR B; -term excludes; (group); A NEAR/10 B; A /SEN B."""
     _check_output(fmt, output)
@@ -480,6 +495,7 @@ def search_cmd(
         year_ranges=year_ranges,
         sections=section,
         doc_types=doc_type,
+        reuse=(reuse,) if reuse else (),
         page=page,
         per_page=per_page,
         sort=sort or "relevance",
@@ -568,12 +584,19 @@ def _print_trends(resp: TrendsResponse, base_url: str = DEFAULT_BASE_URL) -> Non
 @_index_dir_option
 @_engine_option
 def trends_cmd(
-    queries, norm, split, region, year, section, doc_type, as_json, fmt, output, base_url, index_dir, engine
+    queries, norm, split, region, year, section, doc_type, reuse, as_json, fmt, output, base_url, index_dir, engine
 ) -> None:
     """Count each QUERY per report year (up to 8 queries, one series each), and name its first use."""
     _check_output(fmt, output)
     years, year_ranges = _years(year)
-    filters = SearchRequest(regions=region, years=years, year_ranges=year_ranges, sections=section, doc_types=doc_type)
+    filters = SearchRequest(
+        regions=region,
+        years=years,
+        year_ranges=year_ranges,
+        sections=section,
+        doc_types=doc_type,
+        reuse=(reuse,) if reuse else (),
+    )
     req = TrendsRequest(queries=tuple(dict.fromkeys(queries)), filters=filters, norm=norm, split=split or "")
     try:
         validate_trends(req, max_query_length=settings.get_int("MAX_QUERY_LENGTH"))
@@ -590,12 +613,17 @@ def trends_cmd(
 
 @main.command("reports")
 @_filter_options(sections=False)
+@click.option(
+    "--sort", type=click.Choice(REPORT_LIST_SORTS), default="index", show_default=True,
+    help="Index order, or originality (least original first; --order desc for most).",
+)  # fmt: skip
+@click.option("--order", type=click.Choice(ORDERS), default=None, help="Reverse or fix the sort's direction.")
 @_output_options("Print the /api/reports JSON object.")
 @_base_url_option
 @_index_dir_option
 @_engine_option
 def reports_cmd(
-    region, year, doc_type, as_json: bool, fmt, output, base_url: str, index_dir: Path | None, engine: str
+    region, year, doc_type, sort, order, as_json: bool, fmt, output, base_url: str, index_dir: Path | None, engine: str
 ) -> None:
     """List the indexed reports (those of a region, years or document type)."""
     _check_output(fmt, output)
@@ -604,15 +632,15 @@ def reports_cmd(
     filters = SearchRequest(regions=region, years=years, year_ranges=year_ranges, doc_types=doc_type)
     try:
         validate(filters)
-        reports = filter_reports(snap, filters)
+        reports = sort_reports(snap, filter_reports(snap, filters), sort, order or "")
     except SearchError as e:
         raise _bad(e) from None
     if fmt:
         _write_export(report_list_export(reports, base_url), fmt, output)
         return
-    rows = [r.summary_dict() for r in reports]
+    rows = [{**r.summary_dict(), "originality": o} for r, o in zip(reports, originalities(snap, reports), strict=True)]
     if as_json:
-        _print_json({"reports": rows, "total": len(rows)})
+        _print_json({"reports": rows, "total": len(rows), "sort": sort, "order": order or ""})
         return
     click.echo(f"{plural(len(rows), 'report')}, {plural(sum(len(r.passages) for r in reports), 'passage')}")
     for r in rows:
@@ -622,7 +650,48 @@ def reports_cmd(
         encoding = f", {r['encoding']}" if r["encoding"] else ""
         click.echo(
             f"{r['report_id']}  {r['year'] or '—'}  {region_label}  {plural(r['passages'], 'passage'):>12}  "
+            f"原创度 {r['originality']:.1%}  "
             f"{r['title']}{kind}  [{r['source']}{encoding}{copies}]  {_full(base_url, '/reports/' + r['report_id'])}"
+        )
+
+
+@main.command("reuse")
+@click.argument("report_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the report's reuse as one JSON object.")
+@_base_url_option
+@_index_dir_option
+@_engine_option
+def reuse_cmd(report_id: str, as_json: bool, base_url: str, index_dir: Path | None, engine: str) -> None:
+    """Where the text of REPORT_ID appears elsewhere: its originality, the reports it shares most with, and for
+    each passage shared with another report, how many hold it and the earliest."""
+    snap = _snapshot(index_dir, engine)
+    try:
+        found = report_reuse(snap, report_id)
+    except UnknownReportError as e:
+        raise click.BadParameter(
+            f"no report with report_id {report_id!r} (see `fazhi reports`)", param_hint="REPORT_ID"
+        ) from e
+    if as_json:
+        _print_json(found)
+        return
+    region = " / ".join(n for n in (found["region"][k] for k in ("province", "prefecture", "county")) if n)
+    originality = "—" if found["originality"] is None else f"{found['originality']:.1%}"
+    click.echo(f"{found['title']} · {region or '—'} · {found['year'] or '—'}")
+    click.echo(f"originality (原创度): {originality} of its characters are found in no earlier report")
+    click.echo("")
+    shared = [p for p in found["passages"] if p["reuse"]["passages"]]
+    click.echo(f"{plural(len(shared), 'passage')} of {len(found['passages'])} share text with other reports")
+    for p in shared:
+        click.echo(f"  第{p['number']}段 ({p['section']}) {_full(base_url, p['url'])}")
+        click.echo(f"    {reuse_line(p['reuse'])}")
+        if p["reuse"]["earliest"] and not p["reuse"]["earliest_is_self"]:
+            click.echo(f"    earliest: {_full(base_url, p['reuse']['earliest']['url'])}")
+    click.echo("")
+    click.echo("shares most with:" if found["related"] else "shares text with no other report")
+    for o in found["related"]:
+        click.echo(
+            f"  {o['shared_chars']:>6} 字  {o['title']} ({o['place'] or '—'} {o['year'] or '—'})  "
+            f"{_full(base_url, o['compare_url'])}"
         )
 
 

@@ -7,6 +7,7 @@ over every match (report table, trends, concordance, exports).
 from search import settings
 from search.analysis import fold, segment
 from search.citation import DEFAULT_STYLE, STYLES, citation, citations, reference, with_citations
+from search.compare import Comparison, compare
 from search.concordance import (
     DEFAULT_WIDTH,
     KWIC_SORTS,
@@ -77,6 +78,7 @@ from search.models import (
     PUBLISH_DATE_SOURCES,
     REGION_LEVELS,
     REPORT_DOC_TYPE,
+    REUSE_STATUSES,
     SECTIONS,
     FacetValue,
     Hit,
@@ -92,6 +94,17 @@ from search.regions import short_name
 from search.reports import filter_reports
 from search.reuse import PassageReuse, ReuseIndex, ReuseLink, SharedSpan
 from search.reuse_build import comparison_form
+from search.reuse_views import (
+    REPORT_LIST_SORTS,
+    UnknownReportError,
+    originalities,
+    originality_of,
+    passage_reuse,
+    related_reports,
+    report_reuse,
+    reuse_line,
+    sort_reports,
+)
 from search.snippets import mark, query_spans
 from search.trends import (
     MAX_QUERIES,
@@ -129,7 +142,9 @@ __all__ = [
     "ORDERS",
     "REFERENCE_FORMATS",
     "REPORT_DOC_TYPE",
+    "REPORT_LIST_SORTS",
     "REPORT_SORTS",
+    "REUSE_STATUSES",
     "SECTIONS",
     "SORTS",
     "SPLITS",
@@ -138,6 +153,7 @@ __all__ = [
     "ConcordanceLine",
     "ConcordanceRequest",
     "ConcordanceResponse",
+    "Comparison",
     "CoverageRequest",
     "CoverageResponse",
     "Division",
@@ -163,9 +179,11 @@ __all__ = [
     "TrendSeries",
     "TrendsRequest",
     "TrendsResponse",
+    "UnknownReportError",
     "built_with",
     "citation",
     "citations",
+    "compare",
     "with_citations",
     "comparison_form",
     "concordance",
@@ -188,12 +206,18 @@ __all__ = [
     "mark",
     "no_index",
     "open_engine",
+    "originalities",
+    "originality_of",
+    "passage_reuse",
     "parse_coverage_request",
     "publication_status",
     "parse_query",
     "parse_years",
     "query_spans",
     "reference",
+    "related_reports",
+    "report_reuse",
+    "reuse_line",
     "report_list_export",
     "reports_export",
     "resolve_regions",
@@ -202,6 +226,7 @@ __all__ = [
     "segment",
     "settings",
     "short_name",
+    "sort_reports",
     "trends",
     "trends_export",
     "validate",

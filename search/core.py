@@ -16,15 +16,25 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from search.contract import Execution, Snapshot, make_hits
-from search.counting import Filters, Matches, query_matches, report_count, report_facets
-from search.models import DOC_TYPES, SECTIONS, FacetValue, Hit, SearchRequest, SearchResponse
+from search.counting import Filters, Matches, query_matches, report_count, report_facets, reuse_facet
+from search.models import DOC_TYPES, REUSE_STATUSES, SECTIONS, FacetValue, Hit, SearchRequest, SearchResponse
 from search.query import ParsedQuery, QueryError, parse_query
 from search.regions import IndexPlace, region_note, resolve_region
 from search.report_table import report_table
+from search.reuse_views import passage_reuse
 
 SORTS: tuple[str, ...] = ("relevance", "year", "region")
 """Orders of passages (hits)."""
-REPORT_SORTS: tuple[str, ...] = ("occurrences", "per_10k_chars", "passages", "chars", "year", "region", "title")
+REPORT_SORTS: tuple[str, ...] = (
+    "occurrences",
+    "per_10k_chars",
+    "passages",
+    "chars",
+    "year",
+    "region",
+    "title",
+    "originality",
+)
 """Orders of the report table (``view=reports``); ``relevance`` there means most occurrences first."""
 VIEWS: tuple[str, ...] = ("passages", "reports")
 FACET_COUNTS: tuple[str, ...] = ("passages", "reports")
@@ -50,7 +60,7 @@ def _browse(snap: Snapshot, parsed: ParsedQuery, request: SearchRequest) -> Exec
     """The empty query without filters, in passage order: every passage, facets of the whole index."""
     if not parsed.is_empty or request.group or request.sort != "relevance":
         return None
-    if request.regions or request.years or request.sections or request.doc_types:
+    if request.regions or request.years or request.sections or request.doc_types or request.reuse:
         return None
     start = (request.page - 1) * request.per_page
     rows = list(range(start, min(start + request.per_page, len(snap.passages))))
@@ -106,6 +116,9 @@ def validate(request: SearchRequest, max_per_page: int = 100, max_query_length: 
     for d in request.doc_types:
         if d not in DOC_TYPES:
             raise SearchError("doc_type", f"doc_type must be one of {', '.join(DOC_TYPES)}, not {d!r}")
+    for r in request.reuse:
+        if r not in REUSE_STATUSES:
+            raise SearchError("reuse", f"reuse must be one of {', '.join(REUSE_STATUSES)}, not {r!r}")
     if request.view not in VIEWS:
         raise SearchError("view", f"view must be one of {', '.join(VIEWS)}, not {request.view!r}")
     if request.facet_count not in FACET_COUNTS:
@@ -267,6 +280,13 @@ def _search(snap: Snapshot, request: SearchRequest) -> SearchResponse:
             hits = ex.hits if ex.hits is not None else make_hits(snap, parsed, ex.rows, ex.scores, ex.report_matches)
     if request.facet_count == "reports":
         facets = report_facets(snap, matches, filters)
+    # Reuse is a row mask of the generation, not an engine field: counted here, the same for every engine.
+    if facets is snap.browse_facets:  # the whole index's, counted once per generation with the others
+        if "reuse" not in facets:
+            facets["reuse"] = reuse_facet(snap, matches.rows, filters, request.facet_count)
+    else:
+        facets = {**facets, "reuse": reuse_facet(snap, matches.rows, filters, request.facet_count)}
+    hits = [replace(h, reuse=passage_reuse(snap, h.passage_id, links=0)) for h in hits]  # the summary: cheap
     if request.view == "reports":
         start = (request.page - 1) * request.per_page
         reports = report_table(snap, kept, effective, filters).page(start, request.per_page)

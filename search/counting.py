@@ -28,7 +28,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from search.models import DOC_TYPES, REGION_LEVELS, SECTIONS, FacetValue, Region, SearchRequest, region_keys
+from search.models import (
+    DOC_TYPES,
+    REGION_LEVELS,
+    REUSE_STATUSES,
+    SECTIONS,
+    FacetValue,
+    Region,
+    SearchRequest,
+    region_keys,
+)
 from search.query import And, Near, Node, Or, ParsedQuery, Term, near_occurrences
 
 if TYPE_CHECKING:
@@ -136,11 +145,19 @@ def region_columns(snap: Snapshot) -> RegionColumns:
     return found
 
 
-FACETS: tuple[str, ...] = ("region", "year", "section", "doc_type")
+FACETS: tuple[str, ...] = ("region", "year", "section", "doc_type", "reuse")
+
+
+def reuse_mask(snap: Snapshot, status: str) -> np.ndarray:
+    """Rows (bool, by row) whose reuse status is ``status`` (one of REUSE_STATUSES), from the generation's
+    reuse data: a row mask, since a passage's status changes when reports are added, not an engine field."""
+    shared = np.asarray(snap.reuse.shared_rows(), dtype=bool)
+    return shared if status == "shared" else ~shared
 
 
 class Filters:
-    """A request's filters as masks: over reports (region, year, document type) and over sections."""
+    """A request's filters as masks: over reports (region, year, document type), over sections, and over
+    rows (the reuse status)."""
 
     def __init__(self, snap: Snapshot, request: SearchRequest) -> None:
         table = snap.row_table
@@ -156,6 +173,9 @@ class Filters:
         self.sections: np.ndarray | None = None
         if request.sections:
             self.sections = np.isin(np.arange(len(SECTIONS)), [SECTIONS.index(s) for s in request.sections])
+        self.row_masks: dict[str, np.ndarray] = {}
+        if request.reuse_filter:
+            self.row_masks["reuse"] = reuse_mask(snap, request.reuse_filter)
 
     def reports(self, skip: str | None = None) -> np.ndarray:
         """Reports passing the report-level filters (but ``skip``'s)."""
@@ -170,6 +190,9 @@ class Filters:
         keep = self.reports(skip)[self.table.report[rows]]
         if self.sections is not None and skip != "section":
             keep &= self.sections[self.table.section[rows]]
+        for name, m in self.row_masks.items():
+            if name != skip:
+                keep &= m[rows]
         return keep
 
     def keep(self, matches: Matches) -> Matches:
@@ -257,6 +280,21 @@ def report_facets(snap: Snapshot, matches: Matches, filters: Filters) -> dict[st
     pairs = np.unique(table.report[kept] * len(SECTIONS) + table.section[kept])
     section_c = Counter(SECTIONS[s] for s in (pairs % len(SECTIONS)).tolist())
     return facet_lists(region_c, year_c, section_c, doc_c)
+
+
+def reuse_facet(snap: Snapshot, rows: np.ndarray, filters: Filters, unit: str) -> list[FacetValue]:
+    """The reuse facet over the matching ``rows`` (no filter applied), ignoring its own filter as every facet
+    does: passages (``unit="passages"``, 段) or distinct reports (份) with an original / a shared matching
+    passage. Zero counts are left out, as in every facet."""
+    kept = rows[filters.rows(rows, "reuse")]
+    shared = reuse_mask(snap, "shared")[kept]
+    if unit == "reports":
+        report = filters.table.report[kept]
+        counts = {"original": len(np.unique(report[~shared])), "shared": len(np.unique(report[shared]))}
+    else:
+        n_shared = int(shared.sum())
+        counts = {"original": len(kept) - n_shared, "shared": n_shared}
+    return [FacetValue(value=s, count=counts[s]) for s in REUSE_STATUSES if counts[s]]
 
 
 def match_order(snap: Snapshot, kept: Matches, sort: str, order: str) -> np.ndarray:

@@ -11,6 +11,11 @@ SECTIONS: tuple[str, ...] = ("概述", "举措成效", "履职情况", "问题�
 
 REGION_LEVELS: tuple[str, ...] = ("province", "prefecture", "county")
 
+REUSE_STATUSES: tuple[str, ...] = ("original", "shared")
+"""A passage's reuse status, the ``reuse`` filter and facet: ``shared`` when another report (another
+government's, or the same government's earlier one) holds a substantial part of its text, else ``original``.
+It is a property of the generation (adding a report can make an old passage shared), never an engine field."""
+
 INFERABLE: tuple[str, ...] = ("title", "region", "year")
 """Metadata the indexer may infer when the report does not state it: a composed title, a region or year read
 from the body rather than the title or signature."""
@@ -250,6 +255,7 @@ class SearchRequest:
     facet_count: str = "passages"  # what facet counts count: passages (段) or reports (份)
     order: str = ""  # asc | desc; "" is the sort's own direction (newest year first, region A→Z, most first)
     year_ranges: tuple[tuple[int | None, int | None], ...] = ()  # 2021-2024, 2021- (open end), -2020
+    reuse: tuple[str, ...] = ()  # of REUSE_STATUSES: passages shared with another report, or found in no other
 
     def filters_dict(self) -> dict[str, list]:
         """The filters in force as the API echoes them: what the user gave (a year range as ``"2021-2024"``)."""
@@ -258,7 +264,14 @@ class SearchRequest:
             "year": [*self.years, *(format_year_range(r) for r in self.year_ranges)],
             "section": list(self.sections),
             "doc_type": list(self.doc_types),
+            "reuse": list(self.reuse),
         }
+
+    @property
+    def reuse_filter(self) -> str | None:
+        """The one reuse status kept (None when the filter keeps both, or is not given)."""
+        chosen = set(self.reuse) & set(REUSE_STATUSES)
+        return chosen.pop() if len(chosen) == 1 else None
 
 
 def format_year_range(bounds: tuple[int | None, int | None]) -> str:
@@ -284,6 +297,7 @@ class ReportRow:
     source: str = ""
     publish_date: str | None = None
     issuer: str | None = None
+    originality: float | None = None  # share of the report's characters found in no earlier report (0–1)
 
     @property
     def per_10k_chars(self) -> float:
@@ -305,6 +319,7 @@ class ReportRow:
             "source": self.source,
             "publish_date": self.publish_date,
             "issuer": self.issuer,
+            "originality": self.originality,
         }
 
 
@@ -328,6 +343,7 @@ class Hit:
     score: float
     report_matches: int = 1  # matching passages in this hit's report (after filters)
     doc_type: str = REPORT_DOC_TYPE
+    reuse: dict | None = None  # where else the passage's text appears (search.reuse_summary); None without reuse data
 
     def to_dict(self) -> dict:
         return {
@@ -347,6 +363,7 @@ class Hit:
             "score": round(self.score, 4),
             "report_matches": self.report_matches,
             "doc_type": self.doc_type,
+            "reuse": self.reuse,
         }
 
 

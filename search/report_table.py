@@ -16,7 +16,8 @@ if TYPE_CHECKING:
     from search.contract import Snapshot
 
 DESCENDING_FIRST = {"occurrences", "per_10k_chars", "passages", "chars", "year"}
-"""Sorts whose natural direction is largest first (as ``sort=year`` of hits is newest first)."""
+"""Sorts whose natural direction is largest first (as ``sort=year`` of hits is newest first); originality
+goes least original first, the reports that copy most."""
 
 
 @dataclass
@@ -52,6 +53,7 @@ class ReportTable:
             source=report.source,
             publish_date=report.publish_date,
             issuer=report.issuer,
+            originality=round(float(self.snap.reuse.originality()[i]), 4),
         )
 
     def page(self, start: int, size: int) -> list[ReportRow]:
@@ -88,6 +90,8 @@ def report_table(snap: Snapshot, kept: Matches, request: SearchRequest, filters:
         key = table.report_title_rank
     elif sort == "per_10k_chars":
         key = np.round(occurrences * 10_000 / np.maximum(chars, 1), 2)  # the rounded value users see
+    elif sort == "originality":
+        key = np.round(np.asarray(snap.reuse.originality(), dtype=np.float64), 4)  # the rounded value users see
     else:
         key = {"occurrences": occurrences, "passages": passages, "chars": chars, "year": table.report_year}[sort]
     values = key[present]

@@ -48,7 +48,7 @@ from search.contract import (
     no_index,
     ready,
 )
-from search.counting import facet_lists
+from search.counting import Filters, facet_lists, passage_facets, query_matches, reuse_mask
 from search.memory import matching_rows
 from search.models import (
     DOC_TYPES,
@@ -374,6 +374,9 @@ def _attr_facets(by_code: dict[int, int], request: SearchRequest) -> tuple[Count
 
 
 _NEAR_QUERIES_KEPT = 64
+REUSE_KEYS_LIMIT = 5_000
+"""Up to this many passages, the reuse filter is a set of their keys inside tantivy; above, a row mask over
+tantivy's order of every match (see :meth:`TantivySnapshot._reuse_mask`)."""
 
 
 class TantivySnapshot(Snapshot):
@@ -388,6 +391,7 @@ class TantivySnapshot(Snapshot):
         # Proximity pairs verified in this generation: a search builds its query more than once (the rows
         # path, then the page and counts), and the verification reads every candidate's text.
         self._near_queries: dict[Near, tantivy.Query] = {}
+        self._reuse_queries: dict[str, tantivy.Query] = {}  # reuse status -> its passages' keys
         # Facet keys (level, name, parent) numbered once, in facet order (level, then name), and the keys of
         # each region number: from the generation's distinct regions (thousands at most), not its reports.
         numbers = _RegionNumbers.of(self._searcher, self._schema)
@@ -426,7 +430,27 @@ class TantivySnapshot(Snapshot):
             filters["section"] = Q.term_set_query(schema, "section", list(request.sections))
         if request.doc_types:
             filters["doc_type"] = Q.term_set_query(schema, "doc_type", list(request.doc_types))
+        if request.reuse_filter and self._reuse_mask(request) is None:
+            filters["reuse"] = self._reuse_query(request.reuse_filter)
         return filters
+
+    def _reuse_query(self, status: str) -> tantivy.Query:
+        """The passages whose reuse status is ``status``, by their keys (built once per generation)."""
+        if status not in self._reuse_queries:
+            rows = np.flatnonzero(reuse_mask(self, status)).tolist()
+            keys = [fast_key(self.passages[r].passage_id) for r in rows]
+            nothing = _and([self._kind_passage], [self._kind_passage])
+            self._reuse_queries[status] = Q.term_set_query(self._schema, "pkey", keys) if keys else nothing
+        return self._reuse_queries[status]
+
+    def _reuse_mask(self, request: SearchRequest) -> np.ndarray | None:
+        """The reuse filter as a row mask, when it keeps more passages than a set of keys serves quickly (a
+        key set costs every search time in proportion to its size); None when there is no filter or when
+        the keys filter inside tantivy (:meth:`_reuse_query`)."""
+        if not request.reuse_filter:
+            return None
+        mask = reuse_mask(self, request.reuse_filter)
+        return mask if int(mask.sum()) > REUSE_KEYS_LIMIT else None
 
     def _aggregate(self, query: tantivy.Query, fields: tuple[str, ...]) -> dict[str, dict[int, int]]:
         """Matches per value of each numeric fast field, in one pass over the matching passages."""
@@ -445,6 +469,7 @@ class TantivySnapshot(Snapshot):
         at all, one pass over the matching passages counts everything.
         """
         region_filter = [filters["region"]] if "region" in filters else []
+        region_filter += [filters["reuse"]] if "reuse" in filters else []  # a row filter: narrows both passes
         attr_filters = [q for facet, q in filters.items() if facet != "region"]
         if region_filter or attr_filters:
             by_region_job = _POOL.submit(
@@ -479,7 +504,13 @@ class TantivySnapshot(Snapshot):
         return FacetRows(kids, names, acc, levels, parents)
 
     def _ordered_page(
-        self, query: tantivy.Query, request: SearchRequest, parsed: ParsedQuery, start: int, limit: int
+        self,
+        query: tantivy.Query,
+        request: SearchRequest,
+        parsed: ParsedQuery,
+        start: int,
+        limit: int,
+        extra: list[tantivy.Query] = (),
     ) -> list[tuple[float, int]]:
         searcher = self._searcher
         if start >= searcher.num_docs:  # tantivy sizes its collector by offset + limit: never past the index
@@ -501,7 +532,8 @@ class TantivySnapshot(Snapshot):
         words = self._words_query(parsed)
         ranked = None
         if words is not None:
-            ranked = self._ranked_by_words(parsed, query, words, list(self._filters(request).values()), start, limit)
+            filters = [*self._filters(request).values(), *extra]
+            ranked = self._ranked_by_words(parsed, query, words, filters, start, limit)
         if ranked is None:
             # Every match scored by its words (the matching itself, by characters, adds nothing to the score).
             scored = Q.const_score_query(query, 0.0)
@@ -626,19 +658,49 @@ class TantivySnapshot(Snapshot):
         start = (request.page - 1) * request.per_page
         # The counting pass and the page's ordered pass are independent, and tantivy releases the GIL:
         # run them side by side on the two cores.
+        mask = self._reuse_mask(request)
+        if mask is not None:
+            return self._execute_masked(parsed, request, full, start, mask)
         paging = _POOL.submit(self._page, full, request, parsed, start)
         facets, total = self._counts(match, filters, request)
         rows, scores, hits = paging.result()
         return Execution(total=total, rows=rows, facets=facets, scores=scores, hits=hits)
 
+    def _execute_masked(
+        self, parsed: ParsedQuery, request: SearchRequest, full: tantivy.Query, start: int, mask: np.ndarray
+    ) -> Execution:
+        """A request whose reuse filter is a row mask: the matches it keeps and the facets are counted by the
+        counting layer (as the in-memory execution counts); the page is tantivy's order of the kept rows,
+        named by their keys when they are few, else read off the order of every match."""
+        matches = query_matches(self, parsed)
+        row_filters = Filters(self, request)
+        keep = row_filters.rows(matches.rows)
+        facets = passage_facets(self, matches.rows, row_filters)
+        total = int(keep.sum())
+        extra: list[tantivy.Query] = []
+        if total <= REUSE_KEYS_LIMIT:
+            keys = [fast_key(self.passages[r].passage_id) for r in matches.rows[keep].tolist()]
+            extra = [Q.term_set_query(self._schema, "pkey", keys) if keys else _and([full], [full])]
+        share = total / max(len(matches.rows), 1)
+        rows, scores, hits = self._page(_and([full, *extra]), request, parsed, start, mask, share, extra)
+        return Execution(total=total, rows=rows, facets=facets, scores=scores, hits=hits)
+
     def _page(
-        self, full: tantivy.Query, request: SearchRequest, parsed: ParsedQuery, start: int
+        self,
+        full: tantivy.Query,
+        request: SearchRequest,
+        parsed: ParsedQuery,
+        start: int,
+        mask: np.ndarray | None = None,
+        share: float = 1.0,
+        extra: list[tantivy.Query] = (),
     ) -> tuple[list[int], dict[int, float], list[Hit]]:
-        """The page's rows in order, their scores and hits (made here, while the other thread counts)."""
+        """The page's rows in order, their scores and hits (made here, while the other thread counts); with
+        ``mask``, only rows it keeps (about ``share`` of the matches; ``extra`` narrows to them in tantivy)."""
         if request.group:
-            page = self._grouped_page(full, request, parsed, start)
+            page = self._grouped_page(full, request, parsed, start, mask, share, extra)
         else:
-            page = self._ordered_page(full, request, parsed, start, request.per_page)
+            page = self._masked_page(full, request, parsed, start, request.per_page, mask, share, extra)
         rows = [r for _, r in page]
         scores = {r: s for s, r in page}
         hits = make_hits(self, parsed, rows, scores, self.matches_in_reports(parsed, request, rows))
@@ -652,22 +714,56 @@ class TantivySnapshot(Snapshot):
         """
         counts: dict[int, int] = {}
         sections = {SECTIONS.index(s) for s in request.sections}
+        status = reuse_mask(self, request.reuse_filter) if request.reuse_filter else None
         section = self.row_table.section
         for report in dict.fromkeys(int(self.report_rows[r]) for r in rows):
             first = int(self.report_first_rows[report])
             own = range(first, first + int(self.report_sizes[report]))
             kept = {r for r in own if not sections or int(section[r]) in sections}
+            if status is not None:
+                kept = {r for r in kept if status[r]}
             counts[report] = len(matching_rows(self, parsed, kept))
         return {r: counts[int(self.report_rows[r])] for r in rows}
 
+    def _masked_page(
+        self,
+        query: tantivy.Query,
+        request: SearchRequest,
+        parsed: ParsedQuery,
+        start: int,
+        limit: int,
+        mask: np.ndarray | None,
+        share: float = 1.0,
+        extra: list[tantivy.Query] = (),
+    ) -> list[tuple[float, int]]:
+        """The page ``start:start+limit`` of the matches ``mask`` keeps, in the order of all matches (a filter
+        changes no score): fetch ever more of that order until enough are kept, or every match is seen; the
+        first fetch is sized by the ``share`` of matches kept."""
+        if mask is None:
+            return self._ordered_page(query, request, parsed, start, limit, extra)
+        k = max(int((start + limit) / max(share, 0.001) * 1.25), 200)
+        while True:
+            page = self._ordered_page(query, request, parsed, 0, k, extra)
+            kept = [(score, row) for score, row in page if mask[row]]
+            if len(kept) >= start + limit or len(page) < k:
+                return kept[start : start + limit]
+            k *= 4
+
     def _grouped_page(
-        self, query: tantivy.Query, request: SearchRequest, parsed: ParsedQuery, start: int
+        self,
+        query: tantivy.Query,
+        request: SearchRequest,
+        parsed: ParsedQuery,
+        start: int,
+        mask: np.ndarray | None = None,
+        share: float = 1.0,
+        extra: list[tantivy.Query] = (),
     ) -> list[tuple[float, int]]:
         """The page of best passages, one per report: fetch ever more hits until enough reports are seen."""
         want = start + request.per_page
         limit = want * 4
         while True:
-            page = self._ordered_page(query, request, parsed, 0, limit)
+            page = self._masked_page(query, request, parsed, 0, limit, mask, share, extra)
             best: dict[int, tuple[float, int]] = {}
             for score, row in page:
                 best.setdefault(int(self.report_rows[row]), (score, row))

@@ -39,7 +39,7 @@ def test_search_shape(client):
         assert HIT_FIELDS <= hit.keys()
         assert set(hit["region"]) == {"province", "prefecture", "county", "code", "division_id"}
         assert hit["url"] == f"/reports/{hit['report_id']}#{hit['passage_id']}"
-    assert set(body["facets"]) == {"region", "year", "section", "doc_type"}
+    assert set(body["facets"]) == {"region", "year", "section", "doc_type", "reuse"}
     for row in body["facets"]["region"]:
         assert {"value", "level", "parent", "count"} <= row.keys()
     for row in body["facets"]["year"] + body["facets"]["section"]:

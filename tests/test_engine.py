@@ -85,7 +85,9 @@ def test_the_browse_page_counted_once_agrees_with_the_engine(snap):
 
     counted = snap.execute(parse_query(""), SearchRequest("", page=2, per_page=5))
     browse = search(snap, SearchRequest("", page=2, per_page=5), use_cache=False)
-    assert browse.facets is snap.browse_facets and browse.facets == counted.facets
+    assert browse.facets is snap.browse_facets
+    # The engine counts every facet but reuse, which the entry point adds (a row mask, the same for every engine).
+    assert {k: v for k, v in browse.facets.items() if k != "reuse"} == counted.facets
     assert (browse.total, [h.passage_id for h in browse.hits]) == (
         12,
         [snap.passages[r].passage_id for r in counted.rows],

@@ -244,7 +244,7 @@ def test_the_report_list_api_gives_a_page_reading_only_its_reports(counted):
     n = _reads_of(reads, lambda: client.get(url))
     body = client.get(url).get_json()
     assert body == {"reports": whole["reports"][PER_PAGE : 2 * PER_PAGE], "total": whole["total"], "page": 2,
-                    "per_page": PER_PAGE}  # fmt: skip
+                    "per_page": PER_PAGE, "sort": "index", "order": ""}  # fmt: skip
     assert n == PER_PAGE
 
 

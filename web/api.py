@@ -1,12 +1,14 @@
-"""The JSON API: ``/api/search``, ``/api/kwic``, ``/api/trends``, ``/api/reports``, ``/api/reports/<report_id>``
-and ``/api/coverage``, described by the OpenAPI 3.1 document at ``/api/openapi.json`` (:mod:`web.openapi`).
+"""The JSON API: ``/api/search``, ``/api/kwic``, ``/api/trends``, ``/api/reports``, ``/api/reports/<report_id>``,
+``/api/compare`` and ``/api/coverage``, described by the OpenAPI 3.1 document at ``/api/openapi.json``
+(:mod:`web.openapi`).
 
 Its shapes are a contract other tools rely on: extend them, never rename or drop a field. With
 ``format=csv|xlsx|jsonl`` the search, the concordance, trends and the report list stream the whole result
 as a file instead (every parameter is checked first, so a bad one is still a JSON 400); the search (hits or the
 report table) and the report list also as ``ris``, ``bibtex`` or ``csljson`` for reference managers.
 
-Every hit, report row and passage carries ``citations: {gb7714_2025, gb7714_2015, fxyz}``.
+Every hit, report row and passage carries ``citations: {gb7714_2025, gb7714_2015, fxyz}``; every hit and
+passage its ``reuse`` (where else its text appears), every report its ``originality``.
 """
 
 from __future__ import annotations
@@ -14,14 +16,19 @@ from __future__ import annotations
 from itertools import chain
 
 from flask import Blueprint, Response, current_app, jsonify, request, stream_with_context
+from werkzeug.datastructures import MultiDict
 
 from search import (
     MEDIA_TYPES,
+    ORDERS,
     REFERENCE_FORMATS,
+    REPORT_LIST_SORTS,
     Export,
     SearchError,
     Snapshot,
+    UnknownReportError,
     citations,
+    compare,
     concordance,
     coverage,
     coverage_export,
@@ -29,10 +36,15 @@ from search import (
     filter_reports,
     hits_export,
     kwic_export,
+    originalities,
+    originality_of,
     parse_coverage_request,
+    passage_reuse,
+    related_reports,
     report_list_export,
     reports_export,
     search,
+    sort_reports,
     trends,
     trends_export,
     with_citations,
@@ -61,6 +73,11 @@ def error(message: str, status: int, param: str | None = None, choices: list[dic
 @bp.errorhandler(SearchError)
 def bad_parameter(e: SearchError):
     return error(str(e), 400, e.param, e.choices)
+
+
+@bp.errorhandler(UnknownReportError)
+def unknown_report(e: UnknownReportError):
+    return error(str(e), 404, e.param)
 
 
 @bp.errorhandler(FileNotFoundError)
@@ -139,25 +156,42 @@ def api_coverage():
     return send_export(coverage_export(response, base_url()), fmt)
 
 
+def report_list_order(args: MultiDict) -> tuple[str, str]:
+    """The report list's ``sort`` (index | originality) and ``order`` (asc | desc); 400 naming either."""
+    sort = args.get("sort", "").strip() or "index"
+    order = args.get("order", "").strip()
+    if sort not in REPORT_LIST_SORTS:
+        raise SearchError("sort", f"sort must be one of {', '.join(REPORT_LIST_SORTS)}, not {sort[:40]!r}")
+    if order and order not in ORDERS:
+        raise SearchError("order", f"order must be asc or desc, not {order[:40]!r}")
+    return sort, order
+
+
 @bp.get("/reports")
 def api_reports():
     fmt = export_format(request.args)
+    sort, order = report_list_order(request.args)
+    args = MultiDict([(k, v) for k, v in request.args.items(multi=True) if k not in ("sort", "order")])
     snap = snapshot()
-    req = search_request_from(request.args, current_app.config)
-    reports = filter_reports(snap, req)
+    req = search_request_from(args, current_app.config)
+    reports = sort_reports(snap, filter_reports(snap, req), sort, order)
     if fmt is not None:
         return send_export(report_list_export(reports, base_url()), fmt)
-    if "page" not in request.args and "per_page" not in request.args:  # the whole list, as always
-        return jsonify({"reports": [r.summary_dict() for r in reports], "total": len(reports)})
-    start = (req.page - 1) * req.per_page  # a page: only its reports are read
-    page = reports[start : start + req.per_page]
-    body = {"reports": [r.summary_dict() for r in page], "total": len(reports), "page": req.page}
-    return jsonify({**body, "per_page": req.per_page})
+    body: dict = {"total": len(reports), "sort": sort, "order": order}
+    if "page" in request.args or "per_page" in request.args:  # a page: only its reports are read
+        start = (req.page - 1) * req.per_page
+        reports = reports[start : start + req.per_page]
+        body.update(page=req.page, per_page=req.per_page)
+    listed = [
+        {**r.summary_dict(), "originality": o} for r, o in zip(reports, originalities(snap, reports), strict=True)
+    ]
+    return jsonify({"reports": listed, **body})
 
 
 @bp.get("/reports/<report_id>")
 def api_report(report_id: str):
-    report = snapshot().report(report_id)
+    snap = snapshot()
+    report = snap.report(report_id)
     if report is None:
         return error(f"no report with report_id {report_id!r}", 404, "report_id")
     root = base_url()
@@ -173,11 +207,21 @@ def api_report(report_id: str):
             "text": p.text,
             "url": p.url(),
             "citations": citations(report, p, root + p.url()),
+            "reuse": passage_reuse(snap, p.passage_id),
         }
         for p in report.passages
     ]
     body["passage_count"] = len(report.passages)
+    body["originality"] = originality_of(snap, report.report_id)
+    body["related"] = related_reports(snap, report.report_id)
     return jsonify(body)
+
+
+@bp.get("/compare")
+def api_compare():
+    """Two reports side by side: ``a`` and ``b`` (report ids), aligned by section, shared spans marked."""
+    comparison = compare(snapshot(), request.args.get("a", ""), request.args.get("b", ""))
+    return jsonify(comparison.to_dict())
 
 
 @bp.get("/openapi.json")

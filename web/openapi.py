@@ -33,7 +33,9 @@ from search import (
     PUBLISH_DATE_SOURCES,
     REFERENCE_FORMATS,
     REGION_LEVELS,
+    REPORT_LIST_SORTS,
     REPORT_SORTS,
+    REUSE_STATUSES,
     SECTIONS,
     SORTS,
     SPLITS,
@@ -78,6 +80,7 @@ STRINGS = array(STRING)
 YEAR = nullable({"type": "integer"})
 DATE = nullable({"type": "string", "format": "date"})
 ELAPSED: Schema = {"type": "number", "minimum": 0, "description": "Time the answer took, in milliseconds."}
+SHARE: Schema = {"type": "number", "minimum": 0, "maximum": 1}
 NOTES = array(STRING, description="How the query and region names were read (山西 → 山西省).")
 
 
@@ -131,6 +134,7 @@ def schemas() -> dict[str, Schema]:
         "publish_date_source": nullable({"enum": list(PUBLISH_DATE_SOURCES)}),
         "issuer_level": {"enum": list(ISSUER_LEVELS)},
         "township": nullable({**STRING, "description": "The township (镇, 乡, 街道) whose report it is."}),
+        "originality": nullable({**SHARE, "description": "Share of its characters found in no earlier report."}),
     }
     detail_fields = {
         **report_fields,
@@ -138,6 +142,17 @@ def schemas() -> dict[str, Schema]:
         "citations": ref("Citations"),
         "passages": array(ref("Passage"), description="Every passage of the report, in order."),
         "passage_count": COUNT,
+        "related": array(ref("RelatedReport"), description="The reports sharing most text with it, most first."),
+    }
+    holder = {
+        "report_id": STRING,
+        "passage_id": STRING,
+        "year": YEAR,
+        "region": ref("Region"),
+        "place": {"type": "string", "description": 'The region\'s deepest name ("" for none).'},
+        "publish_date": DATE,
+        "title": STRING,
+        "url": {"type": "string", "description": "The passage in its report (a path)."},
     }
     filters = closed(
         {
@@ -145,6 +160,7 @@ def schemas() -> dict[str, Schema]:
             "year": array({"anyOf": [{"type": "integer"}, {"type": "string"}]}),
             "section": array({"enum": list(SECTIONS)}),
             "doc_type": array({"enum": list(DOC_TYPES)}),
+            "reuse": array({"enum": list(REUSE_STATUSES)}),
         },
         "The filters in force, as given (a year range as `2021-2024`; region names as resolved).",
     )
@@ -172,9 +188,97 @@ def schemas() -> dict[str, Schema]:
                 "score": {"type": "number"},
                 "report_matches": {**COUNT, "description": "Matching passages in the hit's report."},
                 "doc_type": {"enum": list(DOC_TYPES)},
+                "reuse": nullable(ref("PassageReuse")),
                 "citations": ref("Citations"),
             },
             "One matching passage.",
+        ),
+        "ReuseHolder": closed(holder, "A passage holding the same text, in its report."),
+        "ReuseLink": closed(
+            {
+                **holder,
+                "whole": {"type": "boolean", "description": "A near-duplicate of the whole passage."},
+                "shared_chars": {**COUNT, "description": "Characters of this passage inside the shared spans."},
+            },
+            "Another passage sharing text with this one.",
+        ),
+        "PassageReuse": closed(
+            {
+                "reports": {**COUNT, "description": "Other reports holding text of this passage (份)."},
+                "passages": {**COUNT, "description": "Other passages holding text of this passage (段)."},
+                "shared": {"type": "boolean", "description": "Whether any other passage holds its text."},
+                "earliest": nullable(ref("ReuseHolder")),
+                "tie": {"type": "boolean", "description": "Other holders share the earliest's year and date (并列)."},
+                "tied": array(ref("ReuseHolder")),
+                "earliest_is_self": {"type": "boolean"},
+                "links": array(ref("ReuseLink"), description="The first links, earliest first."),
+                "links_total": COUNT,
+            },
+            "Where else the passage's text appears; earliest by report year, then publish date.",
+        ),
+        "RelatedReport": closed(
+            {
+                "report_id": STRING,
+                "title": STRING,
+                "region": ref("Region"),
+                "place": STRING,
+                "year": YEAR,
+                "shared_chars": COUNT,
+                "url": STRING,
+                "compare_url": {"type": "string", "description": "The two reports side by side (a path)."},
+            }
+        ),
+        "ComparedReport": closed(
+            {
+                "report_id": STRING,
+                "title": STRING,
+                "region": ref("Region"),
+                "place": STRING,
+                "year": YEAR,
+                "publish_date": DATE,
+                "url": STRING,
+                "chars": COUNT,
+                "shared_chars": {**COUNT, "description": "Its characters inside spans shared with the other."},
+                "share": SHARE,
+            }
+        ),
+        "ComparedPassage": closed(
+            {
+                "passage_id": STRING,
+                "number": {"type": "integer", "minimum": 1},
+                "url": STRING,
+                "heading": STRING,
+                "shared_chars": COUNT,
+                "segments": array(
+                    closed(
+                        {
+                            "text": {"type": "string", "minLength": 1},
+                            "other": nullable({**STRING, "description": "The passage of the other report."}),
+                            "other_url": nullable(STRING),
+                        }
+                    ),
+                    description="The passage's text in pieces; a shared piece names its passage in the other report.",
+                ),
+            }
+        ),
+        "Comparison": closed(
+            {
+                "a": ref("ComparedReport"),
+                "b": ref("ComparedReport"),
+                "pairs": {**COUNT, "description": "Passage pairs sharing text."},
+                "summary": STRING,
+                "sections": array(
+                    closed(
+                        {
+                            "section": {"enum": list(SECTIONS)},
+                            "a": array(ref("ComparedPassage")),
+                            "b": array(ref("ComparedPassage")),
+                        }
+                    ),
+                    description="The mandated sections either report has, in outline order.",
+                ),
+            },
+            "Two reports side by side.",
         ),
         "RegionFacetValue": closed(
             {"value": STRING, "count": COUNT, "level": {"enum": list(REGION_LEVELS)}, "parent": nullable(STRING)}
@@ -186,6 +290,7 @@ def schemas() -> dict[str, Schema]:
                 "year": array(ref("YearFacetValue")),
                 "section": array(closed({"value": {"enum": list(SECTIONS)}, "count": COUNT})),
                 "doc_type": array(closed({"value": {"enum": list(DOC_TYPES)}, "count": COUNT})),
+                "reuse": array(closed({"value": {"enum": list(REUSE_STATUSES)}, "count": COUNT})),
             },
             "Counts over the whole result set (passages or reports, as `facet_count` says); a facet's own "
             "counts ignore the filter on that facet.",
@@ -212,6 +317,7 @@ def schemas() -> dict[str, Schema]:
                 "source": STRING,
                 "publish_date": DATE,
                 "issuer": nullable(STRING),
+                "originality": nullable(SHARE),
                 "citations": ref("Citations"),
             },
             "One matching report of the report table (`view=reports`).",
@@ -320,7 +426,14 @@ def schemas() -> dict[str, Schema]:
         ),
         "ReportSummary": closed(report_fields, "A report's metadata, as the report list shows it."),
         "ReportList": closed(
-            {"reports": array(ref("ReportSummary")), "total": COUNT, "page": COUNT, "per_page": COUNT},
+            {
+                "reports": array(ref("ReportSummary")),
+                "total": COUNT,
+                "sort": {"enum": list(REPORT_LIST_SORTS)},
+                "order": {"enum": ["", *ORDERS]},
+                "page": COUNT,
+                "per_page": COUNT,
+            },
             optional=("page", "per_page"),  # present when a page was asked for
         ),
         "Passage": closed(
@@ -332,6 +445,7 @@ def schemas() -> dict[str, Schema]:
                 "text": STRING,
                 "url": STRING,
                 "citations": ref("Citations"),
+                "reuse": ref("PassageReuse"),
             }
         ),
         "ReportDetail": closed(detail_fields, "One report: its metadata, citations and every passage."),
@@ -461,6 +575,11 @@ def filter_params() -> list[Schema]:
         ),
         query_param("section", array({"enum": list(SECTIONS)}), "A section of the mandated outline."),
         query_param("doc_type", array({"enum": list(DOC_TYPES)}), "What a document is."),
+        query_param(
+            "reuse",
+            array({"enum": list(REUSE_STATUSES)}),
+            "Passages found in no other report (original) or shared with one (shared).",
+        ),
     ]
 
 
@@ -619,9 +738,17 @@ def reports_path(max_per_page: int, max_query_length: int) -> Schema:
         "get": {
             "operationId": "reports",
             "summary": "The reports passing the filters, in index order",
-            "parameters": [p for p in filter_params() if p["name"] != "section"]
+            "parameters": [p for p in filter_params() if p["name"] not in ("section", "reuse")]
             + paging_params(max_per_page)
-            + [format_param(FORMATS)],
+            + [
+                query_param(
+                    "sort",
+                    {"enum": list(REPORT_LIST_SORTS)},
+                    "Index order, or originality (least original first unless `order=desc`).",
+                ),
+                ORDER,
+                format_param(FORMATS),
+            ],
             "responses": responses("ReportList", FORMATS),
         }
     }
@@ -634,6 +761,21 @@ def report_path(max_per_page: int, max_query_length: int) -> Schema:
             "summary": "One report with every passage",
             "parameters": [{"name": "report_id", "in": "path", "required": True, "schema": STRING}],
             "responses": responses("ReportDetail", not_found=True),
+        }
+    }
+
+
+def compare_path(max_per_page: int, max_query_length: int) -> Schema:
+    report_id = {"type": "string", "pattern": r"\S"}
+    return {
+        "get": {
+            "operationId": "compare",
+            "summary": "Two reports side by side, aligned by section, the text they share marked in both",
+            "parameters": [
+                query_param("a", report_id, "A report_id.", required=True),
+                query_param("b", report_id, "Another report_id.", required=True),
+            ],
+            "responses": responses("Comparison", not_found=True),
         }
     }
 
@@ -679,6 +821,7 @@ PATHS = {
     "/api/trends": trends_path,
     "/api/reports": reports_path,
     "/api/reports/{report_id}": report_path,
+    "/api/compare": compare_path,
     "/api/coverage": coverage_path,
     "/api/openapi.json": openapi_path,
 }
@@ -702,6 +845,9 @@ PARAMETER_NAMES = [
     "split",
     "report_id",
     "level",
+    "reuse",
+    "a",
+    "b",
 ]
 """What an error's ``param`` may name."""
 

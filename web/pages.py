@@ -18,6 +18,8 @@ from search import (
     SearchError,
     SearchRequest,
     Snapshot,
+    UnknownReportError,
+    compare,
     concordance,
     coverage,
     search,
@@ -58,6 +60,9 @@ PARAM_LABELS = {
     "group": "按报告归并",
     "format": "下载格式",
     "level": "层级",
+    "reuse": "文字来源",
+    "a": "对照报告甲",
+    "b": "对照报告乙",
 }
 
 
@@ -158,12 +163,30 @@ def coverage_page():
 
 @bp.get("/reports/<report_id>")
 def report(report_id: str):
-    found = snapshot().report(report_id)  # looked up in the index only: no path here reads a file
+    snap = snapshot()
+    found = snap.report(report_id)  # looked up in the index only: no path here reads a file
     if found is None:
         return error_page(404, "找不到报告", f"没有编号为“{report_id}”的报告。它可能已从索引中移除。")
     query = request.args.get("q", "")
     validate(SearchRequest(query=query), max_query_length=int(current_app.config["MAX_QUERY_LENGTH"]))
-    return render_template("report.html", page=build_report_page(found, query, request.url_root))
+    return render_template("report.html", page=build_report_page(found, query, request.url_root, snap))
+
+
+@bp.get("/compare")
+def compare_page():
+    """Two reports side by side (``a``, ``b``): the same object as ``/api/compare``."""
+    a, b = request.args.get("a", ""), request.args.get("b", "")
+    comparison = compare(snapshot(), a, b)
+    html = render_template("compare.html", data=comparison.to_dict())  # the JSON's object, rendered
+    json_url = url_for("api.api_compare", a=a, b=b)
+    return html, {"Link": f'<{json_url}>; rel="alternate"; type="application/json"'}
+
+
+@bp.errorhandler(UnknownReportError)
+def unknown_report(e: UnknownReportError):
+    name = {"a": "甲", "b": "乙"}.get(e.param, "")
+    message = f"没有编号为“{e.report_id}”的报告（参数 {e.param}{'，' + name if name else ''}）。它可能已从索引中移除。"
+    return error_page(404, "找不到报告", message, str(e))
 
 
 @bp.get("/p/<passage_id>")

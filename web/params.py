@@ -61,6 +61,7 @@ def _filters(args: MultiDict, config: Mapping, default_facet_count: str = "passa
         year_ranges=year_ranges,
         sections=tuple(param_values(args, "section")),
         doc_types=tuple(param_values(args, "doc_type")),
+        reuse=tuple(param_values(args, "reuse")),
         page=_int(args, "page", 1),
         per_page=_int(args, "per_page", int(config["PER_PAGE"])),
         sort=_word(args, "sort", "relevance"),

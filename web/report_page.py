@@ -1,13 +1,29 @@
 """What the report page shows: the report's passages with the query's matches marked, a table of
-contents from its headings, a citation in every style for every passage, and where the report came from."""
+contents from its headings, a citation in every style for every passage, where the report came from, and
+its text reuse: each passage's "also in N reports; earliest: …", the report's originality and the reports it
+shares most with."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from markupsafe import Markup
 
-from search import HEADING_SEPARATOR, STYLES, Passage, Report, citations, mark, parse_query, query_spans
+from search import (
+    HEADING_SEPARATOR,
+    STYLES,
+    Passage,
+    Report,
+    Snapshot,
+    citations,
+    mark,
+    originality_of,
+    parse_query,
+    passage_reuse,
+    query_spans,
+    related_reports,
+    reuse_line,
+)
 
 
 @dataclass
@@ -20,6 +36,8 @@ class PassageView:
     citation: str  # in the default style
     permalink: str
     citations: dict[str, str]  # style -> citation
+    reuse: dict | None = None  # search.passage_reuse: where else the text appears
+    reuse_line: str = ""  # the same in one line ("" when the text is its own)
 
 
 INFERRED_LABELS = {"title": "标题", "region": "地区", "year": "年度"}
@@ -44,6 +62,8 @@ class ReportPage:
     citations: dict[str, str]  # of the report as a whole, style -> citation
     styles: dict[str, str]  # style -> label, the default first
     inferred_note: str  # "" when the report states its title, region and year itself
+    originality: float | None = None  # share of its characters found in no earlier report
+    related: list[dict] = field(default_factory=list)  # the reports it shares most with (search.related_reports)
 
 
 def inferred_note(report: Report) -> str:
@@ -95,8 +115,9 @@ def _marked(text: str, spans: list[tuple[int, int]], start: int, end: int) -> Ma
     return Markup(mark(text[start:end], inside))  # mark() escapes everything it does not wrap
 
 
-def build_report_page(report: Report, query: str, url_root: str) -> ReportPage:
-    """The report as the page shows it; ``url_root`` (the site's absolute root URL) makes permalinks absolute."""
+def build_report_page(report: Report, query: str, url_root: str, snap: Snapshot | None = None) -> ReportPage:
+    """The report as the page shows it; ``url_root`` (the site's absolute root URL) makes permalinks absolute;
+    ``snap`` (the index generation) gives the text reuse."""
     parsed = parse_query(query) if query else None
     root = url_root.rstrip("/")
     views = []
@@ -108,6 +129,7 @@ def build_report_page(report: Report, query: str, url_root: str) -> ReportPage:
         cut = len(last) if last and not is_heading and p.text.startswith(last) else 0
         permalink = root + p.url()
         found = citations(report, p, permalink)
+        reuse = passage_reuse(snap, p.passage_id) if snap is not None else None
         views.append(
             PassageView(
                 passage=p,
@@ -118,6 +140,8 @@ def build_report_page(report: Report, query: str, url_root: str) -> ReportPage:
                 citation=found["gb7714_2025"],
                 permalink=permalink,
                 citations=found,
+                reuse=reuse,
+                reuse_line=reuse_line(reuse) if reuse else "",
             )
         )
     matched = [v for v in views if v.matches]
@@ -132,4 +156,6 @@ def build_report_page(report: Report, query: str, url_root: str) -> ReportPage:
         citations=citations(report, None, f"{root}/reports/{report.report_id}"),
         styles=dict(STYLES),
         inferred_note=inferred_note(report),
+        originality=originality_of(snap, report.report_id) if snap is not None else None,
+        related=related_reports(snap, report.report_id) if snap is not None else [],
     )

@@ -25,7 +25,13 @@ from search import (
 )
 from web.links import SearchLinks
 
-FACET_LABELS: dict[str, str] = {"region": "地区", "year": "年度", "section": "章节", "doc_type": "文档类型"}
+FACET_LABELS: dict[str, str] = {
+    "region": "地区",
+    "year": "年度",
+    "section": "章节",
+    "doc_type": "文档类型",
+    "reuse": "文字来源",
+}
 """Chinese names of the facets; a facet not listed here shows its key."""
 
 SORT_LABELS: dict[str, str] = {"relevance": "相关度", "year": "年度（新→旧）", "region": "地区"}
@@ -41,6 +47,7 @@ REPORT_COLUMNS: tuple[tuple[str, str, bool], ...] = (
     ("occurrences", "处", True),
     ("chars", "字数", True),
     ("per_10k_chars", "每万字", True),
+    ("originality", "原创度", True),
 )
 """The report table's sortable columns: (sort key, header, numeric)."""
 
@@ -65,12 +72,18 @@ _QUERY_TERM = re.compile(r'-?"[^"]*"?|\S+')
 _YEAR_RANGE_SEPARATOR = re.compile(r"[-–~～至]")
 
 
+REUSE_LABELS: dict[str, str] = {"original": "未见于其他报告", "shared": "与其他报告共有"}
+"""The reuse facet's values as they read: a passage found in no other report, or shared with one."""
+
+
 def value_label(facet: str, value: object) -> str:
     """How a facet value reads in the interface: years as ``2024年``, a range as ``2021–2024``, else as it is.
 
     >>> value_label("year", 2024), value_label("year", "2021-2024"), value_label("year", "2021-")
     ('2024年', '2021–2024', '2021年起')
     """
+    if facet == "reuse":
+        return REUSE_LABELS.get(str(value), str(value))
     if facet != "year":
         return str(value)
     text = str(value).strip()
