@@ -17,7 +17,7 @@ from search.concordance import (
     concordance,
     validate_concordance,
 )
-from search.contract import Execution, OldIndexError, Snapshot, no_index
+from search.contract import EngineUnavailable, Execution, OldIndexError, Snapshot, no_index
 from search.core import (
     FACET_COUNTS,
     MAX_REGION_LENGTH,
@@ -91,6 +91,7 @@ from search.query import parse_query
 from search.regions import short_name
 from search.reports import filter_reports
 from search.snippets import mark, query_spans
+from search.sphinx_cluster import cluster_nodes, hosts_setting, start_cluster, stop_cluster
 from search.trends import (
     MAX_QUERIES,
     NORMS,
@@ -139,6 +140,7 @@ __all__ = [
     "CoverageRequest",
     "CoverageResponse",
     "Division",
+    "EngineUnavailable",
     "Execution",
     "Export",
     "FacetValue",
@@ -159,6 +161,10 @@ __all__ = [
     "TrendsResponse",
     "built_with",
     "citation",
+    "cluster_nodes",
+    "hosts_setting",
+    "start_cluster",
+    "stop_cluster",
     "citations",
     "with_citations",
     "concordance",

@@ -79,10 +79,39 @@ def write_tantivy_index_of_another_schema(index_dir: Path) -> None:
 ENGINES = search.ENGINES  # the registry: a new engine is tested by every engine-facing test
 
 
+@pytest.fixture(scope="session")
+def sphinx_cluster(tmp_path_factory):
+    """Two ``searchd`` processes on free loopback ports, each with a distributed table over both shards (as
+    ``fazhi cluster up`` starts them), named by ``FAZHI_SPHINX_HOSTS`` for the session; stopped at its end.
+    Every test index lives in its own space of the same tables."""
+    import os
+
+    from search.sphinx_cluster import searchd_binary
+
+    if searchd_binary() is None:
+        pytest.skip("searchd is not installed (apt-get install sphinxsearch): the sphinx engine is not tested")
+    folder = tmp_path_factory.mktemp("sphinx-cluster")
+    nodes = search.start_cluster(folder, 2)
+    before = os.environ.get("FAZHI_SPHINX_HOSTS")
+    os.environ["FAZHI_SPHINX_HOSTS"] = search.hosts_setting(nodes)
+    yield folder, nodes
+    if before is None:
+        os.environ.pop("FAZHI_SPHINX_HOSTS", None)
+    else:
+        os.environ["FAZHI_SPHINX_HOSTS"] = before
+    search.stop_cluster(folder)
+
+
+def _engine(request, name: str) -> str:
+    if name == "sphinx":  # a real two-node cluster behind it
+        request.getfixturevalue("sphinx_cluster")
+    return name
+
+
 @pytest.fixture(params=ENGINES)
 def engine_name(request) -> str:
-    """Every engine-facing test runs against each engine: both must give the same answers."""
-    return request.param
+    """Every engine-facing test runs against each engine: all must give the same answers."""
+    return _engine(request, request.param)
 
 
 @pytest.fixture
@@ -128,7 +157,7 @@ def corpus_dir() -> Path:
 
 @pytest.fixture(scope="session", params=ENGINES)
 def corpus_engine(request) -> str:
-    return request.param
+    return _engine(request, request.param)
 
 
 @pytest.fixture(scope="session")
