@@ -76,8 +76,8 @@ from search.contract import (
     no_index,
     ready,
 )
-from search.counting import Filters, facet_lists, passage_facets
-from search.memory import _ordered, matching_rows
+from search.counting import Filters, facet_lists, passage_facets, region_columns
+from search.memory import matching_rows
 from search.models import DOC_TYPES, REGION_LEVELS, SECTIONS, FacetValue, Report, SearchRequest
 from search.models import region_keys as facet_keys
 from search.query import And, Near, Not, Or, ParsedQuery, Term
@@ -716,10 +716,20 @@ class SphinxSnapshot(Snapshot):
                 return list(best.values())[start:want]
             limit *= 4
 
-    def rank(self, words: list[str], rows: set[int]) -> dict[int, float]:
-        """The scores of the candidates fetched for the request being verified (see :meth:`_execute_verified`)."""
-        scores = getattr(_local, "scores", {})
-        return {r: scores[r] for r in rows if r in scores}
+    def _ordered_rows(self, rows: list[int], scores: dict[int, float], request: SearchRequest) -> list[int]:
+        """Rows by score, or by year or region with score breaking ties; then report and passage order (as
+        the in-memory execution orders them)."""
+        ordered = sorted(rows, key=lambda r: (-scores.get(r, 0.0), r))
+        if request.sort == "year":  # stable sorts: ties keep relevance order, whichever the direction
+            year = self.row_table.year
+            ordered.sort(key=lambda r: int(year[r]), reverse=request.order != "asc")
+        elif request.sort == "region":
+            table = self.row_table
+            reports = table.report[np.asarray(ordered, dtype=np.int64)]
+            ranks = region_columns(self).name_rank[table.report_region[reports]].tolist()
+            rank = dict(zip(ordered, ranks, strict=True))
+            ordered.sort(key=rank.__getitem__, reverse=request.order == "desc")
+        return ordered
 
     def _execute_verified(self, parsed: ParsedQuery, request: SearchRequest, match: str | None) -> Execution:
         """The cluster's candidates for a wider query, verified in folded text, then counted and ordered as the
@@ -732,11 +742,8 @@ class SphinxSnapshot(Snapshot):
         facets = passage_facets(self, rows, filters)
         kept = rows[filters.rows(rows)].tolist()
         if parsed.has_positive or request.sort != "relevance":
-            _local.scores = scores
-            try:
-                ordered, scores = _ordered(self, kept, parsed, request.sort, request.order)  # type: ignore[arg-type]
-            finally:
-                _local.scores = {}
+            ordered = self._ordered_rows(kept, scores if words else {}, request)
+            scores = {r: scores[r] for r in kept if words and r in scores}
         else:
             ordered, scores = sorted(kept), {}
         report_rows = self.report_rows
