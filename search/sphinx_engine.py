@@ -52,7 +52,6 @@ from pathlib import Path
 
 import numpy as np
 
-from search import settings
 from search.analysis import fold_with_offsets, segment
 from search.arrays import (
     GenerationArrays,
@@ -81,6 +80,8 @@ from search.memory import matching_rows
 from search.models import DOC_TYPES, REGION_LEVELS, SECTIONS, FacetValue, Report, SearchRequest
 from search.models import region_keys as facet_keys
 from search.query import And, Near, Not, Or, ParsedQuery, Term
+from search.query import Node as QueryNode
+from search.settings import PREFIX, get
 from search.sphinx_cluster import DISTRIBUTED, TABLE
 from search.store import fast_key
 from search.tantivy_engine import TantivySnapshot, _attr_facets, attr_code, region_key
@@ -145,7 +146,7 @@ def words_field(folded: str) -> str:
     return " ".join(word_token(w) for w, _, _ in segment(folded))
 
 
-def compile_node(node: ClusterNode) -> tuple[str, bool]:
+def compile_node(node: QueryNode) -> tuple[str, bool]:
     """A query tree in Sphinx's full-text syntax, and whether the cluster's matches are exactly its matches.
 
     Otherwise the expression matches a superset (a literal with a mark, a proximity pair as both literals, an
@@ -373,9 +374,9 @@ def _stamp(index_dir: Path) -> tuple[int, int] | None:
 
 def configured_hosts(commit: Commit | None) -> list[tuple[str, int]]:
     """The nodes to write to: ``FAZHI_SPHINX_HOSTS`` when set, else those the index was written to."""
-    explicit = os.environ.get(settings.PREFIX + "SPHINX_HOSTS")
+    explicit = os.environ.get(PREFIX + "SPHINX_HOSTS")
     if explicit or commit is None:
-        return parse_hosts(settings.get("SPHINX_HOSTS"))
+        return parse_hosts(get("SPHINX_HOSTS"))
     return [tuple(h) for h in commit.hosts]  # type: ignore[misc]
 
 
