@@ -228,3 +228,51 @@ def test_cluster_up_and_down(tmp_path, runner):
     finally:
         down = runner.invoke(main, ["cluster", "down", "--dir", str(folder)])
     assert down.exit_code == 0 and "stopped 2 nodes" in down.output
+
+
+def test_sigkill_of_the_indexer_at_any_moment_leaves_the_previous_generation_searchable(tmp_path, sphinx_cluster):
+    import random
+    import subprocess
+    import sys
+    import time
+
+    from tests.test_crash_safety import MARKERS, ROOT, write_corpus
+
+    corpus, index_dir = tmp_path / "corpus", tmp_path / "idx"
+    n = 120
+
+    def indexer() -> subprocess.Popen:
+        code = (
+            "from indexer.build import index_corpus; "
+            f"index_corpus({str(corpus)!r}, {str(index_dir)!r}, engine='sphinx')"
+        )
+        with open(tmp_path / "stderr.txt", "wb") as err:
+            return subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err)
+
+    def versions() -> dict[str, int]:
+        snap = open_engine(index_dir, "sphinx").snapshot()
+        counts = {m: search.search(snap, SearchRequest(m, per_page=1, group=True)).reports_total for m in MARKERS}
+        return {m: k for m, k in counts.items() if k}
+
+    write_corpus(corpus, MARKERS[0], n)
+    assert indexer().wait(120) == 0, (tmp_path / "stderr.txt").read_text()
+    write_corpus(corpus, MARKERS[1], n)
+    t0 = time.perf_counter()
+    assert indexer().wait(120) == 0
+    full_run = time.perf_counter() - t0
+    current = MARKERS[1]
+    assert versions() == {current: n}
+    rnd = random.Random(15)
+    for marker in MARKERS[2:6]:
+        write_corpus(corpus, marker, n)
+        proc = indexer()
+        time.sleep(rnd.uniform(0.3, 1.0) * full_run)
+        proc.kill()  # SIGKILL: no clean-up of any kind
+        proc.wait(10)
+        found = versions()
+        assert found in ({current: n}, {marker: n}), (marker, found)
+        current = next(iter(found))
+    write_corpus(corpus, MARKERS[6], n)
+    assert indexer().wait(120) == 0
+    assert versions() == {MARKERS[6]: n}
+    assert sum(_node_counts(index_dir)) == open_engine(index_dir, "sphinx").snapshot().passage_count
