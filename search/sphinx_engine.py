@@ -47,6 +47,7 @@ import threading
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -245,6 +246,7 @@ class Dialect:
 
 
 _local = threading.local()
+_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sphinx-search")
 
 
 def _pymysql():
@@ -639,7 +641,16 @@ class SphinxSnapshot(Snapshot):
         if not exact:
             return self._execute_verified(parsed, request, match)
         filters = self._filters(request)
+        # The page (and its hits) on another thread and connection while this one counts: the nodes answer
+        # both at once, and the round trips overlap.
+        paging = _POOL.submit(self._page, match, filters, request, parsed)
         facets, total = self._counts(match, filters, request)
+        rows, scores, report_matches, hits = paging.result()
+        return Execution(total=total, rows=rows, facets=facets, scores=scores, report_matches=report_matches, hits=hits)
+
+    def _page(
+        self, match: str | None, filters: dict[str, str], request: SearchRequest, parsed: ParsedQuery
+    ) -> tuple[list[int], dict[int, float], dict[int, int], list]:
         start = (request.page - 1) * request.per_page
         if request.group:
             page = self._grouped_page(match, filters, request, parsed, start)
@@ -648,8 +659,7 @@ class SphinxSnapshot(Snapshot):
         rows = [r for _, r in page]
         scores = {r: s for s, r in page}
         report_matches = self.matches_in_reports(parsed, request, rows)
-        hits = make_hits(self, parsed, rows, scores, report_matches)
-        return Execution(total=total, rows=rows, facets=facets, scores=scores, report_matches=report_matches, hits=hits)
+        return rows, scores, report_matches, make_hits(self, parsed, rows, scores, report_matches)
 
     def _counts(
         self, match: str | None, filters: dict[str, str], request: SearchRequest
