@@ -669,8 +669,9 @@ class SphinxSnapshot(Snapshot):
         the others."""
         region_filter = [filters["region"]] if "region" in filters else []
         attr_filters = [q for facet, q in filters.items() if facet != "region"]
+        regions = _POOL.submit(self._group, match, attr_filters, "region", max(1, len(self.region_list)))
         by_attr = self._group(match, region_filter, "attr_code", self._attr_bound)
-        by_region = self._group(match, attr_filters, "region", max(1, len(self.region_list)))
+        by_region = regions.result()
         numbers = {self._region_number[k]: n for k, n in by_region.items()}
         years, sections, doc_types, total = _attr_facets(by_attr, request)
         facets: dict[str, Sequence[FacetValue]] = {
