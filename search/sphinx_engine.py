@@ -245,7 +245,9 @@ class Dialect:
         return m.group(1) if m else None
 
 
-_local = threading.local()
+_IDLE: dict[tuple[str, int], list] = {}  # idle connections by node
+_IDLE_LOCK = threading.Lock()
+IDLE_CONNECTIONS = 8  # kept per node and process
 _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="sphinx-search")
 
 
@@ -273,49 +275,71 @@ def connect(host: tuple[str, int]):
 
 
 class ClusterNode:
-    """One node of the cluster as this thread talks to it: a connection kept per thread, made again after
-    a failure; every statement's failure is an :class:`EngineUnavailable` naming the node."""
+    """One node of the cluster: statements on idle connections kept for it (shared by the threads and
+    greenlets of a process; a connection is used by one at a time), made again after a failure; every
+    statement's failure is an :class:`EngineUnavailable` naming the node."""
 
     def __init__(self, host: tuple[str, int]) -> None:
         self.host = host
 
-    def _connection(self):
-        pool = vars(_local).setdefault("connections", {})
-        conn = pool.get(self.host)
-        if conn is None:
-            conn = pool[self.host] = connect(self.host)
-        return conn
+    def _acquire(self):
+        with _IDLE_LOCK:
+            idle = _IDLE.setdefault(self.host, [])
+            if idle:
+                return idle.pop()
+        return connect(self.host)
+
+    def _release(self, conn) -> None:
+        with _IDLE_LOCK:
+            idle = _IDLE.setdefault(self.host, [])
+            if len(idle) < IDLE_CONNECTIONS:
+                idle.append(conn)
+                return
+        conn.close()
 
     @property
     def dialect(self) -> Dialect:
-        return Dialect.of(self._connection().get_server_info())
+        conn = self._acquire()
+        try:
+            return Dialect.of(conn.get_server_info())
+        finally:
+            self._release(conn)
 
     def run(self, sql: str, args: Sequence | None = None, meta: bool = False) -> tuple[list[tuple], dict[str, str]]:
         """The rows of one statement and, with ``meta``, its ``SHOW META`` (an agent's failure raised)."""
+        rows, info, _ = self.statement(sql, args, meta)
+        return rows, info
+
+    def statement(self, sql: str, args: Sequence | None = None, meta: bool = False) -> tuple[list, dict, int]:
+        """The rows, ``SHOW META`` (with ``meta``) and number of rows affected of one statement."""
         pymysql = _pymysql()
         for attempt in (0, 1):
-            conn = self._connection()
+            conn = self._acquire()
             try:
                 with conn.cursor() as cur:
-                    cur.execute(sql, args)
+                    affected = cur.execute(sql, args)
                     rows = list(cur.fetchall())
                     info: dict[str, str] = {}
                     if meta:
                         cur.execute("SHOW META")
                         info = {str(k): str(v) for k, v in cur.fetchall()}
-                return rows, info
+                self._release(conn)
+                return rows, info, int(affected or 0)
             except (pymysql.err.OperationalError, pymysql.err.InterfaceError) as e:
-                vars(_local)["connections"].pop(self.host, None)
-                try:
-                    conn.close()
-                except Exception:  # noqa: BLE001 - the connection is broken already
-                    pass
+                with _IDLE_LOCK:  # a node restarted closed them all: none is worth a try
+                    broken = [conn, *_IDLE.pop(self.host, [])]
+                for c in broken:
+                    try:
+                        c.close()
+                    except Exception:  # noqa: BLE001 - the connection is broken already
+                        pass
                 agent = Dialect("").failed_agent(str(e))
                 if agent:
                     raise _agent_failed(agent, self.host, e) from None
                 if attempt:  # a connection the node closed (restarted): once more on a fresh one, then give up
                     raise EngineUnavailable(f"sphinx node {_address(self.host)} failed: {e.args[-1]}") from None
             except pymysql.err.ProgrammingError as e:
+                self._release(conn)  # the statement failed, not the connection
                 agent = Dialect("").failed_agent(str(e))
                 if agent:
                     raise _agent_failed(agent, self.host, e) from None
@@ -404,9 +428,7 @@ def _repeat(node: ClusterNode, sql: str) -> None:
     """An UPDATE or DELETE by attributes until it touches nothing (a node may apply one to a bounded number
     of matches at a time)."""
     for _ in range(10_000):
-        rows, _ = node.run(sql)
-        conn = node._connection()
-        if not conn.affected_rows():
+        if not node.statement(sql)[2]:
             return
 
 
