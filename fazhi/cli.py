@@ -1,4 +1,5 @@
-"""The ``fazhi`` command: ``index``, ``search``, ``trends``, ``reports``, ``reuse``, ``coverage``, ``serve``, ``bench``.
+"""The ``fazhi`` command: ``index``, ``search``, ``trends``, ``reports``, ``reuse``, ``coverage``, ``serve``,
+``bench``, ``cluster``.
 
 A thin layer over the three packages (``indexer`` writes the index, ``search`` answers from it, ``web`` serves
 it): library errors become one clear line and a non-zero exit status.
@@ -56,6 +57,7 @@ from search import (
     deadline,
     filter_reports,
     hits_export,
+    hosts_setting,
     kwic_export,
     no_index,
     open_engine,
@@ -69,6 +71,8 @@ from search import (
     search,
     settings,
     sort_reports,
+    start_cluster,
+    stop_cluster,
     trends,
     trends_export,
     validate,
@@ -834,3 +838,32 @@ def bench_cmd(
     )
     if as_json:
         _print_json(result)
+
+
+@main.group("cluster")
+def cluster_group() -> None:
+    """Start or stop a local Sphinx/Manticore cluster for the sphinx engine (searchd on loopback)."""
+
+
+@cluster_group.command("up")
+@click.option("--dir", "folder", type=click.Path(path_type=Path), required=True, help="Folder for configs and data.")
+@click.option("--nodes", type=click.IntRange(1, 16), default=2, show_default=True, help="searchd processes (shards).")
+def cluster_up(folder: Path, nodes: int) -> None:
+    """Start NODES searchd processes on free loopback ports; print the FAZHI_SPHINX_HOSTS to export."""
+    try:
+        started = start_cluster(folder, nodes)
+    except (FileNotFoundError, RuntimeError) as e:
+        raise click.ClickException(str(e)) from None
+    for node in started:
+        click.echo(f"node {node.number}: SphinxQL {node.address}, agents on port {node.api_port}", err=True)
+    click.echo(f"export FAZHI_SPHINX_HOSTS={hosts_setting(started)}")
+
+
+@cluster_group.command("down")
+@click.option("--dir", "folder", type=click.Path(path_type=Path), required=True, help="Folder of `cluster up`.")
+def cluster_down(folder: Path) -> None:
+    """Stop the searchd processes started in the folder (their data stays there)."""
+    stopped = stop_cluster(folder)
+    if not stopped:
+        raise click.ClickException(f"no cluster in {folder}")
+    click.echo(f"stopped {plural(len(stopped), 'node')}")

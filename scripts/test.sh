@@ -16,6 +16,17 @@ if [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 
+# The sphinx engine's tests start two searchd processes of Debian's sphinxsearch (Sphinx 2.2.11) on loopback.
+if ! command -v searchd >/dev/null; then
+  if [ "$(id -u)" -eq 0 ]; then
+    apt-get update
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends sphinxsearch
+  else
+    echo "test.sh: searchd is missing and this is not root: the sphinx engine's tests will be skipped" >&2
+    echo "         (as root: apt-get update && apt-get install -y --no-install-recommends sphinxsearch)" >&2
+  fi
+fi
+
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi

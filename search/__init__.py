@@ -18,7 +18,7 @@ from search.concordance import (
     concordance,
     validate_concordance,
 )
-from search.contract import Execution, OldIndexError, Snapshot, no_index
+from search.contract import EngineUnavailable, Execution, OldIndexError, Snapshot, no_index
 from search.core import (
     FACET_COUNTS,
     MAX_REGION_LENGTH,
@@ -106,6 +106,7 @@ from search.reuse_views import (
     sort_reports,
 )
 from search.snippets import mark, query_spans
+from search.sphinx_cluster import cluster_nodes, hosts_setting, start_cluster, stop_cluster
 from search.trends import (
     MAX_QUERIES,
     NORMS,
@@ -157,6 +158,7 @@ __all__ = [
     "CoverageRequest",
     "CoverageResponse",
     "Division",
+    "EngineUnavailable",
     "Execution",
     "Export",
     "FacetValue",
@@ -182,6 +184,10 @@ __all__ = [
     "UnknownReportError",
     "built_with",
     "citation",
+    "cluster_nodes",
+    "hosts_setting",
+    "start_cluster",
+    "stop_cluster",
     "citations",
     "compare",
     "with_citations",

@@ -41,6 +41,11 @@ class OldIndexError(FileNotFoundError):
     index at all, but it needs a rebuild rather than a first build (the CLI, API and pages say which)."""
 
 
+class EngineUnavailable(FileNotFoundError):
+    """The engine's servers cannot answer (a node of a search cluster is down): to a reader, no index for now
+    (the site answers 503 and names the node), not a failure of the request."""
+
+
 def no_index(index_dir) -> FileNotFoundError:
     """What every engine raises when the folder holds no index."""
     return FileNotFoundError(f"no index in {index_dir}: build one with `fazhi index CORPUS_DIR`")

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 ENGINE_MODULES: dict[str, str] = {
     "whoosh": "search.whoosh_engine",
     "tantivy": "search.tantivy_engine",
+    "sphinx": "search.sphinx_engine",
 }
 """Every engine: its name and the module that implements it."""
 

@@ -21,6 +21,12 @@ PREFIX = "FAZHI_"
 SETTINGS: tuple[Setting, ...] = (
     Setting("INDEX_DIR", "index_data", "Folder holding the search index (written by `fazhi index`, read by the site)."),
     Setting("ENGINE", ENGINES[0], f"Search engine behind the index: {' or '.join(ENGINES)}."),
+    Setting(
+        "SPHINX_HOSTS",
+        "127.0.0.1:9306",
+        "The sphinx engine's nodes, `host:port` (SphinxQL) separated by commas: written to by `fazhi index` (each "
+        "report to one node), and recorded in the index for searching (`fazhi cluster up` prints this value).",
+    ),
     Setting("MAX_QUERY_LENGTH", "500", "Longest query accepted, in characters; longer queries get HTTP 400."),
     Setting("MAX_PER_PAGE", "100", "Largest `per_page` the API accepts."),
     Setting("PER_PAGE", "20", "Hits per page when `per_page` is not given."),

@@ -79,10 +79,39 @@ def write_tantivy_index_of_another_schema(index_dir: Path) -> None:
 ENGINES = search.ENGINES  # the registry: a new engine is tested by every engine-facing test
 
 
+@pytest.fixture(scope="session")
+def sphinx_cluster(tmp_path_factory):
+    """Two ``searchd`` processes on free loopback ports, each with a distributed table over both shards (as
+    ``fazhi cluster up`` starts them), named by ``FAZHI_SPHINX_HOSTS`` for the session; stopped at its end.
+    Every test index lives in its own space of the same tables."""
+    import os
+
+    from search.sphinx_cluster import searchd_binary
+
+    if searchd_binary() is None:
+        pytest.skip("searchd is not installed (apt-get install sphinxsearch): the sphinx engine is not tested")
+    folder = tmp_path_factory.mktemp("sphinx-cluster")
+    nodes = search.start_cluster(folder, 2)
+    before = os.environ.get("FAZHI_SPHINX_HOSTS")
+    os.environ["FAZHI_SPHINX_HOSTS"] = search.hosts_setting(nodes)
+    yield folder, nodes
+    if before is None:
+        os.environ.pop("FAZHI_SPHINX_HOSTS", None)
+    else:
+        os.environ["FAZHI_SPHINX_HOSTS"] = before
+    search.stop_cluster(folder)
+
+
+def _engine(request, name: str) -> str:
+    if name == "sphinx":  # a real two-node cluster behind it
+        request.getfixturevalue("sphinx_cluster")
+    return name
+
+
 @pytest.fixture(params=ENGINES)
 def engine_name(request) -> str:
-    """Every engine-facing test runs against each engine: both must give the same answers."""
-    return request.param
+    """Every engine-facing test runs against each engine: all must give the same answers."""
+    return _engine(request, request.param)
 
 
 @pytest.fixture
@@ -128,7 +157,7 @@ def corpus_dir() -> Path:
 
 @pytest.fixture(scope="session", params=ENGINES)
 def corpus_engine(request) -> str:
-    return request.param
+    return _engine(request, request.param)
 
 
 @pytest.fixture(scope="session")
@@ -150,8 +179,10 @@ def reuse_reads_every_passage():
     """Finding text reuse reads every passage of the generation it writes (a known cost, see the README): tests
     that count what an update builds let it read them unpatched and count the rest (a patch of its own, which
     the test's ``monkeypatch.undo()`` leaves in place)."""
-    from search import tantivy_engine, whoosh_engine
+    import importlib
+
     from search.arrays import generation_texts
+    from search.engines import ENGINE_MODULES
     from search.store import Store
 
     originals = {"passage": Store.passage, "report": Store.report}
@@ -163,6 +194,6 @@ def reuse_reads_every_passage():
             return generation_texts(folder)
 
     with pytest.MonkeyPatch.context() as patch:
-        for engine_module in (tantivy_engine, whoosh_engine):
-            patch.setattr(engine_module, "generation_texts", unpatched)
+        for module_name in ENGINE_MODULES.values():
+            patch.setattr(importlib.import_module(module_name), "generation_texts", unpatched)
         yield

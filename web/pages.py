@@ -13,6 +13,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
 from search import (
+    EngineUnavailable,
     OldIndexError,
     OtherEngineIndexError,
     SearchError,
@@ -253,6 +254,9 @@ def no_index(e: FileNotFoundError):
             f"（或设置 FAZHI_ENGINE={e.built_with}）重新启动本站。"
         )
         return error_page(503, "索引引擎不符", message, str(e))
+    if isinstance(e, EngineUnavailable):
+        message = "搜索集群有节点无法连接；结果不完整时不予显示。请稍后刷新本页。"
+        return error_page(503, "搜索集群暂不可用", message, str(e))
     if isinstance(e, OldIndexError):
         message = "索引由旧版本建立，需要重建。请在服务器上运行 fazhi index CORPUS_DIR --rebuild，完成后刷新本页。"
         return error_page(503, "索引需要重建", message, str(e))
