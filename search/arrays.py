@@ -469,7 +469,9 @@ def save_arrays(folder: Path, arrays: dict[str, np.ndarray]) -> None:
 
 def _load(path: Path) -> np.ndarray:
     try:
-        return np.load(path, mmap_mode="r", allow_pickle=False)
+        # A plain array over the mapping: indexing a np.memmap one element at a time (binary searches over
+        # ids) costs a memmap object per access, several times an ndarray's.
+        return np.asarray(np.load(path, mmap_mode="r", allow_pickle=False))
     except ValueError:  # an empty array: nothing to map
         return np.load(path, allow_pickle=False)
 

@@ -495,7 +495,7 @@ REQUIRED = frozenset(empty_arrays())
 
 def _load(path: Path) -> np.ndarray:
     try:
-        return np.load(path, mmap_mode="r", allow_pickle=False)
+        return np.asarray(np.load(path, mmap_mode="r", allow_pickle=False))  # a plain array: see arrays._load
     except ValueError:  # an empty array: nothing to map
         return np.load(path, allow_pickle=False)
 

@@ -15,6 +15,7 @@ from search.contract import REPORTS_KEPT
 from search.models import Passage, Region, Report
 from search.store import Store, Strings, encode_strings, fast_key, sorted_order, sorted_order_of
 from tests.conftest import SMALL_REPORTS, make_report, open_as_served
+from tests.test_arrays import is_mapped
 
 
 def test_strings_are_decoded_one_at_a_time_and_found_by_binary_search():
@@ -60,7 +61,7 @@ def test_the_store_gives_back_every_passage_and_report_as_written(tmp_path):
     write_arrays(tmp_path / "arrays-1", reports, folded)
     store = load_arrays(tmp_path / "arrays-1").store
     passages = [p for r in reports for p in r.passages]
-    assert isinstance(store.text.units, np.memmap)
+    assert is_mapped(store.text.units)
     assert [store.passage(r) for r in range(store.rows)] == passages
     assert store.report(3) == replace(reports[3], sources=reports[3].all_sources())
     assert len(Strings(store.headings.units, store.headings.offsets)) == 3  # headings once each
