@@ -12,6 +12,7 @@ read: it must be rebuilt. They know nothing of engines or snapshots.
 from __future__ import annotations
 
 import heapq
+import json
 import os
 import shutil
 import uuid
@@ -450,14 +451,19 @@ def merged_arrays(previous: GenerationArrays, keep: np.ndarray, new: dict[str, n
     return out
 
 
-def save_arrays(folder: Path, arrays: dict[str, np.ndarray]) -> None:
-    """Save named arrays into ``folder`` atomically (see :func:`write_arrays`)."""
+def save_arrays(folder: Path, arrays: dict[str, np.ndarray], meta: dict | None = None) -> None:
+    """Save named arrays (and ``meta`` as ``meta.json``) into ``folder`` atomically (see :func:`write_arrays`)."""
     partial = folder.with_name(f".{folder.name}.{uuid.uuid4().hex[:8]}.tmp")
     partial.mkdir(parents=True)
     try:
         for name, array in arrays.items():
             with open(partial / f"{name}.npy", "wb") as f:
                 np.save(f, np.ascontiguousarray(array), allow_pickle=False)
+                f.flush()
+                os.fsync(f.fileno())
+        if meta is not None:
+            with open(partial / "meta.json", "w") as f:
+                json.dump(meta, f)
                 f.flush()
                 os.fsync(f.fileno())
         shutil.rmtree(folder, ignore_errors=True)  # a killed writer's folder of the same name, never committed
@@ -550,6 +556,29 @@ def reports_by_id(arrays: GenerationArrays, report_ids: Iterable[str]) -> dict[s
         if index is not None:
             out[rid] = store.report(index)
     return out
+
+
+class StoredReports:
+    """What every engine offers the indexer from its latest generation's store (a Python object per report:
+    never a server's view). An engine mixes it in and answers :meth:`_arrays` (None: an empty index)."""
+
+    def _arrays(self) -> GenerationArrays | None:
+        raise NotImplementedError
+
+    def reports(self) -> dict[str, Report]:
+        """Every report of the index with its passages."""
+        arrays = self._arrays()
+        return {} if arrays is None else stored_reports(arrays)
+
+    def report_records(self) -> dict[str, tuple[str, int]]:
+        """Each report's metadata record and passage count (see :func:`report_records`)."""
+        arrays = self._arrays()
+        return {} if arrays is None else report_records(arrays)
+
+    def reports_by_id(self, report_ids: Iterable[str]) -> dict[str, Report]:
+        """The reports of these ids, with their passages."""
+        arrays = self._arrays()
+        return {} if arrays is None else reports_by_id(arrays, report_ids)
 
 
 def kept_indexes(arrays: GenerationArrays, gone: set[str]) -> np.ndarray:

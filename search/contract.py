@@ -24,6 +24,7 @@ from collections import OrderedDict
 from collections.abc import ItemsView, Iterator, Mapping, Sequence, ValuesView
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 
 import numpy as np
 
@@ -246,8 +247,9 @@ class Snapshot:
         self.row_of: Mapping[str, int] = RowsById(arrays.store)  # passage_id -> row
         self.report_rows: np.ndarray = arrays.table.report  # row -> index of its report
         self.cache_size = cache_size
-        self.arrays_folder = arrays.folder
-        self.reuse = self._load_reuse()  # mapped now, while the generation's folder is there
+        # The generation's text reuse (search.reuse), mapped now, while its folder is there (a later commit
+        # removes it); nothing shared for an index written without it.
+        self.reuse: ReuseIndex = self._load_reuse(arrays.folder)
 
     # What an engine must answer.
     def execute(self, parsed: ParsedQuery, request: SearchRequest) -> Execution:
@@ -324,15 +326,8 @@ class Snapshot:
         of their names): a report's region is ``region_list[row_table.report_region[report index]]``."""
         return self.store.regions()
 
-    @cached_property
-    def reuse(self) -> ReuseIndex:
-        """The generation's text reuse (search.reuse), mapped from the folder beside its arrays (when the arrays
-        are used, at once: a later commit removes the folder); nothing shared for an index written without it."""
-        return self._load_reuse()
-
-    def _load_reuse(self) -> ReuseIndex:
-        folder = getattr(self, "arrays_folder", None)
-        found = load_reuse(reuse_folder_of_arrays(folder)) if folder is not None else None
+    def _load_reuse(self, arrays_folder: Path | None) -> ReuseIndex:
+        found = load_reuse(reuse_folder_of_arrays(arrays_folder)) if arrays_folder is not None else None
         if found is None or found.rows != self.passage_count or len(found.a["report_id"]) != len(self.reports):
             return ReuseIndex.empty(self.passage_count, len(self.reports))
         return found

@@ -9,7 +9,7 @@ check its candidates.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
@@ -116,13 +116,9 @@ def matching_rows(snap: Snapshot, parsed: ParsedQuery, within: set[int] | None =
     return node_rows(snap, parsed.root, within)
 
 
-def _ordered(
-    snap: MemorySnapshot, rows: list[int], parsed: ParsedQuery, sort: str, order: str = ""
-) -> tuple[list[int], dict[int, float]]:
-    """Rows by relevance, or by year (newest first unless ``order=asc``) or region (A→Z unless
-    ``order=desc``) with relevance breaking ties; then report and passage order."""
-    words = parsed.ranking_words()
-    scores = snap.rank(words, set(rows)) if words and rows else {}
+def order_rows(snap: Snapshot, rows: list[int], scores: dict[int, float], sort: str, order: str = "") -> list[int]:
+    """Rows by score, or by year (newest first unless ``order=asc``) or region (A→Z unless ``order=desc``)
+    with score breaking ties; then report and passage order."""
     ordered = sorted(rows, key=lambda r: (-scores.get(r, 0.0), r))
     if sort == "year":  # stable sorts: ties keep relevance order, whichever the direction
         year = snap.row_table.year
@@ -132,23 +128,29 @@ def _ordered(
         reports = table.report[np.asarray(ordered, dtype=np.int64)]
         rank = dict(zip(ordered, region_columns(snap).name_rank[table.report_region[reports]].tolist(), strict=True))
         ordered.sort(key=rank.__getitem__, reverse=order == "desc")
-    return ordered, scores
+    return ordered
 
 
-def execute_in_memory(snap: MemorySnapshot, parsed: ParsedQuery, request: SearchRequest) -> Execution:
-    """The in-memory execution: candidates from the engine's postings, verified in folded text; facets
-    counted in passages by the counting layer (:func:`search.counting.passage_facets`)."""
-    matched = matching_rows(snap, parsed)
-    rows = np.fromiter(matched, dtype=np.int64, count=len(matched))
+def execute_rows(
+    snap: Snapshot,
+    rows: np.ndarray,
+    parsed: ParsedQuery,
+    request: SearchRequest,
+    rank: Callable[[list[int]], dict[int, float]],
+) -> Execution:
+    """The execution of a query whose matching ``rows`` are known (verified): filtered, facets counted in
+    passages by the counting layer (:func:`search.counting.passage_facets`), ordered (``rank`` scores the
+    kept rows), grouped and paged."""
     filters = Filters(snap, request)
     facets = passage_facets(snap, rows, filters)
     kept = rows[filters.rows(rows)].tolist()
     if parsed.has_positive or request.sort != "relevance":
-        ordered, scores = _ordered(snap, kept, parsed, request.sort, request.order)
+        scores = rank(kept)
+        ordered = order_rows(snap, kept, scores, request.sort, request.order)
     else:
         ordered, scores = sorted(kept), {}
     report_rows = snap.report_rows
-    per_report = Counter(report_rows[r] for r in kept)
+    per_report = Counter(int(report_rows[r]) for r in kept)
     if request.group:
         seen: set[int] = set()
         ordered = [r for r in ordered if not (report_rows[r] in seen or seen.add(report_rows[r]))]
@@ -159,5 +161,14 @@ def execute_in_memory(snap: MemorySnapshot, parsed: ParsedQuery, request: Search
         rows=page_rows,
         facets=facets,
         scores=scores,
-        report_matches={r: per_report[report_rows[r]] for r in page_rows},
+        report_matches={r: per_report[int(report_rows[r])] for r in page_rows},
     )
+
+
+def execute_in_memory(snap: MemorySnapshot, parsed: ParsedQuery, request: SearchRequest) -> Execution:
+    """The in-memory execution: candidates from the engine's postings, verified in folded text, then
+    :func:`execute_rows` with the engine's own BM25 over the query's words."""
+    matched = matching_rows(snap, parsed)
+    rows = np.fromiter(matched, dtype=np.int64, count=len(matched))
+    words = parsed.ranking_words()
+    return execute_rows(snap, rows, parsed, request, lambda kept: snap.rank(words, set(kept)) if words and kept else {})

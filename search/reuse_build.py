@@ -20,11 +20,7 @@
 from __future__ import annotations
 
 import hashlib
-import json
-import os
 import re
-import shutil
-import uuid
 from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
@@ -33,6 +29,7 @@ import ahocorasick
 import numpy as np
 
 from search.analysis import fold_with_extents
+from search.arrays import save_arrays
 from search.divisions import areas, division_years, divisions_during, zones
 from search.models import Report
 from search.regions import short_name
@@ -715,20 +712,4 @@ def write_reuse(folder: Path, reports: Sequence[Report], folded: Mapping[str, st
     carried over: only new passages are fingerprinted and compared."""
     previous = _previous(folder.parent, folder.name)
     arrays = build_reuse(reports, folded, previous)
-    partial = folder.with_name(f".{folder.name}.{uuid.uuid4().hex[:8]}.tmp")
-    partial.mkdir(parents=True)
-    try:
-        for name, array in arrays.items():
-            with open(partial / f"{name}.npy", "wb") as f:
-                np.save(f, np.ascontiguousarray(array), allow_pickle=False)
-                f.flush()
-                os.fsync(f.fileno())
-        with open(partial / "meta.json", "w") as f:
-            json.dump({"version": FORMAT_VERSION, "passages": len(arrays["passage_id"])}, f)
-            f.flush()
-            os.fsync(f.fileno())
-        shutil.rmtree(folder, ignore_errors=True)  # a killed writer's folder of the same name, never committed
-        partial.rename(folder)
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        raise
+    save_arrays(folder, arrays, meta={"version": FORMAT_VERSION, "passages": len(arrays["passage_id"])})

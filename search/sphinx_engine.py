@@ -56,15 +56,13 @@ import numpy as np
 from search.analysis import fold_with_offsets, segment
 from search.arrays import (
     GenerationArrays,
+    StoredReports,
     arrays_folder,
     generation_order,
     generation_texts,
     kept_indexes,
     load_arrays,
     remove_arrays,
-    report_records,
-    reports_by_id,
-    stored_reports,
     write_arrays,
 )
 from search.contract import (
@@ -77,8 +75,8 @@ from search.contract import (
     no_index,
     ready,
 )
-from search.counting import Filters, facet_lists, passage_facets, region_columns
-from search.memory import matching_rows
+from search.counting import facet_lists
+from search.memory import execute_rows, matching_rows
 from search.models import DOC_TYPES, REGION_LEVELS, SECTIONS, FacetValue, Report, SearchRequest
 from search.models import region_keys as facet_keys
 from search.query import And, Near, Not, Or, ParsedQuery, Term
@@ -754,53 +752,19 @@ class SphinxSnapshot(Snapshot):
                 return list(best.values())[start:want]
             limit *= 4
 
-    def _ordered_rows(self, rows: list[int], scores: dict[int, float], request: SearchRequest) -> list[int]:
-        """Rows by score, or by year or region with score breaking ties; then report and passage order (as
-        the in-memory execution orders them)."""
-        ordered = sorted(rows, key=lambda r: (-scores.get(r, 0.0), r))
-        if request.sort == "year":  # stable sorts: ties keep relevance order, whichever the direction
-            year = self.row_table.year
-            ordered.sort(key=lambda r: int(year[r]), reverse=request.order != "asc")
-        elif request.sort == "region":
-            table = self.row_table
-            reports = table.report[np.asarray(ordered, dtype=np.int64)]
-            ranks = region_columns(self).name_rank[table.report_region[reports]].tolist()
-            rank = dict(zip(ordered, ranks, strict=True))
-            ordered.sort(key=rank.__getitem__, reverse=request.order == "desc")
-        return ordered
-
     def _execute_verified(self, parsed: ParsedQuery, request: SearchRequest, match: str | None) -> Execution:
         """The cluster's candidates for a wider query, verified in folded text, then counted and ordered as the
-        in-memory execution does (:mod:`search.memory`)."""
+        in-memory execution does (:func:`search.memory.execute_rows`), on the cluster's scores."""
         words = parsed.ranking_words() if parsed.has_positive else []
         candidates, scores = self._all_rows(match, words)
         matched = matching_rows(self, parsed, set(candidates))
         rows = np.fromiter(matched, dtype=np.int64, count=len(matched))
-        filters = Filters(self, request)
-        facets = passage_facets(self, rows, filters)
-        kept = rows[filters.rows(rows)].tolist()
-        if parsed.has_positive or request.sort != "relevance":
-            ordered = self._ordered_rows(kept, scores if words else {}, request)
-            scores = {r: scores[r] for r in kept if words and r in scores}
-        else:
-            ordered, scores = sorted(kept), {}
-        report_rows = self.report_rows
-        per_report = Counter(int(report_rows[r]) for r in kept)
-        if request.group:
-            seen: set[int] = set()
-            ordered = [r for r in ordered if not (report_rows[r] in seen or seen.add(report_rows[r]))]
-        start = (request.page - 1) * request.per_page
-        page_rows = ordered[start : start + request.per_page]
-        return Execution(
-            total=len(kept),
-            rows=page_rows,
-            facets=facets,
-            scores=scores,
-            report_matches={r: per_report[int(report_rows[r])] for r in page_rows},
+        return execute_rows(
+            self, rows, parsed, request, lambda kept: {r: scores[r] for r in kept if words and r in scores}
         )
 
 
-class SphinxEngine:
+class SphinxEngine(StoredReports):
     """The index at ``index_dir`` (its commit file and store) and the cluster it names; a newer commit is picked
     up on the next call."""
 
@@ -821,18 +785,6 @@ class SphinxEngine:
         if arrays is None:
             raise OldIndexError(f"the index in {self.index_dir} has lost its store: rebuild it with --rebuild")
         return arrays
-
-    def reports(self) -> dict[str, Report]:
-        """Every report of the index with its passages (the indexer's view; a server never asks for it)."""
-        return stored_reports(self._arrays())
-
-    def report_records(self) -> dict[str, tuple[str, int]]:
-        """Each report's metadata record and passage count (see :func:`search.arrays.report_records`)."""
-        return report_records(self._arrays())
-
-    def reports_by_id(self, report_ids: Iterable[str]) -> dict[str, Report]:
-        """The reports of these ids, with their passages."""
-        return reports_by_id(self._arrays(), report_ids)
 
     def snapshot(self) -> Snapshot:
         stamp = _stamp(self.index_dir)

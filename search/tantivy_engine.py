@@ -29,14 +29,12 @@ import tantivy
 from search.analysis import fold_with_offsets, segment
 from search.arrays import (
     GenerationArrays,
+    StoredReports,
     arrays_folder,
     generation_texts,
     kept_indexes,
     load_arrays,
     remove_arrays,
-    report_records,
-    reports_by_id,
-    stored_reports,
     write_arrays,
 )
 from search.contract import (
@@ -780,7 +778,7 @@ def _generation(index_dir: Path) -> tuple[int, int] | None:
     return st.st_mtime_ns, st.st_size
 
 
-class TantivyEngine:
+class TantivyEngine(StoredReports):
     """Opens the tantivy index at ``index_dir``; a newer commit is picked up on the next call."""
 
     def __init__(self, index_dir: Path, cache_size: int = 0) -> None:
@@ -791,21 +789,6 @@ class TantivyEngine:
 
     def exists(self) -> bool:
         return _generation(self.index_dir) is not None
-
-    def reports(self) -> dict[str, Report]:
-        """Every report of the index with its passages (the indexer's view; a server never asks for it)."""
-        arrays = self._arrays()
-        return {} if arrays is None else stored_reports(arrays)
-
-    def report_records(self) -> dict[str, tuple[str, int]]:
-        """Each report's metadata record and passage count (see :func:`search.arrays.report_records`)."""
-        arrays = self._arrays()
-        return {} if arrays is None else report_records(arrays)
-
-    def reports_by_id(self, report_ids: Iterable[str]) -> dict[str, Report]:
-        """The reports of these ids, with their passages."""
-        arrays = self._arrays()
-        return {} if arrays is None else reports_by_id(arrays, report_ids)
 
     def _arrays(self) -> GenerationArrays | None:
         if not self.exists():

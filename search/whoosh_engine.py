@@ -36,14 +36,12 @@ from whoosh.system import pack_uint
 from search.analysis import char_tokens, fold, fold_with_extents, segment
 from search.arrays import (
     GenerationArrays,
+    StoredReports,
     arrays_folder,
     generation_texts,
     kept_indexes,
     load_arrays,
     remove_arrays,
-    report_records,
-    reports_by_id,
-    stored_reports,
     write_arrays,
 )
 from search.contract import OldIndexError, Snapshot, index_busy, no_index, ready
@@ -405,7 +403,7 @@ def _read_postings(reader, field: str, term: str) -> Iterable[tuple[int, float]]
                 m.next()
 
 
-class WhooshEngine:
+class WhooshEngine(StoredReports):
     """Opens the index at ``index_dir`` and hands out the snapshot of its latest committed generation.
 
     A newer generation (a finished re-index) is picked up on the next call without a restart.
@@ -419,18 +417,6 @@ class WhooshEngine:
 
     def exists(self) -> bool:
         return whoosh_index.exists_in(str(self.index_dir))
-
-    def reports(self) -> dict[str, Report]:
-        """Every report of the index with its passages (the indexer's view; a server never asks for it)."""
-        return stored_reports(self._arrays())
-
-    def report_records(self) -> dict[str, tuple[str, int]]:
-        """Each report's metadata record and passage count (see :func:`search.arrays.report_records`)."""
-        return report_records(self._arrays())
-
-    def reports_by_id(self, report_ids: Iterable[str]) -> dict[str, Report]:
-        """The reports of these ids, with their passages."""
-        return reports_by_id(self._arrays(), report_ids)
 
     def _arrays(self) -> GenerationArrays:
         if not self.exists():
