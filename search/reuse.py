@@ -39,7 +39,8 @@ one are stored as links in both directions (``link_*``, ``span_*``). Text shared
 group is a representative passage R and its members, each with the interval of R it shares verbatim
 (``member_*``, in normalised offsets, with the member's map from normalised to original offsets); two members
 share the overlap of their intervals. Summaries (counts, earliest, originality) are worked out at index time
-with the same code that answers :meth:`ReuseIndex.passage`.
+(``search.reuse_build._summarise``, per group rather than per passage) by the rules that answer
+:meth:`ReuseIndex.links_of`; a test holds the two equal.
 """
 
 from __future__ import annotations
@@ -296,59 +297,6 @@ class ReuseIndex:
         first = lo - int(a["member_r0"][rec])
         last = hi - 1 - int(a["member_r0"][rec])
         return int(a["map_start"][base + first]), int(a["map_end"][base + last])
-
-    def linked_rows(self, row: int) -> np.ndarray:
-        """Rows sharing text with ``row`` (any amount that counts), ascending: cheaper than :meth:`links_of`."""
-        a = self.a
-        parts = [np.asarray(a["link_other"][int(a["link_start"][row]) : int(a["link_start"][row + 1])])]
-        m0, m1 = int(a["row_member_start"][row]), int(a["row_member_start"][row + 1])
-        report, nchars = a["passage_report"], a["passage_nchars"]
-        for rec in a["row_member"][m0:m1]:
-            rec = int(rec)
-            group = int(a["member_group"][rec])
-            g0, g1 = int(a["group_member_start"][group]), int(a["group_member_start"][group + 1])
-            rows = np.asarray(a["member_row"][g0:g1])
-            size = np.minimum(a["member_r1"][g0:g1], a["member_r1"][rec]) - np.maximum(
-                a["member_r0"][g0:g1], a["member_r0"][rec]
-            )
-            whole = (size >= MIN_WHOLE) & (size >= WHOLE_SHARE * np.maximum(nchars[rows], nchars[row]))
-            keep = ((size >= self.min_span) | whole) & (np.asarray(report[rows]) != int(report[row]))
-            parts.append(rows[keep])
-        return np.unique(np.concatenate(parts).astype(np.int64)) if parts else np.zeros(0, dtype=np.int64)
-
-    def earlier_cover(self, row: int) -> int:
-        """Characters of the row's original text inside spans it shares with passages of earlier reports."""
-        a = self.a
-        report, ranks = a["passage_report"], a["report_rank"]
-        own = int(ranks[int(report[row])])
-        intervals: list[tuple[int, int]] = []
-        for n in range(int(a["link_start"][row]), int(a["link_start"][row + 1])):
-            if int(ranks[int(report[int(a["link_other"][n])])]) < own:
-                for k in range(int(a["link_span_start"][n]), int(a["link_span_start"][n + 1])):
-                    intervals.append((int(a["span"][k][0]), int(a["span"][k][1])))
-        nchars = a["passage_nchars"]
-        m0, m1 = int(a["row_member_start"][row]), int(a["row_member_start"][row + 1])
-        for rec in a["row_member"][m0:m1]:
-            rec = int(rec)
-            group = int(a["member_group"][rec])
-            g0, g1 = int(a["group_member_start"][group]), int(a["group_member_start"][group + 1])
-            rows = np.asarray(a["member_row"][g0:g1])
-            lo = np.maximum(a["member_r0"][g0:g1], a["member_r0"][rec])
-            hi = np.minimum(a["member_r1"][g0:g1], a["member_r1"][rec])
-            size = hi - lo
-            whole = (size >= MIN_WHOLE) & (size >= WHOLE_SHARE * np.maximum(nchars[rows], nchars[row]))
-            keep = ((size >= self.min_span) | whole) & (ranks[np.asarray(report[rows])] < own)
-            if not keep.any():
-                continue
-            lo, hi = lo[keep], hi[keep]
-            order = np.argsort(lo, kind="stable")
-            lo, hi = lo[order], hi[order]
-            reach = np.maximum.accumulate(hi)
-            fresh = np.concatenate([[True], lo[1:] > reach[:-1]])
-            starts = lo[fresh]
-            ends = reach[np.concatenate([np.flatnonzero(fresh)[1:] - 1, [len(lo) - 1]])]
-            intervals.extend(self._original(rec, int(s), int(e)) for s, e in zip(starts, ends, strict=True))
-        return union_length(intervals)
 
     # The interface.
     def passage(self, passage_id: str, links: bool = True) -> PassageReuse:

@@ -22,11 +22,13 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import ahocorasick
 import numpy as np
+from pyroaring import BitMap
 
 from search.analysis import fold_with_extents
 from search.arrays import save_arrays
@@ -45,6 +47,7 @@ from search.reuse import (
     load_reuse,
     passage_key,
     time_ranks,
+    union_length,
 )
 
 PLACEHOLDER = "\ue000"
@@ -58,6 +61,7 @@ GROUP_DF = 48
 """A fingerprint held by more passages than this is boilerplate, stored as a group rather than as pairs."""
 _SEPARATOR_RUN = W + K  # separators between passages: no window sees two passages
 _BATCH = 5000  # passages compared-formed in one scan
+_CELLS = 4_000_000  # keys × members compared at once when summarising groups
 _SELF_REFERENCES = tuple(f"{a}{b}" for a in "我本全" for b in "省市县区旗州盟")
 _DIGITS = re.compile(r"[0-9]+")
 
@@ -666,33 +670,177 @@ def _assemble(reports, passages, report_of, sigs, keys, nchars, links, records, 
 
 
 def _summarise(a: dict[str, np.ndarray]) -> None:
-    """Each passage's counts, earliest holder and tie, and each report's originality, from the links and groups
-    (with the code that answers requests, so the two agree)."""
+    """Each passage's counts, earliest holder and tie, and each report's originality, from the links and groups,
+    with the rules that answer requests (:meth:`ReuseIndex.links_of`): a group member shares text with another
+    member of another report when their intervals of the representative overlap by ``min_span`` characters, or
+    cover :data:`WHOLE_SHARE` of both passages.
+
+    Boilerplate held by thousands of passages makes every holder's partners thousands: enumerating them row by
+    row is quadratic. Instead, a member's partners in a group depend only on its interval and, for a short
+    passage, its length (its *key*); the partners of each key are worked out once per group, over the group's
+    members at once, as a set of rows (a compressed bitmap) with their reports, earliest rank and the
+    representative's intervals held by earlier members. A row's counts are then unions of its keys' sets."""
+    n = int(len(a["passage_id"]))
+    reports = len(a["report_id"])
+    min_span = int(a["min_span"][0])
+    report = np.asarray(a["passage_report"]).astype(np.int64)
+    rank = np.asarray(a["report_rank"])[report] if n else np.zeros(0, np.int64)
+    first_row = np.asarray(a["report_first_row"])
+    nchars = np.asarray(a["passage_nchars"]).astype(np.int64)
     index = ReuseIndex(a)
-    n = index.rows
-    report = a["passage_report"]
-    rank = a["report_rank"][report] if n else np.zeros(0, np.int64)
-    candidates = np.flatnonzero((np.diff(a["link_start"]) > 0) | (np.diff(a["row_member_start"]) > 0))
+    keys = _member_keys(a, nchars, min_span)
+    sets = _key_sets(a, keys, report, rank, nchars, min_span)
+    row_member_start, row_member = np.asarray(a["row_member_start"]), np.asarray(a["row_member"])
+    link_start, link_other = np.asarray(a["link_start"]), np.asarray(a["link_other"]).astype(np.int64)
     covered = np.zeros(n, dtype=np.int64)
+    candidates = np.flatnonzero((np.diff(link_start) > 0) | (np.diff(row_member_start) > 0))
     for row in candidates.tolist():
-        linked = index.linked_rows(row)
-        if not len(linked):
+        own, own_rank = int(report[row]), int(rank[row])
+        recs = row_member[row_member_start[row] : row_member_start[row + 1]].tolist()
+        key_ids = sorted({int(keys[rec]) for rec in recs})
+        others = link_other[link_start[row] : link_start[row + 1]]
+        rows_u = BitMap.union(*(sets[k].rows for k in key_ids)) if key_ids else BitMap()
+        reps_u = BitMap.union(*(sets[k].reports for k in key_ids)) if key_ids else BitMap()
+        if len(others):
+            rows_u = rows_u | BitMap(others.astype(np.uint32))
+            reps_u = reps_u | BitMap(report[others].astype(np.uint32))
+        passages = len(rows_u) - rows_u.range_cardinality(int(first_row[own]), int(first_row[own + 1]))
+        if passages == 0:
             continue
         a["passage_shared"][row] = True
-        a["passage_passages"][row] = len(linked)
-        a["passage_reports"][row] = len(np.unique(report[linked]))
-        holders = np.concatenate([[row], linked])
-        holder_rank = rank[holders]
-        best = holder_rank.min()
-        at_best = holders[holder_rank == best]
-        a["passage_earliest"][row] = row if rank[row] == best else int(at_best.min())
-        a["passage_tie"][row] = len(np.unique(report[at_best])) > 1
-        if (rank[linked] < rank[row]).any():
-            covered[row] = index.earlier_cover(row)
-    chars = np.bincount(report, weights=a["passage_chars"], minlength=len(a["report_id"]))
-    shared = np.bincount(report, weights=covered, minlength=len(a["report_id"]))
+        a["passage_passages"][row] = passages
+        a["passage_reports"][row] = len(reps_u) - (own in reps_u)
+        # The earliest holder (this row included) and the reports tied with it.
+        best, best_row = own_rank, row
+        for k in key_ids:
+            s = sets[k]
+            if (s.best, s.best_row) < (best, best_row):
+                best, best_row = s.best, s.best_row
+        if len(others):
+            other_rank = rank[others]
+            i = int(np.lexsort((others, other_rank))[0])
+            if (int(other_rank[i]), int(others[i])) < (best, best_row):
+                best, best_row = int(other_rank[i]), int(others[i])
+        a["passage_earliest"][row] = row if own_rank == best else best_row
+        at_best = BitMap([own]) if own_rank == best else BitMap()
+        for k in key_ids:
+            if sets[k].best == best:
+                at_best = at_best | sets[k].best_reports
+        if len(others):
+            at_best = at_best | BitMap(report[others[rank[others] == best]].astype(np.uint32))
+        a["passage_tie"][row] = len(at_best) > 1
+        if best < own_rank:
+            covered[row] = _earlier_cover(index, row, own_rank, recs, keys, sets, rank)
+    chars = np.bincount(report, weights=a["passage_chars"], minlength=reports)
+    shared = np.bincount(report, weights=covered, minlength=reports)
     with np.errstate(invalid="ignore", divide="ignore"):
         a["report_originality"] = np.where(chars > 0, 1.0 - shared / np.maximum(chars, 1), 1.0)
+
+
+def _member_keys(a: dict[str, np.ndarray], nchars: np.ndarray, min_span: int) -> np.ndarray:
+    """Each group member record's key: records with the same key have the same partners in their group. The key
+    is (group, interval); a passage short enough to be a whole near-duplicate below ``min_span`` adds its length."""
+    rows = np.asarray(a["member_row"]).astype(np.int64)
+    if not len(rows):
+        return np.zeros(0, np.int64)
+    length = nchars[rows]
+    short = WHOLE_SHARE * length < min_span  # else "whole" implies min_span: the length does not matter
+    columns = np.stack(
+        [
+            np.asarray(a["member_group"]),
+            np.asarray(a["member_r0"]),
+            np.asarray(a["member_r1"]),
+            np.where(short, length, -1),
+        ],
+        axis=1,
+    ).astype(np.int64)
+    _, inverse = np.unique(columns, axis=0, return_inverse=True)
+    return inverse.reshape(-1).astype(np.int64)
+
+
+@dataclass
+class _KeySet:
+    """The partners of one member key in its group (every member that qualifies, its own report's included:
+    the caller takes them out), with their reports, the earliest rank among them, the least row at that rank and
+    the reports at that rank, and the representative's intervals they share, by rank."""
+
+    rows: BitMap
+    reports: BitMap
+    best: int
+    best_row: int
+    best_reports: BitMap
+    lo: np.ndarray  # shared intervals of the representative (distinct), with the earliest rank holding each
+    hi: np.ndarray
+    first_rank: np.ndarray
+
+
+def _key_sets(a, keys, report, rank, nchars, min_span) -> list[_KeySet]:
+    if not len(keys):
+        return []
+    group_of = np.asarray(a["member_group"])
+    starts = np.asarray(a["group_member_start"])
+    member_row = np.asarray(a["member_row"]).astype(np.int64)
+    r0_all, r1_all = np.asarray(a["member_r0"]).astype(np.int64), np.asarray(a["member_r1"]).astype(np.int64)
+    first_rec = np.full(int(keys.max()) + 1, -1, dtype=np.int64)
+    first_rec[keys[::-1]] = np.arange(len(keys))[::-1]  # a record of each key
+    sets: list[_KeySet] = [None] * len(first_rec)  # type: ignore[list-item]
+    for group in np.unique(group_of[first_rec]).tolist():
+        g0, g1 = int(starts[group]), int(starts[group + 1])
+        rows, r0, r1 = member_row[g0:g1], r0_all[g0:g1], r1_all[g0:g1]
+        group_keys = np.unique(keys[g0:g1])
+        rank_g, report_g = rank[rows], report[rows]
+        step = max(1, _CELLS // len(rows))  # keys × members at a time
+        for c in range(0, len(group_keys), step):
+            chunk = group_keys[c : c + step]
+            recs = first_rec[chunk]
+            # Overlap of each key's interval with every member's.
+            lo = np.maximum(r0[None, :], r0_all[recs][:, None])
+            hi = np.minimum(r1[None, :], r1_all[recs][:, None])
+            size = hi - lo
+            # (A long passage's own length stands for every long one: "whole" then implies min_span.)
+            longest = np.maximum(nchars[rows][None, :], nchars[member_row[recs]][:, None])
+            keep = (size >= min_span) | ((size >= MIN_WHOLE) & (size >= WHOLE_SHARE * longest))
+            for k, key in enumerate(chunk.tolist()):
+                q = np.flatnonzero(keep[k])
+                q_rows, q_rank, q_lo, q_hi = rows[q], rank_g[q], lo[k, q], hi[k, q]
+                best = int(q_rank.min())
+                at = q_rank == best
+                order = np.lexsort((q_hi, q_lo, q_rank))
+                spans, where = np.unique(np.stack([q_lo[order], q_hi[order]], axis=1), axis=0, return_index=True)
+                sets[key] = _KeySet(
+                    rows=BitMap(q_rows.astype(np.uint32)),
+                    reports=BitMap(report_g[q].astype(np.uint32)),
+                    best=best,
+                    best_row=int(q_rows[at].min()),
+                    best_reports=BitMap(report_g[q][at].astype(np.uint32)),
+                    lo=spans[:, 0],
+                    hi=spans[:, 1],
+                    first_rank=q_rank[order][where],
+                )
+    return sets
+
+
+def _earlier_cover(index: ReuseIndex, row: int, own_rank: int, recs: list[int], keys, sets, rank) -> int:
+    """Characters of the row's original text inside spans it shares with passages of earlier reports."""
+    a = index.a
+    intervals: list[tuple[int, int]] = []
+    link_start, link_other, span_start = a["link_start"], a["link_other"], a["link_span_start"]
+    for n in range(int(link_start[row]), int(link_start[row + 1])):
+        if int(rank[int(link_other[n])]) < own_rank:
+            for k in range(int(span_start[n]), int(span_start[n + 1])):
+                intervals.append((int(a["span"][k][0]), int(a["span"][k][1])))
+    for rec in recs:
+        s = sets[int(keys[rec])]
+        earlier = s.first_rank < own_rank
+        if not earlier.any():
+            continue
+        lo, hi = s.lo[earlier], s.hi[earlier]  # sorted by lo (then hi): merge touching and overlapping ones
+        reach = np.maximum.accumulate(hi)
+        fresh = np.concatenate([[True], lo[1:] > reach[:-1]])
+        starts = lo[fresh]
+        ends = reach[np.concatenate([np.flatnonzero(fresh)[1:] - 1, [len(lo) - 1]])]
+        intervals.extend(index._original(rec, int(b), int(e)) for b, e in zip(starts, ends, strict=True))
+    return union_length(intervals)
 
 
 def _previous(index_dir: Path, exclude: str) -> ReuseIndex | None:

@@ -442,3 +442,52 @@ def test_on_the_samples_boilerplate_shows_as_real_shared_text(corpus_index, corp
     assert ("曲沃县", "2024年，曲沃县坚持以习近平新时代中国特色社会主义思想为指导，深入学习贯彻党的二十大") in seen
     assert ("忻州市", "提高领导干部运用法治思维和法治方式的能力") in seen
     assert (index.originality() < 1.0).sum() >= 3
+
+
+def _overlapping_boilerplate_reports(count: int):
+    """Reports whose passages hold the three formulae in different combinations and contexts (so groups overlap,
+    a passage is in several, and intervals differ), a short passage that is nothing but a formula's head (a
+    whole near-duplicate below MIN_SPAN), years with ties, and some passages of their own."""
+    head = FORMULA[:30]
+    reports = []
+    for i in range(count):
+        parts = [FORMULA, OTHER, THIRD]
+        chosen = [parts[k] for k in range(3) if (i >> k) & 1] or [OTHER]
+        passages = [
+            (f"{i}年，我县{'。'.join(chosen)}。{_filler(i)[: i % 20]}", "概述", ""),
+            (_filler(2000 + i), "概述", ""),
+        ]
+        if i % 4 == 0:
+            passages.append((head + "。", "概述", ""))
+        reports.append(
+            make_report(f"r{i:03d}", f"{i:03d}.txt", Region("山西省", "临汾市", "曲沃县"), 2000 + i % 7, passages)
+        )
+    return reports
+
+
+def test_each_passages_summary_is_what_its_links_say():
+    """The summaries worked out at index time per group (counts, earliest, tie, originality) equal what the
+    request-time links of every passage say."""
+    reports = _overlapping_boilerplate_reports(3 * GROUP_DF)
+    index = ReuseIndex(build_reuse(reports, {p.passage_id: fold(p.text) for r in reports for p in r.passages}))
+    a = index.a
+    assert len(a["group_rep"]) >= 3 and np.diff(a["row_member_start"]).max() >= 2  # a passage in several groups
+    report, rank = a["passage_report"], a["report_rank"][a["passage_report"]]
+    covered = np.zeros(len(reports))
+    for row in range(index.rows):
+        links = index.links_of(row)
+        assert a["passage_passages"][row] == len(links)
+        assert a["passage_shared"][row] == bool(links)
+        assert a["passage_reports"][row] == len({int(report[o]) for o in links})
+        if not links:
+            continue
+        holders = [row, *links]
+        best = min(int(rank[h]) for h in holders)
+        at_best = [h for h in holders if rank[h] == best]
+        assert a["passage_earliest"][row] == (row if rank[row] == best else min(at_best))
+        assert a["passage_tie"][row] == (len({int(report[h]) for h in at_best}) > 1)
+        spans = [(s[0], s[1]) for o, (_, ss) in links.items() if rank[o] < rank[row] for s in ss]
+        covered[report[row]] += union_length(spans)
+    chars = np.bincount(report, weights=a["passage_chars"], minlength=len(reports))
+    assert np.allclose(index.originality(), 1 - covered / chars)
+    assert (index.originality() < 1).any() and a["passage_tie"].any()
