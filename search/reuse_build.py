@@ -501,6 +501,9 @@ def build_reuse(
     big = np.flatnonzero(run_len > GROUP_DF)
     records: dict[tuple[int, int, int, int], int] = {}  # (rep, member, r0, r1) -> m0
     group_fps: list[tuple[int, int]] = []  # (fingerprint, its representative's signature)
+    # Stretches already extended, by (rep, member): (diagonal, m0, r0, size, counts). A boilerplate stretch
+    # holds several fingerprints; the maximal stretch around each is the same one: extend it once.
+    stretches: dict[tuple[int, int], list[tuple[int, int, int, int, bool]]] = {}
     if len(big):
         members = [r[run_start[g] : run_start[g] + run_len[g]] for g in big]
         texts.prefetch(np.unique(np.concatenate(members)))
@@ -514,13 +517,20 @@ def build_reuse(
             for m, mp in zip(rows_g.tolist(), pos_g.tolist(), strict=True):
                 if m == rep:
                     continue
-                text = texts.form(m)
-                if text[mp : mp + K] != rep_text[rep_pos : rep_pos + K]:
-                    continue  # a hash collision
-                m0, r0, size = _extend(text, mp, rep_text, rep_pos, K)
-                whole = size >= MIN_WHOLE and size >= WHOLE_SHARE * len(text)
-                if size >= min_span or whole:
-                    records[(rep, m, r0, r0 + size)] = m0
+                known = stretches.setdefault((rep, m), [])
+                diagonal = mp - rep_pos
+                stretch = next((s for s in known if s[0] == diagonal and s[1] <= mp and mp + K <= s[1] + s[3]), None)
+                if stretch is None:
+                    text = texts.form(m)
+                    if text[mp : mp + K] != rep_text[rep_pos : rep_pos + K]:
+                        continue  # a hash collision
+                    m0, r0, size = _extend(text, mp, rep_text, rep_pos, K)
+                    whole = size >= MIN_WHOLE and size >= WHOLE_SHARE * len(text)
+                    stretch = (diagonal, m0, r0, size, size >= min_span or whole)
+                    known.append(stretch)
+                _, m0, r0, size, counts = stretch
+                if counts:
+                    records[(rep, m, r0, r0 + size)] = m0  # (the last holder of a stretch found twice wins)
                     found = True
             if found:
                 records[(rep, rep, 0, len(rep_text))] = 0
