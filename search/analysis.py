@@ -101,6 +101,26 @@ def fold(text: str) -> str:
     return _RUNS.sub(_collapse, folded) if "--" in folded or "……" in folded else folded
 
 
+def folds_one_for_one(text: str) -> bool:
+    """Whether folding maps ``text`` character for character, so that offsets in its folded form are offsets
+    in it (as they nearly always are: see :func:`fold_with_extents`).
+
+    >>> folds_one_for_one("２０２１年"), folds_one_for_one("年——至")
+    (True, False)
+    """
+    return _one_for_one(text, text.translate(_FOLD_TABLE))
+
+
+def _one_for_one(text: str, translated: str) -> bool:
+    # (After the translation: the table knows which of the text's characters are irregular.)
+    return (
+        len(translated) == len(text)
+        and _FOLD_TABLE.irregular.isdisjoint(text)
+        and "--" not in translated
+        and "……" not in translated
+    )
+
+
 def fold_with_extents(text: str) -> tuple[str, list[int], list[int]]:
     """Fold ``text`` and return, for each folded character, the first and one past the last original character
     it stands for: ``text[starts[i]:ends[i]]`` is what folded character *i* came from (a whole run of dashes
@@ -110,9 +130,8 @@ def fold_with_extents(text: str) -> tuple[str, list[int], list[int]]:
     ('年-至', [0, 1, 3], [1, 3, 4])
     """
     folded = text.translate(_FOLD_TABLE)
-    if len(folded) == len(text) and _FOLD_TABLE.irregular.isdisjoint(text):  # the usual case: one for one
-        if "--" not in folded and "……" not in folded:
-            return folded, list(range(len(text))), list(range(1, len(text) + 1))
+    if _one_for_one(text, folded):  # the usual case
+        return folded, list(range(len(text))), list(range(1, len(text) + 1))
     parts: list[str] = []
     starts: list[int] = []
     ends: list[int] = []

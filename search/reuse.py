@@ -37,8 +37,9 @@ snapshot's rows follow), each with its id and a stable key (a hash of the id) fo
 one are stored as links in both directions (``link_*``, ``span_*``). Text shared by more passages than
 ``search.reuse_build.GROUP_DF`` (boilerplate: 习近平法治思想 formulae) is stored as groups instead of every pair: a
 group is a representative passage R and its members, each with the interval of R it shares verbatim
-(``member_*``, in normalised offsets, with the member's map from normalised to original offsets); two members
-share the overlap of their intervals. Summaries (counts, earliest, originality) are worked out at index time
+(``member_*``, in normalised offsets, with where it starts in the member's own normalised text); two members
+share the overlap of their intervals. Every passage's map from normalised to original offsets is kept as the few
+places where the two stop running in step (``bp_*``: :func:`offset_breaks`), not as an offset per character. Summaries (counts, earliest, originality) are worked out at index time
 (``search.reuse_build._summarise``, per group rather than per passage) by the rules that answer
 :meth:`ReuseIndex.links_of`; a test holds the two equal.
 """
@@ -57,7 +58,7 @@ from search.models import Region
 
 REUSE_PREFIX = "reuse-"
 """Folders of reuse arrays in an index folder are named ``reuse-NAME``, NAME the generation's (as ``arrays-NAME``)."""
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: offset maps as breaks per row (bp_*), not per group member
 
 MIN_SPAN = 50
 """A verbatim span inside otherwise different passages counts from this many characters (normalised text)."""
@@ -184,6 +185,32 @@ def union_length(intervals: list[tuple[int, int]]) -> int:
     return total
 
 
+def offset_breaks(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A passage's map from its comparison form to its original text, kept small: ``starts[i]``/``ends[i]`` are
+    character *i*'s extent in the original text, and ``starts[i] - i``, ``ends[i] - i - 1`` change only where a
+    placeholder stands for several characters or folding did not map one to one. Returns the indexes where they
+    change (0 first) and their values from there on.
+
+    >>> [a.tolist() for a in offset_breaks(np.array([0, 1, 2, 5, 6]), np.array([1, 2, 5, 6, 7]))]
+    [[0, 2, 3], [0, 0, 2], [0, 2, 2]]
+    """
+    index = np.arange(len(starts), dtype=np.int64)
+    ds, de = starts - index, ends - index - 1
+    change = np.ones(len(starts), dtype=bool)
+    change[1:] = (ds[1:] != ds[:-1]) | (de[1:] != de[:-1])
+    return index[change].astype(np.int32), ds[change].astype(np.int32), de[change].astype(np.int32)
+
+
+def original_span(a: dict[str, np.ndarray], row: int, start: int, end: int) -> tuple[int, int]:
+    """Original offsets of the comparison form's characters [start, end) of a row, from the breaks of
+    :func:`offset_breaks` stored for every row (``bp_*``)."""
+    b0, b1 = int(a["bp_start"][row]), int(a["bp_start"][row + 1])
+    at = a["bp_at"][b0:b1]
+    first = b0 + int(np.searchsorted(at, start, side="right")) - 1
+    last = b0 + int(np.searchsorted(at, end - 1, side="right")) - 1
+    return start + int(a["bp_ds"][first]), end + int(a["bp_de"][last])
+
+
 class ReuseIndex:
     """One generation's reuse, from its arrays (memory-mapped from the generation's folder, or in memory while
     the indexer works them out)."""
@@ -293,10 +320,8 @@ class ReuseIndex:
     def _original(self, rec: int, lo: int, hi: int) -> tuple[int, int]:
         """Original offsets in a member's passage of the group interval [lo, hi) (the representative's offsets)."""
         a = self.a
-        base = int(a["member_map_start"][rec])
-        first = lo - int(a["member_r0"][rec])
-        last = hi - 1 - int(a["member_r0"][rec])
-        return int(a["map_start"][base + first]), int(a["map_end"][base + last])
+        shift = int(a["member_m0"][rec]) - int(a["member_r0"][rec])
+        return original_span(a, int(a["member_row"][rec]), lo + shift, hi + shift)
 
     # The interface.
     def passage(self, passage_id: str, links: bool = True) -> PassageReuse:
@@ -430,9 +455,11 @@ def empty_arrays(rows: int = 0, reports: int = 0) -> dict[str, np.ndarray]:
         "member_row": zeros(0, np.int32),
         "member_r0": zeros(0, np.int32),
         "member_r1": zeros(0, np.int32),
-        "member_map_start": zeros(1, np.int64),
-        "map_start": zeros(0, np.int32),
-        "map_end": zeros(0, np.int32),
+        "member_m0": zeros(0, np.int32),
+        "bp_start": zeros(rows + 1, np.int64),
+        "bp_at": zeros(0, np.int32),
+        "bp_ds": zeros(0, np.int32),
+        "bp_de": zeros(0, np.int32),
         "row_member_start": zeros(rows + 1, np.int64),
         "row_member": zeros(0, np.int64),
     }

@@ -30,7 +30,7 @@ import ahocorasick
 import numpy as np
 from pyroaring import BitMap
 
-from search.analysis import fold_with_extents
+from search.analysis import fold_with_extents, folds_one_for_one
 from search.arrays import save_arrays
 from search.divisions import areas, division_years, divisions_during, zones
 from search.models import Report
@@ -45,6 +45,7 @@ from search.reuse import (
     ReuseIndex,
     empty_arrays,
     load_reuse,
+    offset_breaks,
     passage_key,
     time_ranks,
     union_length,
@@ -317,18 +318,18 @@ def compare(a: str, b: str, min_span: int = MIN_SPAN) -> tuple[bool, list[tuple[
 
 class _Texts:
     """The comparison forms of a generation's passages, made when first needed (a batch at a time), with each
-    character's extent in the original text."""
+    row's map to its original text as breaks (:func:`search.reuse.offset_breaks`)."""
 
     def __init__(self, passages: list, folded: Mapping[str, str]) -> None:
         self.passages = passages
         self.folded = folded
         self.forms: dict[int, str] = {}
-        self.original: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self.breaks: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
     def load(self, rows, keep: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Make the forms of ``rows`` in one scan (kept when ``keep``); returns the batch's code points, each
-        character's row (-1 for separators), its offset in its passage, whether a gram starting there stays
-        inside one passage, and each row's length in the comparison form."""
+        """Make the forms of ``rows`` in one scan (kept when ``keep``), and their breaks; returns the batch's
+        code points, each character's row (-1 for separators), its offset in its passage, whether a gram
+        starting there stays inside one passage, and each row's length in the comparison form."""
         rows = [int(r) for r in rows]
         sep = "\x00" * _SEPARATOR_RUN
         texts = [self.folded[self.passages[r].passage_id] for r in rows]
@@ -351,12 +352,50 @@ class _Texts:
             for n, r in enumerate(rows):
                 self.forms[r] = text[int(row_start[n]) : int(row_end[n])]
         local = np.arange(len(codes), dtype=np.int64) - np.where(owner >= 0, row_start[np.maximum(owner, 0)], 0)
+        self._breaks(
+            rows,
+            texts,
+            owner,
+            local,
+            starts - folded_bounds[np.maximum(owner, 0)],
+            ends - folded_bounds[np.maximum(owner, 0)],
+        )
         sep_mark = (owner < 0).astype(np.int64)
         csum = np.concatenate([[0], np.cumsum(sep_mark)])
         n_grams = max(0, len(codes) - K + 1)
         invalid = (csum[K : K + n_grams] - csum[:n_grams]) > 0
         row_of = np.where(owner >= 0, np.asarray(rows, dtype=np.int64)[np.maximum(owner, 0)], -1)
         return codes, row_of, local, invalid, row_end - row_start
+
+    def _breaks(self, rows, texts, owner, local, starts, ends) -> None:
+        """Each row's breaks from its characters' extents in its folded text (``starts``/``ends``, by character
+        of the batch): where folding maps the original one to one, as it nearly always does, those are the
+        original extents too; a row where it does not is mapped through :func:`fold_with_extents`."""
+        if not len(owner):
+            return
+        ds, de = starts - local, ends - local - 1
+        change = np.zeros(len(owner), dtype=bool)
+        change[0] = owner[0] >= 0
+        change[1:] = (owner[1:] >= 0) & ((owner[1:] != owner[:-1]) | (ds[1:] != ds[:-1]) | (de[1:] != de[:-1]))
+        at = np.flatnonzero(change)
+        bounds = np.searchsorted(owner[at], np.arange(len(rows) + 1))
+        at_local, ds_at, de_at = local[at].astype(np.int32), ds[at].astype(np.int32), de[at].astype(np.int32)
+        for n, r in enumerate(rows):
+            if r in self.breaks:
+                continue
+            if folds_one_for_one(self.passages[r].text):
+                b0, b1 = int(bounds[n]), int(bounds[n + 1])
+                self.breaks[r] = (at_local[b0:b1], ds_at[b0:b1], de_at[b0:b1])
+            else:
+                self.breaks[r] = offset_breaks(*self._original_extents(r))
+
+    def _original_extents(self, row: int) -> tuple[np.ndarray, np.ndarray]:
+        """For each character of the row's comparison form, its extent [start, end) in the original text."""
+        folded, f_starts, f_ends = fold_with_extents(self.passages[row].text)
+        _, c_starts, c_ends = _comparison_codes(folded)
+        if not len(c_starts):
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return np.asarray(f_starts, dtype=np.int64)[c_starts], np.asarray(f_ends, dtype=np.int64)[c_ends - 1]
 
     def form(self, row: int) -> str:
         if row not in self.forms:
@@ -368,23 +407,14 @@ class _Texts:
         for lo in range(0, len(missing), _BATCH):
             self.load(missing[lo : lo + _BATCH])
 
-    def original_extents(self, row: int) -> tuple[np.ndarray, np.ndarray]:
-        """For each character of the row's comparison form, its extent [start, end) in the original text."""
-        if row not in self.original:
-            folded, f_starts, f_ends = fold_with_extents(self.passages[row].text)
-            _, c_starts, c_ends = _comparison_codes(folded)
-            fs = np.asarray(f_starts, dtype=np.int32)
-            fe = np.asarray(f_ends, dtype=np.int32)
-            if len(c_starts):
-                self.original[row] = (fs[c_starts], fe[c_ends - 1])
-            else:
-                self.original[row] = (np.zeros(0, np.int32), np.zeros(0, np.int32))
-        return self.original[row]
-
     def span(self, row: int, start: int, end: int) -> tuple[int, int]:
         """Original offsets of the comparison form's characters [start, end) of a row."""
-        s, e = self.original_extents(row)
-        return int(s[start]), int(e[end - 1])
+        if row not in self.breaks:
+            self.load([row], keep=False)
+        at, ds, de = self.breaks[row]
+        return start + int(ds[np.searchsorted(at, start, side="right") - 1]), end + int(
+            de[np.searchsorted(at, end - 1, side="right") - 1]
+        )
 
 
 def _explained_by_groups(
@@ -473,7 +503,7 @@ def build_reuse(
             fp_hash.append(np.asarray(prev["fp_hash"])[take])
     for lo in range(0, len(new_rows), _BATCH):
         batch = new_rows[lo : lo + _BATCH]
-        codes, row_of, local, invalid, lengths = texts.load(batch, keep=False)
+        codes, row_of, local, invalid, lengths = texts.load(batch)  # (forms kept: groups and pairs need them)
         pos, hashes = fingerprints(codes, invalid)
         fp_rows.append(row_of[pos])
         fp_pos.append(local[pos].astype(np.int32))
@@ -607,7 +637,7 @@ def build_reuse(
                 spans = [tuple(int(x) for x in prev["span"][q]) for q in range(s0, s1)]
                 links[(a, b)] = (bool(prev["link_whole"][k]), spans)  # type: ignore[assignment]
 
-    arrays = _assemble(reports, passages, report_of, sigs, keys, nchars, links, records, texts)
+    arrays = _assemble(reports, passages, report_of, sigs, keys, nchars, links, records, texts, old_row, prev)
     arrays["min_span"] = np.array([min_span], dtype=np.int64)
     arrays["fp_start"] = fp_start.astype(np.int64)
     arrays["fp_pos"] = pos_all.astype(np.int32)
@@ -618,7 +648,9 @@ def build_reuse(
     return arrays
 
 
-def _assemble(reports, passages, report_of, sigs, keys, nchars, links, records, texts) -> dict[str, np.ndarray]:
+def _assemble(
+    reports, passages, report_of, sigs, keys, nchars, links, records, texts, old_row, previous
+) -> dict[str, np.ndarray]:
     n = len(passages)
     a = empty_arrays(n, len(reports))
     a["passage_id"] = np.array([p.passage_id for p in passages], dtype=str) if n else a["passage_id"]
@@ -663,20 +695,53 @@ def _assemble(reports, passages, report_of, sigs, keys, nchars, links, records, 
     a["member_row"] = np.array([m for (_, m, _, _), _ in recs], dtype=np.int32)
     a["member_r0"] = np.array([r0 for (_, _, r0, _), _ in recs], dtype=np.int32)
     a["member_r1"] = np.array([r1 for (_, _, _, r1), _ in recs], dtype=np.int32)
-    map_starts, map_ends, lengths = [], [], []
-    for (_, m, r0, r1), m0 in recs:
-        s, e = texts.original_extents(m)
-        map_starts.append(s[m0 : m0 + r1 - r0])
-        map_ends.append(e[m0 : m0 + r1 - r0])
-        lengths.append(r1 - r0)
-    a["member_map_start"] = np.cumsum([0] + lengths).astype(np.int64)
-    if recs:
-        a["map_start"] = np.concatenate(map_starts).astype(np.int32)
-        a["map_end"] = np.concatenate(map_ends).astype(np.int32)
+    a["member_m0"] = np.array([m0 for _, m0 in recs], dtype=np.int32)
+    _put_breaks(a, texts, old_row, previous)
     by_row = np.argsort(a["member_row"], kind="stable")
     a["row_member"] = by_row.astype(np.int64)
     a["row_member_start"] = np.searchsorted(a["member_row"][by_row], np.arange(n + 1)).astype(np.int64)
     return a
+
+
+def _put_breaks(a: dict[str, np.ndarray], texts: _Texts, old_row: np.ndarray, prev: dict | None) -> None:
+    """Every row's breaks (``bp_*``, see :func:`search.reuse.offset_breaks`): made with the forms, or for a
+    passage the previous generation had and nothing here read, copied from it."""
+    n = len(old_row)
+    copied = np.flatnonzero(old_row >= 0) if prev is not None else np.zeros(0, np.int64)
+    copied = copied[[int(r) not in texts.breaks for r in copied.tolist()]] if len(copied) else copied
+    is_copied = np.zeros(n, dtype=bool)
+    is_copied[copied] = True
+    missing = [r for r in np.flatnonzero(~is_copied).tolist() if r not in texts.breaks]
+    for lo in range(0, len(missing), _BATCH):
+        texts.load(missing[lo : lo + _BATCH], keep=False)
+    made = np.flatnonzero(~is_copied)
+    counts = np.zeros(n, dtype=np.int64)
+    counts[made] = [len(texts.breaks[r][0]) for r in made.tolist()]
+    if len(copied):
+        p0 = np.asarray(prev["bp_start"])[old_row[copied]]
+        counts[copied] = np.asarray(prev["bp_start"])[old_row[copied] + 1] - p0
+    start = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    a["bp_start"] = start
+    for k, name in enumerate(("bp_at", "bp_ds", "bp_de")):
+        out = np.zeros(int(start[-1]), dtype=np.int32)
+        if len(made):
+            out[np.repeat(start[made], counts[made]) + _ranges(counts[made])] = np.concatenate(
+                [texts.breaks[r][k] for r in made.tolist()]
+            )
+        if len(copied):
+            source = np.repeat(p0, counts[copied]) + _ranges(counts[copied])
+            out[np.repeat(start[copied], counts[copied]) + _ranges(counts[copied])] = np.asarray(prev[name])[source]
+        a[name] = out
+
+
+def _ranges(lengths: np.ndarray) -> np.ndarray:
+    """0..n-1 for each n of ``lengths``, one after another.
+
+    >>> _ranges(np.array([2, 0, 3])).tolist()
+    [0, 1, 0, 1, 2]
+    """
+    lengths = np.asarray(lengths, dtype=np.int64)
+    return np.arange(int(lengths.sum()), dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths, lengths)
 
 
 def _summarise(a: dict[str, np.ndarray]) -> None:

@@ -295,19 +295,25 @@ def test_adding_reports_finds_their_reuse_without_fingerprinting_the_rest_again(
     first = ReuseIndex(build_reuse(reports[:30], folded))
     import search.reuse_build as rb
 
-    loaded: list[int] = []
-    real = rb._Texts.load
+    last: list[list[int]] = [[]]
+    fingerprinted: list[int] = []
+    real_load, real_fingerprints = rb._Texts.load, rb.fingerprints
 
-    def counting(self, rows, keep=True):
-        if not keep:  # fingerprinting (comparison forms kept for verification are made on their own)
-            loaded.extend(int(r) for r in rows)
-        return real(self, rows, keep)
+    def load(self, rows, keep=True):
+        last[0] = [int(r) for r in rows]
+        return real_load(self, rows, keep)
 
-    monkeypatch.setattr(rb._Texts, "load", counting)
+    def fingerprints(codes, invalid=None):  # the rows of the batch just loaded
+        fingerprinted.extend(last[0])
+        return real_fingerprints(codes, invalid)
+
+    monkeypatch.setattr(rb._Texts, "load", load)
+    monkeypatch.setattr(rb, "fingerprints", fingerprints)
     updated = ReuseIndex(build_reuse(reports, folded, previous=first))
     new_rows = set(range(sum(len(r.passages) for r in reports[:30]), updated.rows))
-    assert sorted(loaded) == sorted(new_rows)
-    monkeypatch.setattr(rb._Texts, "load", real)
+    assert sorted(fingerprinted) == sorted(new_rows)
+    monkeypatch.setattr(rb._Texts, "load", real_load)
+    monkeypatch.setattr(rb, "fingerprints", real_fingerprints)
     scratch = ReuseIndex(build_reuse(reports, folded))
     assert _links(updated, reports) == _links(scratch, reports)
     assert np.array_equal(updated.originality(), scratch.originality())
