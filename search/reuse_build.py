@@ -542,7 +542,8 @@ def build_reuse(
     codes_pair, shared = np.unique(left * n + right, return_counts=True)
     left, right = codes_pair // n, codes_pair % n
     # A common stretch of 2 (K + W - 1) characters holds two fingerprints: pairs sharing one are verified only
-    # when a passage is too short to hold two (a near-duplicate of a short passage).
+    # when a passage is too short to hold two (a near-duplicate of a short passage), or when spans shorter than
+    # 2 (K + W - 1) count (MIN_SPAN is K + W - 1: then every pair sharing a fingerprint is verified).
     single = np.minimum(nchars[left], nchars[right]) < 2 * (K + W - 1)
     take = (shared >= 2) | single | (min_span < 2 * (K + W - 1))
     left, right = left[take], right[take]
