@@ -341,6 +341,24 @@ def test_adding_reports_finds_their_reuse_without_fingerprinting_the_rest_again(
     assert np.array_equal(updated.originality(), scratch.originality())
 
 
+def test_a_generation_found_under_other_rules_is_not_carried_over(monkeypatch):
+    """An index written when spans counted from 50 characters (or with other windows) is worked out afresh:
+    its fingerprints and links were made under other rules."""
+    import search.reuse_build as rb
+
+    reports = _reports()
+    folded = {p.passage_id: fold(p.text) for r in reports for p in r.passages}
+    scratch = ReuseIndex(build_reuse(reports, folded))
+    old_rule = ReuseIndex(build_reuse(reports[:3], folded, min_span=50))
+    monkeypatch.setattr(rb, "W", 16)  # as the windows were
+    old_window = ReuseIndex(build_reuse(reports[:3], folded))
+    monkeypatch.setattr(rb, "W", W)
+    for previous in (old_rule, old_window):
+        updated = ReuseIndex(build_reuse(reports, folded, previous=previous))
+        assert _links(updated, reports) == _links(scratch, reports)
+        assert np.array_equal(updated.a["fp_hash"], scratch.a["fp_hash"])
+
+
 def _boilerplate_reports(holders: int):
     return [
         make_report(
