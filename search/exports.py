@@ -31,7 +31,8 @@ from search.counting import Filters, match_order, query_matches
 from search.models import SECTIONS, Region, Report, SearchRequest
 from search.query import parse_query
 from search.report_table import report_table
-from search.reports import report_chars
+from search.reports import ReportSelection, report_chars
+from search.reuse_views import REUSE_COLUMNS, originalities, reuse_columns
 
 if TYPE_CHECKING:
     from search.coverage import CoverageResponse
@@ -106,11 +107,13 @@ def hits_export(snap: Snapshot, request: SearchRequest, base_url: str = "") -> E
                 "text": p.text,
                 "permalink": permalink,
                 **_citation_columns(ref.citations),
+                **reuse_columns(snap, p.passage_id, base_url),
                 "_reference": ref,
             }
 
     columns = ["report_id", "passage_id", "title", "province", "prefecture", "county", "year", "doc_type"]
     columns += ["section", "heading", "number", "matches", "text", "permalink", *CITATION_COLUMNS]
+    columns += REUSE_COLUMNS  # added with text reuse (issue #14): new columns go at the end
     return Export("hits", columns, len(kept.rows), records(), references=True)
 
 
@@ -139,6 +142,7 @@ def reports_export(snap: Snapshot, request: SearchRequest, base_url: str = "") -
     columns = ["report_id", "title", "province", "prefecture", "county", "year", "doc_type", "passages"]
     columns += ["occurrences", "chars", "per_10k_chars", *(f"occurrences_{s}" for s in SECTIONS)]
     columns += ["publish_date", "issuer", "source", "permalink", *CITATION_COLUMNS]
+    columns += ["originality"]  # the row's: share of the report's characters found in no earlier report (issue #14)
     return Export("reports", columns, len(table), records(), references=True)
 
 
@@ -179,8 +183,11 @@ def report_list_export(reports: Sequence[Report], base_url: str = "") -> Export:
     """The report list, one row per report (a :func:`~search.reports.filter_reports` selection reads each report
     as its row is written, and its characters from the columns)."""
 
+    # Originality from the generation's column (a selection knows its snapshot; other sequences have none).
+    values = originalities(reports.snap, reports) if isinstance(reports, ReportSelection) else [None] * len(reports)
+
     def records() -> Iterator[dict]:
-        for report, chars in zip(reports, report_chars(reports), strict=True):
+        for report, chars, originality in zip(reports, report_chars(reports), values, strict=True):
             record = report.summary_dict()
             permalink = base_url + f"/reports/{report.report_id}"
             del record["region"]
@@ -188,7 +195,8 @@ def report_list_export(reports: Sequence[Report], base_url: str = "") -> Export:
             record["inferred"] = ", ".join(record["inferred"])
             ref = reference(report, None, permalink)
             yield {**record, **_region_columns(report.region), "chars": chars,
-                   "permalink": permalink, **_citation_columns(ref.citations), "_reference": ref}  # fmt: skip
+                   "permalink": permalink, **_citation_columns(ref.citations), "originality": originality,
+                   "_reference": ref}  # fmt: skip
 
     columns = ["report_id", "title", "province", "prefecture", "county", "year", "publish_date", "issuer"]
     columns += [
@@ -204,7 +212,7 @@ def report_list_export(reports: Sequence[Report], base_url: str = "") -> Export:
         "title_inferred",
         "inferred",
     ]
-    columns += ["source_url", "accessed", "permalink", *CITATION_COLUMNS]
+    columns += ["source_url", "accessed", "permalink", *CITATION_COLUMNS, "originality"]
     return Export("report_list", columns, len(reports), records(), references=True)
 
 

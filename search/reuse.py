@@ -60,8 +60,18 @@ REUSE_PREFIX = "reuse-"
 """Folders of reuse arrays in an index folder are named ``reuse-NAME``, NAME the generation's (as ``arrays-NAME``)."""
 FORMAT_VERSION = 2  # 2: offset maps as breaks per row (bp_*), not per group member
 
-MIN_SPAN = 50
-"""A verbatim span inside otherwise different passages counts from this many characters (normalised text)."""
+MIN_SPAN = 20
+"""A verbatim span inside otherwise different passages counts from this many characters (normalised text).
+
+Chosen from what the five sample reports share (every maximal common stretch of their comparison forms, listed
+in BENCHMARKS.md, "Text reuse on the five samples"): from 20 characters each one is a whole formula or a
+document's title, the boilerplate issue #14 counts as real reuse (坚持以习近平新时代中国特色社会主义思想为指导,
+党政主要负责人履行推进法治建设第一责任人职责, 贯彻党的二十大和二十届二中、三中全会精神, 提高领导干部运用法治思维和
+法治方式的能力, 《国务院办公厅关于严格规范涉企行政检查的意见》); below it stretches turn into terms of art and
+generic phrasing (落实行政机关负责人出庭应诉制度 15, 、法治政府、法治社会一体建设 14, 调解各类矛盾纠纷□件,调解成功
+15). The samples share no stretch of 50 (the longest is 38), the issue's first figure, which would have shown
+none of it. Winnowing promises a shared fingerprint to every common stretch of ``K + W - 1`` characters
+(:mod:`search.reuse_build`), set to this length, so every span of MIN_SPAN is found."""
 MIN_BLOCK = 8
 """Shared blocks of a whole-passage near-duplicate count from this many characters."""
 MIN_WHOLE = 20

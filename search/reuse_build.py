@@ -56,8 +56,9 @@ PLACEHOLDER = "\ue000"
 character: no text holds it)."""
 K = 10
 """Characters in a fingerprinted gram."""
-W = 16
-"""Grams in a winnowing window: any common stretch of K + W - 1 = 25 characters shares a fingerprint."""
+W = 11
+"""Grams in a winnowing window: any common stretch of K + W - 1 = 20 characters (MIN_SPAN) shares a
+fingerprint, so no span that counts is missed."""
 GROUP_DF = 48
 """A fingerprint held by more passages than this is boilerplate, stored as a group rather than as pairs."""
 _SEPARATOR_RUN = W + K  # separators between passages: no window sees two passages
@@ -474,8 +475,11 @@ def build_reuse(
     ``previous`` generation's reuse, passages it had (same id and text) keep their fingerprints and the links
     among them; only pairs with a new passage are verified. ``min_span`` is for tests and listings that look for
     shorter spans (fingerprints only promise to find stretches of K + W - 1 characters)."""
-    if previous is not None and previous.min_span != min_span:
-        previous = None
+    window = np.array([K, W], dtype=np.int64)
+    if previous is not None and (
+        previous.min_span != min_span or not np.array_equal(previous.a.get("fp_window", ()), window)
+    ):
+        previous = None  # its fingerprints or links were made under other rules: start afresh
     passages = [p for r in reports for p in r.passages]
     n = len(passages)
     report_of = np.fromiter((i for i, r in enumerate(reports) for _ in r.passages), dtype=np.int64, count=n)
@@ -582,7 +586,8 @@ def build_reuse(
     codes_pair, shared = np.unique(left * n + right, return_counts=True)
     left, right = codes_pair // n, codes_pair % n
     # A common stretch of 2 (K + W - 1) characters holds two fingerprints: pairs sharing one are verified only
-    # when a passage is too short to hold two (a near-duplicate of a short passage).
+    # when a passage is too short to hold two (a near-duplicate of a short passage), or when spans shorter than
+    # 2 (K + W - 1) count (MIN_SPAN is K + W - 1: then every pair sharing a fingerprint is verified).
     single = np.minimum(nchars[left], nchars[right]) < 2 * (K + W - 1)
     take = (shared >= 2) | single | (min_span < 2 * (K + W - 1))
     left, right = left[take], right[take]
@@ -639,6 +644,7 @@ def build_reuse(
 
     arrays = _assemble(reports, passages, report_of, sigs, keys, nchars, links, records, texts, old_row, prev)
     arrays["min_span"] = np.array([min_span], dtype=np.int64)
+    arrays["fp_window"] = window
     arrays["fp_start"] = fp_start.astype(np.int64)
     arrays["fp_pos"] = pos_all.astype(np.int32)
     arrays["fp_hash"] = hash_all.astype(np.uint64)

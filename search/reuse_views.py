@@ -98,6 +98,44 @@ def passage_reuse(snap: Snapshot, passage_id: str, links: int = LINKS_SHOWN) -> 
     return out
 
 
+REUSE_COLUMNS: tuple[str, ...] = (
+    "reuse_reports",
+    "reuse_passages",
+    "reuse_earliest_report_id",
+    "reuse_earliest_passage_id",
+    "reuse_earliest_province",
+    "reuse_earliest_prefecture",
+    "reuse_earliest_county",
+    "reuse_earliest_year",
+    "reuse_earliest_tie",
+    "reuse_earliest_permalink",
+)
+"""A passage's reuse in the columns of a hits export (the summary every hit carries as ``reuse``, flattened)."""
+
+
+def reuse_columns(snap: Snapshot, passage_id: str, base_url: str = "") -> dict:
+    """A passage's reuse summary as export columns (:data:`REUSE_COLUMNS`): the other reports and passages
+    sharing its text, and the earliest holder (the passage itself when it was first; its report, region, year
+    and permalink; whether it is tied). A passage sharing nothing has 0 and 0, and no earliest."""
+    reuse = snap.reuse.passage(passage_id, links=False)
+    earliest = reuse.earliest
+    if earliest is None:
+        return {"reuse_reports": 0, "reuse_passages": 0, **{c: None for c in REUSE_COLUMNS[2:]}}
+    region = earliest.region
+    return {
+        "reuse_reports": reuse.reports,
+        "reuse_passages": reuse.passages,
+        "reuse_earliest_report_id": earliest.report_id,
+        "reuse_earliest_passage_id": earliest.passage_id,
+        "reuse_earliest_province": region.province,
+        "reuse_earliest_prefecture": region.prefecture,
+        "reuse_earliest_county": region.county,
+        "reuse_earliest_year": earliest.year,
+        "reuse_earliest_tie": bool(reuse.tie),
+        "reuse_earliest_permalink": f"{base_url}/reports/{earliest.report_id}#{earliest.passage_id}",
+    }
+
+
 def reuse_line(reuse: dict) -> str:
     """The passage's reuse in one Chinese line, as the pages and the CLI print it ("" when the text is its own).
 

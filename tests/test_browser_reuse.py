@@ -93,3 +93,64 @@ def test_the_reuse_facet_narrows_the_results(reuse_site: str, tab: Tab) -> None:
     assert page.locator('li[data-facet="reuse"][data-value="shared"].selected').count() == 1
     tab.shot("reuse-search-shared")
     assert tab.problems == []
+
+
+# The five real samples: their shared boilerplate (tests/test_reuse_samples.py lists all of it).
+@pytest.fixture(scope="module")
+def samples_site(tmp_path_factory, corpus_dir: Path) -> Iterator[tuple[str, dict]]:
+    """A real HTTP server on an index of the five samples; with (place, passage number) → (report, passage) id."""
+    from indexer.build import index_corpus
+    from search import open_engine
+    from web import create_app
+
+    index_dir: Path = tmp_path_factory.mktemp("browser-samples-index")
+    index_corpus(corpus_dir, index_dir)
+    snap = open_engine(index_dir).snapshot()
+    ids = {
+        (r.region.county or r.region.prefecture, p.number): (r.report_id, p.passage_id)
+        for r in snap.report_list
+        for p in r.passages
+    }
+    server = make_server("127.0.0.1", 0, create_app({"INDEX_DIR": str(index_dir)}), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", ids
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+def test_a_sample_passage_says_where_else_its_boilerplate_appears(samples_site, tab: Tab) -> None:
+    site, ids = samples_site
+    page = tab.page
+    report_id, heading = ids[("曲沃县", 6)]  # 党政主要负责人履行推进法治建设第一责任人职责情况: the mandated heading
+    _, opening = ids[("曲沃县", 2)]  # 2024年，曲沃县坚持以习近平新时代中国特色社会主义思想为指导，…
+    page.goto(f"{site}/reports/{report_id}#{opening}")
+    line = page.locator(f'[id="{opening}"] .reuse-line')
+    assert line.is_visible()
+    assert "另见于 4 份报告" in line.inner_text() and "最早：忻州市 2023" in line.inner_text()
+    heading_line = page.locator(f'[id="{heading}"] .reuse-line')
+    assert "另见于 3 份报告（4 段）" in heading_line.inner_text() and "最早：忻州市 2023" in heading_line.inner_text()
+    page.locator(f'[id="{opening}"]').scroll_into_view_if_needed()
+    tab.shot("reuse-samples-also-in")
+    # The earliest holder: 忻州市's 2023 opening, the same formula with its own place and year.
+    line.locator("a.reuse-earliest").click()
+    xinzhou_report, xinzhou_opening = ids[("忻州市", 1)]
+    page.wait_for_url(f"**/reports/{xinzhou_report}#{xinzhou_opening}")
+    assert "本段" in page.locator(f'[id="{xinzhou_opening}"] .reuse-line').inner_text()
+    assert tab.problems == []
+
+
+def test_two_samples_side_by_side_mark_their_shared_formula(samples_site, tab: Tab) -> None:
+    site, ids = samples_site
+    page = tab.page
+    quwo, _ = ids[("曲沃县", 2)]
+    xinzhou, _ = ids[("忻州市", 1)]
+    page.goto(f"{site}/compare?a={quwo}&b={xinzhou}")
+    left = page.locator(".compare-col-a mark.shared").all_inner_texts()
+    right = page.locator(".compare-col-b mark.shared").all_inner_texts()
+    assert "2024年，曲沃县坚持以习近平新时代中国特色社会主义思想为指导，深入学习贯彻党的二十大" in left
+    assert "2023年,忻州市坚持以习近平新时代中国特色社会主义思想为指导,深入学习贯彻党的二十大" in right
+    assert "党政主要负责人履行推进法治建设第一责任人职责" in left
+    page.locator(".compare-col-a mark.shared").first.scroll_into_view_if_needed()
+    tab.shot("reuse-samples-compare")
+    assert tab.problems == []

@@ -344,3 +344,89 @@ def test_fazhi_search_reuse_option(runner, reuse_index, engine_name, rsnap):
     assert body["total"] == brute_force(rsnap, "法治", "original")[0]
     assert all(h["reuse"]["passages"] == 0 for h in body["hits"])
     assert body["filters"]["reuse"] == ["original"]
+
+
+# Exports: the reuse summary of each hit, the originality of each report, as new columns at the end.
+
+HIT_COLUMNS_BEFORE_REUSE = [
+    "report_id", "passage_id", "title", "province", "prefecture", "county", "year", "doc_type", "section",
+    "heading", "number", "matches", "text", "permalink", "citation", "citation_gb7714_2015", "citation_fxyz",
+]  # fmt: skip
+REUSE_EXPORT_COLUMNS = [
+    "reuse_reports", "reuse_passages", "reuse_earliest_report_id", "reuse_earliest_passage_id",
+    "reuse_earliest_province", "reuse_earliest_prefecture", "reuse_earliest_county", "reuse_earliest_year",
+    "reuse_earliest_tie", "reuse_earliest_permalink",
+]  # fmt: skip
+
+
+def _csv(data: bytes) -> tuple[list[str], list[dict]]:
+    import csv
+    import io
+
+    text = data.decode("utf-8").removeprefix("\ufeff")
+    header = next(csv.reader(io.StringIO(text)))
+    return header, list(csv.DictReader(io.StringIO(text)))
+
+
+def test_the_hits_export_ends_with_each_passages_reuse(rclient):
+    resp = rclient.get("/api/search", query_string={"q": "矛盾纠纷 OR 团泊新城 OR 相同的文字", "format": "csv"})
+    assert resp.status_code == 200
+    header, rows = _csv(resp.data)
+    assert header == HIT_COLUMNS_BEFORE_REUSE + REUSE_EXPORT_COLUMNS  # old columns untouched, in their order
+    by_id = {r["passage_id"]: r for r in rows}
+    copy = by_id["qtx22-p2"]  # 青铜峡市 2022 copied 灵武市 2021's passage; 静海区 2022 too
+    assert (copy["reuse_reports"], copy["reuse_passages"]) == ("2", "2")
+    assert (copy["reuse_earliest_report_id"], copy["reuse_earliest_passage_id"]) == ("lw21", "lw21-p2")
+    assert [copy[f"reuse_earliest_{f}"] for f in ("province", "prefecture", "county", "year")] == [
+        "宁夏回族自治区",
+        "银川市",
+        "灵武市",
+        "2021",
+    ]
+    assert copy["reuse_earliest_tie"] == "False"
+    assert copy["reuse_earliest_permalink"] == "http://localhost/reports/lw21#lw21-p2"
+    assert by_id["lw21-p2"]["reuse_earliest_passage_id"] == "lw21-p2"  # the first holder is its own earliest
+    tied = by_id["ta20-p2"]
+    assert tied["reuse_reports"] == "1" and tied["reuse_earliest_tie"] == "True"
+    own = by_id["jh22-p3"]  # 团泊新城: its own text
+    assert own["reuse_reports"] == own["reuse_passages"] == "0"
+    assert all(own[c] == "" for c in REUSE_EXPORT_COLUMNS[2:])
+    # The same summary as the hits of the JSON API.
+    hits = rclient.get("/api/search", query_string={"q": "矛盾纠纷", "per_page": 50}).get_json()["hits"]
+    for hit in hits:
+        row = by_id[hit["passage_id"]]
+        assert int(row["reuse_reports"]) == hit["reuse"]["reports"]
+        assert row["reuse_earliest_report_id"] == hit["reuse"]["earliest"]["report_id"]
+
+
+def test_the_hits_export_in_json_lines_carries_typed_reuse(rclient):
+    resp = rclient.get("/api/search", query_string={"q": "团泊新城 OR 一站式", "format": "jsonl"})
+    *rows, _ = [json.loads(line) for line in resp.get_data(as_text=True).splitlines()]
+    by_id = {r["passage_id"]: r for r in rows}
+    assert by_id["jh22-p2"]["reuse_reports"] == 2 and by_id["jh22-p2"]["reuse_earliest_year"] == 2021
+    assert by_id["jh22-p2"]["reuse_earliest_tie"] is False
+    assert by_id["jh22-p3"]["reuse_reports"] == 0 and by_id["jh22-p3"]["reuse_earliest_report_id"] is None
+
+
+def test_report_exports_end_with_originality(rclient, rsnap):
+    header, rows = _csv(rclient.get("/api/search", query_string={"q": "法治", "view": "reports", "format": "csv"}).data)
+    assert header[-1] == "originality" and header[-2] == "citation_fxyz"
+    table = rclient.get("/api/search", query_string={"q": "法治", "view": "reports", "per_page": 50}).get_json()
+    assert {r["report_id"]: float(r["originality"]) for r in rows} == {
+        r["report_id"]: r["originality"] for r in table["reports"]
+    }
+    header, rows = _csv(rclient.get("/api/reports", query_string={"format": "csv"}).data)
+    assert header[-1] == "originality" and header[-2] == "citation_fxyz"
+    listed = {r["report_id"]: r["originality"] for r in rclient.get("/api/reports").get_json()["reports"]}
+    assert {r["report_id"]: float(r["originality"]) for r in rows} == listed
+    assert listed["lw21"] == 1.0 and listed["qtx22"] < 1.0  # the copy is not original
+
+
+def test_fazhi_search_export_carries_the_reuse_columns(runner, reuse_index, engine_name, tmp_path):
+    out = tmp_path / "hits.csv"
+    args = ["search", "一站式", "--format", "csv", "--output", str(out)]
+    result = runner.invoke(main, [*args, "--index-dir", str(reuse_index), "--engine", engine_name])
+    assert result.exit_code == 0, result.output
+    header, rows = _csv(out.read_bytes())
+    assert header[-len(REUSE_EXPORT_COLUMNS) :] == REUSE_EXPORT_COLUMNS
+    assert {r["reuse_earliest_report_id"] for r in rows} == {"lw21"}
