@@ -278,6 +278,11 @@ class Snapshot:
         """Passages in the generation (rows)."""
         return self.store.rows
 
+    def report_metadata(self, index: int) -> Report:
+        """The report at ``index`` (index order) with its metadata only, no passages: cheap enough to read for
+        every report a view places (the coverage matrix)."""
+        return self.store.report_metadata(index)
+
     def report_of(self, row: int) -> Report:
         return self.report_list[int(self.report_rows[row])]
 

@@ -394,8 +394,7 @@ def coverage(snap: Snapshot, request: CoverageRequest) -> CoverageResponse:
     level = request.level or below[region.level if region else None]
     if region is not None and COVERAGE_LEVELS.index(level) <= COVERAGE_LEVELS.index(region.level):
         raise SearchError("level", f"level must be below the region's ({region.name} is a {region.level})")
-    reports = snap.report_list
-    candidates = (reports[i] for i in _candidates(snap, years, level, region).tolist())
+    candidates = (snap.report_metadata(i) for i in _candidates(snap, years, level, region).tolist())
     response = coverage_matrix(candidates, years, level, region)
     if region is not None and request.region != region.name:
         response.notes.append(region_note(request.region, [region.name]))

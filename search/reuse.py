@@ -39,9 +39,10 @@ one are stored as links in both directions (``link_*``, ``span_*``). Text shared
 group is a representative passage R and its members, each with the interval of R it shares verbatim
 (``member_*``, in normalised offsets, with where it starts in the member's own normalised text); two members
 share the overlap of their intervals. Every passage's map from normalised to original offsets is kept as the few
-places where the two stop running in step (``bp_*``: :func:`offset_breaks`), not as an offset per character. Summaries (counts, earliest, originality) are worked out at index time
-(``search.reuse_build._summarise``, per group rather than per passage) by the rules that answer
-:meth:`ReuseIndex.links_of`; a test holds the two equal.
+places where the two stop running in step (``bp_*``: :func:`offset_breaks`), not as an offset per character.
+Summaries (counts, earliest, originality) are worked out at index time (``search.reuse_build._summarise``, per
+group rather than per passage) by the rules that answer :meth:`ReuseIndex.links_of`; a test holds the two
+equal.
 """
 
 from __future__ import annotations

@@ -234,6 +234,11 @@ class Store:
         first, end = int(self.report_first_row[index]), int(self.report_first_row[index + 1])
         return Report.from_metadata_json(self.report_meta[index], tuple(self.passage(r) for r in range(first, end)))
 
+    def report_metadata(self, index: int) -> Report:
+        """The report at ``index`` without its passages (``passages == ()``): its metadata record alone, for
+        views that read many reports' metadata and none of their text."""
+        return Report.from_metadata_json(self.report_meta[int(index)], ())
+
     def passage_row(self, passage_id: str) -> int | None:
         """The row of a passage id (binary search), or None."""
         return self.passage_ids.find(passage_id, self.passage_id_order)
