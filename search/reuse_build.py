@@ -325,7 +325,8 @@ class _Texts:
         self.passages = passages
         self.folded = folded
         self.forms: dict[int, str] = {}
-        self.breaks: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self.breaks: dict[int, tuple[int, int, int]] = {}  # row -> (part, first, end) of its breaks in _parts
+        self._parts: list[np.ndarray] = []  # (3, n) int32 each: breaks' index, start shift, end shift
 
     def load(self, rows, keep: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Make the forms of ``rows`` in one scan (kept when ``keep``), and their breaks; returns the batch's
@@ -380,15 +381,22 @@ class _Texts:
         change[1:] = (owner[1:] >= 0) & ((owner[1:] != owner[:-1]) | (ds[1:] != ds[:-1]) | (de[1:] != de[:-1]))
         at = np.flatnonzero(change)
         bounds = np.searchsorted(owner[at], np.arange(len(rows) + 1))
-        at_local, ds_at, de_at = local[at].astype(np.int32), ds[at].astype(np.int32), de[at].astype(np.int32)
+        part = len(self._parts)
+        self._parts.append(np.stack([local[at], ds[at], de[at]]).astype(np.int32))
         for n, r in enumerate(rows):
             if r in self.breaks:
                 continue
             if folds_one_for_one(self.passages[r].text):
-                b0, b1 = int(bounds[n]), int(bounds[n + 1])
-                self.breaks[r] = (at_local[b0:b1], ds_at[b0:b1], de_at[b0:b1])
+                self.breaks[r] = (part, int(bounds[n]), int(bounds[n + 1]))
             else:
-                self.breaks[r] = offset_breaks(*self._original_extents(r))
+                own = np.stack(offset_breaks(*self._original_extents(r)))
+                self._parts.append(own)
+                self.breaks[r] = (len(self._parts) - 1, 0, own.shape[1])
+
+    def breaks_of(self, row: int) -> np.ndarray:
+        """The row's breaks as a (3, n) array: indexes, start shifts, end shifts."""
+        part, b0, b1 = self.breaks[row]
+        return self._parts[part][:, b0:b1]
 
     def _original_extents(self, row: int) -> tuple[np.ndarray, np.ndarray]:
         """For each character of the row's comparison form, its extent [start, end) in the original text."""
@@ -412,7 +420,7 @@ class _Texts:
         """Original offsets of the comparison form's characters [start, end) of a row."""
         if row not in self.breaks:
             self.load([row], keep=False)
-        at, ds, de = self.breaks[row]
+        at, ds, de = self.breaks_of(row)
         return start + int(ds[np.searchsorted(at, start, side="right") - 1]), end + int(
             de[np.searchsorted(at, end - 1, side="right") - 1]
         )
@@ -462,7 +470,7 @@ def _pairs(hashes: np.ndarray, rows: np.ndarray, max_df: int) -> tuple[np.ndarra
         right.append(rows[idx + d])
     if not left:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    return np.concatenate(left), np.concatenate(right)
+    return np.concatenate(left).astype(np.int64), np.concatenate(right).astype(np.int64)
 
 
 def build_reuse(
@@ -502,18 +510,18 @@ def build_reuse(
         counts = ends - starts
         if counts.sum():
             take = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
-            fp_rows.append(np.repeat(kept, counts))
-            fp_pos.append(np.asarray(prev["fp_pos"])[take].astype(np.int64))
+            fp_rows.append(np.repeat(kept, counts).astype(np.int32))
+            fp_pos.append(np.asarray(prev["fp_pos"])[take].astype(np.int32))
             fp_hash.append(np.asarray(prev["fp_hash"])[take])
     for lo in range(0, len(new_rows), _BATCH):
         batch = new_rows[lo : lo + _BATCH]
         codes, row_of, local, invalid, lengths = texts.load(batch)  # (forms kept: groups and pairs need them)
         pos, hashes = fingerprints(codes, invalid)
-        fp_rows.append(row_of[pos])
+        fp_rows.append(row_of[pos].astype(np.int32))  # (int32 throughout: memory at scale)
         fp_pos.append(local[pos].astype(np.int32))
         fp_hash.append(hashes)
         nchars[batch] = lengths
-    rows_all = np.concatenate(fp_rows) if fp_rows else np.zeros(0, np.int64)
+    rows_all = np.concatenate(fp_rows) if fp_rows else np.zeros(0, np.int32)
     pos_all = np.concatenate(fp_pos) if fp_pos else np.zeros(0, np.int64)
     hash_all = np.concatenate(fp_hash) if fp_hash else np.zeros(0, np.uint64)
     by_row = np.lexsort((pos_all, rows_all))
@@ -722,18 +730,17 @@ def _put_breaks(a: dict[str, np.ndarray], texts: _Texts, old_row: np.ndarray, pr
         texts.load(missing[lo : lo + _BATCH], keep=False)
     made = np.flatnonzero(~is_copied)
     counts = np.zeros(n, dtype=np.int64)
-    counts[made] = [len(texts.breaks[r][0]) for r in made.tolist()]
+    counts[made] = [texts.breaks[r][2] - texts.breaks[r][1] for r in made.tolist()]
     if len(copied):
         p0 = np.asarray(prev["bp_start"])[old_row[copied]]
         counts[copied] = np.asarray(prev["bp_start"])[old_row[copied] + 1] - p0
     start = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     a["bp_start"] = start
+    made_breaks = np.concatenate([texts.breaks_of(r) for r in made.tolist()], axis=1) if len(made) else None
     for k, name in enumerate(("bp_at", "bp_ds", "bp_de")):
         out = np.zeros(int(start[-1]), dtype=np.int32)
-        if len(made):
-            out[np.repeat(start[made], counts[made]) + _ranges(counts[made])] = np.concatenate(
-                [texts.breaks[r][k] for r in made.tolist()]
-            )
+        if made_breaks is not None:
+            out[np.repeat(start[made], counts[made]) + _ranges(counts[made])] = made_breaks[k]
         if len(copied):
             source = np.repeat(p0, counts[copied]) + _ranges(counts[copied])
             out[np.repeat(start[copied], counts[copied]) + _ranges(counts[copied])] = np.asarray(prev[name])[source]
