@@ -544,38 +544,55 @@ def build_reuse(
     records: dict[tuple[int, int, int, int], int] = {}  # (rep, member, r0, r1) -> m0
     group_fps: list[tuple[int, int]] = []  # (fingerprint, its representative's signature)
     # Stretches already extended, by (rep, member): (diagonal, m0, r0, size, counts). A boilerplate stretch
-    # holds several fingerprints; the maximal stretch around each is the same one: extend it once.
-    stretches: dict[tuple[int, int], list[tuple[int, int, int, int, bool]]] = {}
+    # holds several fingerprints; the maximal stretch around each is the same one: extend it once. The
+    # previous generation's stretches between passages it had are known already (their texts are the same).
+    stretches = _prior_stretches(prev, old_row)
+    visited: set[tuple[int, int]] = set()
+
+    def known_stretch(rep: int, m: int, mp: int, diagonal: int):
+        return next(
+            (s for s in stretches.get((rep, m), ()) if s[0] == diagonal and s[1] <= mp and mp + K <= s[1] + s[3]),
+            None,
+        )
+
     if len(big):
         members = [r[run_start[g] : run_start[g] + run_len[g]] for g in big]
-        texts.prefetch(np.unique(np.concatenate(members)))
-        for g, rows_g in zip(big.tolist(), members, strict=True):
-            pos_g = p[run_start[g] : run_start[g] + run_len[g]]
-            rep_i = int(np.argmin(keys[rows_g]))
+        positions = [p[run_start[g] : run_start[g] + run_len[g]] for g in big]
+        reps = [int(np.argmin(keys[rows_g])) for rows_g in members]
+        if not stretches:
+            texts.prefetch(np.unique(np.concatenate(members)))
+        else:  # the forms of the passages whose stretch is not known yet, and of their representatives
+            needed: set[int] = set()
+            for rows_g, pos_g, rep_i in zip(members, positions, reps, strict=True):
+                rep, rep_pos = int(rows_g[rep_i]), int(pos_g[rep_i])
+                for m, mp in zip(rows_g.tolist(), pos_g.tolist(), strict=True):
+                    if m != rep and known_stretch(rep, m, mp, mp - rep_pos) is None:
+                        needed.update((m, rep))
+            texts.prefetch(sorted(needed))
+        for g, rows_g, pos_g, rep_i in zip(big.tolist(), members, positions, reps, strict=True):
             rep, rep_pos = int(rows_g[rep_i]), int(pos_g[rep_i])
             group_fps.append((int(h[run_start[g]]), int(sigs[rep])))
-            rep_text = texts.form(rep)
             found = False
             for m, mp in zip(rows_g.tolist(), pos_g.tolist(), strict=True):
                 if m == rep:
                     continue
-                known = stretches.setdefault((rep, m), [])
+                visited.add((rep, m))
                 diagonal = mp - rep_pos
-                stretch = next((s for s in known if s[0] == diagonal and s[1] <= mp and mp + K <= s[1] + s[3]), None)
+                stretch = known_stretch(rep, m, mp, diagonal)
                 if stretch is None:
-                    text = texts.form(m)
+                    text, rep_text = texts.form(m), texts.form(rep)
                     if text[mp : mp + K] != rep_text[rep_pos : rep_pos + K]:
                         continue  # a hash collision
                     m0, r0, size = _extend(text, mp, rep_text, rep_pos, K)
                     whole = size >= MIN_WHOLE and size >= WHOLE_SHARE * len(text)
                     stretch = (diagonal, m0, r0, size, size >= min_span or whole)
-                    known.append(stretch)
+                    stretches.setdefault((rep, m), []).append(stretch)
                 _, m0, r0, size, counts = stretch
                 if counts:
                     records[(rep, m, r0, r0 + size)] = m0  # (the last holder of a stretch found twice wins)
                     found = True
             if found:
-                records[(rep, rep, 0, len(rep_text))] = 0
+                records[(rep, rep, 0, int(nchars[rep]))] = 0
 
     # Pairs: fingerprints of 2..GROUP_DF holders, in different reports, one of them fresh: new, or holding
     # boilerplate whose group changed (another representative, or no group any more), as pairs the group gave
@@ -658,8 +675,38 @@ def build_reuse(
     arrays["fp_hash"] = hash_all.astype(np.uint64)
     arrays["group_fp"] = np.array([hv for hv, _ in group_fps], dtype=np.uint64)
     arrays["group_fp_rep"] = np.array([rep for _, rep in group_fps], dtype=np.int64)
+    arrays.update(_stretch_arrays(stretches, visited))
     _summarise(arrays)
     return arrays
+
+
+_STRETCH_FIELDS = ("diag", "m0", "r0", "size", "counts")
+
+
+def _prior_stretches(prev: dict | None, old_row: np.ndarray) -> dict[tuple[int, int], list[tuple]]:
+    """The previous generation's stretches between two passages this one keeps, by this one's rows."""
+    if prev is None or "stretch_rep" not in prev:
+        return {}
+    new_of_old = np.full(len(prev["passage_sig"]), -1, dtype=np.int64)
+    kept = np.flatnonzero(old_row >= 0)
+    new_of_old[old_row[kept]] = kept
+    rep, member = new_of_old[prev["stretch_rep"]], new_of_old[prev["stretch_member"]]
+    keep = (rep >= 0) & (member >= 0)
+    found: dict[tuple[int, int], list[tuple]] = {}
+    columns = [np.asarray(prev[f"stretch_{f}"])[keep].tolist() for f in _STRETCH_FIELDS]
+    for a, b, *values in zip(rep[keep].tolist(), member[keep].tolist(), *columns, strict=True):
+        found.setdefault((a, b), []).append((*values[:4], bool(values[4])))
+    return found
+
+
+def _stretch_arrays(stretches: dict[tuple[int, int], list[tuple]], visited: set[tuple[int, int]]) -> dict:
+    """The stretches of the (representative, member) pairs this generation's groups visited, for the next."""
+    flat = [(a, b, *s) for (a, b), found in stretches.items() if (a, b) in visited for s in found]
+    columns = list(zip(*flat, strict=True)) if flat else [()] * 7
+    out = {"stretch_rep": np.array(columns[0], dtype=np.int32), "stretch_member": np.array(columns[1], dtype=np.int32)}
+    for f, values in zip(_STRETCH_FIELDS, columns[2:], strict=True):
+        out[f"stretch_{f}"] = np.array(values, dtype=bool if f == "counts" else np.int32)
+    return out
 
 
 def _assemble(

@@ -520,3 +520,38 @@ def test_each_passages_summary_is_what_its_links_say():
     chars = np.bincount(report, weights=a["passage_chars"], minlength=len(reports))
     assert np.allclose(index.originality(), 1 - covered / chars)
     assert (index.originality() < 1).any() and a["passage_tie"].any()
+
+
+def test_an_update_reads_only_new_passages_and_representatives_of_the_groups_they_join(monkeypatch):
+    """The stretches between a group's representative and its members are carried over: adding two holders of
+    boilerplate makes the forms of those two (and the representative) only, and gives what a fresh build gives."""
+    import search.reuse_build as rb
+
+    reports = [  # the formula alone in a passage: every holder's fingerprints are the same ones
+        make_report(
+            f"r{i:03d}",
+            f"{i:03d}.txt",
+            Region("山西省", "临汾市", "曲沃县"),
+            2000 + i,
+            [(f"{i}年，我县{FORMULA}。", "概述", ""), (_filler(i), "概述", "")],
+        )
+        for i in range(GROUP_DF + 12)
+    ]
+    folded = {p.passage_id: fold(p.text) for r in reports for p in r.passages}
+    first = build_reuse(reports[:-2], folded)
+    formed: list[int] = []
+    real = rb._Texts.load
+
+    def load(self, rows, keep=True):
+        formed.extend(int(r) for r in rows)
+        return real(self, rows, keep)
+
+    monkeypatch.setattr(rb._Texts, "load", load)
+    updated = build_reuse(reports, folded, previous=ReuseIndex(first))
+    monkeypatch.setattr(rb._Texts, "load", real)
+    new_rows = set(range(sum(len(r.passages) for r in reports[:-2]), len(updated["passage_id"])))
+    assert set(formed) <= new_rows | set(updated["group_rep"].tolist())
+    assert len(updated["stretch_rep"]) >= GROUP_DF
+    scratch = ReuseIndex(build_reuse(reports, folded))
+    assert _links(ReuseIndex(updated), reports) == _links(scratch, reports)
+    assert np.array_equal(ReuseIndex(updated).originality(), scratch.originality())
