@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
@@ -904,9 +905,8 @@ class _KeySet:
     best: int
     best_row: int
     best_reports: BitMap
-    lo: np.ndarray  # shared intervals of the representative (distinct), with the earliest rank holding each
-    hi: np.ndarray
-    first_rank: np.ndarray
+    spans: list[tuple[int, int, int]]  # the representative's intervals they share (distinct, sorted), each with
+    # the earliest rank holding it
 
 
 def _key_sets(a, keys, report, rank, nchars, min_span) -> list[_KeySet]:
@@ -948,15 +948,16 @@ def _key_sets(a, keys, report, rank, nchars, min_span) -> list[_KeySet]:
                     best=best,
                     best_row=int(q_rows[at].min()),
                     best_reports=BitMap(report_g[q][at].astype(np.uint32)),
-                    lo=spans[:, 0],
-                    hi=spans[:, 1],
-                    first_rank=q_rank[order][where],
+                    spans=list(
+                        zip(spans[:, 0].tolist(), spans[:, 1].tolist(), q_rank[order][where].tolist(), strict=True)
+                    ),
                 )
     return sets
 
 
 def _earlier_cover(index: ReuseIndex, row: int, own_rank: int, recs: list[int], keys, sets, rank) -> int:
-    """Characters of the row's original text inside spans it shares with passages of earlier reports."""
+    """Characters of the row's original text inside spans it shares with passages of earlier reports (plain
+    Python over the few intervals of a row: numpy's cost per call is what would count here)."""
     a = index.a
     intervals: list[tuple[int, int]] = []
     link_start, link_other, span_start = a["link_start"], a["link_other"], a["link_span_start"]
@@ -964,17 +965,28 @@ def _earlier_cover(index: ReuseIndex, row: int, own_rank: int, recs: list[int], 
         if int(rank[int(link_other[n])]) < own_rank:
             for k in range(int(span_start[n]), int(span_start[n + 1])):
                 intervals.append((int(a["span"][k][0]), int(a["span"][k][1])))
+    breaks = None
     for rec in recs:
-        s = sets[int(keys[rec])]
-        earlier = s.first_rank < own_rank
-        if not earlier.any():
+        merged: list[list[int]] = []  # the key's intervals held by earlier members, sorted by start: merged
+        for lo, hi, first in sets[int(keys[rec])].spans:
+            if first >= own_rank:
+                continue
+            if merged and lo <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], hi)
+            else:
+                merged.append([lo, hi])
+        if not merged:
             continue
-        lo, hi = s.lo[earlier], s.hi[earlier]  # sorted by lo (then hi): merge touching and overlapping ones
-        reach = np.maximum.accumulate(hi)
-        fresh = np.concatenate([[True], lo[1:] > reach[:-1]])
-        starts = lo[fresh]
-        ends = reach[np.concatenate([np.flatnonzero(fresh)[1:] - 1, [len(lo) - 1]])]
-        intervals.extend(index._original(rec, int(b), int(e)) for b, e in zip(starts, ends, strict=True))
+        if breaks is None:
+            b0, b1 = int(a["bp_start"][row]), int(a["bp_start"][row + 1])
+            breaks = (a["bp_at"][b0:b1].tolist(), a["bp_ds"][b0:b1].tolist(), a["bp_de"][b0:b1].tolist())
+        at, ds, de = breaks
+        shift = int(a["member_m0"][rec]) - int(a["member_r0"][rec])
+        for lo, hi in merged:
+            start, end = lo + shift, hi + shift
+            intervals.append(
+                (start + ds[bisect.bisect_right(at, start) - 1], end + de[bisect.bisect_right(at, end - 1) - 1])
+            )
     return union_length(intervals)
 
 
