@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import ahocorasick
 import numpy as np
 from pyroaring import BitMap
 
@@ -102,17 +101,58 @@ def place_names() -> set[str]:
 
 
 @cache
-def _names() -> ahocorasick.Automaton:
-    automaton = ahocorasick.Automaton()
-    for name in place_names():
-        automaton.add_word(name, len(name))
-    automaton.make_automaton()
-    return automaton
+def _name_starts() -> tuple[np.ndarray, np.ndarray, dict[str, list[int]]]:
+    """What finds the place names in a text fast: which characters a name starts with, the first two
+    characters of every name (as one number, sorted), and by those two the names' lengths, longest first."""
+    names = place_names()
+    first = np.zeros(65536, dtype=bool)
+    lengths: dict[str, set[int]] = {}
+    for name in names:
+        first[ord(name[0])] = True
+        lengths.setdefault(name[:2], set()).add(len(name))
+    pairs = np.array(sorted(ord(k[0]) * 65536 + ord(k[1]) for k in lengths), dtype=np.int64)
+    return first, pairs, {k: sorted(v, reverse=True) for k, v in lengths.items()}
+
+
+def name_spans(folded: str) -> list[tuple[int, int]]:
+    """The place names (and self-references) in ``folded``: at each position from the left, the longest name
+    starting there; the next search starts after it. (pyahocorasick's ``iter_long`` gives the same on the
+    10,000 bench reports, six times slower.) Positions are picked out with numpy first: a name's first two
+    characters start a few in a thousand.
+
+    >>> name_spans("灵武市人民政府和青铜峡市、我县")
+    [(0, 3), (8, 12), (13, 15)]
+    """
+    if len(folded) < 2:
+        return []
+    first, pairs, lengths = _name_starts()
+    names = _name_set()
+    codes = np.frombuffer(folded.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    head, second = codes[:-1], codes[1:]
+    maybe = np.flatnonzero(first[np.minimum(head, 65535)] & (head < 65536) & (second < 65536))
+    pair = head[maybe] * 65536 + second[maybe]
+    at = np.minimum(np.searchsorted(pairs, pair), len(pairs) - 1)
+    spans: list[tuple[int, int]] = []
+    end = 0
+    for i in maybe[pairs[at] == pair].tolist():
+        if i < end:
+            continue
+        for size in lengths[folded[i : i + 2]]:
+            if i + size <= len(folded) and folded[i : i + size] in names:
+                spans.append((i, i + size))
+                end = i + size
+                break
+    return spans
+
+
+@cache
+def _name_set() -> frozenset[str]:
+    return frozenset(place_names())
 
 
 def _replacements(folded: str) -> tuple[np.ndarray, np.ndarray]:
     """Starts and ends (folded offsets) of what the comparison form replaces, left to right, not overlapping."""
-    spans = [(end + 1 - size, end + 1) for end, size in _names().iter_long(folded)]
+    spans = name_spans(folded)
     spans += [m.span() for m in _DIGITS.finditer(folded)]
     if not spans:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)

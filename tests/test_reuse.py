@@ -555,3 +555,23 @@ def test_an_update_reads_only_new_passages_and_representatives_of_the_groups_the
     scratch = ReuseIndex(build_reuse(reports, folded))
     assert _links(ReuseIndex(updated), reports) == _links(scratch, reports)
     assert np.array_equal(ReuseIndex(updated).originality(), scratch.originality())
+
+
+def test_place_names_are_found_leftmost_longest_as_a_scan_of_every_position_finds_them():
+    import random
+
+    from search.reuse_build import name_spans, place_names
+
+    names = sorted(place_names())
+    rng = random.Random(7)
+    pieces = ["推进", "法治", "，", "我县", "市", "县", "区", "2023", "人民政府"]
+    for _ in range(200):
+        text = "".join(rng.choice(names) if rng.random() < 0.4 else rng.choice(pieces) for _ in range(12))
+        text = text[rng.randint(0, 3) :]  # names cut at the start too
+        expected, i = [], 0
+        while i < len(text):  # the longest name at each position, then on after it
+            size = next((n for n in range(min(15, len(text) - i), 1, -1) if text[i : i + n] in set(names)), 0)
+            if size:
+                expected.append((i, i + size))
+            i += size or 1
+        assert name_spans(text) == expected, text
