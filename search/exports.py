@@ -186,9 +186,10 @@ def report_list_export(reports: Sequence[Report], base_url: str = "") -> Export:
     # Originality from the generation's column (a selection knows its snapshot; other sequences have none).
     values = originalities(reports.snap, reports) if isinstance(reports, ReportSelection) else [None] * len(reports)
 
+    listed = reports.listed() if isinstance(reports, ReportSelection) else ((r, r.summary_dict()) for r in reports)
+
     def records() -> Iterator[dict]:
-        for report, chars, originality in zip(reports, report_chars(reports), values, strict=True):
-            record = report.summary_dict()
+        for (report, record), chars, originality in zip(listed, report_chars(reports), values, strict=True):
             permalink = base_url + f"/reports/{report.report_id}"
             del record["region"]
             record["sources"] = "; ".join(record["sources"])

@@ -179,8 +179,9 @@ class Report:
     def all_sources(self) -> tuple[str, ...]:
         return self.sources or (self.source,)
 
-    def summary_dict(self) -> dict:
-        """The report's metadata as the API shows it in listings."""
+    def summary_dict(self, passages: int | None = None) -> dict:
+        """The report's metadata as the API shows it in listings (``passages``: its passage count, for a report
+        read without its passages)."""
         return {
             "report_id": self.report_id,
             "source": self.source,
@@ -189,7 +190,7 @@ class Report:
             "year": self.year,
             "publish_date": self.publish_date,
             "issuer": self.issuer,
-            "passages": len(self.passages),
+            "passages": len(self.passages) if passages is None else passages,
             "doc_type": self.doc_type,
             "encoding": self.encoding,
             "sources": list(self.all_sources()),

@@ -32,6 +32,15 @@ class ReportSelection(Sequence[Report]):
         reports = self.snap.report_list
         return (reports[i] for i in self.indexes.tolist())
 
+    def listed(self) -> Iterator[tuple[Report, dict]]:
+        """Each report of the selection, in its order, with its listing (:meth:`Report.summary_dict`), read from
+        its metadata record alone: a list of every report reads no passage."""
+        store = self.snap.store
+        sizes = np.diff(store.report_first_row)
+        for i in self.indexes.tolist():
+            report = store.report_metadata(i)
+            yield report, report.summary_dict(passages=int(sizes[i]))
+
     @property
     def chars(self) -> np.ndarray:
         """Characters of each report (every passage's text as published), in selection order."""

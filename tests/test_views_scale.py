@@ -130,6 +130,13 @@ def counted(tmp_path, engine_name):
     snap.passages = Counted(snap.passages, reads)
     snap._report_list = Counted(snap._report_list, reads)
     snap.__dict__["report_list"] = snap._report_list
+    metadata = snap.store.report_metadata
+
+    def counted_metadata(index):  # a report read without its passages counts as a read too
+        reads[0] += 1
+        return metadata(index)
+
+    snap.store.report_metadata = counted_metadata
     app = create_app({"INDEX_DIR": str(index_dir), "ENGINE": engine_name, "TESTING": True, "CACHE_SIZE": 0})
 
     class Served:

@@ -182,9 +182,7 @@ def api_reports():
         start = (req.page - 1) * req.per_page
         reports = reports[start : start + req.per_page]
         body.update(page=req.page, per_page=req.per_page)
-    listed = [
-        {**r.summary_dict(), "originality": o} for r, o in zip(reports, originalities(snap, reports), strict=True)
-    ]
+    listed = [{**d, "originality": o} for (_, d), o in zip(reports.listed(), originalities(snap, reports), strict=True)]
     return jsonify({"reports": listed, **body})
 
 
