@@ -13,6 +13,7 @@ import pytest
 
 from search import OldIndexError, Region, SearchRequest, index_writer, open_engine, search
 from search.arrays import (
+    _CORPUS_ARRAYS,
     ARRAYS_PREFIX,
     CorpusText,
     MappedFolded,
@@ -57,7 +58,7 @@ def built_in_memory(snap) -> tuple[CorpusText, RowTable]:
 
 def assert_same_arrays(snap) -> None:
     corpus, table = built_in_memory(snap)
-    for name in ("units", "starts", "positions", "unit_start", "unit_frequency"):
+    for name in _CORPUS_ARRAYS:
         assert np.array_equal(getattr(snap.corpus_text, name), getattr(corpus, name)), name
     for f in fields(RowTable):
         assert np.array_equal(getattr(snap.row_table, f.name), getattr(table, f.name)), f.name
