@@ -53,7 +53,6 @@ CORPUS_VERSION = 2
 """The layout of the corpus arrays: 2 sorts positions by unit, then the next unit, then offset, and adds the
 bigram table and the row-rank table. An index whose arrays are of another layout must be rebuilt."""
 _RANK_BITS = 32  # units per word of CorpusText.row_rank
-_LOW_BITS = np.array([(2 << j) - 1 for j in range(_RANK_BITS)], dtype=np.uint64)  # bits 0..j of a word
 
 _SEPARATOR = "\x00"  # between passages in the corpus array: no literal holds it (control characters are refused)
 
@@ -152,13 +151,13 @@ class CorpusText:
         return pos
 
     def rows_of(self, offsets: np.ndarray) -> np.ndarray:
-        """The row of each offset (int64), read from ``row_rank``: the rows started before the offset's
-        word plus those started in it up to the offset, minus one. No binary search: a few passes of
-        numpy over the offsets, each reading one word of a table a sixteenth of the text's size."""
-        words = offsets >> 5
-        packed = self.row_rank[words]
-        low = _LOW_BITS[offsets & 31]
-        low &= packed
+        """The row of each offset (int64), read from ``row_rank``: the rows started before the offset's word
+        plus those started in it up to the offset, minus one. No binary search: a few passes of numpy over the
+        offsets, each reading one word of a table an eighth of the text's size."""
+        packed = self.row_rank[offsets >> 5]
+        shift = offsets & 31
+        shift ^= 63  # 63 - (offset & 31): shifted up by that, the word keeps its bits 0..offset & 31 alone
+        low = packed << shift.astype(np.uint64)
         packed >>= 32
         packed += np.bitwise_count(low)
         packed -= 1

@@ -69,8 +69,14 @@ class Matches:
     occurrences: np.ndarray  # int64, per entry of rows
 
 
+MATCHES_KEPT = 4
+"""The last few queries' matches kept with a snapshot: a search counts its query's matches, then the engine's
+execution reads them again (facets, totals) rather than walking every match a second time."""
+
+
 def query_matches(snap: Snapshot, parsed: ParsedQuery, rows_limit: int | None = None) -> Matches:
-    """Every passage matching ``parsed`` with its occurrences (处, :meth:`ParsedQuery.occurrences`)."""
+    """Every passage matching ``parsed`` with its occurrences (处, :meth:`ParsedQuery.occurrences`). The arrays
+    are read-only: the same object answers the next call with the same query on the same snapshot."""
     rows = None
     if not PREFER_CORPUS or "corpus_text" not in vars(snap):  # no arrays yet (a one-off search): rows, if few
         rows = snap.query_rows(parsed, ROWS_PATH_LIMIT if rows_limit is None else rows_limit)
@@ -78,17 +84,40 @@ def query_matches(snap: Snapshot, parsed: ParsedQuery, rows_limit: int | None = 
         folded = snap.folded
         occ = np.fromiter((parsed.count(folded[r]) for r in rows.tolist()), dtype=np.int64, count=len(rows))
         return Matches(rows, occ)
+    kept = vars(snap).setdefault("_query_matches", {})
+    found = kept.get(parsed)
+    if found is None:
+        found = _corpus_matches(snap, parsed)
+        found.rows.flags.writeable = found.occurrences.flags.writeable = False
+        if len(kept) >= MATCHES_KEPT:
+            kept.clear()
+        kept[parsed] = found
+    return found
+
+
+def literal_rows(snap: Snapshot, literal: str) -> tuple[np.ndarray, np.ndarray]:
+    """The rows holding ``literal`` (ascending) and its occurrences in each, as a reader counts them, from the
+    corpus arrays: every start of the literal, cut back to non-overlapping occurrences where two can overlap."""
+    rows, counts = snap.corpus_text.row_counts(literal)
+    if self_overlaps(literal):  # starts that overlap an earlier occurrence are not occurrences
+        folded = snap.folded
+        counts = np.fromiter((folded[r].count(literal) for r in rows.tolist()), dtype=np.int64, count=len(rows))
+    return rows, counts
+
+
+def _corpus_matches(snap: Snapshot, parsed: ParsedQuery) -> Matches:
     corpus = snap.corpus_text
+    if parsed.root is None:
+        return Matches(np.arange(corpus.rows, dtype=np.int64), np.zeros(corpus.rows, dtype=np.int64))
+    if isinstance(parsed.root, Term):  # one literal (the commonest query): its rows and counts are the answer
+        return Matches(*literal_rows(snap, parsed.root.literal))
     cache: dict[str, np.ndarray] = {}
 
     def counts(lit: str) -> np.ndarray:
         if lit not in cache:
-            c = corpus.counts(lit)
-            if self_overlaps(lit):  # starts that overlap an earlier occurrence are not occurrences
-                folded = snap.folded
-                for r in np.flatnonzero(c).tolist():
-                    c[r] = folded[r].count(lit)
-            cache[lit] = c
+            rows, per_row = literal_rows(snap, lit)
+            cache[lit] = np.zeros(corpus.rows, dtype=np.int64)
+            cache[lit][rows] = per_row
         return cache[lit]
 
     def mask(node: Node) -> np.ndarray:
@@ -106,8 +135,7 @@ def query_matches(snap: Snapshot, parsed: ParsedQuery, rows_limit: int | None = 
             return np.logical_or.reduce([mask(c) for c in node.children])
         return ~mask(node.child)
 
-    matched = np.ones(corpus.rows, dtype=bool) if parsed.root is None else mask(parsed.root)
-    rows = np.flatnonzero(matched).astype(np.int64)
+    rows = np.flatnonzero(mask(parsed.root)).astype(np.int64)
     if parsed.has_proximity:  # a pair counts only the occurrences with a partner: counted passage by passage
         folded = snap.folded
         occ = np.fromiter((parsed.count(folded[r]) for r in rows.tolist()), dtype=np.int64, count=len(rows))
@@ -207,8 +235,24 @@ class Filters:
 
 
 def report_count(snap: Snapshot, rows: np.ndarray) -> int:
-    """Distinct reports among ``rows`` (份)."""
-    return len(np.unique(snap.row_table.report[rows]))
+    """Distinct reports among ``rows`` (份): ascending rows (as :class:`Matches` holds them) are each report's
+    rows together, so its reports are counted in one pass, without sorting them again."""
+    return len(distinct_ascending(snap.row_table.report[rows]))
+
+
+def distinct_ascending(values: np.ndarray) -> np.ndarray:
+    """The distinct values of an array, ascending: one pass when it is ascending already (a report per row of
+    ascending rows), else :func:`numpy.unique`.
+
+    >>> distinct_ascending(np.array([3, 3, 5, 9, 9])).tolist(), distinct_ascending(np.array([2, 1, 2])).tolist()
+    ([3, 5, 9], [1, 2])
+    """
+    if len(values) < 2:
+        return np.asarray(values)
+    step = values[1:] != values[:-1]
+    if not bool((values[1:] >= values[:-1]).all()):
+        return np.unique(values)
+    return values[np.concatenate(([True], step))]
 
 
 def facet_lists(region_c: Counter, year_c: Counter, section_c: Counter, doc_type_c: Counter) -> dict[str, list]:
