@@ -53,6 +53,9 @@ CORPUS_VERSION = 2
 """The layout of the corpus arrays: 2 sorts positions by unit, then the next unit, then offset, and adds the
 bigram table and the row-rank table. An index whose arrays are of another layout must be rebuilt."""
 _RANK_BITS = 32  # units per word of CorpusText.row_rank
+COUNT_CHUNK = 1 << 15
+"""Starts of a literal are found, checked and turned into rows this many at a time (see
+:meth:`CorpusText.row_counts`)."""
 
 _SEPARATOR = "\x00"  # between passages in the corpus array: no literal holds it (control characters are refused)
 
@@ -128,27 +131,36 @@ class CorpusText:
     def starts_of(self, literal: str) -> np.ndarray:
         """Offsets (in units) of every start of ``literal``, overlapping ones included: ascending for a
         literal of two units or more (the entries of one bigram), in the order of the positions for one unit."""
+        parts = list(self._starts_by_chunk(literal))
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+    def _starts_by_chunk(self, literal: str) -> Iterator[np.ndarray]:
+        """:meth:`starts_of`, a chunk of the anchor's entries at a time (:data:`COUNT_CHUNK`): each step's
+        arrays stay in the processor's cache instead of streaming through memory once per step."""
         lit = np.frombuffer(literal.encode("utf-16-le"), dtype=np.uint16)
-        if len(lit) == 0 or len(self.units) == 0:
-            return np.zeros(0, dtype=np.int64)
+        n = len(self.units)
+        if len(lit) == 0 or n == 0:
+            return
         if len(lit) == 1:
             unit = int(lit[0])
-            return self.positions[self.unit_start[unit] : self.unit_start[unit + 1]]
-        first, size = self._bigram_runs(lit)
-        anchor = int(np.argmin(size))
-        pos = self.positions[first[anchor] : first[anchor] + size[anchor]]
-        if len(lit) == 2:
-            return pos
-        units, n = self.units, len(self.units)
-        if anchor:
-            pos = pos - anchor  # a new array: the mapped positions are read-only
-            pos = pos[pos >= 0]
-        if len(pos) and int(pos[-1]) + len(lit) > n:
-            pos = pos[pos + len(lit) <= n]
-        for k in range(len(lit)):
-            if k not in (anchor, anchor + 1) and len(pos):
-                pos = pos[units[pos + k] == lit[k]]
-        return pos
+            entries, anchor = self.positions[self.unit_start[unit] : self.unit_start[unit + 1]], 0
+        else:
+            first, size = self._bigram_runs(lit)
+            anchor = int(np.argmin(size))
+            entries = self.positions[first[anchor] : first[anchor] + size[anchor]]
+        others = [k for k in range(len(lit)) if k not in (anchor, anchor + 1)]
+        for a in range(0, len(entries), COUNT_CHUNK):
+            pos = entries[a : a + COUNT_CHUNK]
+            if anchor:
+                pos = pos - anchor
+                if pos[0] < 0:  # ascending: only the first chunk can start before the text
+                    pos = pos[pos >= 0]
+            if len(lit) > 2 and len(pos) and int(pos[-1]) + len(lit) > n:
+                pos = pos[pos + len(lit) <= n]
+            for k in others:
+                pos = pos[self.units[pos + k] == lit[k]]
+            if len(pos):
+                yield pos
 
     def rows_of(self, offsets: np.ndarray) -> np.ndarray:
         """The row of each offset (int64), read from ``row_rank``: the rows started before the offset's word
@@ -165,20 +177,26 @@ class CorpusText:
 
     def row_counts(self, literal: str) -> tuple[np.ndarray, np.ndarray]:
         """The rows holding a start of ``literal`` (ascending) and the starts in each (overlapping ones
-        included: see :func:`search.counting.self_overlaps`)."""
-        pos = self.starts_of(literal)
-        if len(pos) == 0:
+        included: see :func:`search.counting.self_overlaps`). A chunk of starts at a time: its rows, then
+        its runs of equal rows (a row and its starts), joined at the end."""
+        held, counts = [], []
+        for pos in self._starts_by_chunk(literal):
+            rows = self.rows_of(pos)
+            first = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1])))
+            held.append(rows[first])
+            counts.append(np.diff(first, append=len(rows)))
+        if not held:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        rows = self.rows_of(pos)
-        if len(literal.encode("utf-16-le")) == 2:  # one unit: offsets in the order of the bigrams, not ascending
-            per_row = np.bincount(rows, minlength=self.rows)
-            held = np.flatnonzero(per_row)
-            return held, per_row[held]
-        # Ascending offsets, so ascending rows: each row's starts are one run.
-        edges = np.flatnonzero(rows[1:] != rows[:-1]) + 1
-        first = np.concatenate(([0], edges))
-        counts = np.diff(np.append(first, len(rows)))
-        return rows[first], counts
+        rows, per_row = np.concatenate(held), np.concatenate(counts)
+        if len(literal.encode("utf-16-le")) == 2:  # one unit: entries in bigram order, rows not ascending
+            total = np.bincount(rows, weights=per_row, minlength=self.rows).astype(np.int64)
+            rows = np.flatnonzero(total)
+            return rows, total[rows]
+        seams = np.flatnonzero(rows[1:] == rows[:-1])  # a row whose starts two chunks share
+        if len(seams):
+            first = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1])))
+            return rows[first], np.add.reduceat(per_row, first)
+        return rows, per_row
 
     def counts(self, literal: str) -> np.ndarray:
         """Starts of ``literal`` per row (overlapping ones included: see :func:`search.counting.self_overlaps`)."""
