@@ -115,24 +115,28 @@ def _corpus_matches(snap: Snapshot, parsed: ParsedQuery) -> Matches:
         return Matches(np.arange(corpus.rows, dtype=np.int64), np.zeros(corpus.rows, dtype=np.int64))
     if isinstance(parsed.root, Term):  # one literal (the commonest query): its rows and counts are the answer
         return Matches(*literal_rows(snap, parsed.root.literal))
-    cache: dict[str, np.ndarray] = {}
+    held: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
-    def counts(lit: str) -> np.ndarray:
-        if lit not in cache:
-            rows, per_row = literal_rows(snap, lit)
-            cache[lit] = np.zeros(corpus.rows, dtype=np.int64)
-            cache[lit][rows] = per_row
-        return cache[lit]
+    def rows_of(lit: str) -> tuple[np.ndarray, np.ndarray]:
+        if lit not in held:
+            held[lit] = literal_rows(snap, lit)
+        return held[lit]
+
+    def holds(lit: str) -> np.ndarray:  # a byte per row, not a count: the tree needs only whether
+        out = np.zeros(corpus.rows, dtype=bool)
+        out[rows_of(lit)[0]] = True
+        return out
 
     def mask(node: Node) -> np.ndarray:
         if isinstance(node, Term):
-            return counts(node.literal) > 0
+            return holds(node.literal)
         if isinstance(node, Near):  # candidates hold both literals; the pair is checked on their positions
-            held = (counts(node.left) > 0) & (counts(node.right) > 0)
+            both = holds(node.left)
+            both &= holds(node.right)
             folded = snap.folded
-            for r in np.flatnonzero(held).tolist():
-                held[r] = bool(near_occurrences(folded[r], node))
-            return held
+            for r in np.flatnonzero(both).tolist():
+                both[r] = bool(near_occurrences(folded[r], node))
+            return both
         if isinstance(node, And):
             return np.logical_and.reduce([mask(c) for c in node.children])
         if isinstance(node, Or):
@@ -146,7 +150,8 @@ def _corpus_matches(snap: Snapshot, parsed: ParsedQuery) -> Matches:
         return Matches(rows, occ)
     total = np.zeros(corpus.rows, dtype=np.int64)
     for lit in parsed.highlight_literals():
-        total += counts(lit)
+        lit_rows, per_row = rows_of(lit)
+        total[lit_rows] += per_row  # each row once per literal
     return Matches(rows, total[rows])
 
 
