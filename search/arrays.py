@@ -38,23 +38,53 @@ from search.store import (
 
 ARRAYS_PREFIX = "arrays-"
 """Folders of counting arrays in an index folder are named ``arrays-NAME``, NAME given by the generation."""
-_CORPUS_ARRAYS = ("units", "starts", "positions", "unit_start", "unit_frequency")
+_CORPUS_ARRAYS = (
+    "units",
+    "starts",
+    "positions",
+    "unit_start",
+    "unit_frequency",
+    "bigram_key",
+    "bigram_start",
+    "row_rank",
+    "corpus_version",
+)
+CORPUS_VERSION = 2
+"""The layout of the corpus arrays: 2 sorts positions by unit, then the next unit, then offset, and adds the
+bigram table and the row-rank table. An index whose arrays are of another layout must be rebuilt."""
+_RANK_BITS = 32  # units per word of CorpusText.row_rank
+COUNT_CHUNK = 1 << 15
+"""Starts of a literal are found, checked and turned into rows this many at a time (see
+:meth:`CorpusText.row_counts`)."""
 
 _SEPARATOR = "\x00"  # between passages in the corpus array: no literal holds it (control characters are refused)
 
 
 class CorpusText:
     """Every passage's folded text in one array of UTF-16 code units, passages separated by NUL, with the
-    first unit of each passage, and every unit's positions (sorted by unit, then position) to start a
-    search from. UTF-16 keeps the array at two bytes a character; a character outside the BMP is a surrogate
-    pair, which matches only the same pair, so substring search on units is substring search on characters.
-    At 10,000 reports: 42 million units, 84 MB for the text and 168 MB for the positions."""
+    first unit of each passage, and every unit's offset sorted by that unit, then the unit after it, then
+    offset: the entries of one unit are one run (``unit_start``), and within it those of each *bigram* (the
+    unit and the next) are one run (``bigram_key``, ``bigram_start``), ascending. A literal of two units or
+    more is found from the offsets of its rarest bigram (``法治`` is its own bigram: nothing to check; for
+    ``法治政府建设`` the rarest of its five bigrams, then the other units checked), and an offset's row is read
+    from ``row_rank`` (one word per 32 units: the rows started before it and a bit per row start in it)
+    rather than by a binary search over the row starts. UTF-16 keeps the array at two bytes a character; a
+    character outside the BMP is a surrogate pair, which matches only the same pair, so substring search on
+    units is substring search on characters.
+
+    On disk per character: 2 bytes of text, 4 of positions (as before), 0.25 of row ranks; the bigram table
+    is 12 bytes per distinct bigram (a few hundred thousand: a few MB). At 10,000 reports: 42 million units,
+    84 MB of text, 168 MB of positions, 10.5 MB of row ranks."""
 
     units: np.ndarray  # uint16: every passage's folded text, NUL between passages
     starts: np.ndarray  # int64, row -> offset of its first unit
-    positions: np.ndarray  # int32 (int64 past 2**31 units): offsets, sorted by unit then offset
+    positions: np.ndarray  # int32 (int64 past 2**31 units): offsets, sorted by unit, next unit, then offset
     unit_start: np.ndarray  # int64, unit -> its first entry in positions (65,537 entries)
     unit_frequency: np.ndarray  # int64, unit -> occurrences
+    bigram_key: np.ndarray  # uint32, ascending: each distinct (unit << 16 | next unit); the last unit's next is 0
+    bigram_start: np.ndarray  # int64, bigram number -> its first entry in positions (one more entry: the end)
+    row_rank: np.ndarray  # uint64 per 32 units: rows started before the word << 32 | a bit per row start in it
+    corpus_version: np.ndarray  # [CORPUS_VERSION]
     rows: int
 
     def __init__(self, folded: list[str]) -> None:
@@ -67,10 +97,8 @@ class CorpusText:
         self.starts = np.zeros(len(folded), dtype=np.int64)
         if len(folded) > 1:
             self.starts[1:] = np.cumsum(lengths + 1)[:-1]
-        self.unit_frequency = np.bincount(self.units, minlength=65536)
-        self.unit_start = np.zeros(65537, dtype=np.int64)
-        np.cumsum(self.unit_frequency, out=self.unit_start[1:])
-        self.positions = unit_positions(self.units, self.unit_start)
+        for name, array in corpus_arrays(self.units, self.starts).items():
+            setattr(self, name, array)
         self.rows = len(folded)
         self._bytes = memoryview(self.units).cast("B") if len(self.units) else memoryview(b"")
 
@@ -90,24 +118,92 @@ class CorpusText:
         end = int(self.starts[row + 1]) - 1 if row + 1 < self.rows else len(self.units)
         return str(self._bytes[2 * start : 2 * end], "utf-16-le")
 
+    def _bigram_runs(self, lit: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each bigram of ``lit`` (at offsets 0..len-2): its first entry in positions and its entries."""
+        keys = (lit[:-1].astype(np.uint32) << 16) | lit[1:]
+        at = np.searchsorted(self.bigram_key, keys)
+        found = at < len(self.bigram_key)
+        found[found] = self.bigram_key[at[found]] == keys[found]
+        first = np.where(found, self.bigram_start[np.minimum(at, len(self.bigram_key) - 1)], 0)
+        size = np.where(found, self.bigram_start[np.minimum(at + 1, len(self.bigram_key))] - first, 0)
+        return first, size
+
     def starts_of(self, literal: str) -> np.ndarray:
-        """Offsets (in units) of every start of ``literal``, overlapping ones included, ascending."""
+        """Offsets (in units) of every start of ``literal``, overlapping ones included: ascending for a
+        literal of two units or more (the entries of one bigram), in the order of the positions for one unit."""
+        parts = list(self._starts_by_chunk(literal))
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+    def _starts_by_chunk(self, literal: str) -> Iterator[np.ndarray]:
+        """:meth:`starts_of`, a chunk of the anchor's entries at a time (:data:`COUNT_CHUNK`): each step's
+        arrays stay in the processor's cache instead of streaming through memory once per step."""
         lit = np.frombuffer(literal.encode("utf-16-le"), dtype=np.uint16)
-        units, n = self.units, len(self.units)
-        anchor = int(np.argmin(self.unit_frequency[lit]))
-        unit = int(lit[anchor])
-        pos = self.positions[self.unit_start[unit] : self.unit_start[unit + 1]].astype(np.int64) - anchor
-        pos = pos[(pos >= 0) & (pos + len(lit) <= n)]
-        for k in range(len(lit)):
-            if k != anchor and len(pos):
-                pos = pos[units[pos + k] == lit[k]]
-        return pos
+        n = len(self.units)
+        if len(lit) == 0 or n == 0:
+            return
+        if len(lit) == 1:
+            unit = int(lit[0])
+            entries, anchor = self.positions[self.unit_start[unit] : self.unit_start[unit + 1]], 0
+        else:
+            first, size = self._bigram_runs(lit)
+            anchor = int(np.argmin(size))
+            entries = self.positions[first[anchor] : first[anchor] + size[anchor]]
+        others = [k for k in range(len(lit)) if k not in (anchor, anchor + 1)]
+        for a in range(0, len(entries), COUNT_CHUNK):
+            pos = entries[a : a + COUNT_CHUNK]
+            if anchor:
+                pos = pos - anchor
+                if pos[0] < 0:  # ascending: only the first chunk can start before the text
+                    pos = pos[pos >= 0]
+            if len(lit) > 2 and len(pos) and int(pos[-1]) + len(lit) > n:
+                pos = pos[pos + len(lit) <= n]
+            for k in others:
+                pos = pos[self.units[pos + k] == lit[k]]
+            if len(pos):
+                yield pos
+
+    def rows_of(self, offsets: np.ndarray) -> np.ndarray:
+        """The row of each offset (int64), read from ``row_rank``: the rows started before the offset's word
+        plus those started in it up to the offset, minus one. No binary search: a few passes of numpy over the
+        offsets, each reading one word of a table an eighth of the text's size."""
+        packed = self.row_rank[offsets >> 5]
+        shift = offsets & 31
+        shift ^= 63  # 63 - (offset & 31): shifted up by that, the word keeps its bits 0..offset & 31 alone
+        low = packed << shift.astype(np.uint64)
+        packed >>= 32
+        packed += np.bitwise_count(low)
+        packed -= 1
+        return packed.view(np.int64)
+
+    def row_counts(self, literal: str) -> tuple[np.ndarray, np.ndarray]:
+        """The rows holding a start of ``literal`` (ascending) and the starts in each (overlapping ones
+        included: see :func:`search.counting.self_overlaps`). A chunk of starts at a time: its rows, then
+        its runs of equal rows (a row and its starts), joined at the end."""
+        held, counts = [], []
+        for pos in self._starts_by_chunk(literal):
+            rows = self.rows_of(pos)
+            first = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1])))
+            held.append(rows[first])
+            counts.append(np.diff(first, append=len(rows)))
+        if not held:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        rows, per_row = np.concatenate(held), np.concatenate(counts)
+        if len(literal.encode("utf-16-le")) == 2:  # one unit: entries in bigram order, rows not ascending
+            total = np.bincount(rows, weights=per_row, minlength=self.rows).astype(np.int64)
+            rows = np.flatnonzero(total)
+            return rows, total[rows]
+        seams = np.flatnonzero(rows[1:] == rows[:-1])  # a row whose starts two chunks share
+        if len(seams):
+            first = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1])))
+            return rows[first], np.add.reduceat(per_row, first)
+        return rows, per_row
 
     def counts(self, literal: str) -> np.ndarray:
         """Starts of ``literal`` per row (overlapping ones included: see :func:`search.counting.self_overlaps`)."""
-        pos = self.starts_of(literal)
-        rows = np.searchsorted(self.starts, pos, side="right") - 1
-        return np.bincount(rows, minlength=self.rows)
+        held, per_row = self.row_counts(literal)
+        out = np.zeros(self.rows, dtype=np.int64)
+        out[held] = per_row
+        return out
 
 
 @dataclass
@@ -271,6 +367,78 @@ def generation_arrays(reports: Sequence[Report], folded: dict[str, str]) -> dict
     }
 
 
+def corpus_arrays(units: np.ndarray, starts: np.ndarray) -> dict[str, np.ndarray]:
+    """Every array of :class:`CorpusText` but the text and the row starts, worked out from them."""
+    unit_frequency = np.bincount(units, minlength=65536).astype(np.int64)
+    unit_start = np.zeros(65537, dtype=np.int64)
+    np.cumsum(unit_frequency, out=unit_start[1:])
+    positions = unit_positions(units, unit_start)
+    bigram_key, bigram_start = sort_by_bigram(units, positions, unit_start)
+    return {
+        "positions": positions,
+        "unit_start": unit_start,
+        "unit_frequency": unit_frequency,
+        "bigram_key": bigram_key,
+        "bigram_start": bigram_start,
+        "row_rank": row_rank(starts, len(units)),
+        "corpus_version": np.array([CORPUS_VERSION], dtype=np.int64),
+    }
+
+
+def row_rank(starts: np.ndarray, n_units: int) -> np.ndarray:
+    """One word per 32 units of a corpus of ``n_units`` whose rows start at ``starts`` (ascending): the rows
+    started before the word in the high 32 bits, a bit per row starting in it in the low 32 (bit j: unit
+    32 * word + j). Offset p's row is then ``(w >> 32) + popcount(w & (2 << (p & 31)) - 1) - 1`` with
+    ``w = row_rank[p >> 5]`` (:meth:`CorpusText.rows_of`).
+
+    >>> [hex(int(w)) for w in row_rank(np.array([0, 3, 40]), 70)]
+    ['0x9', '0x200000100', '0x300000000']
+    """
+    words = n_units // _RANK_BITS + 1
+    word = starts >> 5
+    bits = np.bincount(word, weights=np.ldexp(1.0, starts & 31), minlength=words)  # distinct powers of 2: exact
+    before = np.zeros(words, dtype=np.uint64)
+    np.cumsum(np.bincount(word, minlength=words)[:-1], out=before[1:])
+    return (before << np.uint64(32)) | bits.astype(np.uint64)
+
+
+def sort_by_bigram(
+    units: np.ndarray, positions: np.ndarray, unit_start: np.ndarray, block: int = 1 << 21
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sort ``positions`` (sorted by unit, then offset) in place by unit, then the next unit (0 after the
+    last unit), then offset; return the distinct bigrams (``unit << 16 | next``, ascending) and the first
+    entry of each (one more: the end). Blocks of whole units' runs, about ``block`` entries, are sorted
+    at a time, each by two stable radix sorts on 16-bit values."""
+    n = len(positions)
+    keys, sizes = [], []
+    present = np.flatnonzero(np.diff(unit_start))
+    a = 0
+    while a < len(present):
+        lo = int(unit_start[present[a]])
+        b = a + 1  # whole units up to about `block` entries (a bigger unit alone)
+        while b < len(present) and int(unit_start[present[b] + 1]) - lo <= block:
+            b += 1
+        hi = int(unit_start[present[b - 1] + 1])
+        pos = positions[lo:hi]
+        nxt = units[np.minimum(pos.astype(np.int64) + 1, n - 1)]
+        nxt[pos == n - 1] = 0  # the corpus's last unit: nothing follows it
+        unit = np.repeat(present[a:b].astype(np.uint16), np.diff(unit_start[present[a:b]], append=hi))
+        order = np.argsort(nxt, kind="stable")
+        order = order[np.argsort(unit[order], kind="stable")]
+        positions[lo:hi] = pos[order]
+        key = (unit[order].astype(np.uint32) << 16) | nxt[order]
+        edges = np.flatnonzero(key[1:] != key[:-1]) + 1
+        first = np.concatenate(([0], edges))
+        keys.append(key[first])
+        sizes.append(np.diff(np.append(first, len(key))))
+        a = b
+    bigram_key = np.concatenate(keys) if keys else np.zeros(0, dtype=np.uint32)
+    bigram_start = np.zeros(len(bigram_key) + 1, dtype=np.int64)
+    if sizes:
+        np.cumsum(np.concatenate(sizes), out=bigram_start[1:])
+    return bigram_key, bigram_start
+
+
 def unit_positions(units: np.ndarray, unit_start: np.ndarray, chunk: int = 1 << 21) -> np.ndarray:
     """Every unit's offset, sorted by unit then offset (``CorpusText.positions``), in int32 while the corpus
     is under 2**31 units: a chunk at a time sorted (numpy's stable sort of 16-bit values is a radix sort) and
@@ -370,16 +538,7 @@ def merged_arrays(previous: GenerationArrays, keep: np.ndarray, new: dict[str, n
 
     # The corpus.
     units, starts = parts.corpus_units()
-    unit_frequency = np.bincount(units, minlength=65536).astype(np.int64)
-    unit_start = np.zeros(65537, dtype=np.int64)
-    np.cumsum(unit_frequency, out=unit_start[1:])
-    out.update(
-        units=units,
-        starts=starts,
-        positions=unit_positions(units, unit_start),
-        unit_start=unit_start,
-        unit_frequency=unit_frequency,
-    )
+    out.update(units=units, starts=starts, **corpus_arrays(units, starts))
 
     # Per report, then per row.
     for name in ("report_year", "report_doc_type", "report_section_chars", "report_has_section", "report_issuer_level"):
@@ -491,6 +650,8 @@ def load_arrays(folder: Path) -> GenerationArrays | None:
         return None
     wanted = {*_CORPUS_ARRAYS, *(f.name for f in fields(RowTable)), *STORE_ARRAYS}
     if not wanted <= arrays.keys() or int(arrays["store_version"][0]) != STORE_VERSION:
+        return None
+    if int(arrays["corpus_version"][0]) != CORPUS_VERSION:  # positions sorted, or tables laid out, otherwise
         return None
     table = RowTable(**{f.name: arrays[f.name] for f in fields(RowTable)})
     return GenerationArrays(

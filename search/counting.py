@@ -6,11 +6,14 @@ pair's occurrences with a partner: :meth:`search.query.ParsedQuery.occurrences`,
 :func:`search.snippets.query_spans` counts a hit's ``matches``). Two ways to the same numbers:
 
 * a server (a snapshot made :func:`~search.contract.ready`) holds :class:`~search.arrays.CorpusText`: every
-  passage's folded text as one array of UTF-16 code units, and the positions of each unit in it, sorted. A
-  literal is found from the positions of its rarest unit, checked unit by unit, so counting a term in every
-  passage of a national collection costs numpy operations in proportion to that unit's frequency, and no Python loop;
-  the same arrays decide which rows match (the query's tree evaluated as boolean masks, exactly the
-  search's definition; a proximity pair is checked, on the rows holding both its literals, in their text);
+  passage's folded text as one array of UTF-16 code units, and the positions of each unit in it, sorted by
+  unit and the unit after it. A literal is found from the positions of its rarest bigram (a two-character
+  literal is its own bigram), checked unit by unit, and each start's row is read from a rank table, so
+  counting a term in every passage of a national collection costs a few numpy passes over that bigram's
+  positions, a chunk at a time, and no Python loop; the same arrays decide which rows match (the query's
+  tree evaluated as boolean masks, exactly the search's definition; a proximity pair is checked, on the
+  rows holding both its literals, in their text). A query's matches are kept with the snapshot for the
+  next call (:data:`MATCHES_KEPT`): the engine's execution reads them again for its facets;
 * a one-off search (the CLI) with few matches has the engine hand over the matching rows
   (:meth:`Snapshot.query_rows`) and counts each passage's folded text with ``str.count``, rather than
   building the arrays for one query.
@@ -69,8 +72,15 @@ class Matches:
     occurrences: np.ndarray  # int64, per entry of rows
 
 
+MATCHES_KEPT = 2
+"""The last queries' matches kept with a snapshot: a search counts its query's matches, then the engine's
+execution reads them again (facets, totals) rather than walking every match a second time. Two, not more:
+at 100,000 reports `法治`'s are 1.4 million rows and their counts, 22 MB."""
+
+
 def query_matches(snap: Snapshot, parsed: ParsedQuery, rows_limit: int | None = None) -> Matches:
-    """Every passage matching ``parsed`` with its occurrences (处, :meth:`ParsedQuery.occurrences`)."""
+    """Every passage matching ``parsed`` with its occurrences (处, :meth:`ParsedQuery.occurrences`). The arrays
+    are read-only: the same object answers the next call with the same query on the same snapshot."""
     rows = None
     if not PREFER_CORPUS or "corpus_text" not in vars(snap):  # no arrays yet (a one-off search): rows, if few
         rows = snap.query_rows(parsed, ROWS_PATH_LIMIT if rows_limit is None else rows_limit)
@@ -78,43 +88,72 @@ def query_matches(snap: Snapshot, parsed: ParsedQuery, rows_limit: int | None = 
         folded = snap.folded
         occ = np.fromiter((parsed.count(folded[r]) for r in rows.tolist()), dtype=np.int64, count=len(rows))
         return Matches(rows, occ)
-    corpus = snap.corpus_text
-    cache: dict[str, np.ndarray] = {}
+    if parsed.root is None:  # every row: made in a moment, and not worth keeping (34 MB at 100,000 reports)
+        return _corpus_matches(snap, parsed)
+    kept = vars(snap).setdefault("_query_matches", {})
+    found = kept.get(parsed)
+    if found is None:
+        found = _corpus_matches(snap, parsed)
+        found.rows.flags.writeable = found.occurrences.flags.writeable = False
+        if len(kept) >= MATCHES_KEPT:
+            kept.clear()
+        kept[parsed] = found
+    return found
 
-    def counts(lit: str) -> np.ndarray:
-        if lit not in cache:
-            c = corpus.counts(lit)
-            if self_overlaps(lit):  # starts that overlap an earlier occurrence are not occurrences
-                folded = snap.folded
-                for r in np.flatnonzero(c).tolist():
-                    c[r] = folded[r].count(lit)
-            cache[lit] = c
-        return cache[lit]
+
+def literal_rows(snap: Snapshot, literal: str) -> tuple[np.ndarray, np.ndarray]:
+    """The rows holding ``literal`` (ascending) and its occurrences in each, as a reader counts them, from the
+    corpus arrays: every start of the literal, cut back to non-overlapping occurrences where two can overlap."""
+    rows, counts = snap.corpus_text.row_counts(literal)
+    if self_overlaps(literal):  # starts that overlap an earlier occurrence are not occurrences
+        folded = snap.folded
+        counts = np.fromiter((folded[r].count(literal) for r in rows.tolist()), dtype=np.int64, count=len(rows))
+    return rows, counts
+
+
+def _corpus_matches(snap: Snapshot, parsed: ParsedQuery) -> Matches:
+    corpus = snap.corpus_text
+    if parsed.root is None:
+        return Matches(np.arange(corpus.rows, dtype=np.int64), np.zeros(corpus.rows, dtype=np.int64))
+    if isinstance(parsed.root, Term):  # one literal (the commonest query): its rows and counts are the answer
+        return Matches(*literal_rows(snap, parsed.root.literal))
+    held: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def rows_of(lit: str) -> tuple[np.ndarray, np.ndarray]:
+        if lit not in held:
+            held[lit] = literal_rows(snap, lit)
+        return held[lit]
+
+    def holds(lit: str) -> np.ndarray:  # a byte per row, not a count: the tree needs only whether
+        out = np.zeros(corpus.rows, dtype=bool)
+        out[rows_of(lit)[0]] = True
+        return out
 
     def mask(node: Node) -> np.ndarray:
         if isinstance(node, Term):
-            return counts(node.literal) > 0
+            return holds(node.literal)
         if isinstance(node, Near):  # candidates hold both literals; the pair is checked on their positions
-            held = (counts(node.left) > 0) & (counts(node.right) > 0)
+            both = holds(node.left)
+            both &= holds(node.right)
             folded = snap.folded
-            for r in np.flatnonzero(held).tolist():
-                held[r] = bool(near_occurrences(folded[r], node))
-            return held
+            for r in np.flatnonzero(both).tolist():
+                both[r] = bool(near_occurrences(folded[r], node))
+            return both
         if isinstance(node, And):
             return np.logical_and.reduce([mask(c) for c in node.children])
         if isinstance(node, Or):
             return np.logical_or.reduce([mask(c) for c in node.children])
         return ~mask(node.child)
 
-    matched = np.ones(corpus.rows, dtype=bool) if parsed.root is None else mask(parsed.root)
-    rows = np.flatnonzero(matched).astype(np.int64)
+    rows = np.flatnonzero(mask(parsed.root)).astype(np.int64)
     if parsed.has_proximity:  # a pair counts only the occurrences with a partner: counted passage by passage
         folded = snap.folded
         occ = np.fromiter((parsed.count(folded[r]) for r in rows.tolist()), dtype=np.int64, count=len(rows))
         return Matches(rows, occ)
     total = np.zeros(corpus.rows, dtype=np.int64)
     for lit in parsed.highlight_literals():
-        total += counts(lit)
+        lit_rows, per_row = rows_of(lit)
+        total[lit_rows] += per_row  # each row once per literal
     return Matches(rows, total[rows])
 
 
@@ -207,8 +246,24 @@ class Filters:
 
 
 def report_count(snap: Snapshot, rows: np.ndarray) -> int:
-    """Distinct reports among ``rows`` (份)."""
-    return len(np.unique(snap.row_table.report[rows]))
+    """Distinct reports among ``rows`` (份): ascending rows (as :class:`Matches` holds them) are each report's
+    rows together, so its reports are counted in one pass, without sorting them again."""
+    return len(distinct_ascending(snap.row_table.report[rows]))
+
+
+def distinct_ascending(values: np.ndarray) -> np.ndarray:
+    """The distinct values of an array, ascending: one pass when it is ascending already (a report per row of
+    ascending rows), else :func:`numpy.unique`.
+
+    >>> distinct_ascending(np.array([3, 3, 5, 9, 9])).tolist(), distinct_ascending(np.array([2, 1, 2])).tolist()
+    ([3, 5, 9], [1, 2])
+    """
+    if len(values) < 2:
+        return np.asarray(values)
+    step = np.diff(values)
+    if not bool((step >= 0).all()):
+        return np.unique(values)
+    return values[np.concatenate(([True], step != 0))]
 
 
 def facet_lists(region_c: Counter, year_c: Counter, section_c: Counter, doc_type_c: Counter) -> dict[str, list]:
@@ -269,7 +324,7 @@ def report_facets(snap: Snapshot, matches: Matches, filters: Filters) -> dict[st
     table, rows = filters.table, matches.rows
 
     def distinct_reports(skip: str) -> np.ndarray:
-        return np.unique(table.report[rows[filters.rows(rows, skip)]])
+        return distinct_ascending(table.report[rows[filters.rows(rows, skip)]])
 
     per_report = np.zeros(len(table.report_year), dtype=np.int64)
     per_report[distinct_reports("region")] = 1
@@ -277,7 +332,7 @@ def report_facets(snap: Snapshot, matches: Matches, filters: Filters) -> dict[st
     year_c = Counter(table.report_year[distinct_reports("year")].tolist())
     doc_c = Counter(DOC_TYPES[d] for d in table.report_doc_type[distinct_reports("doc_type")].tolist())
     kept = rows[filters.rows(rows, "section")]
-    pairs = np.unique(table.report[kept] * len(SECTIONS) + table.section[kept])
+    pairs = distinct_ascending(table.report[kept] * len(SECTIONS) + table.section[kept])
     section_c = Counter(SECTIONS[s] for s in (pairs % len(SECTIONS)).tolist())
     return facet_lists(region_c, year_c, section_c, doc_c)
 
@@ -290,7 +345,10 @@ def reuse_facet(snap: Snapshot, rows: np.ndarray, filters: Filters, unit: str) -
     shared = reuse_mask(snap, "shared")[kept]
     if unit == "reports":
         report = filters.table.report[kept]
-        counts = {"original": len(np.unique(report[~shared])), "shared": len(np.unique(report[shared]))}
+        counts = {
+            "original": len(distinct_ascending(report[~shared])),
+            "shared": len(distinct_ascending(report[shared])),
+        }
     else:
         n_shared = int(shared.sum())
         counts = {"original": len(kept) - n_shared, "shared": n_shared}

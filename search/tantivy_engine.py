@@ -21,6 +21,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -80,7 +81,6 @@ _REGISTRY_KIND = "regions"
 _ARRAYS_KIND = "arrays"  # the document naming the generation's folder of counting arrays
 _META_FILE = "meta.json"  # rewritten atomically by every commit: its change marks a new generation
 SNAPSHOT_OPEN_TRIES = 3  # a reader racing a commit opens the new generation instead
-_FACET_SIZE = 65_000  # terms-aggregation buckets (tantivy's own limit): more reports than one result holds
 
 
 def _schema() -> tantivy.Schema:
@@ -399,6 +399,7 @@ class TantivySnapshot(Snapshot):
                 "rebuild it with `fazhi index CORPUS_DIR --rebuild`"
             )
         level_rank = {level: i for i, level in enumerate(REGION_LEVELS)}
+        self._region_numbers = numbers or _RegionNumbers()
         keys_of_number: list[tuple] = [()] * len(numbers or ())
         for region in self.region_list:
             keys_of_number[numbers[region_key(region)]] = region_keys(region)
@@ -450,39 +451,79 @@ class TantivySnapshot(Snapshot):
         mask = reuse_mask(self, request.reuse_filter)
         return mask if int(mask.sum()) > REUSE_KEYS_LIMIT else None
 
-    def _aggregate(self, query: tantivy.Query, fields: tuple[str, ...]) -> dict[str, dict[int, int]]:
-        """Matches per value of each numeric fast field, in one pass over the matching passages."""
-        spec = {f: {"terms": {"field": f, "size": _FACET_SIZE}} for f in fields}
-        result = self._searcher.aggregate(query, spec)
-        return {f: {int(b["key"]): b["doc_count"] for b in result[f]["buckets"]} for f in fields}
+    def _counts(self, parsed: ParsedQuery, request: SearchRequest) -> tuple[dict[str, Sequence[FacetValue]], int]:
+        """Facet counts over all matches (each facet ignoring its own filter) and the filtered total, from the
+        matches the counting layer found (:func:`search.counting.query_matches`: the search's own, kept with
+        the snapshot), not by a second pass over them inside tantivy.
 
-    def _counts(
-        self, match: tantivy.Query, filters: dict[str, tantivy.Query], request: SearchRequest
-    ) -> tuple[dict[str, Sequence[FacetValue]], int]:
-        """Facet counts over all matches (each facet ignoring its own filter) and the filtered total.
-
-        At most two aggregations, side by side: matches per year, section and document type together (one
-        code), narrowed by the region filter only, and matches per region, narrowed by the other filters.
-        Each of the first three facets then sums the codes that pass the other two filters; with no filter
-        at all, one pass over the matching passages counts everything.
+        The matching passages are counted once per (report, section) cell; everything after that works on
+        cells (reports × sections), not matches: per year, section and document type together (one code),
+        narrowed by the region filter only, and per region, narrowed by the other filters. Each of the first
+        three facets then sums the codes that pass the other two filters (:func:`_attr_facets`).
         """
-        region_filter = [filters["region"]] if "region" in filters else []
-        region_filter += [filters["reuse"]] if "reuse" in filters else []  # a row filter: narrows both passes
-        attr_filters = [q for facet, q in filters.items() if facet != "region"]
-        if region_filter or attr_filters:
-            by_region_job = _POOL.submit(
-                self._aggregate, _and([match, *attr_filters]) if attr_filters else match, ("region_number",)
-            )
-            by_attr = self._aggregate(_and([match, *region_filter]) if region_filter else match, ("attr_code",))
-            by_region = by_region_job.result()
-        else:
-            by_attr = by_region = self._aggregate(match, ("attr_code", "region_number"))
-        years, sections, doc_types, total = _attr_facets(by_attr["attr_code"], request)
+        table = self.row_table
+        cells = self._match_cells(parsed, request)
+        region = Filters(self, request).report_masks.get("region")
+        by_cell = cells if region is None else cells * region[:, None]
+        codes, code_of_cell = self._cell_codes
+        per_code = np.bincount(code_of_cell, weights=by_cell.ravel(), minlength=len(codes)).astype(np.int64)
+        by_attr = {int(codes[k]): int(per_code[k]) for k in np.flatnonzero(per_code).tolist()}
+        keep_sections = np.ones(len(SECTIONS), dtype=bool)
+        if request.sections:
+            keep_sections = np.isin(np.arange(len(SECTIONS)), [SECTIONS.index(x) for x in request.sections])
+        per_report = cells[:, keep_sections].sum(axis=1)
+        if request.years:
+            per_report *= np.isin(table.report_year, list(request.years))
+        if request.doc_types:
+            per_report *= np.isin(table.report_doc_type, [DOC_TYPES.index(d) for d in request.doc_types])
+        numbers = self._report_region_numbers
+        per_number = np.bincount(numbers, weights=per_report, minlength=len(self._region_key_ids_of_number))
+        by_region = {k: int(per_number[k]) for k in np.flatnonzero(per_number).tolist()}
+        years, sections, doc_types, total = _attr_facets(by_attr, request)
         facets: dict[str, Sequence[FacetValue]] = {
             **facet_lists(Counter(), years, sections, doc_types),
-            "region": self._region_facet(by_region["region_number"]),  # counted on region numbers, as columns
+            "region": self._region_facet(by_region),  # counted on region numbers, as columns
         }
         return facets, total
+
+    def _match_cells(self, parsed: ParsedQuery, request: SearchRequest) -> np.ndarray:
+        """Matching passages per report and section (reports × sections), within the reuse filter (a row
+        filter: it narrows every facet). Every passage's cells are counted once per generation."""
+        table = self.row_table
+        if parsed.root is None and not request.reuse_filter:
+            return self._all_cells
+        rows = query_matches(self, parsed).rows
+        if request.reuse_filter:
+            rows = rows[reuse_mask(self, request.reuse_filter)[rows]]
+        cells = np.bincount(table.report[rows] * len(SECTIONS) + table.section[rows], minlength=self._cell_count)
+        return cells.reshape(-1, len(SECTIONS))
+
+    @property
+    def _cell_count(self) -> int:
+        return len(self.row_table.report_year) * len(SECTIONS)
+
+    @cached_property
+    def _all_cells(self) -> np.ndarray:
+        table = self.row_table
+        cells = np.bincount(table.report * len(SECTIONS) + table.section, minlength=self._cell_count)
+        cells.flags.writeable = False
+        return cells.reshape(-1, len(SECTIONS))
+
+    @cached_property
+    def _cell_codes(self) -> tuple[np.ndarray, np.ndarray]:
+        """The distinct :func:`attr_code` values of the (report, section) cells, and each cell's number among
+        them (a few hundred codes: year, section and document type)."""
+        table = self.row_table
+        year_doc = table.report_year[:, None] * 8 + np.arange(len(SECTIONS))[None, :]
+        codes = year_doc * 16 + table.report_doc_type[:, None]
+        distinct, number = np.unique(codes.ravel(), return_inverse=True)
+        return distinct, number.astype(np.int32)
+
+    @cached_property
+    def _report_region_numbers(self) -> np.ndarray:
+        """Each report's region number in the index's registry (what :meth:`_region_facet` counts on)."""
+        of_region = np.array([self._region_numbers[region_key(r)] for r in self.region_list], dtype=np.int64)
+        return of_region[self.row_table.report_region] if len(of_region) else np.zeros(0, dtype=np.int64)
 
     def _region_facet(self, by_number: dict[int, int]) -> FacetRows:
         """Counts per region number spread to every level (province, prefecture, county), biggest first.
@@ -654,13 +695,13 @@ class TantivySnapshot(Snapshot):
         filters = self._filters(request)
         full = _and([match, *filters.values()]) if filters else match
         start = (request.page - 1) * request.per_page
-        # The counting pass and the page's ordered pass are independent, and tantivy releases the GIL:
-        # run them side by side on the two cores.
+        # The page's ordered pass (tantivy, which releases the GIL) and the facets (numpy over the matches the
+        # search has counted) are independent: run them side by side on the two cores.
         mask = self._reuse_mask(request)
         if mask is not None:
             return self._execute_masked(parsed, request, full, start, mask)
         paging = _POOL.submit(self._page, full, request, parsed, start)
-        facets, total = self._counts(match, filters, request)
+        facets, total = self._counts(parsed, request)
         rows, scores, hits = paging.result()
         return Execution(total=total, rows=rows, facets=facets, scores=scores, hits=hits)
 

@@ -4,6 +4,7 @@ those built in memory from the passages and reports."""
 
 from __future__ import annotations
 
+import random
 import shutil
 from dataclasses import fields, replace
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 
 from search import OldIndexError, Region, SearchRequest, index_writer, open_engine, search
 from search.arrays import (
+    _CORPUS_ARRAYS,
     ARRAYS_PREFIX,
     CorpusText,
     MappedFolded,
@@ -57,7 +59,7 @@ def built_in_memory(snap) -> tuple[CorpusText, RowTable]:
 
 def assert_same_arrays(snap) -> None:
     corpus, table = built_in_memory(snap)
-    for name in ("units", "starts", "positions", "unit_start", "unit_frequency"):
+    for name in _CORPUS_ARRAYS:
         assert np.array_equal(getattr(snap.corpus_text, name), getattr(corpus, name)), name
     for f in fields(RowTable):
         assert np.array_equal(getattr(snap.row_table, f.name), getattr(table, f.name)), f.name
@@ -96,6 +98,78 @@ def test_arrays_written_to_a_folder_are_mapped_back_read_only(tmp_path):
         replace(r, sources=r.all_sources()) for r in reports
     ]
     assert load_arrays(tmp_path / "arrays-8") is None
+
+
+def test_positions_are_sorted_by_unit_then_next_unit_then_offset_beside_a_table_of_bigrams():
+    texts = ["法治法治", "𠀀法治𠀀法", "", "治法治", "哈哈哈", "法"]
+    corpus = CorpusText(texts)
+    units, pos = corpus.units, corpus.positions.astype(np.int64)
+    following = np.append(units, 0)[pos + 1]  # the corpus's last unit is followed by nothing (0)
+    keys = list(zip(units[pos].tolist(), following.tolist(), pos.tolist(), strict=True))
+    assert keys == sorted(keys) and sorted(pos.tolist()) == list(range(len(units)))
+    bigrams = (units[pos].astype(np.int64) << 16) | following
+    first = corpus.bigram_start
+    assert first[0] == 0 and first[-1] == len(pos) and (np.diff(first) > 0).all()
+    for k, key in enumerate(corpus.bigram_key.tolist()):
+        assert set(bigrams[first[k] : first[k + 1]].tolist()) == {key}
+    assert corpus.bigram_key.tolist() == sorted(set(bigrams.tolist()))
+    hits = corpus.starts_of("法治")  # two units: its bigram's entries, nothing checked
+    assert hits.tolist() == [0, 2, 7, 15]
+
+
+def test_the_row_of_an_offset_is_read_from_the_row_rank_table():
+    rng = np.random.default_rng(7)
+    # Empty passages (several row starts in one word) and passages longer than a word of 32 units.
+    texts = ["甲" * int(n) for n in rng.integers(0, 80, 400)]
+    corpus = CorpusText(texts)
+    offsets = np.flatnonzero(corpus.units)  # every unit of a passage (the NULs between them are no one's)
+    expected = np.searchsorted(corpus.starts, offsets, side="right") - 1
+    assert np.array_equal(corpus.rows_of(offsets), expected)
+    assert np.array_equal(corpus.rows_of(offsets.astype(np.int32)), expected)  # as the positions are stored
+    assert len(corpus.row_rank) == len(corpus.units) // 32 + 1
+
+
+def test_counts_from_the_rarest_bigram_equal_a_scan_of_random_texts():
+    rng = random.Random(3)
+    alphabet = "法治政府建设哈𠀀ab"
+    literals = [
+        "法",
+        "法治",
+        "治法",
+        "哈哈",
+        "哈哈哈",
+        "法治政府建设",
+        "政府建设",
+        "𠀀",
+        "𠀀法",
+        "b",
+        "设法治",
+        "z",
+        "法z",
+    ]
+    for _ in range(150):
+        texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(rng.randint(1, 8))]
+        corpus = CorpusText(texts)
+        for lit in literals:
+            starts = [sum(t.startswith(lit, i) for i in range(len(t))) for t in texts]
+            assert corpus.counts(lit).tolist() == starts, (texts, lit)
+            rows, per_row = corpus.row_counts(lit)
+            assert rows.tolist() == [r for r, n in enumerate(starts) if n] and per_row.tolist() == [
+                n for n in starts if n
+            ]
+
+
+def test_an_index_whose_corpus_arrays_have_the_earlier_layout_must_be_rebuilt(tmp_path, engine_name):
+    """Version 1 sorted positions by unit and offset alone and had no bigram or row-rank tables."""
+    index_dir = tmp_path / "idx"
+    index_writer(engine_name)(index_dir, SMALL_REPORTS)
+    [name] = arrays_folders(index_dir)
+    np.save(index_dir / name / "corpus_version.npy", np.array([1], dtype=np.int64))
+    with pytest.raises(OldIndexError, match="--rebuild"):
+        open_as_served(index_dir, engine_name)
+    (index_dir / name / "corpus_version.npy").unlink()  # as version 1 wrote it: no version at all
+    with pytest.raises(OldIndexError, match="--rebuild"):
+        open_as_served(index_dir, engine_name)
 
 
 # --- written by each engine, with each generation -----------------------------------------------------------
@@ -208,3 +282,13 @@ def test_each_report_region_and_title_rank_are_columns_that_sort_as_the_names_do
         range(5), key=lambda i: titles[i]
     )
     assert table.report_title_rank[1] == table.report_title_rank[3]
+
+
+def test_module_doctests():
+    import doctest
+
+    import search.arrays
+    import search.counting
+
+    for module in (search.arrays, search.counting):
+        assert doctest.testmod(module).failed == 0, module.__name__

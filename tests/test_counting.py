@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter, defaultdict
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -425,3 +426,84 @@ def test_generated_collection_counts_equal_the_scan(generated_snap, counting_pat
     hit_reports = {snap.passages[r].report_id for r, _ in scan(snap, "法治")}
     assert sum(v.count for v in resp.facets["year"]) == len(hit_reports)
     assert sum(v.count for v in resp.facets["doc_type"]) == len(hit_reports)
+
+
+# --- one pass over the matches per search ---------------------------------------------------------------------
+
+
+class _Counted:
+    """Wraps a corpus array, recording the literals whose rows it is asked for."""
+
+    def __init__(self, corpus: CorpusText) -> None:
+        self.corpus, self.asked = corpus, []
+
+    def __getattr__(self, name):
+        return getattr(self.corpus, name)
+
+    def row_counts(self, literal: str):
+        self.asked.append(literal)
+        return self.corpus.row_counts(literal)
+
+
+class _NoAggregation:
+    """A tantivy searcher that refuses aggregations (facets must come from the matches already counted)."""
+
+    def __init__(self, searcher) -> None:
+        self._searcher = searcher
+
+    def __getattr__(self, name):
+        return getattr(self._searcher, name)
+
+    def aggregate(self, *args, **kwargs):
+        raise AssertionError("a second pass over every match, inside tantivy")
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [
+        SearchRequest("经验"),
+        SearchRequest("经验", years=(2024,), sections=("举措成效",)),
+        SearchRequest("法治 建设", regions=("山西省",)),
+        SearchRequest("", years=(2023,)),
+        SearchRequest("枫桥经验 OR 首违不罚", doc_types=("法治政府建设年度报告",), reuse=("original",)),
+    ],
+    ids=repr,
+)
+def test_a_search_counts_its_matches_once_and_its_facets_from_them(snap, request_):
+    counted = snap.corpus_text = _Counted(snap.corpus_text)
+    if hasattr(snap, "_searcher"):  # tantivy: no aggregation inside the engine
+        snap._searcher = _NoAggregation(snap._searcher)
+    resp = search(snap, request_, use_cache=False)
+    literals = parse_query(request_.query).highlight_literals()
+    assert sorted(counted.asked) == sorted(literals)  # each literal's rows read once for the whole search
+    # The facets are those of the scan: each counts the matching passages passing every other facet's filter.
+    for facet, drop in (("year", {"years": ()}), ("section", {"sections": ()}), ("doc_type", {"doc_types": ()})):
+        rows = [r for r, _ in scan(snap, request_.query, replace(request_, **drop))]
+        rows = [r for r in rows if not request_.reuse or reuse_status(snap, r) in request_.reuse]
+        passages = [snap.passages[r] for r in rows]
+        value_of = {
+            "year": lambda p: snap.reports[p.report_id].year,
+            "section": lambda p: p.section,
+            "doc_type": lambda p: snap.reports[p.report_id].doc_type,
+        }[facet]
+        assert {v.value: v.count for v in resp.facets[facet]} == dict(Counter(map(value_of, passages))), facet
+    assert resp.total == len([r for r, _ in scan(snap, request_.query, request_) if reuse_kept(snap, r, request_)])
+
+
+def reuse_status(snap, row: int) -> str:
+    return "shared" if snap.reuse.shared_rows()[row] else "original"
+
+
+def reuse_kept(snap, row: int, request: SearchRequest) -> bool:
+    return not request.reuse or reuse_status(snap, row) in request.reuse
+
+
+def test_a_query_s_matches_are_kept_read_only_with_the_snapshot(snap):
+    parsed = parse_query("经验 -复议")
+    first = counting.query_matches(snap, parsed)
+    assert counting.query_matches(snap, parse_query("经验 -复议")) is first  # equal queries: the same answer
+    with pytest.raises(ValueError):
+        first.rows[0] = 1
+    for n in range(counting.MATCHES_KEPT):
+        counting.query_matches(snap, parse_query(f"经验{n}"))
+    assert counting.query_matches(snap, parsed) is not first  # a few queries are kept, not every one
