@@ -209,7 +209,7 @@ def _years(snap) -> list[int]:
 
 
 def _phase_serve(index_dir: str, engine: str, repeat: int) -> dict:
-    from search import SearchRequest, fold, open_engine, search
+    from search import SearchRequest, fold, forget_matches, open_engine, search
 
     t0 = time.perf_counter()
     snap = open_engine(Path(index_dir), engine).snapshot()
@@ -223,6 +223,7 @@ def _phase_serve(index_dir: str, engine: str, repeat: int) -> dict:
         times = []
         total = 0
         for _ in range(repeat + 1):
+            forget_matches(snap)  # each run counts its matches afresh, as a query not asked before does
             t = time.perf_counter()
             total = search(snap, req, use_cache=False).total  # the engine's own speed, not the cache's
             times.append((time.perf_counter() - t) * 1000)
@@ -305,12 +306,15 @@ def _view_calls(snap) -> dict[str, Callable[[str], object]]:
 def _time_views(snap, repeat: int) -> dict[str, dict]:
     """p50/p95 of each research view (report table, trends by year and by province, the concordance's first
     page) over the query mix: the slowest query's figures and every query's."""
+    from search import forget_matches
+
     out: dict[str, dict] = {}
     for view, call in _view_calls(snap).items():
         per_query = {}
         for name, q in QUERY_MIX.items():
             times = []
             for _ in range(repeat + 1):
+                forget_matches(snap)
                 t = time.perf_counter()
                 call(q)
                 times.append((time.perf_counter() - t) * 1000)

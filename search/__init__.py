@@ -34,6 +34,7 @@ from search.core import (
     search,
     validate,
 )
+from search.counting import forget_matches
 from search.coverage import (
     COVERAGE_LEVELS,
     COVERAGE_STATUSES,
@@ -229,6 +230,7 @@ __all__ = [
     "resolve_regions",
     "resolve_years",
     "search",
+    "forget_matches",
     "segment",
     "settings",
     "short_name",
