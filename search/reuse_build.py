@@ -310,6 +310,13 @@ def _choose(found: set[tuple[int, int, int]], len_a: int, len_b: int, min_len: i
     used_a = bytearray(len_a)
     used_b = bytearray(len_b)
     for i, j, size in sorted(found, key=lambda f: (-f[2], f[0], f[1])):
+        if size < min_len:
+            continue
+        if used_a.find(1, i, i + size) < 0 and used_b.find(1, j, j + size) < 0:  # nothing claimed: all of it
+            used_a[i : i + size] = b"\x01" * size
+            used_b[j : j + size] = b"\x01" * size
+            chosen.append((i, j, size))
+            continue
         # Trim what overlaps blocks already chosen (a repeated phrase can be claimed twice), keep the longest rest.
         best = None
         run = 0
@@ -337,7 +344,15 @@ def seeded_blocks(a: str, b: str, seeds: list[tuple[int, int]]) -> list[tuple[in
     >>> seeded_blocks("甲乙丙丁戊己庚辛壬癸子丑寅", "子丑甲乙丙丁戊己庚辛壬癸", [(0, 2)])
     [(0, 2, 10)]
     """
-    found = {_extend(a, i, b, j, K) for i, j in seeds if a[i : i + K] == b[j : j + K]}
+    found: set[tuple[int, int, int]] = set()
+    reach: dict[int, int] = {}  # diagonal (i - j) -> where the last stretch found on it ends in a
+    for i, j in sorted(seeds, key=lambda s: (s[0] - s[1], s[0])):
+        if i < reach.get(i - j, -1):
+            continue  # inside a stretch already found: its extension is that stretch
+        if a[i : i + K] == b[j : j + K]:
+            start, other, size = _extend(a, i, b, j, K)
+            found.add((start, other, size))
+            reach[i - j] = start + size - K + 1
     return _choose(found, len(a), len(b), K)
 
 
