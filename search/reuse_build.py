@@ -505,36 +505,6 @@ def _explained_by_groups(
     return set(blocks) <= through
 
 
-def _found_through_groups(
-    groups_a, groups_b, seeds: list[tuple[int, int]], a: str, b: str
-) -> set[tuple[int, int, int]] | None:
-    """What :func:`seeded_blocks` would find from ``seeds``, without extending them, when the groups give it:
-    each seed lies in a stretch the two passages share through a common representative (on the seed's
-    diagonal) and that stretch is maximal in the two texts, so extending the seed gives that stretch. None when
-    some seed is not so placed (then the pair is verified as any other). Boilerplate makes most candidate
-    pairs of this kind."""
-    through = []
-    for rep, r0a, r1a, m0a in groups_a:
-        for rep_b, r0b, r1b, m0b in groups_b:
-            lo, hi = max(r0a, r0b), min(r1a, r1b)
-            if rep_b == rep and hi - lo >= K:
-                through.append((m0a + lo - r0a, m0b + lo - r0b, hi - lo))
-    if not through:
-        return None
-    found = set()
-    for i, j in seeds:
-        block = next((t for t in through if t[0] - t[1] == i - j and t[0] <= i and i + K <= t[0] + t[2]), None)
-        if block is None:
-            return None
-        found.add(block)
-    for i, j, size in found:
-        if i and j and a[i - 1] == b[j - 1]:
-            return None  # the texts share more before it than the groups say
-        if i + size < len(a) and j + size < len(b) and a[i + size] == b[j + size]:
-            return None
-    return found
-
-
 def passage_signature(passage_id: str, text: str) -> int:
     """What tells a passage apart from one of the same id in another generation: its id and its text."""
     digest = hashlib.blake2b(f"{passage_id}\x1f{text}".encode(), digest_size=8).digest()
@@ -724,8 +694,7 @@ def build_reuse(
             return compare(text_a, text_b, min_span)
         fa, fb = fingerprints_of(a), fingerprints_of(b)
         seeds = [(i, j) for hv in fa.keys() & fb.keys() for i in fa[hv] for j in fb[hv]]
-        found = _found_through_groups(in_groups.get(a, ()), in_groups.get(b, ()), seeds, text_a, text_b)
-        blocks = seeded_blocks(text_a, text_b, seeds) if found is None else _choose(found, len(text_a), len(text_b), K)
+        blocks = seeded_blocks(text_a, text_b, seeds)
         covered = sum(size for _, _, size in blocks)
         if min(len(text_a), len(text_b)) >= MIN_WHOLE and covered >= 0.3 * max(len(text_a), len(text_b)):
             return compare(text_a, text_b, min_span)  # perhaps a near-duplicate: every block counts
