@@ -142,7 +142,7 @@ def reuse_line(reuse: dict) -> str:
     >>> r = {"reports": 3, "passages": 4, "earliest": {"place": "灵武市", "year": 2021}, "tie": True,
     ...      "tied": [{}], "earliest_is_self": False}
     >>> reuse_line(r)
-    '另见于 3 份报告（4 段）；最早：灵武市 2021（并列 2 处）'
+    '另见于 3 份报告（4 段）；最早：灵武市 2021（并列 2 段）'
     >>> reuse_line({"reports": 0, "passages": 0, "earliest": None})
     ''
     """
@@ -157,7 +157,7 @@ def reuse_line(reuse: dict) -> str:
     )
     line = f"另见于 {reuse['reports']} 份报告（{reuse['passages']} 段）；最早：{who}"
     if reuse.get("tie"):
-        line += f"（并列 {tied + 1} 处）" if tied else "（并列）"
+        line += f"（并列 {tied + 1} 段）" if tied else "（并列）"
     return line
 
 
