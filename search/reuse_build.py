@@ -24,7 +24,7 @@ import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -64,6 +64,7 @@ GROUP_DF = 48
 _SEPARATOR_RUN = W + K  # separators between passages: no window sees two passages
 _BATCH = 5000  # passages compared-formed in one scan
 _CELLS = 4_000_000  # keys × members compared at once when summarising groups
+_FINGERPRINTS_KEPT = 65_536  # passages whose fingerprints (by hash) verification keeps at once
 _SELF_REFERENCES = tuple(f"{a}{b}" for a in "我本全" for b in "省市县区旗州盟")
 _DIGITS = re.compile(r"[0-9]+")
 
@@ -677,16 +678,14 @@ def build_reuse(
         in_groups.setdefault(m, []).append((rep, r0, r1, m0))
 
     texts.prefetch(np.concatenate([left, right]))
-    fps: dict[int, dict[int, list[int]]] = {}
 
+    @lru_cache(maxsize=_FINGERPRINTS_KEPT)  # (kept for every row, they were the largest object of the build)
     def fingerprints_of(row: int) -> dict[int, list[int]]:
-        if row not in fps:
-            found: dict[int, list[int]] = {}
-            lo, hi = int(fp_start[row]), int(fp_start[row + 1])
-            for hv, pv in zip(hash_all[lo:hi].tolist(), pos_all[lo:hi].tolist(), strict=True):
-                found.setdefault(hv, []).append(pv)
-            fps[row] = found
-        return fps[row]
+        found: dict[int, list[int]] = {}
+        lo, hi = int(fp_start[row]), int(fp_start[row + 1])
+        for hv, pv in zip(hash_all[lo:hi].tolist(), pos_all[lo:hi].tolist(), strict=True):
+            found.setdefault(hv, []).append(pv)
+        return found
 
     def verify(a: int, b: int) -> tuple[bool, list[tuple[int, int, int]]]:
         text_a, text_b = texts.form(a), texts.form(b)
