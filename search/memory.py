@@ -62,7 +62,7 @@ def literal_rows(snap: Snapshot, literal: str, within: set[int] | None = None) -
         if len(candidates) < 64:
             break
     if candidates is None:  # every passage's text is in the corpus array: find it there
-        return set(np.flatnonzero(snap.corpus_text.counts(literal)).tolist())
+        return set(snap.corpus_text.row_counts(literal)[0].tolist())
     return {r for r in candidates if literal in folded[r]}
 
 

@@ -49,6 +49,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -212,14 +214,21 @@ def offset_breaks(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.
     return index[change].astype(np.int32), ds[change].astype(np.int32), de[change].astype(np.int32)
 
 
+def shift_span(at: Sequence[int], ds: Sequence[int], de: Sequence[int], start: int, end: int) -> tuple[int, int]:
+    """Original offsets of a passage's comparison-form characters [start, end), from its breaks (``at``,
+    ``ds``, ``de``: :func:`offset_breaks`; arrays or lists, a passage has few).
+
+    >>> shift_span([0, 2, 3], [0, 0, 2], [0, 2, 2], 1, 4)
+    (1, 6)
+    """
+    return start + int(ds[bisect_right(at, start) - 1]), end + int(de[bisect_right(at, end - 1) - 1])
+
+
 def original_span(a: dict[str, np.ndarray], row: int, start: int, end: int) -> tuple[int, int]:
     """Original offsets of the comparison form's characters [start, end) of a row, from the breaks of
     :func:`offset_breaks` stored for every row (``bp_*``)."""
     b0, b1 = int(a["bp_start"][row]), int(a["bp_start"][row + 1])
-    at = a["bp_at"][b0:b1]
-    first = b0 + int(np.searchsorted(at, start, side="right")) - 1
-    last = b0 + int(np.searchsorted(at, end - 1, side="right")) - 1
-    return start + int(a["bp_ds"][first]), end + int(a["bp_de"][last])
+    return shift_span(a["bp_at"][b0:b1], a["bp_ds"][b0:b1], a["bp_de"][b0:b1], start, end)
 
 
 class ReuseIndex:

@@ -19,7 +19,6 @@
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 import re
 from collections.abc import Mapping, Sequence
@@ -47,6 +46,7 @@ from search.reuse import (
     load_reuse,
     offset_breaks,
     passage_key,
+    shift_span,
     time_ranks,
     union_length,
 )
@@ -477,10 +477,7 @@ class _Texts:
         """Original offsets of the comparison form's characters [start, end) of a row."""
         if row not in self.breaks:
             self.load([row], keep=False)
-        at, ds, de = self.breaks_of(row)
-        return start + int(ds[np.searchsorted(at, start, side="right") - 1]), end + int(
-            de[np.searchsorted(at, end - 1, side="right") - 1]
-        )
+        return shift_span(*self.breaks_of(row), start, end)
 
 
 def _explained_by_groups(
@@ -877,7 +874,6 @@ def _summarise(a: dict[str, np.ndarray]) -> None:
     rank = np.asarray(a["report_rank"])[report] if n else np.zeros(0, np.int64)
     first_row = np.asarray(a["report_first_row"])
     nchars = np.asarray(a["passage_nchars"]).astype(np.int64)
-    index = ReuseIndex(a)
     keys = _member_keys(a, nchars, min_span)
     sets = _key_sets(a, keys, report, rank, nchars, min_span)
     row_member_start, row_member = np.asarray(a["row_member_start"]), np.asarray(a["row_member"])
@@ -920,7 +916,7 @@ def _summarise(a: dict[str, np.ndarray]) -> None:
             at_best = at_best | BitMap(report[others[rank[others] == best]].astype(np.uint32))
         a["passage_tie"][row] = len(at_best) > 1
         if best < own_rank:
-            covered[row] = _earlier_cover(index, row, own_rank, recs, keys, sets, rank)
+            covered[row] = _earlier_cover(a, row, own_rank, recs, keys, sets, rank)
     chars = np.bincount(report, weights=a["passage_chars"], minlength=reports)
     shared = np.bincount(report, weights=covered, minlength=reports)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -1009,10 +1005,9 @@ def _key_sets(a, keys, report, rank, nchars, min_span) -> list[_KeySet]:
     return sets
 
 
-def _earlier_cover(index: ReuseIndex, row: int, own_rank: int, recs: list[int], keys, sets, rank) -> int:
+def _earlier_cover(a: dict, row: int, own_rank: int, recs: list[int], keys, sets, rank) -> int:
     """Characters of the row's original text inside spans it shares with passages of earlier reports (plain
     Python over the few intervals of a row: numpy's cost per call is what would count here)."""
-    a = index.a
     intervals: list[tuple[int, int]] = []
     link_start, link_other, span_start = a["link_start"], a["link_other"], a["link_span_start"]
     for n in range(int(link_start[row]), int(link_start[row + 1])):
@@ -1034,13 +1029,8 @@ def _earlier_cover(index: ReuseIndex, row: int, own_rank: int, recs: list[int], 
         if breaks is None:
             b0, b1 = int(a["bp_start"][row]), int(a["bp_start"][row + 1])
             breaks = (a["bp_at"][b0:b1].tolist(), a["bp_ds"][b0:b1].tolist(), a["bp_de"][b0:b1].tolist())
-        at, ds, de = breaks
         shift = int(a["member_m0"][rec]) - int(a["member_r0"][rec])
-        for lo, hi in merged:
-            start, end = lo + shift, hi + shift
-            intervals.append(
-                (start + ds[bisect.bisect_right(at, start) - 1], end + de[bisect.bisect_right(at, end - 1) - 1])
-            )
+        intervals.extend(shift_span(*breaks, lo + shift, hi + shift) for lo, hi in merged)
     return union_length(intervals)
 
 
