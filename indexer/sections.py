@@ -19,10 +19,11 @@ OVERVIEW, MEASURES, DUTIES, PROBLEMS, PLANS, OTHER = SECTIONS
 
 _CHINESE_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九", start=0)}
 
+_NUMERAL = "([二三四五六七八九]?十[一二三四五六七八九]?|[一二三四五六七八九])"  # 一 to 九十九 (not 一二, 五八)
 _MARKERS = (
-    ("chinese", re.compile(r"([一二三四五六七八九十]{1,3})[、.]")),  # 一、
+    ("chinese", re.compile(_NUMERAL + r"[、.]")),  # 一、
     ("arabic", re.compile(r"(\d{1,2})(?:、|\.(?!\d))")),  # 1、 or 1. (not 1.5)
-    ("paren", re.compile(r"\(([一二三四五六七八九十]{1,3})\)")),  # (一) and, once folded, （一）
+    ("paren", re.compile(r"\(" + _NUMERAL + r"\)")),  # (一) and, once folded, （一）
     ("paren-arabic", re.compile(r"\((\d{1,2})\)")),  # (1)
 )
 

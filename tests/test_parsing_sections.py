@@ -31,7 +31,15 @@ def test_heading_markers_in_every_style(paragraph, style, number):
 
 
 @pytest.mark.parametrize(
-    "paragraph", ["2024年,我市坚持依法行政。", "1.5万件案件办结。", "一是强化组织领导。", "坚持学法。"]
+    "paragraph",
+    [
+        "2024年,我市坚持依法行政。",
+        "1.5万件案件办结。",
+        "一是强化组织领导。",
+        "坚持学法。",
+        "（一二）问题严把审查。",
+        "五八、中全部办结率。",
+    ],
 )
 def test_not_headings(paragraph):
     assert heading_marker(paragraph) is None
@@ -41,7 +49,9 @@ def test_marker_length_covers_leading_space_and_full_width_brackets():
     assert heading_marker("  （一）学法") == HeadingMarker("paren", 1, 5)
 
 
-@pytest.mark.parametrize(("numeral", "value"), [("一", 1), ("十", 10), ("十二", 12), ("二十", 20), ("7", 7)])
+@pytest.mark.parametrize(
+    ("numeral", "value"), [("一", 1), ("十", 10), ("十二", 12), ("二十", 20), ("九十九", 99), ("7", 7)]
+)
 def test_numeral_values(numeral, value):
     assert numeral_value(numeral) == value
 
