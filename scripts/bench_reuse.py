@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from fazhi.reuse_corpus import generated_reports  # noqa: E402
 from search import fold  # noqa: E402
 from search.reuse import ReuseIndex, load_reuse, reuse_folder  # noqa: E402
-from search.reuse_build import write_reuse  # noqa: E402
+from search.reuse_build import Generation, write_reuse  # noqa: E402
 
 ADDED = 100
 
@@ -43,7 +43,7 @@ def _build(path: str, folder: str, count: int) -> dict:
     folded = {p.passage_id: fold(p.text) for r in reports for p in r.passages}
     before = _peak_mb()
     start = time.perf_counter()
-    write_reuse(Path(folder), reports, folded)
+    write_reuse(Path(folder), Generation.of_reports(reports, folded))
     seconds = time.perf_counter() - start
     return {"seconds": round(seconds, 2), "peak_mb": round(_peak_mb(), 1), "peak_mb_before": round(before, 1)}
 

@@ -16,7 +16,7 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -664,41 +664,6 @@ def stored_reports(arrays: GenerationArrays) -> dict[str, Report]:
     indexer's view of a whole index, never a server's)."""
     store = arrays.store
     return {store.report_ids[i]: store.report(i) for i in range(store.report_count)}
-
-
-class _FoldedById(Mapping[str, str]):
-    """Each passage's folded text by passage id, decoded from a generation's corpus array when asked for."""
-
-    def __init__(self, arrays: GenerationArrays) -> None:
-        self._arrays = arrays
-
-    def __getitem__(self, passage_id: str) -> str:
-        row = self._arrays.store.passage_row(passage_id)
-        if row is None:
-            raise KeyError(passage_id)
-        return self._arrays.corpus.text(row)
-
-    def __iter__(self) -> Iterator[str]:
-        ids = self._arrays.store.passage_ids
-        return (ids[r] for r in range(len(ids)))
-
-    def __len__(self) -> int:
-        return self._arrays.store.rows
-
-
-def generation_texts(folder: Path) -> tuple[list[Report], Mapping[str, str]]:
-    """A generation just written into ``folder``: its reports in row order with their passages (a Python object
-    for each: what finding text reuse reads at index time), and each passage's folded text by id."""
-    arrays = load_arrays(folder)
-    if arrays is None:
-        raise FileNotFoundError(f"no arrays in {folder}")
-    return stored_reports_in_order(arrays), _FoldedById(arrays)
-
-
-def stored_reports_in_order(arrays: GenerationArrays) -> list[Report]:
-    """Every report of a generation with its passages, in row order."""
-    store = arrays.store
-    return [store.report(i) for i in range(store.report_count)]
 
 
 def report_records(arrays: GenerationArrays) -> dict[str, tuple[str, int]]:

@@ -23,14 +23,14 @@ import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
 from pyroaring import BitMap
 
 from search.analysis import fold_with_extents, folds_one_for_one
-from search.arrays import save_arrays
+from search.arrays import load_arrays, save_arrays
 from search.divisions import areas, division_years, divisions_during, zones
 from search.models import Report
 from search.regions import short_name
@@ -64,7 +64,6 @@ GROUP_DF = 48
 _SEPARATOR_RUN = W + K  # separators between passages: no window sees two passages
 _BATCH = 5000  # passages compared-formed in one scan
 _CELLS = 4_000_000  # keys × members compared at once when summarising groups
-_FINGERPRINTS_KEPT = 65_536  # passages whose fingerprints (by hash) verification keeps at once
 _SELF_REFERENCES = tuple(f"{a}{b}" for a in "我本全" for b in "省市县区旗州盟")
 _DIGITS = re.compile(r"[0-9]+")
 
@@ -374,13 +373,62 @@ def compare(a: str, b: str, min_span: int = MIN_SPAN) -> tuple[bool, list[tuple[
     return False, [blk for blk in blocks if blk[2] >= min_span]
 
 
+@dataclass(frozen=True)
+class Generation:
+    """What finding text reuse reads of a generation, by row: each passage's id, original text and folded text
+    (sequences read one item at a time), its report's index, and the reports' metadata (their passages are not
+    read). :meth:`of_reports` wraps Python objects; :meth:`of_arrays` reads a generation's mapped store, so that
+    the indexer builds no object per passage for it."""
+
+    reports: Sequence[Report]
+    report_of: np.ndarray
+    passage_ids: Sequence[str]
+    texts: Sequence[str]
+    folded: Sequence[str]
+
+    @property
+    def rows(self) -> int:
+        return len(self.report_of)
+
+    @classmethod
+    def of_reports(cls, reports: Sequence[Report], folded: Mapping[str, str]) -> Generation:
+        """``reports`` in row order with their passages, and each passage's folded text by id."""
+        passages = [p for r in reports for p in r.passages]
+        report_of = np.fromiter((i for i, r in enumerate(reports) for _ in r.passages), np.int64, len(passages))
+        ids = [p.passage_id for p in passages]
+        return cls(reports, report_of, ids, [p.text for p in passages], [folded[i] for i in ids])
+
+    @classmethod
+    def of_arrays(cls, folder: Path) -> Generation:
+        """The generation whose arrays were just written into ``folder`` (:func:`search.arrays.write_arrays`)."""
+        arrays = load_arrays(folder)
+        if arrays is None:
+            raise FileNotFoundError(f"no arrays in {folder}")
+        store = arrays.store
+        reports = [store.report_metadata(i) for i in range(store.report_count)]
+        report_of = np.asarray(store.report_of_row, dtype=np.int64)
+        return cls(reports, report_of, store.passage_ids, store.text, _FoldedRows(arrays.corpus))
+
+
+class _FoldedRows(Sequence[str]):
+    """Each row's folded text, decoded from a generation's corpus array when asked for."""
+
+    def __init__(self, corpus) -> None:
+        self._corpus = corpus
+
+    def __len__(self) -> int:
+        return self._corpus.rows
+
+    def __getitem__(self, row):  # type: ignore[override]
+        return self._corpus.text(int(row))
+
+
 class _Texts:
     """The comparison forms of a generation's passages, made when first needed (a batch at a time), with each
     row's map to its original text as breaks (:func:`search.reuse.offset_breaks`)."""
 
-    def __init__(self, passages: list, folded: Mapping[str, str]) -> None:
-        self.passages = passages
-        self.folded = folded
+    def __init__(self, generation: Generation) -> None:
+        self.generation = generation
         self.forms: dict[int, str] = {}
         self.breaks: dict[int, tuple[int, int, int]] = {}  # row -> (part, first, end) of its breaks in _parts
         self._parts: list[np.ndarray] = []  # (3, n) int32 each: breaks' index, start shift, end shift
@@ -391,7 +439,7 @@ class _Texts:
         starting there stays inside one passage, and each row's length in the comparison form."""
         rows = [int(r) for r in rows]
         sep = "\x00" * _SEPARATOR_RUN
-        texts = [self.folded[self.passages[r].passage_id] for r in rows]
+        texts = [self.generation.folded[r] for r in rows]
         joined = sep.join(texts)
         codes, starts, ends = _comparison_codes(joined)
         # Each row's characters: those standing for its stretch of the joined folded text (NUL is never
@@ -443,7 +491,7 @@ class _Texts:
         for n, r in enumerate(rows):
             if r in self.breaks:
                 continue
-            if folds_one_for_one(self.passages[r].text):
+            if folds_one_for_one(self.generation.texts[r]):
                 self.breaks[r] = (part, int(bounds[n]), int(bounds[n + 1]))
             else:
                 own = np.stack(offset_breaks(*self._original_extents(r)))
@@ -457,7 +505,7 @@ class _Texts:
 
     def _original_extents(self, row: int) -> tuple[np.ndarray, np.ndarray]:
         """For each character of the row's comparison form, its extent [start, end) in the original text."""
-        folded, f_starts, f_ends = fold_with_extents(self.passages[row].text)
+        folded, f_starts, f_ends = fold_with_extents(self.generation.texts[row])
         _, c_starts, c_ends = _comparison_codes(folded)
         if not len(c_starts):
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
@@ -533,20 +581,30 @@ def build_reuse(
     previous: ReuseIndex | None = None,
     min_span: int = MIN_SPAN,
 ) -> dict[str, np.ndarray]:
-    """The reuse arrays of a generation: ``reports`` in row order, ``folded`` text by passage id. With the
-    ``previous`` generation's reuse, passages it had (same id and text) keep their fingerprints and the links
-    among them; only pairs with a new passage are verified. ``min_span`` is for tests and listings that look for
-    shorter spans (fingerprints only promise to find stretches of K + W - 1 characters)."""
+    """The reuse arrays of a generation: ``reports`` in row order, ``folded`` text by passage id (see
+    :func:`reuse_arrays`)."""
+    return reuse_arrays(Generation.of_reports(reports, folded), previous, min_span)
+
+
+def reuse_arrays(
+    generation: Generation, previous: ReuseIndex | None = None, min_span: int = MIN_SPAN
+) -> dict[str, np.ndarray]:
+    """The reuse arrays of a generation. With the ``previous`` generation's reuse, passages it had (same id and
+    text) keep their fingerprints and the links among them; only pairs with a new passage are verified.
+    ``min_span`` is for tests and listings that look for shorter spans (fingerprints only promise to find
+    stretches of K + W - 1 characters)."""
     window = np.array([K, W], dtype=np.int64)
     if previous is not None and (
         previous.min_span != min_span or not np.array_equal(previous.a.get("fp_window", ()), window)
     ):
         previous = None  # its fingerprints or links were made under other rules: start afresh
-    passages = [p for r in reports for p in r.passages]
-    n = len(passages)
-    report_of = np.fromiter((i for i, r in enumerate(reports) for _ in r.passages), dtype=np.int64, count=n)
-    texts = _Texts(passages, folded)
-    sigs = np.fromiter((passage_signature(p.passage_id, p.text) for p in passages), dtype=np.int64, count=n)
+    n, report_of, ids = generation.rows, generation.report_of, generation.passage_ids
+    texts = _Texts(generation)
+    sigs, keys = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+    chars = np.zeros(n, dtype=np.int32)
+    for row in range(n):
+        pid, text = ids[row], generation.texts[row]
+        sigs[row], keys[row], chars[row] = passage_signature(pid, text), passage_key(pid), len(text)
 
     # Fingerprints: kept from the previous generation for passages it had, made for the others.
     old_row = np.full(n, -1, dtype=np.int64)
@@ -576,24 +634,30 @@ def build_reuse(
         fp_hash.append(hashes)
         nchars[batch] = lengths
     rows_all = np.concatenate(fp_rows) if fp_rows else np.zeros(0, np.int32)
-    pos_all = np.concatenate(fp_pos) if fp_pos else np.zeros(0, np.int64)
+    pos_all = np.concatenate(fp_pos) if fp_pos else np.zeros(0, np.int32)
     hash_all = np.concatenate(fp_hash) if fp_hash else np.zeros(0, np.uint64)
-    by_row = np.lexsort((pos_all, rows_all))
-    rows_all, pos_all, hash_all = rows_all[by_row], pos_all[by_row], hash_all[by_row]
+    del fp_rows, fp_pos, fp_hash  # (each array is held once at a time: memory at scale)
+    step = np.diff(rows_all)
+    if not ((step > 0) | ((step == 0) & (np.diff(pos_all) >= 0))).all():  # (a cold build's are in order)
+        by_row = np.lexsort((pos_all, rows_all))
+        rows_all, pos_all, hash_all = rows_all[by_row], pos_all[by_row], hash_all[by_row]
+        del by_row
+    del step
     fp_start = np.searchsorted(rows_all, np.arange(n + 1))
 
-    # One entry per fingerprint and row (its first position), grouped by fingerprint.
-    order = np.lexsort((pos_all, rows_all, hash_all))
+    # One entry per fingerprint and row (its first position), grouped by fingerprint: a stable sort by
+    # fingerprint keeps the row-and-position order within each.
+    order = np.argsort(hash_all, kind="stable")
     h, r, p = hash_all[order], rows_all[order], pos_all[order]
+    del order, rows_all
     first = np.ones(len(h), dtype=bool)
     first[1:] = (h[1:] != h[:-1]) | (r[1:] != r[:-1])
     h, r, p = h[first], r[first], p[first]
+    del first
     run_start = np.flatnonzero(np.concatenate([[True], h[1:] != h[:-1]])) if len(h) else np.zeros(0, np.int64)
     run_len = np.diff(np.concatenate([run_start, [len(h)]]))
-    df = np.repeat(run_len, run_len)
 
     # Groups: for each boilerplate fingerprint, every holder's verbatim stretch of a representative.
-    keys = np.fromiter((passage_key(p.passage_id) for p in passages), dtype=np.int64, count=n)
     big = np.flatnonzero(run_len > GROUP_DF)
     records: dict[tuple[int, int, int, int], int] = {}  # (rep, member, r0, r1) -> m0
     group_fps: list[tuple[int, int]] = []  # (fingerprint, its representative's signature)
@@ -658,7 +722,7 @@ def build_reuse(
         changed = [hv for hv, rep in before.items() if now.get(hv) != rep]
         if changed:
             fresh[np.unique(r[np.isin(h, np.array(changed, dtype=np.uint64))])] = True
-    small = df <= GROUP_DF
+    small = np.repeat(run_len <= GROUP_DF, run_len)
     left, right = _pairs(h[small], r[small], GROUP_DF)
     keep = (report_of[left] != report_of[right]) & (fresh[left] | fresh[right])
     left, right = np.minimum(left[keep], right[keep]), np.maximum(left[keep], right[keep])
@@ -676,20 +740,29 @@ def build_reuse(
 
     texts.prefetch(np.concatenate([left, right]))
 
-    @lru_cache(maxsize=_FINGERPRINTS_KEPT)  # (kept for every row, they were the largest object of the build)
-    def fingerprints_of(row: int) -> dict[int, list[int]]:
-        found: dict[int, list[int]] = {}
-        lo, hi = int(fp_start[row]), int(fp_start[row + 1])
-        for hv, pv in zip(hash_all[lo:hi].tolist(), pos_all[lo:hi].tolist(), strict=True):
-            found.setdefault(hv, []).append(pv)
-        return found
+    def seeds_with(a: int, partners: np.ndarray) -> list[list[tuple[int, int]]]:
+        """For each partner of row ``a``, the (position in a, position in it) of every fingerprint both hold."""
+        lo, hi = int(fp_start[a]), int(fp_start[a + 1])
+        by_hash = np.argsort(hash_all[lo:hi], kind="stable")
+        own_hash, own_pos = hash_all[lo:hi][by_hash], pos_all[lo:hi][by_hash]
+        counts = fp_start[partners + 1] - fp_start[partners]
+        at = np.repeat(fp_start[partners], counts) + _ranges(counts)
+        theirs, owner = hash_all[at], np.repeat(np.arange(len(partners)), counts)
+        first, last = np.searchsorted(own_hash, theirs, "left"), np.searchsorted(own_hash, theirs, "right")
+        hits = np.flatnonzero(last > first)
+        many = (last - first)[hits]
+        entry = np.repeat(hits, many)
+        i = own_pos[np.repeat(first[hits], many) + _ranges(many)]
+        j, whose = pos_all[at[entry]], owner[entry]
+        seeds: list[list[tuple[int, int]]] = [[] for _ in range(len(partners))]
+        for w, si, sj in zip(whose.tolist(), i.tolist(), j.tolist(), strict=True):
+            seeds[w].append((si, sj))
+        return seeds
 
-    def verify(a: int, b: int) -> tuple[bool, list[tuple[int, int, int]]]:
+    def verify(a: int, b: int, seeds: list[tuple[int, int]]) -> tuple[bool, list[tuple[int, int, int]]]:
         text_a, text_b = texts.form(a), texts.form(b)
         if min_span < K + W - 1:
             return compare(text_a, text_b, min_span)
-        fa, fb = fingerprints_of(a), fingerprints_of(b)
-        seeds = [(i, j) for hv in fa.keys() & fb.keys() for i in fa[hv] for j in fb[hv]]
         blocks = seeded_blocks(text_a, text_b, seeds)
         covered = sum(size for _, _, size in blocks)
         if min(len(text_a), len(text_b)) >= MIN_WHOLE and covered >= 0.3 * max(len(text_a), len(text_b)):
@@ -697,11 +770,16 @@ def build_reuse(
         return False, [blk for blk in blocks if blk[2] >= min_span]
 
     links: dict[tuple[int, int], tuple[bool, list[tuple[int, int, int, int]]]] = {}
-    for a, b in zip(left.tolist(), right.tolist(), strict=True):
-        whole, blocks = verify(a, b)
-        if blocks and not _explained_by_groups(a, b, whole, blocks, in_groups, min_span):
-            spans = [(*texts.span(a, i, i + s), *texts.span(b, j, j + s)) for i, j, s in blocks]
-            links[(a, b)] = (whole, spans)
+    # Pairs come sorted by their first row: each row's seeds with all its partners are found at once.
+    runs = np.flatnonzero(np.concatenate([[True], left[1:] != left[:-1], [True]])) if len(left) else np.zeros(1, int)
+    for r0, r1 in zip(runs[:-1].tolist(), runs[1:].tolist(), strict=True):
+        a, partners = int(left[r0]), right[r0:r1]
+        seeds = seeds_with(a, partners) if min_span >= K + W - 1 else [[] for _ in range(r1 - r0)]
+        for b, shared_seeds in zip(partners.tolist(), seeds, strict=True):
+            whole, blocks = verify(a, b, shared_seeds)
+            if blocks and not _explained_by_groups(a, b, whole, blocks, in_groups, min_span):
+                spans = [(*texts.span(a, i, i + s), *texts.span(b, j, j + s)) for i, j, s in blocks]
+                links[(a, b)] = (whole, spans)
     # Links among kept passages, from the previous generation.
     if prev is not None:
         new_of_old = np.full(len(prev["passage_sig"]), -1, dtype=np.int64)
@@ -719,7 +797,7 @@ def build_reuse(
                 spans = [tuple(int(x) for x in prev["span"][q]) for q in range(s0, s1)]
                 links[(a, b)] = (bool(prev["link_whole"][k]), spans)  # type: ignore[assignment]
 
-    arrays = _assemble(reports, passages, report_of, sigs, keys, nchars, links, records, texts, old_row, prev)
+    arrays = _assemble(generation, sigs, keys, chars, nchars, links, records, texts, old_row, prev)
     arrays["min_span"] = np.array([min_span], dtype=np.int64)
     arrays["fp_window"] = window
     arrays["fp_start"] = fp_start.astype(np.int64)
@@ -762,17 +840,17 @@ def _stretch_arrays(stretches: dict[tuple[int, int], list[tuple]], visited: set[
 
 
 def _assemble(
-    reports, passages, report_of, sigs, keys, nchars, links, records, texts, old_row, previous
+    generation: Generation, sigs, keys, chars, nchars, links, records, texts, old_row, previous
 ) -> dict[str, np.ndarray]:
-    n = len(passages)
+    n, reports, report_of = generation.rows, generation.reports, generation.report_of
     a = empty_arrays(n, len(reports))
-    a["passage_id"] = np.array([p.passage_id for p in passages], dtype=str) if n else a["passage_id"]
+    a["passage_id"] = np.array([generation.passage_ids[r] for r in range(n)], dtype=str) if n else a["passage_id"]
     a["passage_key"] = keys
     a["key_order"] = np.argsort(keys, kind="stable")
     a["key_sorted"] = keys[a["key_order"]]
     a["passage_sig"] = sigs
     a["passage_report"] = report_of.astype(np.int32)
-    a["passage_chars"] = np.fromiter((len(p.text) for p in passages), dtype=np.int32, count=n)
+    a["passage_chars"] = chars
     a["passage_nchars"] = nchars.astype(np.int32)
     if reports:
         a["report_id"] = np.array([r.report_id for r in reports], dtype=str)
@@ -1044,11 +1122,13 @@ def _previous(index_dir: Path, exclude: str) -> ReuseIndex | None:
     return None
 
 
-def write_reuse(folder: Path, reports: Sequence[Report], folded: Mapping[str, str]) -> None:
-    """Work out and write the reuse arrays of a generation (``reports`` in row order, ``folded`` text by passage
-    id) into ``folder``, whole or not at all, as :func:`search.arrays.write_arrays` writes the counting arrays
-    (and called right after it, before the engine's commit). A previous generation's folder beside it is
+def write_reuse(folder: Path, generation: Generation | Path) -> None:
+    """Work out and write the reuse arrays of a generation (or of the one whose counting arrays are in that
+    folder) into ``folder``, whole or not at all, as :func:`search.arrays.write_arrays` writes the counting
+    arrays (and called right after it, before the engine's commit). A previous generation's folder beside it is
     carried over: only new passages are fingerprinted and compared."""
+    if isinstance(generation, Path):
+        generation = Generation.of_arrays(generation)
     previous = _previous(folder.parent, folder.name)
-    arrays = build_reuse(reports, folded, previous)
+    arrays = reuse_arrays(generation, previous)
     save_arrays(folder, arrays, meta={"version": FORMAT_VERSION, "passages": len(arrays["passage_id"])})

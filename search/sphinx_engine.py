@@ -59,7 +59,6 @@ from search.arrays import (
     StoredReports,
     arrays_folder,
     generation_order,
-    generation_texts,
     kept_indexes,
     load_arrays,
     remove_arrays,
@@ -503,7 +502,8 @@ def _write_locked(index_dir: Path, reports: list[Report], replace_all: bool, rem
     else:  # the reports this commit keeps are copied from the previous generation's arrays
         gone_ids = set(remove) | {r.report_id for r in reports}
         write_arrays(folder, reports, folded, previous=previous, keep=kept_indexes(previous, gone_ids))
-    write_reuse(reuse_folder(index_dir, name), *generation_texts(folder))
+    folded.clear()  # the arrays hold it now: freed before finding reuse reads it from them
+    write_reuse(reuse_folder(index_dir, name), folder)
     Commit(new, space, name, tuple(hosts)).write(index_dir)
     remove_arrays(index_dir, keep=name)
 

@@ -32,7 +32,6 @@ from search.arrays import (
     GenerationArrays,
     StoredReports,
     arrays_folder,
-    generation_texts,
     kept_indexes,
     load_arrays,
     remove_arrays,
@@ -264,7 +263,8 @@ def write_reports(
         else:  # the reports this commit keeps are copied from the previous generation's arrays
             gone = set(remove) | {r.report_id for r in reports}
             write_arrays(folder, reports, folded, previous=previous, keep=kept_indexes(previous, gone))
-        write_reuse(reuse_folder(index_dir, name), *generation_texts(folder))
+        folded.clear()  # the arrays hold it now: freed before finding reuse reads it from them
+        write_reuse(reuse_folder(index_dir, name), folder)
         writer.delete_documents_by_term("kind", _ARRAYS_KIND)
         writer.add_document(_arrays_document(name))
         writer.commit()

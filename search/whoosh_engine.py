@@ -38,7 +38,6 @@ from search.arrays import (
     GenerationArrays,
     StoredReports,
     arrays_folder,
-    generation_texts,
     kept_indexes,
     load_arrays,
     remove_arrays,
@@ -270,7 +269,8 @@ def write_reports(
             previous = _arrays_of(whoosh_index.open_dir(str(index_dir)), index_dir)
             gone = set(remove) | {r.report_id for r in reports}
             write_arrays(folder, reports, folded, previous=previous, keep=kept_indexes(previous, gone))
-        write_reuse(reuse_folder(index_dir, writer.generation), *generation_texts(folder))
+        folded.clear()  # the arrays hold it now: freed before finding reuse reads it from them
+        write_reuse(reuse_folder(index_dir, writer.generation), folder)
     except BaseException:
         writer.cancel()
         raise

@@ -172,28 +172,3 @@ def corpus_index(corpus_dir: Path, corpus_engine: str, tmp_path_factory) -> Path
 @pytest.fixture(scope="session")
 def corpus_snap(corpus_index: Path, corpus_engine: str):
     return open_as_served(corpus_index, corpus_engine)
-
-
-@pytest.fixture
-def reuse_reads_every_passage():
-    """Finding text reuse reads every passage of the generation it writes (a known cost, see the README): tests
-    that count what an update builds let it read them unpatched and count the rest (a patch of its own, which
-    the test's ``monkeypatch.undo()`` leaves in place)."""
-    import importlib
-
-    from search.arrays import generation_texts
-    from search.engines import ENGINE_MODULES
-    from search.store import Store
-
-    originals = {"passage": Store.passage, "report": Store.report}
-
-    def unpatched(folder):
-        with pytest.MonkeyPatch.context() as m:
-            for name, method in originals.items():
-                m.setattr(Store, name, method)
-            return generation_texts(folder)
-
-    with pytest.MonkeyPatch.context() as patch:
-        for module_name in ENGINE_MODULES.values():
-            patch.setattr(importlib.import_module(module_name), "generation_texts", unpatched)
-        yield

@@ -343,9 +343,7 @@ def test_publish_date_source_and_issuer_level_are_indexed(tmp_path, engine_name)
     assert (signed.publish_date, signed.publish_date_source) == ("2025-03-20", "signature")
 
 
-def test_an_update_reads_no_passage_of_the_reports_it_keeps(
-    corpus, tmp_path, monkeypatch, engine_name, reuse_reads_every_passage
-):
+def test_an_update_reads_no_passage_of_the_reports_it_keeps(corpus, tmp_path, monkeypatch, engine_name):
     """The kept reports are copied from the index's store as arrays: the run reads their metadata records
     (their files say what changed), never their passages; a copy that joins a kept report reads only its."""
     from search.store import Store

@@ -464,7 +464,7 @@ def test_a_writer_failing_while_finding_reuse_leaves_the_last_generation_and_its
     def failing(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(rb, "build_reuse", failing)
+    monkeypatch.setattr(rb, "reuse_arrays", failing)
     with pytest.raises(OSError):
         write(index_dir, reports[3:], replace_all=False)
     snap = open_engine(index_dir, engine_name).snapshot()

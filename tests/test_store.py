@@ -144,9 +144,7 @@ def stored_arrays(index_dir, engine_name) -> dict[str, np.ndarray]:
     return open_as_served(index_dir, engine_name).arrays.raw
 
 
-def test_an_update_copies_the_kept_reports_and_equals_a_fresh_build(
-    tmp_path, engine_name, monkeypatch, reuse_reads_every_passage
-):
+def test_an_update_copies_the_kept_reports_and_equals_a_fresh_build(tmp_path, engine_name, monkeypatch):
     reports = [replace(r, publish_date=f"2024-0{1 + i % 9}-01") if i % 4 else r for i, r in enumerate(many_reports(30))]
     write = index_writer(engine_name)
     write(tmp_path / "updated", reports)
