@@ -536,19 +536,29 @@ def _explained_by_groups(
     in_groups: dict[int, list[tuple[int, int, int, int]]],
     min_span: int,
 ) -> bool:
-    """Whether the groups already give this pair exactly these blocks (then the pair is not stored again: a
-    fingerprint of boilerplate that winnowing happened to choose in few of its holders makes such pairs)."""
+    """Whether the groups already give this pair what it shares: no block holds a stretch of ``min_span``
+    characters that no group both passages are in gives them (at the same alignment). Then the pair is not
+    stored: boilerplate and a character or two after it (a fingerprint across the junction is held by few of
+    the boilerplate's holders: those followed by the same character) is not text of their own."""
     if whole or a not in in_groups or b not in in_groups:
         return False
-    through = set()
+    through = []  # (start in a, start in b, length) of what a group gives both
     for rep, r0a, r1a, m0a in in_groups[a]:
         for rep_b, r0b, r1b, m0b in in_groups[b]:
             if rep_b != rep:
                 continue
             lo, hi = max(r0a, r0b), min(r1a, r1b)
-            if hi - lo >= min_span:
-                through.add((m0a + lo - r0a, m0b + lo - r0b, hi - lo))
-    return set(blocks) <= through
+            if hi > lo:
+                through.append((m0a + lo - r0a, m0b + lo - r0b, hi - lo))
+    for i, j, size in blocks:
+        covered = bytearray(size)
+        for ti, tj, t_size in through:
+            lo, hi = max(i, ti), min(i + size, ti + t_size)
+            if ti - tj == i - j and hi > lo:
+                covered[lo - i : hi - i] = b"\x01" * (hi - lo)
+        if max(map(len, covered.split(b"\x01"))) >= min_span:
+            return False
+    return True
 
 
 def passage_signature(passage_id: str, text: str) -> int:
