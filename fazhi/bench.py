@@ -22,6 +22,7 @@ to the engine's p95.
 
 from __future__ import annotations
 
+import collections
 import multiprocessing
 import os
 import random
@@ -72,10 +73,33 @@ def _counties() -> list[tuple[str, str | None, str]]:
     return out
 
 
-def synthetic_reports(corpus: Path, n: int, seed: int = 1) -> list[str]:
-    """``n`` report texts shuffled from the samples in ``corpus`` (see the module docstring)."""
+VERBATIM = 0.25
+"""The share of a synthetic paragraph's sentences copied verbatim from the samples (the stock phrases every report
+repeats: 深入学习贯彻习近平法治思想…); the rest are written by :class:`fazhi.reuse_corpus.MarkovModel` over the
+samples' words (jieba's), each word drawn after the previous one or, with probability :data:`WORD_MIX`, from their
+frequencies: most of a report is its own text in the samples' vocabulary, as in real reports (the five samples are
+97–98 % original to one another, ``fazhi reuse``)."""
+WORD_MIX = 0.3
+"""At 0.3 a written stretch rarely follows the samples for 10 words (about 20 characters, the shortest text reuse
+that counts)."""
+COPIED = 0.02
+"""The share of synthetic paragraphs copied whole from one of the last :data:`_RECENT` paragraphs generated (about the
+last hundred reports: a county copying its neighbour's paragraph, with the neighbour's name in it)."""
+GENERATORS = ("mixed", "shuffled")
+"""``mixed`` (the default since session 7) as above; ``shuffled``, every sentence a sample's sentence verbatim, as
+every benchmark before session 7 was run: then every passage shares its sentences and their junctions with
+hundreds of others, so finding text reuse compares every passage with thousands."""
+_RECENT = 2000
+_CHUNK = 1000  # reports whose model-written sentences are generated in one go
+_LONGEST_WRITTEN = 150  # characters of a model-written sentence at most (about)
+
+
+def synthetic_reports(corpus: Path, n: int, seed: int = 1, generator: str = "mixed") -> list[str]:
+    """``n`` report texts drawn from the samples in ``corpus`` by ``generator`` (see :data:`GENERATORS`)."""
     from indexer.parsing import parse_report
 
+    if generator not in GENERATORS:
+        raise ValueError(f"generator must be one of {', '.join(GENERATORS)}, not {generator!r}")
     rng = random.Random(seed)
     samples = [p.read_text(encoding="utf-8") for p in sorted(Path(corpus).glob("*.txt"))]
     if not samples:
@@ -89,23 +113,61 @@ def synthetic_reports(corpus: Path, n: int, seed: int = 1) -> list[str]:
         names = [n for n in (meta.region.county, meta.region.prefecture) if n]
         templates.append((text.splitlines(), names, meta.year or 2024))
     places = _counties()
-    out = []
-    for _ in range(n):
-        lines, names, year = rng.choice(templates)
-        _province, _prefecture, county = rng.choice(places)
-        new_year = rng.randint(2019, 2025)
-        body = [f"{county}{new_year}年法治政府建设年度报告"]
-        for line in lines:
-            if not line.strip() or _HEADING.match(line) or len(line) < 40:
-                body.append(line)
-            else:
-                count = max(1, len(_SENTENCE.findall(line)))
-                body.append("".join(rng.choice(sentences) for _ in range(count)))
-        text = "\n".join(body)
-        for old in names:
-            text = text.replace(old, county).replace(old[:-1], county[:-1])
-        text = text.replace(f"{year + 1}年", f"{new_year + 1}年").replace(f"{year}年", f"{new_year}年")
-        out.append(text)
+    model = None
+    if generator == "mixed":
+        import rjieba
+
+        from fazhi.reuse_corpus import MarkovModel, training_text
+
+        words = rjieba.cut(training_text(Path(corpus)))
+        chars_per_word = sum(map(len, words)) / len(words)
+        model = MarkovModel(words, seed=seed, mix=WORD_MIX, order=1)
+    recent: collections.deque[str] = collections.deque(maxlen=_RECENT)
+    out: list[str] = []
+    for first in range(0, n, _CHUNK):
+        plans = []
+        lengths: list[int] = []  # of the sentences the model writes for this chunk
+        for _ in range(first, min(n, first + _CHUNK)):
+            lines, names, year = rng.choice(templates)
+            _province, _prefecture, county = rng.choice(places)
+            new_year = rng.randint(2019, 2025)
+            body: list[str | list[str | int]] = [f"{county}{new_year}年法治政府建设年度报告"]
+            for line in lines:
+                if not line.strip() or len(line) < 40 or (_HEADING.match(line) and model is None):
+                    body.append(line)
+                    continue
+                parts: list[str | int] = []
+                found = _SENTENCE.findall(line)
+                if _HEADING.match(line):  # （一）坚持…。 then the paragraph: the heading stays
+                    parts.append(found.pop(0))
+                for _ in range(max(1, len(found))):
+                    sentence = rng.choice(sentences)
+                    if model is None or rng.random() < VERBATIM:
+                        parts.append(sentence)
+                    else:
+                        parts.append(len(lengths))
+                        lengths.append(max(2, round(min(len(sentence), _LONGEST_WRITTEN) / chars_per_word)))
+                body.append(parts)
+            plans.append((body, names, year, county, new_year))
+        written = model.generate(lengths) if model is not None and lengths else []
+        for body, names, year, county, new_year in plans:
+            lines_out = []
+            for item in body:
+                if isinstance(item, str):
+                    lines_out.append(item)
+                elif model is not None and recent and rng.random() < COPIED:
+                    lines_out.append(rng.choice(recent))
+                else:
+                    lines_out.append(
+                        "".join(p if isinstance(p, str) else written[p].rstrip("，。；、,;：:") + "。" for p in item)
+                    )
+            text = "\n".join(lines_out)
+            for old in names:
+                text = text.replace(old, county).replace(old[:-1], county[:-1])
+            text = text.replace(f"{year + 1}年", f"{new_year + 1}年").replace(f"{year}年", f"{new_year}年")
+            out.append(text)
+            if model is not None:
+                recent.extend(line for line in text.split("\n") if len(line) >= 40 and not _HEADING.match(line))
     return out
 
 
@@ -551,6 +613,7 @@ def run_bench(
     repeat: int = 20,
     seed: int = 1,
     http_seconds: int = 0,
+    generator: str = "mixed",
     echo: Callable[[str], None] = print,
 ) -> dict:
     """Generate, index, add to, query and optionally serve; print the figures through ``echo`` and return them."""
@@ -559,7 +622,7 @@ def run_bench(
     try:
         corpus_dir, index_dir = work / "corpus", work / "index"
         corpus_dir.mkdir()
-        texts = synthetic_reports(Path(corpus), n_reports + ADDED_REPORTS, seed)
+        texts = synthetic_reports(Path(corpus), n_reports + ADDED_REPORTS, seed, generator)
         for i, text in enumerate(texts[:n_reports]):
             (corpus_dir / f"{i:06d}.txt").write_text(text, encoding="utf-8")
         corpus_bytes = _dir_bytes(corpus_dir)
@@ -614,6 +677,7 @@ def run_bench(
         )
         result = {
             "engine": engine,
+            "generator": generator,
             "reports": built["reports"],
             "passages": built["passages"],
             "corpus_bytes": corpus_bytes,

@@ -819,10 +819,25 @@ def serve_cmd(index_dir: Path | None, host: str, port: int, workers: int, engine
 @click.option("--repeat", type=int, default=20, show_default=True, help="Runs of each query.")
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option("--http", "http_seconds", type=int, default=0, help="Also serve with gunicorn and load with wrk (s).")
+@click.option(
+    "--generator",
+    type=click.Choice(["mixed", "shuffled"]),
+    default="mixed",
+    show_default=True,
+    help="How reports are drawn from the samples: mixed (a quarter of the sentences verbatim, the rest written "
+    "from their words) or shuffled (every sentence verbatim, as benchmarks before session 7 were run).",
+)
 @click.option("--json", "as_json", is_flag=True, help="End with one JSON object of the figures.")
 @_engine_option
 def bench_cmd(
-    n_reports: int, corpus: Path | None, repeat: int, seed: int, http_seconds: int, as_json: bool, engine: str
+    n_reports: int,
+    corpus: Path | None,
+    repeat: int,
+    seed: int,
+    http_seconds: int,
+    generator: str,
+    as_json: bool,
+    engine: str,
 ) -> None:
     """Benchmark indexing and queries on N synthetic reports against a plain substring scan."""
     from fazhi.bench import DEFAULT_CORPUS, run_bench
@@ -834,6 +849,7 @@ def bench_cmd(
         repeat=repeat,
         seed=seed,
         http_seconds=http_seconds,
+        generator=generator,
         echo=click.echo,
     )
     if as_json:

@@ -66,20 +66,23 @@ class Planted:
         return {frozenset((p.source, p.copy)) for p in self.pairs}
 
 
-class CharModel:
-    """A character model of order :data:`ORDER` with its counts as arrays, generating many passages at once."""
+class MarkovModel:
+    """A model of order ``order`` (:data:`ORDER` by default) over the characters of ``text``, or over its words when
+    ``text`` is a list of them, with its counts as arrays, generating many passages at once. At each step it draws
+    from the unigram frequencies instead with probability ``mix`` (and whenever its context is unknown)."""
 
-    def __init__(self, text: str, seed: int = 0) -> None:
+    def __init__(self, text: str | list[str], seed: int = 0, mix: float = MIX, order: int = ORDER) -> None:
+        self.mix, self.order = mix, order
         chars = sorted(set(text))
         self.chars = np.array(chars)
         index = {c: i for i, c in enumerate(chars)}
         codes = np.fromiter((index[c] for c in text), dtype=np.int64, count=len(text))
         v = len(chars)
         self.v = v
-        ctx = np.zeros(len(codes) - ORDER, dtype=np.int64)
-        for k in range(ORDER):
-            ctx = ctx * v + codes[k : len(codes) - ORDER + k]
-        nxt = codes[ORDER:]
+        ctx = np.zeros(len(codes) - order, dtype=np.int64)
+        for k in range(order):
+            ctx = ctx * v + codes[k : len(codes) - order + k]
+        nxt = codes[order:]
         pairs, counts = np.unique(ctx * v + nxt, return_counts=True)
         self.contexts, self.ctx_start = np.unique(pairs // v, return_index=True)
         self.ctx_start = np.append(self.ctx_start, len(pairs))
@@ -100,13 +103,14 @@ class CharModel:
         n, longest = len(lengths), max(lengths, default=0)
         rng = self.rng
         out = np.zeros((n, longest), dtype=np.int64)
-        begin = rng.integers(0, len(self.starts) - ORDER, size=n)
-        for k in range(ORDER):
+        order = self.order
+        begin = rng.integers(0, len(self.starts) - order, size=n)
+        for k in range(order):
             out[:, k] = self.starts[begin + k]
-        for t in range(ORDER, longest):
+        for t in range(order, longest):
             ctx = np.zeros(n, dtype=np.int64)
-            for k in range(ORDER):
-                ctx = ctx * self.v + out[:, t - ORDER + k]
+            for k in range(order):
+                ctx = ctx * self.v + out[:, t - order + k]
             found = np.searchsorted(self.contexts, ctx)
             found = np.minimum(found, len(self.contexts) - 1)
             known = self.contexts[found] == ctx
@@ -114,7 +118,7 @@ class CharModel:
             step = np.minimum(step, len(self.next) - 1)
             pick = self.next[step]
             free = np.searchsorted(self.unigram, rng.random(n))
-            draw = ~known | (rng.random(n) < MIX)
+            draw = ~known | (rng.random(n) < self.mix)
             out[:, t] = np.where(draw, np.minimum(free, self.v - 1), pick)
         chars = self.chars[out]
         return ["".join(chars[i, : lengths[i]]) for i in range(n)]
@@ -152,7 +156,7 @@ def generated_reports(
     """``n`` reports (about 24 passages each) and what was planted in them: about ``copies`` of the reports after
     the first few hold a whole copy and a span copy each, and ``formula_share`` of them open with a formula."""
     rng = random.Random(seed)
-    model = CharModel(training_text(corpus), seed=seed)
+    model = MarkovModel(training_text(corpus), seed=seed)
     places = _places(rng, n)
     years = [rng.randint(2019, 2024) for _ in range(n)]
     selfs = [rng.choice(_SELF["county"]) for _ in range(n)]

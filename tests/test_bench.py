@@ -1,6 +1,36 @@
-"""Reading the load generator's report (the benchmark itself is a command, not a test)."""
+"""The benchmark's synthetic reports, and reading the load generator's report (the benchmark itself is a
+command, not a test)."""
 
-from fazhi.bench import wrk_figures
+import re
+from pathlib import Path
+
+import pytest
+
+from fazhi.bench import synthetic_reports, wrk_figures
+
+
+def _copied_share(texts: list[str], samples: str) -> float:
+    """The share of 20-character windows (every 29th, within a line) found verbatim in the samples."""
+    windows = [line[i : i + 20] for t in texts for line in t.splitlines() for i in range(0, len(line) - 20, 29)]
+    return sum(w in samples for w in windows) / len(windows)
+
+
+def test_mixed_reports_are_mostly_their_own_text_shuffled_ones_are_the_samples_again(corpus_dir):
+    samples = "\n".join(p.read_text(encoding="utf-8") for p in sorted(Path(corpus_dir).glob("*.txt")))
+    mixed = synthetic_reports(Path(corpus_dir), 30, seed=2)
+    shuffled = synthetic_reports(Path(corpus_dir), 30, seed=2, generator="shuffled")
+    assert _copied_share(mixed, samples) < 0.5 < 0.8 < _copied_share(shuffled, samples)
+    assert synthetic_reports(Path(corpus_dir), 30, seed=2) == mixed  # the seed decides
+    for text in mixed:  # the outline and the metadata a report states stay
+        title, *lines = text.splitlines()
+        assert title.endswith("年法治政府建设年度报告")
+        assert any(re.match(r"\s*(?:一、|1、|[(（]一[)）])", line) for line in lines)
+
+
+def test_an_unknown_generator_is_named(corpus_dir):
+    with pytest.raises(ValueError, match="generator must be one of mixed, shuffled, not 'x'"):
+        synthetic_reports(Path(corpus_dir), 1, generator="x")
+
 
 WRK_REPORT = """Running 1m test @ http://127.0.0.1:40211
   2 threads and 8 connections
