@@ -1,7 +1,7 @@
 """Generated reports with planted text reuse, and the ground truth of what was planted (issue #14's acceptance).
 
-``fazhi bench``'s synthetic reports are shuffled sentences of the samples, so everything in them is reuse. Here
-every passage is original by construction: a character model of order :data:`ORDER` trained on the sample
+``fazhi bench``'s synthetic reports hold the samples' sentences verbatim and copied paragraphs, whose pairs nobody
+recorded. Here every passage is original by construction: a character model of order :data:`ORDER` trained on the sample
 reports writes it, and at every character it draws from the sample's character frequencies instead with
 probability :data:`MIX` (so no stretch of the samples, nor of another passage, survives for long). Each report
 has the mandated outline (title, numbered headings over the five sections, paragraphs) and names its own
