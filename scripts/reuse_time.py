@@ -1,0 +1,38 @@
+"""Time finding text reuse alone over an index's latest generation, as the indexer's commit runs it.
+
+Usage: python scripts/reuse_time.py INDEX_DIR
+
+Prints the seconds, the process's peak memory, and how many groups, members, directed links and stretches
+it found (nothing is written).
+"""
+
+import resource
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from search.arrays import ARRAYS_PREFIX  # noqa: E402
+from search.reuse_build import Generation, reuse_arrays  # noqa: E402
+
+
+def main(index_dir: Path) -> None:
+    folders = sorted(index_dir.glob(f"{ARRAYS_PREFIX}*"), key=lambda f: f.stat().st_mtime)
+    if not folders:
+        sys.exit(f"no index arrays in {index_dir}")
+    start = time.perf_counter()
+    a = reuse_arrays(Generation.of_arrays(folders[-1]))
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"finding reuse: {seconds:.1f} s, peak {peak:.0f} MB")
+    print(
+        f"groups {len(a['group_rep'])}, members {len(a['member_row'])}, directed links {len(a['link_other'])}, "
+        f"stretches {len(a['stretch_rep'])}"
+    )
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    main(Path(sys.argv[1]))
