@@ -12,7 +12,8 @@ after the query mix, before the scan's own copy of the text is made. With ``--ht
 also served by gunicorn with two workers, as ``fazhi serve`` serves it, and loaded by wrk (Debian's
 ``wrk``) for SECONDS with each of four mixes: 500 distinct searches (words from the reports, with filters)
 and the 15 repeated URLs of the query mix, each with the response cache and without it. The distinct mix
-is the figure to quote: the repeated one mostly measures the cache.
+is the figure to quote: the repeated one mostly measures the cache. After each run the workers' memory is
+read as well (USS, anonymous): there the pages of the index both workers read are shared, as in service.
 
 Beside each query type's times stand two scans of the same text: a plain substring scan in Python over the
 folded passages (``scan``), and ripgrep over the report files (``rg -c -F -e TERM …``, every term of the query
@@ -545,6 +546,22 @@ def wrk_figures(out: str) -> dict:
     }
 
 
+def workers_memory(parent: int) -> list[dict[str, float]]:
+    """The memory of each child process of ``parent`` (gunicorn's workers), in MB: ``peak_mb``, the most it
+    has had resident (``VmHWM``), and what :func:`smaps_memory_mb` reads now. Index pages that both workers
+    have read are shared, so a worker's ``uss`` here is what it alone holds, as served."""
+    pids = subprocess.run(["pgrep", "-P", str(parent)], capture_output=True, text=True).stdout.split()
+    found = []
+    for pid in pids:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+            memory = smaps_memory_mb(pid)
+        except OSError:  # a worker that has just exited
+            continue
+        found.append({"peak_mb": round(int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) / 1024, 1), **memory})
+    return found
+
+
 HTTP_RUNS = (("distinct", True), ("distinct", False), ("repeated", True), ("repeated", False))
 """(mix, response cache on) for each HTTP run, in the order they are reported: distinct queries first."""
 
@@ -552,7 +569,8 @@ HTTP_RUNS = (("distinct", True), ("distinct", False), ("repeated", True), ("repe
 def _http_load(index_dir: Path, engine: str, seconds: int, paths: list[str], cache: bool) -> dict:
     """Serve with gunicorn as ``fazhi serve`` does (2 workers) and load it with wrk for ``seconds``, cycling through
     ``paths``; with the response cache (``FAZHI_CACHE_SIZE`` as set, else its default) or without it (0).
-    Requests/s, p50, p99, errors, the workers' peak memory."""
+    Requests/s, p50, p99, errors, the workers' peak memory and their memory after the run
+    (:func:`workers_memory`)."""
     wrk = shutil.which("wrk")
     if wrk is None:
         raise RuntimeError("the HTTP benchmark needs wrk (Debian: apt-get install wrk)")
@@ -593,12 +611,14 @@ def _http_load(index_dir: Path, engine: str, seconds: int, paths: list[str], cac
             check=True,
         ).stdout
         figures = wrk_figures(out)
-        workers = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()
-        worker_mb = []
-        for pid in workers:
-            status = Path(f"/proc/{pid}/status").read_text()
-            worker_mb.append(int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) / 1024)
-        return {"seconds": seconds, "urls": len(paths), **figures, "worker_peak_mb": [round(m, 1) for m in worker_mb]}
+        workers = workers_memory(server.pid)
+        return {
+            "seconds": seconds,
+            "urls": len(paths),
+            **figures,
+            "worker_peak_mb": [w.pop("peak_mb") for w in workers],
+            "worker_memory_mb": workers,
+        }
     finally:
         if script is not None:
             script.unlink(missing_ok=True)
@@ -709,7 +729,8 @@ def run_bench(
                 echo(
                     f"  {label:<40}{http['rps']:>8.0f} requests/s, p50 {http['p50_ms']:.1f} ms, "
                     f"p99 {http['p99_ms']:.1f} ms, {http['errors']} errors, worker peak memory "
-                    f"{http['worker_peak_mb']} MB"
+                    f"{http['worker_peak_mb']} MB, USS after {[w['uss'] for w in http['worker_memory_mb']]} MB "
+                    f"(anonymous {[w['anonymous'] for w in http['worker_memory_mb']]} MB)"
                 )
                 runs[name] = http
             # "http" stays the figure it always was (the repeated URLs, cache as set); the runs are beside it.

@@ -92,6 +92,29 @@ def test_worker_memory_reads_private_pages_from_smaps_rollup():
     del held
 
 
+def test_workers_memory_reads_each_child_process():
+    import os
+    import subprocess
+    import sys
+
+    from fazhi.bench import workers_memory
+
+    code = "import numpy, time; held = numpy.ones(64 * 2**20, dtype=numpy.uint8); print(1, flush=True); time.sleep(60)"
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "1"  # its 64 MB are held
+        found = workers_memory(os.getpid())
+        mine = [w for w in found if w["anonymous"] > 60]
+        assert len(mine) == 1
+        assert mine[0]["uss"] > 60 and mine[0]["peak_mb"] >= mine[0]["rss"] >= mine[0]["uss"]
+        assert set(mine[0]) == {"peak_mb", "uss", "anonymous", "rss"}
+    finally:
+        child.kill()
+        child.wait()
+        child.stdout.close()
+    assert workers_memory(child.pid) == []  # no children of its own
+
+
 def test_ripgrep_is_given_every_term_of_a_query_of_the_mix():
     from fazhi.bench import QUERY_MIX, rg_patterns
 
