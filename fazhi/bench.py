@@ -546,13 +546,25 @@ def wrk_figures(out: str) -> dict:
     }
 
 
+def child_pids(parent: int) -> list[int]:
+    """The processes whose parent is ``parent``, read from ``/proc/PID/stat`` (no ``pgrep`` needed)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()  # after the command name, which may hold spaces
+        except OSError:  # a process that has just exited
+            continue
+        if int(fields[1]) == parent:
+            children.append(int(stat.parent.name))
+    return sorted(children)
+
+
 def workers_memory(parent: int) -> list[dict[str, float]]:
     """The memory of each child process of ``parent`` (gunicorn's workers), in MB: ``peak_mb``, the most it
     has had resident (``VmHWM``), and what :func:`smaps_memory_mb` reads now. Index pages that both workers
     have read are shared, so a worker's ``uss`` here is what it alone holds, as served."""
-    pids = subprocess.run(["pgrep", "-P", str(parent)], capture_output=True, text=True).stdout.split()
     found = []
-    for pid in pids:
+    for pid in child_pids(parent):
         try:
             status = Path(f"/proc/{pid}/status").read_text()
             memory = smaps_memory_mb(pid)
