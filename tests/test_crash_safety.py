@@ -46,18 +46,13 @@ def start_indexer(corpus: Path, index_dir: Path) -> subprocess.Popen:
 
 def children_of(pid: int) -> list[int]:
     """The processes ``pid`` started, and theirs (parsing workers, Whoosh's writer tasks)."""
+    from fazhi.bench import child_pids
+
     found, todo = [], [pid]
     while todo:
-        parent = todo.pop()
-        for status in Path("/proc").glob("[0-9]*/status"):
-            try:
-                text = status.read_text()
-            except OSError:
-                continue
-            if f"\nPPid:\t{parent}\n" in text:
-                child = int(status.parent.name)
-                found.append(child)
-                todo.append(child)
+        children = child_pids(todo.pop())
+        found += children
+        todo += children
     return found
 
 
