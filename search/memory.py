@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterable
 import numpy as np
 
 from search.contract import Execution, Snapshot
-from search.counting import Filters, passage_facets, region_columns
-from search.models import SearchRequest
+from search.counting import Filters, passage_facets, region_columns, reuse_mask
+from search.models import SECTIONS, SearchRequest
 from search.query import And, Near, Node, Not, Or, ParsedQuery, Term, near_occurrences
 
 # Above this share of passages, a character's postings narrow nothing worth the cost of reading them.
@@ -114,6 +114,27 @@ def matching_rows(snap: Snapshot, parsed: ParsedQuery, within: set[int] | None =
     if parsed.root is None:
         return set(range(len(snap.passages))) if within is None else set(within)
     return node_rows(snap, parsed.root, within)
+
+
+def verified_report_matches(
+    snap: Snapshot, parsed: ParsedQuery, request: SearchRequest, rows: list[int]
+) -> dict[int, int]:
+    """For each of the given matching rows, how many passages of its report match (filters included), for an
+    engine that does not hold every match: a matching row's report passes the report-level filters (region,
+    year, type), so only the section and reuse filters and the query are checked, in the folded text of
+    that report's passages."""
+    counts: dict[int, int] = {}
+    sections = {SECTIONS.index(s) for s in request.sections}
+    status = reuse_mask(snap, request.reuse_filter) if request.reuse_filter else None
+    section = snap.row_table.section
+    for report in dict.fromkeys(int(snap.report_rows[r]) for r in rows):
+        first = int(snap.report_first_rows[report])
+        own = range(first, first + int(snap.report_sizes[report]))
+        kept = {r for r in own if not sections or int(section[r]) in sections}
+        if status is not None:
+            kept = {r for r in kept if status[r]}
+        counts[report] = len(matching_rows(snap, parsed, kept))
+    return {r: counts[int(snap.report_rows[r])] for r in rows}
 
 
 def order_rows(snap: Snapshot, rows: list[int], scores: dict[int, float], sort: str, order: str = "") -> list[int]:

@@ -75,7 +75,7 @@ from search.contract import (
     ready,
 )
 from search.counting import facet_lists
-from search.memory import execute_rows, matching_rows
+from search.memory import execute_rows, matching_rows, verified_report_matches
 from search.models import DOC_TYPES, REGION_LEVELS, SECTIONS, FacetValue, Report, SearchRequest
 from search.models import region_keys as facet_keys
 from search.query import And, Near, Not, Or, ParsedQuery, Term
@@ -548,8 +548,6 @@ class SphinxSnapshot(Snapshot):
     """One committed generation: matching, filters, facet counts and order asked of the cluster (through the
     distributed table of the first node that answers); passages, reports and folded text from the store."""
 
-    matches_in_reports = TantivySnapshot.matches_in_reports  # verified in the store's folded text, engine-free
-
     def __init__(self, commit: Commit, stamp: object, arrays: GenerationArrays) -> None:
         super().__init__(arrays)
         self.commit = commit
@@ -682,7 +680,7 @@ class SphinxSnapshot(Snapshot):
             page = self._ordered_page(match, filters, request, parsed, start, request.per_page)
         rows = [r for _, r in page]
         scores = {r: s for s, r in page}
-        report_matches = self.matches_in_reports(parsed, request, rows)
+        report_matches = verified_report_matches(self, parsed, request, rows)
         return rows, scores, report_matches, make_hits(self, parsed, rows, scores, report_matches)
 
     def _counts(

@@ -1,14 +1,18 @@
-"""The tantivy engine: the same tokens as the Whoosh engine, answered by a Rust index.
+"""The tantivy engine: BM25 over jieba words in a Rust index, beside the generation's counting arrays.
 
-tantivy is fed our own analysis as pre-tokenized text — folded characters, and runs of two and three of
-them (``chars``, ``bigrams``, ``trigrams``, the last with positions), jieba words in ``words`` and
-``heading_words`` — so both engines match exactly the same passages. Matching, filters, facet counts and
-ordering run inside tantivy (terms and trigram phrases, term-set filters, terms aggregations on small
-numeric codes), so a query that matches most passages costs no Python loop over them. Each commit also
-names (in a document of ``kind=arrays``) the folder of its counting arrays and store (:mod:`search.arrays`,
-:mod:`search.store`), written before the commit and removed when a later commit replaces it; a reader maps
-them, turns a hit's ``pkey`` into a row by binary search over the store's sorted keys, reads passages and
-reports from the store (tantivy stores no text), and checks the best-ranked candidates in the folded text.
+Exact matching does not need tantivy: every match of a query is found in the counting arrays
+(:mod:`search.arrays`: the corpus's folded text as one array and the positions of each of its bigrams,
+mapped from the index, :func:`search.counting.query_matches`), and the request's filters are masks over
+them. tantivy holds what ranks and narrows: each passage's jieba words (``words``, ``heading_words``, fed
+pre-tokenized), its key (``pkey``) and its filter terms (region names, year, section, document type). The
+page is ordered in numpy (by year, region or row), or by word score in tantivy: the best-scored passages
+within the filters that are matches, or, when the matches are few, the matches scored as a set of keys.
+Facets are counted in numpy over the matches' (report, section) cells.
+
+Each commit also names (in a document of ``kind=arrays``) the folder of its counting arrays and store
+(:mod:`search.arrays`, :mod:`search.store`), written before the commit and removed when a later commit
+replaces it; a reader maps them, turns a hit's ``pkey`` into a row by binary search over the store's sorted
+keys, and reads passages and reports from the store (tantivy stores no text).
 """
 
 from __future__ import annotations
@@ -46,8 +50,7 @@ from search.contract import (
     no_index,
     ready,
 )
-from search.counting import Filters, facet_lists, passage_facets, query_matches, reuse_mask
-from search.memory import matching_rows
+from search.counting import Filters, facet_lists, query_matches, region_columns, reuse_mask
 from search.models import (
     DOC_TYPES,
     REGION_LEVELS,
@@ -61,7 +64,7 @@ from search.models import (
     SearchRequest,
     region_keys,
 )
-from search.query import Near, Node, Not, Or, ParsedQuery, Term, near_occurrences
+from search.query import Near, ParsedQuery
 from search.reuse import reuse_folder
 from search.reuse_build import write_reuse
 from search.store import fast_key
@@ -71,7 +74,6 @@ _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="tantivy-search")
 Occur = tantivy.Occur
 
 HEADING_BOOST = 2.0
-CHARS_TOKENIZER = "fazhi_chars"
 WORDS_TOKENIZER = "fazhi_words"
 WRITER_HEAP_BYTES = 256_000_000
 WRITER_THREADS = 2  # both cores of the target machine
@@ -86,39 +88,22 @@ def _schema() -> tantivy.Schema:
     b = tantivy.SchemaBuilder()
     b.add_text_field("kind", tokenizer_name="raw", index_option="basic")
     # Nothing of a passage or report is stored here but what names a generation: the store holds them.
-    b.add_text_field("report_id", tokenizer_name="raw", index_option="basic", fast=True)
+    b.add_text_field("report_id", tokenizer_name="raw", index_option="basic")
     b.add_unsigned_field("pkey", indexed=True, fast=True)
-    b.add_text_field("chars", tokenizer_name=CHARS_TOKENIZER, index_option="basic")
-    b.add_text_field("bigrams", tokenizer_name=WORDS_TOKENIZER, index_option="basic")
-    b.add_text_field("trigrams", tokenizer_name=WORDS_TOKENIZER, index_option="position")
     b.add_text_field("words", tokenizer_name=WORDS_TOKENIZER, index_option="freq")
     b.add_text_field("heading_words", tokenizer_name=WORDS_TOKENIZER, index_option="freq")
-    b.add_integer_field("year", indexed=True, fast=True)
+    b.add_integer_field("year", indexed=True)
     b.add_text_field("section", tokenizer_name="raw", index_option="basic")
-    # Facets are counted on numeric codes: a terms aggregation over integers is the cheapest pass there is.
-    # Year, section and document type share one code (a few hundred values), so one aggregation counts all
-    # three whatever their filters; regions (thousands) have their own small numbers (see _RegionNumbers).
-    b.add_unsigned_field("attr_code", fast=True)
-    b.add_unsigned_field("region_number", fast=True)
-    b.add_unsigned_field("report_code", fast=True)
     b.add_text_field("doc_type", tokenizer_name="raw", index_option="basic")
     b.add_text_field("region_names", tokenizer_name="raw", index_option="basic")
-    b.add_text_field("region_sort", tokenizer_name="raw", index_option="basic", fast=True)
-    b.add_text_field("order", tokenizer_name="raw", index_option="basic", fast=True)
     b.add_text_field("stored", stored=True, tokenizer_name="raw", index_option="basic")
     return b.build()
 
 
 def open_index(index_dir: Path) -> tantivy.Index:
-    """The index at ``index_dir`` (created if absent), with our two tokenizers registered.
-
-    ``chars`` receives the folded text (no whitespace left in it) and is cut into one token per character
-    by a regex; ``bigrams`` and ``trigrams`` receive every run of two and three adjacent folded characters,
-    joined by spaces, so the trigram at position *i* is characters *i* to *i+2*: the character-level field
-    with sequential positions that exact matching runs on. ``words`` receives jieba's words joined by
-    spaces. The tokens are exactly those of :func:`search.analysis.char_tokens` and
-    :func:`search.analysis.segment`, cut in Rust rather than handed over one Python object per token.
-    """
+    """The index at ``index_dir`` (created if absent), with our tokenizer registered: ``words`` and
+    ``heading_words`` receive jieba's words (:func:`search.analysis.segment`) joined by spaces, cut apart
+    again in Rust rather than handed over one Python object per token."""
     try:
         index = tantivy.Index(_schema(), path=str(index_dir), reuse=True)
     except ValueError as e:
@@ -128,7 +113,6 @@ def open_index(index_dir: Path) -> tantivy.Index:
             f"the index in {index_dir} was built by an earlier version of fazhi-search: "
             "rebuild it with `fazhi index CORPUS_DIR --rebuild`"
         ) from None
-    index.register_tokenizer(CHARS_TOKENIZER, tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex(r"(?s).")).build())
     index.register_tokenizer(WORDS_TOKENIZER, tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build())
     return index
 
@@ -175,22 +159,11 @@ def attr_values(code: int) -> tuple[int | None, str, str]:
 assert len(SECTIONS) <= 8 and len(DOC_TYPES) <= 16, "attr_code keeps three bits for sections, four for types"
 
 
-def _add_codes(doc: tantivy.Document, report: Report, section: str, region_number: int) -> None:
-    """The numeric codes facets are counted on. Every document gets them, report documents too (they never
-    match a query): a column with a value for every document is read faster than one with gaps."""
-    doc.add_unsigned("attr_code", attr_code(report.year, section, report.doc_type))
-    doc.add_unsigned("region_number", region_number)
-    doc.add_unsigned("report_code", fast_key(report.report_id))
-
-
-def _passage_document(report: Report, p: Passage, region_number: int, folded: str) -> tantivy.Document:
+def _passage_document(report: Report, p: Passage, folded: str) -> tantivy.Document:
     doc = tantivy.Document()
     doc.add_text("kind", "passage")
     doc.add_text("report_id", report.report_id)
     doc.add_unsigned("pkey", fast_key(p.passage_id))
-    doc.add_text("chars", folded)
-    doc.add_text("bigrams", " ".join([folded[i : i + 2] for i in range(len(folded) - 1)]))
-    doc.add_text("trigrams", " ".join([folded[i : i + 3] for i in range(len(folded) - 2)]))
     doc.add_text("words", _words(folded))
     own_heading = p.own_heading()
     if own_heading:
@@ -198,13 +171,9 @@ def _passage_document(report: Report, p: Passage, region_number: int, folded: st
     if report.year is not None:
         doc.add_integer("year", report.year)
     doc.add_text("section", p.section)
-    _add_codes(doc, report, p.section, region_number)
-    region = report.region
     doc.add_text("doc_type", report.doc_type)
-    for name in region.names():
+    for name in report.region.names():
         doc.add_text("region_names", name)
-    doc.add_text("region_sort", "\x1f".join(region.names()))
-    doc.add_text("order", f"{report.source}\x1f{p.number:08d}")
     return doc
 
 
@@ -245,15 +214,10 @@ def write_reports(
         for report in reports:
             if not replace_all:
                 writer.delete_documents_by_term("report_id", report.report_id)
-            meta = tantivy.Document()
-            meta.add_text("kind", "report")
-            meta.add_text("report_id", report.report_id)
-            number = numbers.number(report.region)
-            _add_codes(meta, report, SECTIONS[-1], number)
-            writer.add_document(meta)
+            numbers.number(report.region)  # a new region gets its number
             for p in report.passages:
                 folded[p.passage_id] = fold_with_offsets(p.text)[0]
-                writer.add_document(_passage_document(report, p, number, folded[p.passage_id]))
+                writer.add_document(_passage_document(report, p, folded[p.passage_id]))
         writer.delete_documents_by_term("kind", _REGISTRY_KIND)
         writer.add_document(numbers.document())
         name = uuid.uuid4().hex[:16]
@@ -319,31 +283,6 @@ def _replace_old_index(index_dir: Path, reports: Iterable[Report]) -> None:
     shutil.rmtree(stale, ignore_errors=True)
 
 
-def literal_trigrams(literal: str) -> list[tuple[int, str]]:
-    """The trigrams (with their offsets) that pin down every character of a literal of three or more.
-
-    Non-overlapping runs of three from the start, and the last three when the length is not a multiple of
-    three: ``"法治政府建设"`` → ``[(0, "法治政"), (3, "府建设")]``; ``"枫桥经验"`` → ``[(0, "枫桥经"), (1, "桥经验")]``.
-    A passage holds the literal at character *i* exactly when it holds each trigram at *i* plus its offset.
-    """
-    n = len(literal)
-    runs = [(k, literal[k : k + 3]) for k in range(0, n - 2, 3)]
-    if n % 3:
-        runs.append((n - 3, literal[n - 3 :]))
-    return runs
-
-
-_NGRAM_FIELDS = {1: "chars", 2: "bigrams", 3: "trigrams"}
-
-
-def _literal_query(schema: tantivy.Schema, literal: str) -> tantivy.Query:
-    """Passages whose folded text holds ``literal``: a term for up to three characters, else a phrase of
-    trigrams at fixed offsets (few, rare terms with short position lists: 法治政府建设 is two terms)."""
-    if len(literal) <= 3:
-        return Q.term_query(schema, _NGRAM_FIELDS[len(literal)], literal)
-    return Q.phrase_query(schema, "trigrams", literal_trigrams(literal))
-
-
 def _and(parts: list[tantivy.Query], excluded: list[tantivy.Query] = ()) -> tantivy.Query:
     return Q.boolean_query([(Occur.Must, q) for q in parts] + [(Occur.MustNot, q) for q in excluded])
 
@@ -371,10 +310,9 @@ def _attr_facets(by_code: dict[int, int], request: SearchRequest) -> tuple[Count
     return years, sections, doc_types, total
 
 
-_NEAR_QUERIES_KEPT = 64
-REUSE_KEYS_LIMIT = 5_000
-"""Up to this many passages, the reuse filter is a set of their keys inside tantivy; above, a row mask over
-tantivy's order of every match (see :meth:`TantivySnapshot._reuse_mask`)."""
+KEYS_LIMIT = 5_000
+"""Up to this many kept matches, the relevance page scores them inside tantivy by a set of their keys; above,
+the passages best scored by their words (within the filters) are checked against the kept matches."""
 
 
 class TantivySnapshot(Snapshot):
@@ -419,6 +357,8 @@ class TantivySnapshot(Snapshot):
         return self.store.rows_of_keys(self._searcher.fast_field_values("pkey", addresses)).tolist()
 
     def _filters(self, request: SearchRequest) -> dict[str, tantivy.Query]:
+        """The request's report and section filters inside tantivy (the reuse filter is a row mask only): they
+        narrow the passages scored by their words to those the filters keep."""
         schema = self._schema
         filters = {}
         if request.regions:
@@ -429,30 +369,10 @@ class TantivySnapshot(Snapshot):
             filters["section"] = Q.term_set_query(schema, "section", list(request.sections))
         if request.doc_types:
             filters["doc_type"] = Q.term_set_query(schema, "doc_type", list(request.doc_types))
-        if request.reuse_filter and self._reuse_mask(request) is None:
-            filters["reuse"] = self._reuse_query(request.reuse_filter)
         return filters
 
-    def _reuse_query(self, status: str) -> tantivy.Query:
-        """The passages whose reuse status is ``status``, by their keys (built once per generation)."""
-        if status not in self._reuse_queries:
-            rows = np.flatnonzero(reuse_mask(self, status)).tolist()
-            keys = [fast_key(self.passages[r].passage_id) for r in rows]
-            nothing = _and([self._kind_passage], [self._kind_passage])
-            self._reuse_queries[status] = Q.term_set_query(self._schema, "pkey", keys) if keys else nothing
-        return self._reuse_queries[status]
-
-    def _reuse_mask(self, request: SearchRequest) -> np.ndarray | None:
-        """The reuse filter as a row mask, when it keeps more passages than a set of keys serves quickly (a
-        key set costs every search time in proportion to its size); None when there is no filter or when
-        the keys filter inside tantivy (:meth:`_reuse_query`)."""
-        if not request.reuse_filter:
-            return None
-        mask = reuse_mask(self, request.reuse_filter)
-        return mask if int(mask.sum()) > REUSE_KEYS_LIMIT else None
-
-    def _counts(self, parsed: ParsedQuery, request: SearchRequest) -> tuple[dict[str, Sequence[FacetValue]], int]:
-        """Facet counts over all matches (each facet ignoring its own filter) and the filtered total, from the
+    def _counts(self, parsed: ParsedQuery, request: SearchRequest) -> dict[str, Sequence[FacetValue]]:
+        """Facet counts over all matches (each facet ignoring its own filter), from the
         matches the counting layer found (:func:`search.counting.query_matches`: the search's own, kept with
         the snapshot), not by a second pass over them inside tantivy.
 
@@ -479,12 +399,12 @@ class TantivySnapshot(Snapshot):
         numbers = self._report_region_numbers
         per_number = np.bincount(numbers, weights=per_report, minlength=len(self._region_key_ids_of_number))
         by_region = {k: int(per_number[k]) for k in np.flatnonzero(per_number).tolist()}
-        years, sections, doc_types, total = _attr_facets(by_attr, request)
+        years, sections, doc_types, _ = _attr_facets(by_attr, request)
         facets: dict[str, Sequence[FacetValue]] = {
             **facet_lists(Counter(), years, sections, doc_types),
             "region": self._region_facet(by_region),  # counted on region numbers, as columns
         }
-        return facets, total
+        return facets
 
     def _match_cells(self, parsed: ParsedQuery, request: SearchRequest) -> np.ndarray:
         """Matching passages per report and section (reports × sections), within the reuse filter (a row
@@ -542,47 +462,6 @@ class TantivySnapshot(Snapshot):
         names, levels, parents = self._region_columns
         return FacetRows(kids, names, acc, levels, parents)
 
-    def _ordered_page(
-        self,
-        query: tantivy.Query,
-        request: SearchRequest,
-        parsed: ParsedQuery,
-        start: int,
-        limit: int,
-        extra: list[tantivy.Query] = (),
-    ) -> list[tuple[float, int]]:
-        searcher = self._searcher
-        if start >= searcher.num_docs:  # tantivy sizes its collector by offset + limit: never past the index
-            return []
-        if request.sort == "year":
-            direction = tantivy.Order.Asc if request.order == "asc" else tantivy.Order.Desc
-            hits = searcher.search(
-                query, limit=limit, offset=start, count=False, order_by_field="year", order=direction
-            ).hits
-            return [(0.0, r) for r in self._rows([a for _, a in hits])]
-        if request.sort == "region" or not parsed.has_positive:
-            field = "region_sort" if request.sort == "region" else "order"
-            descending = request.sort == "region" and request.order == "desc"
-            direction = tantivy.Order.Desc if descending else tantivy.Order.Asc
-            hits = searcher.search(
-                query, limit=limit, offset=start, count=False, order_by_field=field, order=direction
-            ).hits
-            return [(0.0, r) for r in self._rows([a for _, a in hits])]
-        words = self._words_query(parsed)
-        ranked = None
-        if words is not None:
-            filters = [*self._filters(request).values(), *extra]
-            ranked = self._ranked_by_words(parsed, query, words, filters, start, limit)
-        if ranked is None:
-            # Every match scored by its words (the matching itself, by characters, adds nothing to the score).
-            scored = Q.const_score_query(query, 0.0)
-            if words is not None:
-                scored = Q.boolean_query([(Occur.Must, scored), (Occur.Should, words)])
-            hits = searcher.search(scored, limit=limit, offset=start, count=False).hits
-            ranked = list(zip((s for s, _ in hits), self._rows([a for _, a in hits]), strict=True))
-        # Equal scores fall back to report and passage order, as in every engine.
-        return sorted(ranked, key=lambda sr: (-sr[0], sr[1]))
-
     def _words_query(self, parsed: ParsedQuery) -> tantivy.Query | None:
         """BM25 over the jieba words of the query's positive literals (a heading's words weigh more)."""
         words = parsed.ranking_words()
@@ -594,221 +473,139 @@ class TantivySnapshot(Snapshot):
         ]
         return Q.boolean_query(should)
 
-    def _ranked_by_words(
-        self,
-        parsed: ParsedQuery,
-        full: tantivy.Query,
-        words: tantivy.Query,
-        filters: list[tantivy.Query],
-        start: int,
-        limit: int,
-    ) -> list[tuple[float, int]] | None:
-        """The page ``start:start+limit`` of matches by word score, without scoring every match.
-
-        The best-scoring passages by words alone, within the filters, are cheap to find (no positions);
-        those whose folded text (in memory) also holds the query are the best matches. Widen until enough
-        are found; None when that would cost more than ranking every match (the caller then does that).
-        """
-        searcher, need = self._searcher, start + limit
-        # Filters narrow without scoring (a constant 0), so a passage's score is its words' alone.
-        candidates = _and([words, *(Q.const_score_query(f, 0.0) for f in filters)]) if filters else words
-        k = max(4 * need, 200)
-        while k <= max(20 * need, 5000):
-            hits = searcher.search(candidates, limit=k, count=False).hits
-            rows = self._rows([a for _, a in hits])
-            matching = matching_rows(self, parsed, set(rows))
-            ranked = [(s, row) for (s, _), row in zip(hits, rows, strict=True) if row in matching]
-            if len(ranked) >= need:
-                return sorted(ranked, key=lambda sr: (-sr[0], sr[1]))[start:need]
-            if len(hits) < k:
-                # Every passage holding a word was seen: the other matches score 0, in passage order.
-                rest = searcher.search(
-                    _and([full], [words]),
-                    limit=need - len(ranked),
-                    count=False,
-                    order_by_field="order",
-                    order=tantivy.Order.Asc,
-                ).hits
-                ranked.sort(key=lambda sr: (-sr[0], sr[1]))
-                ranked += [(0.0, r) for r in self._rows([a for _, a in rest])]
-                return ranked[start:need]
-            k *= 4
+    def query_rows(self, parsed: ParsedQuery, limit: int) -> np.ndarray | None:
+        """None: the counting arrays (mapped with the generation) find every match, whatever their number."""
         return None
 
-    def _match_query(self, parsed: ParsedQuery) -> tantivy.Query:
-        """The query's tree as nested boolean queries: literals are exact (terms and trigram phrases), and
-        a proximity pair is the passages verified to hold it (see :meth:`_near_query`)."""
-        if parsed.root is None:
-            return self._kind_passage
-        return self._node_query(parsed.root)
-
-    def _node_query(self, node: Node) -> tantivy.Query:
-        schema = self._schema
-        if isinstance(node, Term):
-            return _literal_query(schema, node.literal)
-        if isinstance(node, Near):
-            return self._near_query(node)
-        if isinstance(node, Or):
-            return Q.boolean_query([(Occur.Should, self._node_query(c)) for c in node.children])
-        if isinstance(node, Not):
-            return _and([self._kind_passage], [self._node_query(node.child)])
-        included = [self._node_query(c) for c in node.children if not isinstance(c, Not)]
-        excluded = [self._node_query(c.child) for c in node.children if isinstance(c, Not)]
-        # Report documents have no text, so an included literal already keeps to passages.
-        return _and(included or [self._kind_passage], excluded)
-
-    def _near_query(self, near: Near) -> tantivy.Query:
-        """Passages where the proximity pair holds: the candidates (both literals, found by tantivy) verified
-        on the positions of the literals in their folded text, then named by their keys (kept for the
-        generation, the last :data:`_NEAR_QUERIES_KEPT` pairs)."""
-        if near in self._near_queries:
-            return self._near_queries[near]
-        both = _and([_literal_query(self._schema, near.left), _literal_query(self._schema, near.right)])
-        searcher = self._searcher
-        n = searcher.search(both, limit=1, count=True).count
-        hits = searcher.search(Q.const_score_query(both, 0.0), limit=n, count=False).hits if n else []
-        rows = self._rows([a for _, a in hits])
-        ids = self.store.passage_ids
-        keys = [fast_key(ids[r]) for r in rows if near_occurrences(self.folded[r], near)]
-        if keys:
-            query = Q.term_set_query(self._schema, "pkey", keys)
-        else:
-            query = _and([self._kind_passage], [self._kind_passage])  # nothing
-        if len(self._near_queries) >= _NEAR_QUERIES_KEPT:
-            self._near_queries.clear()
-        self._near_queries[near] = query
-        return query
-
-    def query_rows(self, parsed: ParsedQuery, limit: int) -> np.ndarray | None:
-        match = self._match_query(parsed)
-        searcher = self._searcher
-        n = searcher.search(match, limit=1, count=True).count
-        if n > limit:
-            return None
-        if n == 0:
-            return np.empty(0, dtype=np.int64)
-        hits = searcher.search(Q.const_score_query(match, 0.0), limit=n, count=False).hits
-        return np.sort(np.asarray(self._rows([a for _, a in hits]), dtype=np.int64))
-
     def execute(self, parsed: ParsedQuery, request: SearchRequest) -> Execution:
-        match = self._match_query(parsed)
-        filters = self._filters(request)
-        full = _and([match, *filters.values()]) if filters else match
-        start = (request.page - 1) * request.per_page
-        # The page's ordered pass (tantivy, which releases the GIL) and the facets (numpy over the matches the
-        # search has counted) are independent: run them side by side on the two cores.
-        mask = self._reuse_mask(request)
-        if mask is not None:
-            return self._execute_masked(parsed, request, full, start, mask)
-        paging = _POOL.submit(self._page, full, request, parsed, start)
-        facets, total = self._counts(parsed, request)
-        rows, scores, hits = paging.result()
-        return Execution(total=total, rows=rows, facets=facets, scores=scores, hits=hits)
-
-    def _execute_masked(
-        self, parsed: ParsedQuery, request: SearchRequest, full: tantivy.Query, start: int, mask: np.ndarray
-    ) -> Execution:
-        """A request whose reuse filter is a row mask: the matches it keeps and the facets are counted by the
-        counting layer (as the in-memory execution counts); the page is tantivy's order of the kept rows,
-        named by their keys when they are few, else read off the order of every match."""
+        """The matches from the counting arrays (:func:`search.counting.query_matches`), kept by the filters'
+        masks; the page (ordered in numpy, or by word score in tantivy, which releases the GIL) and the
+        facets (numpy over the matches' cells) side by side on the two cores."""
         matches = query_matches(self, parsed)
-        row_filters = Filters(self, request)
-        keep = row_filters.rows(matches.rows)
-        facets = passage_facets(self, matches.rows, row_filters)
-        total = int(keep.sum())
-        extra: list[tantivy.Query] = []
-        if total <= REUSE_KEYS_LIMIT:
-            keys = [fast_key(self.passages[r].passage_id) for r in matches.rows[keep].tolist()]
-            extra = [Q.term_set_query(self._schema, "pkey", keys) if keys else _and([full], [full])]
-        share = total / max(len(matches.rows), 1)
-        rows, scores, hits = self._page(_and([full, *extra]), request, parsed, start, mask, share, extra)
-        return Execution(total=total, rows=rows, facets=facets, scores=scores, hits=hits)
+        kept = matches.rows[Filters(self, request).rows(matches.rows)]
+        share = len(kept) / max(len(matches.rows), 1)
+        paging = _POOL.submit(self._page, kept, share, request, parsed)
+        facets = self._counts(parsed, request)
+        rows, scores, hits = paging.result()
+        return Execution(total=len(kept), rows=rows, facets=facets, scores=scores, hits=hits)
 
     def _page(
-        self,
-        full: tantivy.Query,
-        request: SearchRequest,
-        parsed: ParsedQuery,
-        start: int,
-        mask: np.ndarray | None = None,
-        share: float = 1.0,
-        extra: list[tantivy.Query] = (),
+        self, kept: np.ndarray, share: float, request: SearchRequest, parsed: ParsedQuery
     ) -> tuple[list[int], dict[int, float], list[Hit]]:
-        """The page's rows in order, their scores and hits (made here, while the other thread counts); with
-        ``mask``, only rows it keeps (about ``share`` of the matches; ``extra`` narrows to them in tantivy)."""
-        if request.group:
-            page = self._grouped_page(full, request, parsed, start, mask, share, extra)
+        """The page's rows in order, their scores and hits (made here, while the other thread counts), from
+        the ``kept`` matches (ascending rows; ``share`` of all matches)."""
+        start = (request.page - 1) * request.per_page
+        want = start + request.per_page
+        if request.sort == "relevance" and parsed.has_positive:
+            page = self._ranked_page(parsed, request, kept, share, start, want)
         else:
-            page = self._masked_page(full, request, parsed, start, request.per_page, mask, share, extra)
+            rows = kept
+            if request.group:  # a report's rows share its year and region: its first row comes first
+                rows = kept[first_of_runs(self.row_table.report[kept])]
+            page = [(0.0, r) for r in self._ordered(rows, request, want)[start:want].tolist()]
         rows = [r for _, r in page]
         scores = {r: s for s, r in page}
-        hits = make_hits(self, parsed, rows, scores, self.matches_in_reports(parsed, request, rows))
-        return rows, scores, hits
+        return rows, scores, make_hits(self, parsed, rows, scores, self._report_matches(kept, rows))
 
-    def matches_in_reports(self, parsed: ParsedQuery, request: SearchRequest, rows: list[int]) -> dict[int, int]:
-        """For each of the given matching rows, how many passages of its report match (filters included).
+    def _report_matches(self, kept: np.ndarray, rows: list[int]) -> dict[int, int]:
+        """For each of the page's rows, how many kept matches its report holds (kept rows are ascending, so
+        a report's are together)."""
+        report = self.row_table.report
+        reports = report[np.asarray(rows, dtype=np.int64)]
+        of_kept = report[kept]
+        counts = np.searchsorted(of_kept, reports, side="right") - np.searchsorted(of_kept, reports, side="left")
+        return dict(zip(rows, counts.tolist(), strict=True))
 
-        A matching row's report passes the report-level filters (region, year, type), so only the section
-        filter and the query are checked, in the folded text of that report's passages.
-        """
-        counts: dict[int, int] = {}
-        sections = {SECTIONS.index(s) for s in request.sections}
-        status = reuse_mask(self, request.reuse_filter) if request.reuse_filter else None
-        section = self.row_table.section
-        for report in dict.fromkeys(int(self.report_rows[r]) for r in rows):
-            first = int(self.report_first_rows[report])
-            own = range(first, first + int(self.report_sizes[report]))
-            kept = {r for r in own if not sections or int(section[r]) in sections}
-            if status is not None:
-                kept = {r for r in kept if status[r]}
-            counts[report] = len(matching_rows(self, parsed, kept))
-        return {r: counts[int(self.report_rows[r])] for r in rows}
+    def _ordered(self, rows: np.ndarray, request: SearchRequest, want: int) -> np.ndarray:
+        """At least the first ``want`` of ``rows`` (ascending) in the request's order: by year (newest first
+        unless ``order=asc``) or region name (A→Z unless ``order=desc``), then row; else by row."""
+        table = self.row_table
+        if request.sort == "year":
+            return first_by(rows, table.year[rows].astype(np.int64), request.order != "asc", want)
+        if request.sort == "region":
+            rank = region_columns(self).name_rank[table.report_region[table.report[rows]]]
+            return first_by(rows, rank, request.order == "desc", want)
+        return rows[:want]
 
-    def _masked_page(
-        self,
-        query: tantivy.Query,
-        request: SearchRequest,
-        parsed: ParsedQuery,
-        start: int,
-        limit: int,
-        mask: np.ndarray | None,
-        share: float = 1.0,
-        extra: list[tantivy.Query] = (),
+    def _ranked_page(
+        self, parsed: ParsedQuery, request: SearchRequest, kept: np.ndarray, share: float, start: int, want: int
     ) -> list[tuple[float, int]]:
-        """The page ``start:start+limit`` of the matches ``mask`` keeps, in the order of all matches (a filter
-        changes no score): fetch ever more of that order until enough are kept, or every match is seen; the
-        first fetch is sized by the ``share`` of matches kept."""
-        if mask is None:
-            return self._ordered_page(query, request, parsed, start, limit, extra)
-        k = max(int((start + limit) / max(share, 0.001) * 1.25), 200)
-        while True:
-            page = self._ordered_page(query, request, parsed, 0, k, extra)
-            kept = [(score, row) for score, row in page if mask[row]]
-            if len(kept) >= start + limit or len(page) < k:
-                return kept[start : start + limit]
-            k *= 4
-
-    def _grouped_page(
-        self,
-        query: tantivy.Query,
-        request: SearchRequest,
-        parsed: ParsedQuery,
-        start: int,
-        mask: np.ndarray | None = None,
-        share: float = 1.0,
-        extra: list[tantivy.Query] = (),
-    ) -> list[tuple[float, int]]:
-        """The page of best passages, one per report: fetch ever more hits until enough reports are seen."""
-        want = start + request.per_page
+        """The page ``start:want`` of the kept matches by word score, then row; grouped, the best-ranked
+        passage of each report: rank ever deeper until enough reports are seen."""
+        if not request.group:
+            return self._ranked(parsed, request, kept, share, want)[start:want]
+        report = self.row_table.report
         limit = want * 4
         while True:
-            page = self._masked_page(query, request, parsed, 0, limit, mask, share, extra)
+            ranked = self._ranked(parsed, request, kept, share, limit)
             best: dict[int, tuple[float, int]] = {}
-            for score, row in page:
-                best.setdefault(int(self.report_rows[row]), (score, row))
-            if len(best) >= want or len(page) < limit:
+            for score, row in ranked:
+                best.setdefault(int(report[row]), (score, row))
+            if len(best) >= want or len(ranked) < limit:
                 return list(best.values())[start:want]
             limit *= 4
+
+    def _ranked(
+        self, parsed: ParsedQuery, request: SearchRequest, kept: np.ndarray, share: float, need: int
+    ) -> list[tuple[float, int]]:
+        """The first ``need`` of the kept matches by word score (BM25 over the query's words), then row: the
+        matches without any of the words score 0 and come last, in row order.
+
+        Few kept matches are scored inside tantivy as a set of their keys. Otherwise the passages best scored
+        by their words within the filters are cheap to find (no positions), and those that are kept matches
+        are the best of them: widen until enough are found, or every passage holding a word was seen.
+        """
+        need = min(need, len(kept))
+        words = self._words_query(parsed)
+        if words is None or need == 0:
+            return [(0.0, r) for r in kept[:need].tolist()]
+        is_kept: np.ndarray | None = None
+        if len(kept) <= KEYS_LIMIT:
+            ids = self.store.passage_ids
+            keys = Q.term_set_query(self._schema, "pkey", [fast_key(ids[r]) for r in kept.tolist()])
+            candidates, k = _and([words, Q.const_score_query(keys, 0.0)]), need + 1
+        else:
+            is_kept = np.zeros(self.store.rows, dtype=bool)
+            is_kept[kept] = True
+            # Filters narrow without scoring (a constant 0), so a passage's score is its words' alone.
+            filters = [Q.const_score_query(f, 0.0) for f in self._filters(request).values()]
+            candidates = _and([words, *filters]) if filters else words
+            k = max(4 * need, 200, int(need / max(share, 0.001) * 1.25))
+        while True:  # hits come best first: done when every passage scoring as the need-th best is seen
+            hits = self._searcher.search(candidates, limit=k, count=False).hits
+            rows = self._rows([a for _, a in hits])
+            ranked = [(s, r) for (s, _), r in zip(hits, rows, strict=True) if is_kept is None or is_kept[r]]
+            ranked.sort(key=lambda sr: (-sr[0], sr[1]))
+            every_word_seen = len(hits) < k
+            if every_word_seen or (len(ranked) >= need and hits[-1][0] < ranked[need - 1][0]):
+                break
+            k *= 4
+        if len(ranked) < need:  # every passage holding a word was seen: the rest score 0
+            rest = np.setdiff1d(kept, np.asarray([r for _, r in ranked], dtype=np.int64), assume_unique=True)
+            ranked += [(0.0, r) for r in rest[: need - len(ranked)].tolist()]
+        return ranked[:need]
+
+
+def first_of_runs(values: np.ndarray) -> np.ndarray:
+    """Indexes of the first of each run of equal values: ``first_of_runs([3, 3, 5, 7, 7])`` → ``[0, 2, 3]``."""
+    values = np.asarray(values)
+    if not len(values):
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1])))
+
+
+def first_by(rows: np.ndarray, key: np.ndarray, descending: bool, want: int) -> np.ndarray:
+    """At least the first ``want`` of ``rows`` (ascending) ordered by ``key`` (non-negative integers, one per
+    row), ties by row, without sorting every row: only the rows of the keys that reach ``want`` are sorted.
+
+    ``first_by(np.array([1, 2, 3, 4]), np.array([5, 7, 5, 6]), True, 2)`` → ``[2, 4]``.
+    """
+    if not len(rows):
+        return rows
+    k = (key.max() - key) if descending else (key - key.min())
+    cut = int(np.searchsorted(np.cumsum(np.bincount(k)), want))  # the smallest key value reaching want
+    chosen = k <= cut
+    return rows[chosen][np.argsort(k[chosen], kind="stable")]
 
 
 def _generation(index_dir: Path) -> tuple[int, int] | None:

@@ -162,19 +162,26 @@ def test_grouping_by_report_keeps_the_best_passage_and_counts_the_rest(snap):
         assert hit.passage_id == next(h.passage_id for h in flat.hits if h.report_id == hit.report_id)
 
 
-def test_literal_trigrams_pin_down_every_character():
-    from search.tantivy_engine import attr_code, attr_values, literal_trigrams
+def test_tantivy_codes_and_partial_orders():
+    import numpy as np
 
-    assert literal_trigrams("法治政") == [(0, "法治政")]
-    assert literal_trigrams("法治政府建设") == [(0, "法治政"), (3, "府建设")]
-    assert literal_trigrams("枫桥经验") == [(0, "枫桥经"), (1, "桥经验")]
-    assert literal_trigrams("枫桥经验站") == [(0, "枫桥经"), (2, "经验站")]
-    for lit in ["abc", "abcd", "abcde", "abcdef", "abcdefg", "abcdefgh"]:
-        runs = literal_trigrams(lit)
-        assert all(lit[k : k + 3] == run and len(run) == 3 for k, run in runs)
-        assert {k + i for k, _ in runs for i in range(3)} == set(range(len(lit)))
+    from search.tantivy_engine import attr_code, attr_values, first_by, first_of_runs
+
     assert attr_values(attr_code(2023, "问题不足", "新闻报道")) == (2023, "问题不足", "新闻报道")
     assert attr_values(attr_code(None, "其他", "其他")) == (None, "其他", "其他")
+    assert first_of_runs(np.array([3, 3, 5, 7, 7])).tolist() == [0, 2, 3]
+    assert first_of_runs(np.array([], dtype=np.int64)).tolist() == []
+    rows, key = np.array([1, 2, 3, 4]), np.array([5, 7, 5, 6])
+    assert first_by(rows, key, True, 2).tolist() == [2, 4]
+    assert first_by(rows, key, False, 1).tolist() == [1, 3]  # every row of the keys that reach 1
+    rng = np.random.default_rng(7)
+    for _ in range(50):  # the first `want` agree with a full stable sort, in both directions
+        rows = np.sort(rng.choice(1000, size=int(rng.integers(1, 60)), replace=False))
+        key = rng.integers(0, 8, size=len(rows))
+        want = int(rng.integers(1, len(rows) + 2))
+        for descending in (False, True):
+            full = rows[np.argsort(-key if descending else key, kind="stable")]
+            assert first_by(rows, key, descending, want)[:want].tolist() == full[:want].tolist()
 
 
 def test_repeated_requests_are_answered_from_the_snapshots_cache(snap):
@@ -215,12 +222,25 @@ def test_a_query_without_words_lists_matches_in_passage_order(snap):
     assert resp.total == len(rows) > 1 and rows == sorted(rows)
 
 
-def test_ranking_falls_back_to_scoring_every_match(snap, engine_name, monkeypatch):
+@pytest.mark.parametrize("query", ["法治 建设", "法治 -枫桥", "行政 OR 复议", "，"])
+def test_ranking_by_keys_and_by_word_candidates_agree(snap, engine_name, monkeypatch, query):
+    """Tantivy scores few matches as a set of their keys, many by checking the best-scored passages of their
+    words against the matches: the same page either way, grouped or not, on any page."""
     if engine_name != "tantivy":
-        pytest.skip("the word-candidate shortcut is tantivy's")
-    expected = [h.passage_id for h in search(snap, SearchRequest("法治 建设"), use_cache=False).hits]
-    monkeypatch.setattr(type(snap), "_ranked_by_words", lambda *a: None)
-    assert [h.passage_id for h in search(snap, SearchRequest("法治 建设"), use_cache=False).hits] == expected
+        pytest.skip("the two ways of ranking are tantivy's")
+    from search import tantivy_engine
+
+    def pages(**kw):
+        return [
+            [(h.passage_id, h.score) for h in search(snap, SearchRequest(query, page=p, **kw), use_cache=False).hits]
+            for p in (1, 2, 3)
+        ]
+
+    monkeypatch.setattr(tantivy_engine, "KEYS_LIMIT", 10**9)
+    expected = [pages(per_page=3), pages(per_page=3, group=True), pages(per_page=3, years=(2023,))]
+    monkeypatch.setattr(tantivy_engine, "KEYS_LIMIT", 0)
+    assert [pages(per_page=3), pages(per_page=3, group=True), pages(per_page=3, years=(2023,))] == expected
+    assert any(expected[0])
 
 
 def test_incremental_commits_keep_every_region_counted(tmp_path, engine_name):

@@ -176,12 +176,12 @@ def brute_force(rsnap, query: str, status: str, section: str | None = None) -> t
 
 @pytest.fixture(params=["keys", "mask"])
 def tantivy_reuse_path(request, monkeypatch):
-    """Tantivy filters on a set of keys when they are few, else on a row mask over its order of every match:
-    both paths, whatever the size of this small collection."""
+    """Tantivy ranks the kept matches as a set of keys when they are few, else checks the passages best scored
+    by their words against the kept rows' mask: both paths, whatever the size of this small collection."""
     from search import tantivy_engine
 
     if request.param == "mask":
-        monkeypatch.setattr(tantivy_engine, "REUSE_KEYS_LIMIT", 0)
+        monkeypatch.setattr(tantivy_engine, "KEYS_LIMIT", 0)
     return request.param
 
 
