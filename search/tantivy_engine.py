@@ -310,9 +310,11 @@ def _attr_facets(by_code: dict[int, int], request: SearchRequest) -> tuple[Count
     return years, sections, doc_types, total
 
 
-KEYS_LIMIT = 5_000
-"""Up to this many kept matches, the relevance page scores them inside tantivy by a set of their keys; above,
-the passages best scored by their words (within the filters) are checked against the kept matches."""
+KEYS_LIMIT = 256
+"""Up to this many kept matches, the relevance page scores them inside tantivy as a set of their keys; above,
+the passages best scored by their words (within the filters) are checked against the kept matches. A key
+costs about 5 µs (its hash, then tantivy's set), so a set serves only where checking candidates could take
+many rounds: a few matches among many passages holding the words."""
 
 
 class TantivySnapshot(Snapshot):
