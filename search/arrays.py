@@ -34,6 +34,7 @@ from search.store import (
     regions_of,
     sorted_order_of,
     store_arrays,
+    text_against_folded,
 )
 
 ARRAYS_PREFIX = "arrays-"
@@ -360,11 +361,13 @@ def generation_arrays(reports: Sequence[Report], folded: dict[str, str]) -> dict
     report_rows = [i for i, r in enumerate(reports) for _ in r.passages]
     corpus = CorpusText([folded[p.passage_id] for p in passages])
     table = RowTable.of(list(reports), passages, report_rows)
-    return {
+    out = {
         **{n: getattr(corpus, n) for n in _CORPUS_ARRAYS},
         **{f.name: getattr(table, f.name) for f in fields(table)},
         **store_arrays(reports, distinct_regions(reports)),
     }
+    out.update(text_against_folded(out["text_units"], out["text_offsets"], corpus.units, corpus.starts))
+    return out
 
 
 def corpus_arrays(units: np.ndarray, starts: np.ndarray) -> dict[str, np.ndarray]:
@@ -554,6 +557,8 @@ def merged_arrays(previous: GenerationArrays, keep: np.ndarray, new: dict[str, n
     for name in ("section", "chars", "passage_number"):
         out[name] = parts.per_row(name)
     out["text_units"], out["text_offsets"] = parts.strings("text_units", "text_offsets", True)
+    out["text_diff_at"], out["text_diff_offsets"] = parts.strings("text_diff_at", "text_diff_offsets", True)
+    out["text_diff_unit"], _ = parts.strings("text_diff_unit", "text_diff_offsets", True)
     out["passage_id_bytes"], out["passage_id_offsets"] = parts.strings("passage_id_bytes", "passage_id_offsets", True)
     out["passage_id_order"] = sorted_order_of(out["passage_id_bytes"], out["passage_id_offsets"])
     out["report_id_order"] = sorted_order_of(out["report_id_bytes"], out["report_id_offsets"])

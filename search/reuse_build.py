@@ -612,8 +612,8 @@ def reuse_arrays(
     texts = _Texts(generation)
     sigs, keys = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
     chars = np.zeros(n, dtype=np.int32)
-    for row in range(n):
-        pid, text = ids[row], generation.texts[row]
+    for row, text in enumerate(generation.texts):  # (a store's texts decode fastest in order)
+        pid = ids[row]
         sigs[row], keys[row], chars[row] = passage_signature(pid, text), passage_key(pid), len(text)
 
     # Fingerprints: kept from the previous generation for passages it had, made for the others.
@@ -811,7 +811,9 @@ def reuse_arrays(
     arrays["min_span"] = np.array([min_span], dtype=np.int64)
     arrays["fp_window"] = window
     arrays["fp_start"] = fp_start.astype(np.int64)
-    arrays["fp_pos"] = pos_all.astype(np.int32)
+    # A fingerprint's offset in its passage: two bytes unless a passage is longer than 65,535 characters.
+    short = not len(pos_all) or int(pos_all.max()) < 1 << 16
+    arrays["fp_pos"] = pos_all.astype(np.uint16 if short else np.int32)
     arrays["fp_hash"] = hash_all.astype(np.uint64)
     arrays["group_fp"] = np.array([hv for hv, _ in group_fps], dtype=np.uint64)
     arrays["group_fp_rep"] = np.array([rep for _, rep in group_fps], dtype=np.int64)

@@ -21,19 +21,23 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
 from search.models import SECTIONS, Passage, Region, Report
 
-STORE_VERSION = 1
-"""Bumped when what the store holds changes: a generation written with another version is not read."""
+STORE_VERSION = 2
+"""Bumped when what the store holds changes: a generation written with another version is not read.
+(2: a passage's original text is kept as its differences from the folded text, see :class:`OriginalText`.)"""
 
 STORE_ARRAYS = (
     "store_version",
     "text_units",
     "text_offsets",
+    "text_diff_at",
+    "text_diff_unit",
+    "text_diff_offsets",
     "passage_id_bytes",
     "passage_id_offsets",
     "passage_id_order",
@@ -135,6 +139,117 @@ class Strings(Sequence[str]):
         return None
 
 
+TEXT_CHUNK_UNITS = 1 << 22
+"""Units compared at a time by :func:`text_against_folded` (its index arrays are 8 bytes a unit)."""
+
+
+def text_against_folded(
+    text_units: np.ndarray, text_offsets: np.ndarray, units: np.ndarray, starts: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Each passage's original text (UTF-16 ``text_units`` by ``text_offsets``) kept as its differences from its
+    folded text in the corpus array (``units``, each row from ``starts``, NUL between rows), where that is
+    smaller: folding keeps the length of nearly every passage and changes a few characters (full-width
+    punctuation, digits and letters), so a difference costs 6 bytes where the whole text costs 2 a unit.
+
+    Returns ``text_units``/``text_offsets`` holding only the passages kept whole (the others' are empty), and
+    ``text_diff_at`` (int32, the unit's offset in the passage), ``text_diff_unit`` (uint16, the original unit)
+    by ``text_diff_offsets`` (per row). :class:`OriginalText` reads them back."""
+    rows = len(text_offsets) - 1
+    lengths = np.diff(text_offsets)
+    ends = np.append(starts[1:] - 1, len(units)) if rows else np.zeros(0, dtype=np.int64)
+    whole = lengths != (ends - starts)
+    diff_count = np.zeros(rows, dtype=np.int64)
+    at_parts, unit_parts = [], []
+    lo = 0
+    while lo < rows:  # rows in chunks of about TEXT_CHUNK_UNITS units
+        hi = int(np.searchsorted(text_offsets, text_offsets[lo] + TEXT_CHUNK_UNITS, side="right"))
+        hi = min(max(hi - 1, lo + 1), rows)
+        chunk = lo + np.flatnonzero(~whole[lo:hi])
+        size = lengths[chunk]
+        local = np.arange(int(size.sum()), dtype=np.int64) - np.repeat(np.cumsum(size) - size, size)
+        original = text_units[np.repeat(text_offsets[chunk], size) + local]
+        differ = original != units[np.repeat(starts[chunk], size) + local]
+        row = np.repeat(chunk, size)[differ]
+        counts = np.bincount(row - lo, minlength=hi - lo)
+        too_many = counts * 3 > lengths[lo:hi]  # whole text is smaller (2 bytes a unit against 6 a difference)
+        whole[lo:hi] |= too_many
+        keep = ~too_many[row - lo]
+        diff_count[lo:hi] = np.where(too_many, 0, counts)
+        at_parts.append(local[differ][keep].astype(np.int32))
+        unit_parts.append(original[differ][keep])
+        lo = hi
+    diff_offsets = np.zeros(rows + 1, dtype=np.int64)
+    np.cumsum(diff_count, out=diff_offsets[1:])
+    kept = np.where(whole, lengths, 0)
+    kept_offsets = np.zeros(rows + 1, dtype=np.int64)
+    np.cumsum(kept, out=kept_offsets[1:])
+    take = np.flatnonzero(whole)
+    local = np.arange(int(kept_offsets[-1]), dtype=np.int64) - np.repeat(kept_offsets[take], kept[take])
+    return {
+        "text_units": text_units[np.repeat(text_offsets[take], kept[take]) + local].astype(np.uint16),
+        "text_offsets": kept_offsets,
+        "text_diff_at": np.concatenate(at_parts) if at_parts else np.zeros(0, dtype=np.int32),
+        "text_diff_unit": np.concatenate(unit_parts).astype(np.uint16) if unit_parts else np.zeros(0, np.uint16),
+        "text_diff_offsets": diff_offsets,
+    }
+
+
+class OriginalText(Sequence[str]):
+    """Each passage's original text, as :func:`text_against_folded` keeps it: the passage's folded units from
+    the corpus array with its differences put back, or its whole text where that was kept."""
+
+    def __init__(self, arrays: dict[str, np.ndarray]) -> None:
+        self.whole = Strings(arrays["text_units"], arrays["text_offsets"], "utf-16-le")
+        self.units, self.starts = arrays["units"], arrays["starts"]
+        self.at, self.unit, self.diff_offsets = (
+            arrays["text_diff_at"],
+            arrays["text_diff_unit"],
+            arrays["text_diff_offsets"],
+        )
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if not isinstance(i, (int, np.integer)):
+            raise TypeError("texts are read one at a time")
+        i = int(i)
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        offsets = self.whole.offsets
+        if offsets[i + 1] > offsets[i]:
+            return self.whole[i]
+        start = int(self.starts[i])
+        end = int(self.starts[i + 1]) - 1 if i + 1 < len(self.starts) else len(self.units)
+        a, b = int(self.diff_offsets[i]), int(self.diff_offsets[i + 1])
+        piece = self.units[start:end]
+        if a < b:
+            piece = piece.copy()
+            piece[self.at[a:b]] = self.unit[a:b]
+        return piece.tobytes().decode("utf-16-le")
+
+    def __iter__(self) -> Iterator[str]:
+        """Every passage's text in row order, a chunk of rows decoded at once (what reading them all costs)."""
+        rows, step = len(self), 4096
+        for lo in range(0, rows, step):
+            hi = min(lo + step, rows)
+            first = int(self.starts[lo])
+            end = int(self.starts[hi]) - 1 if hi < rows else len(self.units)
+            chunk = self.units[first:end].copy()
+            a, b = int(self.diff_offsets[lo]), int(self.diff_offsets[hi])
+            owner = np.repeat(np.arange(lo, hi), np.diff(self.diff_offsets[lo : hi + 1]))
+            chunk[self.starts[owner] - first + self.at[a:b]] = self.unit[a:b]
+            texts = chunk.tobytes().decode("utf-16-le").split("\x00")
+            if len(texts) != hi - lo:  # a NUL inside a passage's text: read them one at a time
+                texts = [self[i] for i in range(lo, hi)]
+            offsets = self.whole.offsets
+            for i in np.flatnonzero(offsets[lo + 1 : hi + 1] > offsets[lo:hi]).tolist():
+                texts[i] = self.whole[lo + i]
+            yield from texts
+
+
 def region_json(regions: Iterable[Region]) -> np.ndarray:
     """The distinct regions as JSON bytes (a few thousand at most: read whole)."""
     text = json.dumps([r.to_dict() for r in regions], ensure_ascii=False)
@@ -191,7 +306,7 @@ class Store:
     """A generation's passages and reports, read from its mapped arrays one at a time."""
 
     def __init__(self, arrays: dict[str, np.ndarray], report_of_row: np.ndarray, section_of_row: np.ndarray) -> None:
-        self.text = Strings(arrays["text_units"], arrays["text_offsets"], "utf-16-le")
+        self.text = OriginalText(arrays)
         self.passage_ids = Strings(arrays["passage_id_bytes"], arrays["passage_id_offsets"])
         self.passage_id_order = arrays["passage_id_order"]
         self.number = arrays["passage_number"]

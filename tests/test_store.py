@@ -74,6 +74,37 @@ def test_the_store_gives_back_every_passage_and_report_as_written(tmp_path):
     assert [r.names() for r in store.regions()] == sorted(r.region.names() for r in reports[:3])
 
 
+@pytest.mark.parametrize("chunk", [1, 7, 1 << 22])
+def test_original_text_is_kept_as_its_differences_from_the_folded(monkeypatch, chunk):
+    from search import store as store_module
+    from search.analysis import fold
+    from search.arrays import CorpusText
+    from search.store import OriginalText, text_against_folded
+
+    monkeypatch.setattr(store_module, "TEXT_CHUNK_UNITS", chunk)
+    originals = [
+        "依法行政，推进“放管服”改革（2023年）。",  # full-width punctuation folds one for one: differences
+        "",
+        "２０２１——２０２５年",  # a dash run folds to one mark: another length, kept whole
+        "ＡＢＣＤ１２３４",  # most units differ: kept whole
+        "法治政府建设",  # folds to itself: nothing kept but the folded text
+        "𠀀字外，平面",  # a character outside the BMP (two units)
+        "繁體字：國務院",  # traditional characters fold to simplified ones
+    ]
+    folded = [fold(t) for t in originals]
+    corpus = CorpusText(folded)
+    units, offsets = encode_strings(originals, "utf-16-le")
+    arrays = text_against_folded(units, offsets, corpus.units, corpus.starts)
+    text = OriginalText({**arrays, "units": corpus.units, "starts": corpus.starts})
+    assert list(text) == [text[i] for i in range(len(text))] == originals and text[-1] == originals[-1]
+    whole = np.diff(arrays["text_offsets"]) > 0
+    assert whole.tolist() == [False, False, True, True, False, False, True]
+    assert np.diff(arrays["text_diff_offsets"]).tolist()[:2] == [5, 0]  # ，“”（ and ） fold; 。 does not
+    assert len(arrays["text_units"]) + 3 * len(arrays["text_diff_at"]) < len(units)  # smaller than the text
+    with pytest.raises(IndexError):
+        text[len(originals)]
+
+
 def objects_of(kind: type) -> int:
     gc.unfreeze()  # a served snapshot freezes what it holds: count that too
     gc.collect()
