@@ -64,7 +64,7 @@ from search.models import (
     SearchRequest,
     region_keys,
 )
-from search.query import Near, ParsedQuery
+from search.query import ParsedQuery
 from search.reuse import reuse_folder
 from search.reuse_build import write_reuse
 from search.store import fast_key
@@ -318,18 +318,15 @@ many rounds: a few matches among many passages holding the words."""
 
 
 class TantivySnapshot(Snapshot):
-    """One committed tantivy generation: execution inside tantivy; passages, reports, counting arrays and
-    folded text read from the generation's mapped arrays (nothing per passage or report in memory)."""
+    """One committed tantivy generation: matches, filters and facets from the generation's mapped arrays,
+    the relevance page by word score inside tantivy; passages and reports read from the mapped store (nothing
+    per passage or report in memory)."""
 
     def __init__(self, index: tantivy.Index, generation: object, arrays: GenerationArrays) -> None:
         super().__init__(arrays)
         self.generation = generation
         self._searcher = index.searcher()
         self._schema = index.schema
-        # Proximity pairs verified in this generation: a search builds its query more than once (the rows
-        # path, then the page and counts), and the verification reads every candidate's text.
-        self._near_queries: dict[Near, tantivy.Query] = {}
-        self._reuse_queries: dict[str, tantivy.Query] = {}  # reuse status -> its passages' keys
         # Facet keys (level, name, parent) numbered once, in facet order (level, then name), and the keys of
         # each region number: from the generation's distinct regions (thousands at most), not its reports.
         numbers = _RegionNumbers.of(self._searcher, self._schema)
@@ -348,8 +345,8 @@ class TantivySnapshot(Snapshot):
         self._region_key_ids_of_number = [tuple(number[k] for k in ks) for ks in keys_of_number]
         self._region_columns = ([k[1] for k in keys], [k[0] for k in keys], [k[2] for k in keys])
         self._region_rank_base = [level_rank[level] << 48 for level, _, _ in keys]  # sorts levels apart
-        self._kind_passage = Q.term_query(self._schema, "kind", "passage")
-        if self._searcher.search(self._kind_passage, limit=1, count=True).count != self.store.rows:
+        passages = Q.term_query(self._schema, "kind", "passage")
+        if self._searcher.search(passages, limit=1, count=True).count != self.store.rows:
             raise OldIndexError("the index and its store disagree: rebuild it with `fazhi index CORPUS_DIR --rebuild`")
 
     def _rows(self, addresses: list) -> list[int]:
@@ -374,9 +371,8 @@ class TantivySnapshot(Snapshot):
         return filters
 
     def _counts(self, parsed: ParsedQuery, request: SearchRequest) -> dict[str, Sequence[FacetValue]]:
-        """Facet counts over all matches (each facet ignoring its own filter), from the
-        matches the counting layer found (:func:`search.counting.query_matches`: the search's own, kept with
-        the snapshot), not by a second pass over them inside tantivy.
+        """Facet counts over all matches (each facet ignoring its own filter), from the matches the counting
+        layer found (:func:`search.counting.query_matches`: the search's own, kept with the snapshot).
 
         The matching passages are counted once per (report, section) cell; everything after that works on
         cells (reports × sections), not matches: per year, section and document type together (one code),
