@@ -50,6 +50,7 @@ from search.reuse import (
     time_ranks,
     union_length,
 )
+from search.store import ranges
 
 PLACEHOLDER = "\ue000"
 """What a place name, a self-reference or a run of digits becomes in the comparison form (a private-use
@@ -756,13 +757,13 @@ def reuse_arrays(
         by_hash = np.argsort(hash_all[lo:hi], kind="stable")
         own_hash, own_pos = hash_all[lo:hi][by_hash], pos_all[lo:hi][by_hash]
         counts = fp_start[partners + 1] - fp_start[partners]
-        at = np.repeat(fp_start[partners], counts) + _ranges(counts)
+        at = np.repeat(fp_start[partners], counts) + ranges(counts)
         theirs, owner = hash_all[at], np.repeat(np.arange(len(partners)), counts)
         first, last = np.searchsorted(own_hash, theirs, "left"), np.searchsorted(own_hash, theirs, "right")
         hits = np.flatnonzero(last > first)
         many = (last - first)[hits]
         entry = np.repeat(hits, many)
-        i = own_pos[np.repeat(first[hits], many) + _ranges(many)]
+        i = own_pos[np.repeat(first[hits], many) + ranges(many)]
         j, whose = pos_all[at[entry]], owner[entry]
         seeds: list[list[tuple[int, int]]] = [[] for _ in range(len(partners))]
         for w, si, sj in zip(whose.tolist(), i.tolist(), j.tolist(), strict=True):
@@ -929,21 +930,11 @@ def _put_breaks(a: dict[str, np.ndarray], texts: _Texts, old_row: np.ndarray, pr
     for k, name in enumerate(("bp_at", "bp_ds", "bp_de")):
         out = np.zeros(int(start[-1]), dtype=np.int32)
         if made_breaks is not None:
-            out[np.repeat(start[made], counts[made]) + _ranges(counts[made])] = made_breaks[k]
+            out[np.repeat(start[made], counts[made]) + ranges(counts[made])] = made_breaks[k]
         if len(copied):
-            source = np.repeat(p0, counts[copied]) + _ranges(counts[copied])
-            out[np.repeat(start[copied], counts[copied]) + _ranges(counts[copied])] = np.asarray(prev[name])[source]
+            source = np.repeat(p0, counts[copied]) + ranges(counts[copied])
+            out[np.repeat(start[copied], counts[copied]) + ranges(counts[copied])] = np.asarray(prev[name])[source]
         a[name] = out
-
-
-def _ranges(lengths: np.ndarray) -> np.ndarray:
-    """0..n-1 for each n of ``lengths``, one after another.
-
-    >>> _ranges(np.array([2, 0, 3])).tolist()
-    [0, 1, 0, 1, 2]
-    """
-    lengths = np.asarray(lengths, dtype=np.int64)
-    return np.arange(int(lengths.sum()), dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths, lengths)
 
 
 def _summarise(a: dict[str, np.ndarray]) -> None:

@@ -102,6 +102,29 @@ def sorted_order_of(units: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     return np.argsort(matrix.view(f"S{width}").ravel(), kind="stable").astype(np.int64)
 
 
+def one_index(i: object, n: int, what: str) -> int:
+    """``i`` as an index into ``n`` items read one at a time (negative from the end): ``one_index(-1, 3, "x")`` → 2.
+    A slice or anything else is a :class:`TypeError`, an index outside is an :class:`IndexError`."""
+    if not isinstance(i, (int, np.integer)):
+        raise TypeError(f"{what} are read one at a time")
+    i = int(i)
+    if i < 0:
+        i += n
+    if not 0 <= i < n:
+        raise IndexError(i)
+    return i
+
+
+def ranges(lengths: np.ndarray) -> np.ndarray:
+    """0..n-1 for each n of ``lengths``, one after another.
+
+    >>> ranges(np.array([2, 0, 3])).tolist()
+    [0, 1, 0, 1, 2]
+    """
+    lengths = np.asarray(lengths, dtype=np.int64)
+    return np.arange(int(lengths.sum()), dtype=np.int64) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+
+
 class Strings(Sequence[str]):
     """Strings decoded one at a time from an array of code units and their offsets (see :func:`encode_strings`)."""
 
@@ -115,14 +138,7 @@ class Strings(Sequence[str]):
         return self.units[self.offsets[i] : self.offsets[i + 1]].tobytes()
 
     def __getitem__(self, i):  # type: ignore[override]
-        if not isinstance(i, (int, np.integer)):
-            raise TypeError("strings are read one at a time")
-        i = int(i)
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError(i)
-        return self.raw(i).decode(self.codec)
+        return self.raw(one_index(i, len(self), "strings")).decode(self.codec)
 
     def find(self, value: str, order: np.ndarray) -> int | None:
         """The index of ``value`` by binary search over ``order`` (the indexes sorted by UTF-8 bytes), or None."""
@@ -166,7 +182,7 @@ def text_against_folded(
         hi = min(max(hi - 1, lo + 1), rows)
         chunk = lo + np.flatnonzero(~whole[lo:hi])
         size = lengths[chunk]
-        local = np.arange(int(size.sum()), dtype=np.int64) - np.repeat(np.cumsum(size) - size, size)
+        local = ranges(size)
         original = text_units[np.repeat(text_offsets[chunk], size) + local]
         differ = original != units[np.repeat(starts[chunk], size) + local]
         row = np.repeat(chunk, size)[differ]
@@ -184,9 +200,8 @@ def text_against_folded(
     kept_offsets = np.zeros(rows + 1, dtype=np.int64)
     np.cumsum(kept, out=kept_offsets[1:])
     take = np.flatnonzero(whole)
-    local = np.arange(int(kept_offsets[-1]), dtype=np.int64) - np.repeat(kept_offsets[take], kept[take])
     return {
-        "text_units": text_units[np.repeat(text_offsets[take], kept[take]) + local].astype(np.uint16),
+        "text_units": text_units[np.repeat(text_offsets[take], kept[take]) + ranges(kept[take])].astype(np.uint16),
         "text_offsets": kept_offsets,
         "text_diff_at": np.concatenate(at_parts) if at_parts else np.zeros(0, dtype=np.int32),
         "text_diff_unit": np.concatenate(unit_parts).astype(np.uint16) if unit_parts else np.zeros(0, np.uint16),
@@ -211,13 +226,7 @@ class OriginalText(Sequence[str]):
         return len(self.starts)
 
     def __getitem__(self, i):  # type: ignore[override]
-        if not isinstance(i, (int, np.integer)):
-            raise TypeError("texts are read one at a time")
-        i = int(i)
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError(i)
+        i = one_index(i, len(self), "texts")
         offsets = self.whole.offsets
         if offsets[i + 1] > offsets[i]:
             return self.whole[i]
@@ -232,7 +241,7 @@ class OriginalText(Sequence[str]):
 
     def __iter__(self) -> Iterator[str]:
         """Every passage's text in row order, a chunk of rows decoded at once (what reading them all costs)."""
-        rows, step = len(self), 4096
+        rows, step, offsets = len(self), 4096, self.whole.offsets
         for lo in range(0, rows, step):
             hi = min(lo + step, rows)
             first = int(self.starts[lo])
@@ -244,7 +253,6 @@ class OriginalText(Sequence[str]):
             texts = chunk.tobytes().decode("utf-16-le").split("\x00")
             if len(texts) != hi - lo:  # a NUL inside a passage's text: read them one at a time
                 texts = [self[i] for i in range(lo, hi)]
-            offsets = self.whole.offsets
             for i in np.flatnonzero(offsets[lo + 1 : hi + 1] > offsets[lo:hi]).tolist():
                 texts[i] = self.whole[lo + i]
             yield from texts

@@ -50,7 +50,7 @@ from search.contract import (
     no_index,
     ready,
 )
-from search.counting import Filters, facet_lists, query_matches, region_columns, reuse_mask
+from search.counting import Filters, facet_lists, query_matches, region_columns
 from search.models import (
     DOC_TYPES,
     REGION_LEVELS,
@@ -370,7 +370,7 @@ class TantivySnapshot(Snapshot):
             filters["doc_type"] = Q.term_set_query(schema, "doc_type", list(request.doc_types))
         return filters
 
-    def _counts(self, parsed: ParsedQuery, request: SearchRequest) -> dict[str, Sequence[FacetValue]]:
+    def _counts(self, parsed: ParsedQuery, request: SearchRequest, filters: Filters) -> dict[str, Sequence[FacetValue]]:
         """Facet counts over all matches (each facet ignoring its own filter), from the matches the counting
         layer found (:func:`search.counting.query_matches`: the search's own, kept with the snapshot).
 
@@ -379,21 +379,14 @@ class TantivySnapshot(Snapshot):
         narrowed by the region filter only, and per region, narrowed by the other filters. Each of the first
         three facets then sums the codes that pass the other two filters (:func:`_attr_facets`).
         """
-        table = self.row_table
-        cells = self._match_cells(parsed, request)
-        region = Filters(self, request).report_masks.get("region")
+        cells = self._match_cells(parsed, filters)
+        region = filters.report_masks.get("region")
         by_cell = cells if region is None else cells * region[:, None]
         codes, code_of_cell = self._cell_codes
         per_code = np.bincount(code_of_cell, weights=by_cell.ravel(), minlength=len(codes)).astype(np.int64)
         by_attr = {int(codes[k]): int(per_code[k]) for k in np.flatnonzero(per_code).tolist()}
-        keep_sections = np.ones(len(SECTIONS), dtype=bool)
-        if request.sections:
-            keep_sections = np.isin(np.arange(len(SECTIONS)), [SECTIONS.index(x) for x in request.sections])
-        per_report = cells[:, keep_sections].sum(axis=1)
-        if request.years:
-            per_report *= np.isin(table.report_year, list(request.years))
-        if request.doc_types:
-            per_report *= np.isin(table.report_doc_type, [DOC_TYPES.index(d) for d in request.doc_types])
+        per_report = (cells if filters.sections is None else cells[:, filters.sections]).sum(axis=1)
+        per_report *= filters.reports(skip="region")
         numbers = self._report_region_numbers
         per_number = np.bincount(numbers, weights=per_report, minlength=len(self._region_key_ids_of_number))
         by_region = {k: int(per_number[k]) for k in np.flatnonzero(per_number).tolist()}
@@ -404,15 +397,16 @@ class TantivySnapshot(Snapshot):
         }
         return facets
 
-    def _match_cells(self, parsed: ParsedQuery, request: SearchRequest) -> np.ndarray:
+    def _match_cells(self, parsed: ParsedQuery, filters: Filters) -> np.ndarray:
         """Matching passages per report and section (reports × sections), within the reuse filter (a row
         filter: it narrows every facet). Every passage's cells are counted once per generation."""
         table = self.row_table
-        if parsed.root is None and not request.reuse_filter:
+        reuse = filters.row_masks.get("reuse")
+        if parsed.root is None and reuse is None:
             return self._all_cells
         rows = query_matches(self, parsed).rows
-        if request.reuse_filter:
-            rows = rows[reuse_mask(self, request.reuse_filter)[rows]]
+        if reuse is not None:
+            rows = rows[reuse[rows]]
         cells = np.bincount(table.report[rows] * len(SECTIONS) + table.section[rows], minlength=self._cell_count)
         return cells.reshape(-1, len(SECTIONS))
 
@@ -480,10 +474,11 @@ class TantivySnapshot(Snapshot):
         masks; the page (ordered in numpy, or by word score in tantivy, which releases the GIL) and the
         facets (numpy over the matches' cells) side by side on the two cores."""
         matches = query_matches(self, parsed)
-        kept = matches.rows[Filters(self, request).rows(matches.rows)]
+        filters = Filters(self, request)
+        kept = matches.rows[filters.rows(matches.rows)]
         share = len(kept) / max(len(matches.rows), 1)
         paging = _POOL.submit(self._page, kept, share, request, parsed)
-        facets = self._counts(parsed, request)
+        facets = self._counts(parsed, request, filters)
         rows, scores, hits = paging.result()
         return Execution(total=len(kept), rows=rows, facets=facets, scores=scores, hits=hits)
 
