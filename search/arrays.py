@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from search.analysis import fold
 from search.models import DOC_TYPES, ISSUER_LEVELS, SECTIONS, Passage, Region, Report
 from search.reuse import REUSE_PREFIX  # reuse folders go with their generation's arrays
 from search.store import (
@@ -326,6 +327,12 @@ class GenerationArrays:
 def arrays_folder(index_dir: Path, name: object) -> Path:
     """The folder of the counting arrays named ``name`` (a generation's number or token) in ``index_dir``."""
     return Path(index_dir) / f"{ARRAYS_PREFIX}{name}"
+
+
+def fold_passages(reports: Iterable[Report]) -> dict[str, str]:
+    """Each passage's folded text (:func:`search.analysis.fold`) by id: what :func:`write_arrays` counts in, and
+    what the engines' own documents are made from."""
+    return {p.passage_id: fold(p.text) for r in reports for p in r.passages}
 
 
 def generation_order(reports: Sequence[Report]) -> list[Report]:

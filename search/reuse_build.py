@@ -1,5 +1,6 @@
 """Finding text reuse at index time (what :mod:`search.reuse` serves): the engines' writers call
-:func:`write_reuse` right after :func:`search.arrays.write_arrays`, before their commit.
+:func:`write_reuse` (through :func:`reuse_beside`) right after :func:`search.arrays.write_arrays`, before their
+commit.
 
 1. Each passage's folded text is put in a comparison-only form (:func:`comparison_form`): place names at every
    level with their short forms, self-references (我县, 本区, 全市…) and runs of digits each become one
@@ -20,8 +21,11 @@
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -51,6 +55,7 @@ from search.reuse import (
     union_length,
 )
 from search.store import ranges
+from search.subprocesses import die_with_parent
 
 PLACEHOLDER = "\ue000"
 """What a place name, a self-reference or a run of digits becomes in the comparison form (a private-use
@@ -65,6 +70,10 @@ GROUP_DF = 48
 _SEPARATOR_RUN = W + K  # separators between passages: no window sees two passages
 _BATCH = 5000  # passages compared-formed in one scan
 _CELLS = 4_000_000  # keys × members compared at once when summarising groups
+BESIDE_FROM = 50_000
+"""Passages from which :func:`reuse_beside` finds reuse in a process of its own (starting one costs about a second)."""
+TWO_FROM = 20_000
+"""Pairs to verify from which :func:`_in_two` splits them over two processes."""
 _SELF_REFERENCES = tuple(f"{a}{b}" for a in "我本全" for b in "省市县区旗州盟")
 _DIGITS = re.compile(r"[0-9]+")
 
@@ -598,12 +607,13 @@ def build_reuse(
 
 
 def reuse_arrays(
-    generation: Generation, previous: ReuseIndex | None = None, min_span: int = MIN_SPAN
+    generation: Generation, previous: ReuseIndex | None = None, min_span: int = MIN_SPAN, workers: int = 1
 ) -> dict[str, np.ndarray]:
     """The reuse arrays of a generation. With the ``previous`` generation's reuse, passages it had (same id and
     text) keep their fingerprints and the links among them; only pairs with a new passage are verified.
     ``min_span`` is for tests and listings that look for shorter spans (fingerprints only promise to find
-    stretches of K + W - 1 characters)."""
+    stretches of K + W - 1 characters). ``workers=2`` verifies the pairs in two processes (:func:`_in_two`:
+    only where this process has no threads, as :func:`reuse_beside`'s has none)."""
     window = np.array([K, W], dtype=np.int64)
     if previous is not None and (
         previous.min_span != min_span or not np.array_equal(previous.a.get("fp_window", ()), window)
@@ -780,17 +790,23 @@ def reuse_arrays(
             return compare(text_a, text_b, min_span)  # perhaps a near-duplicate: every block counts
         return False, [blk for blk in blocks if blk[2] >= min_span]
 
-    links: dict[tuple[int, int], tuple[bool, list[tuple[int, int, int, int]]]] = {}
     # Pairs come sorted by their first row: each row's seeds with all its partners are found at once.
     runs = np.flatnonzero(np.concatenate([[True], left[1:] != left[:-1], [True]])) if len(left) else np.zeros(1, int)
-    for r0, r1 in zip(runs[:-1].tolist(), runs[1:].tolist(), strict=True):
-        a, partners = int(left[r0]), right[r0:r1]
-        seeds = seeds_with(a, partners) if min_span >= K + W - 1 else [[] for _ in range(r1 - r0)]
-        for b, shared_seeds in zip(partners.tolist(), seeds, strict=True):
-            whole, blocks = verify(a, b, shared_seeds)
-            if blocks and not _explained_by_groups(a, b, whole, blocks, in_groups, min_span):
-                spans = [(*texts.span(a, i, i + s), *texts.span(b, j, j + s)) for i, j, s in blocks]
-                links[(a, b)] = (whole, spans)
+
+    def verified(lo: int, hi: int) -> dict[tuple[int, int], tuple[bool, list[tuple[int, int, int, int]]]]:
+        """The links of the pairs in runs ``lo`` to ``hi``."""
+        found = {}
+        for r0, r1 in zip(runs[lo:hi].tolist(), runs[lo + 1 : hi + 1].tolist(), strict=True):
+            a, partners = int(left[r0]), right[r0:r1]
+            seeds = seeds_with(a, partners) if min_span >= K + W - 1 else [[] for _ in range(r1 - r0)]
+            for b, shared_seeds in zip(partners.tolist(), seeds, strict=True):
+                whole, blocks = verify(a, b, shared_seeds)
+                if blocks and not _explained_by_groups(a, b, whole, blocks, in_groups, min_span):
+                    spans = [(*texts.span(a, i, i + s), *texts.span(b, j, j + s)) for i, j, s in blocks]
+                    found[(a, b)] = (whole, spans)
+        return found
+
+    links = _in_two(verified, np.diff(runs), workers)
     # Links among kept passages, from the previous generation.
     if prev is not None:
         new_of_old = np.full(len(prev["passage_sig"]), -1, dtype=np.int64)
@@ -819,7 +835,7 @@ def reuse_arrays(
     arrays["group_fp"] = np.array([hv for hv, _ in group_fps], dtype=np.uint64)
     arrays["group_fp_rep"] = np.array([rep for _, rep in group_fps], dtype=np.int64)
     arrays.update(_stretch_arrays(stretches, visited))
-    _summarise(arrays)
+    _summarise(arrays, workers)
     return arrays
 
 
@@ -937,7 +953,7 @@ def _put_breaks(a: dict[str, np.ndarray], texts: _Texts, old_row: np.ndarray, pr
         a[name] = out
 
 
-def _summarise(a: dict[str, np.ndarray]) -> None:
+def _summarise(a: dict[str, np.ndarray], workers: int = 1) -> None:
     """Each passage's counts, earliest holder and tie, and each report's originality, from the links and groups,
     with the rules that answer requests (:meth:`ReuseIndex.links_of`): a group member shares text with another
     member of another report when their intervals of the representative overlap by ``min_span`` characters, or
@@ -959,45 +975,63 @@ def _summarise(a: dict[str, np.ndarray]) -> None:
     sets = _key_sets(a, keys, report, rank, nchars, min_span)
     row_member_start, row_member = np.asarray(a["row_member_start"]), np.asarray(a["row_member"])
     link_start, link_other = np.asarray(a["link_start"]), np.asarray(a["link_other"]).astype(np.int64)
-    covered = np.zeros(n, dtype=np.int64)
     candidates = np.flatnonzero((np.diff(link_start) > 0) | (np.diff(row_member_start) > 0))
-    for row in candidates.tolist():
-        own, own_rank = int(report[row]), int(rank[row])
-        recs = row_member[row_member_start[row] : row_member_start[row + 1]].tolist()
-        key_ids = sorted({int(keys[rec]) for rec in recs})
-        others = link_other[link_start[row] : link_start[row + 1]]
-        rows_u = BitMap.union(*(sets[k].rows for k in key_ids)) if key_ids else BitMap()
-        reps_u = BitMap.union(*(sets[k].reports for k in key_ids)) if key_ids else BitMap()
-        if len(others):
-            rows_u = rows_u | BitMap(others.astype(np.uint32))
-            reps_u = reps_u | BitMap(report[others].astype(np.uint32))
-        passages = len(rows_u) - rows_u.range_cardinality(int(first_row[own]), int(first_row[own + 1]))
-        if passages == 0:
-            continue
-        a["passage_shared"][row] = True
-        a["passage_passages"][row] = passages
-        a["passage_reports"][row] = len(reps_u) - (own in reps_u)
-        # The earliest holder (this row included) and the reports tied with it.
-        best, best_row = own_rank, row
-        for k in key_ids:
-            s = sets[k]
-            if (s.best, s.best_row) < (best, best_row):
-                best, best_row = s.best, s.best_row
-        if len(others):
-            other_rank = rank[others]
-            i = int(np.lexsort((others, other_rank))[0])
-            if (int(other_rank[i]), int(others[i])) < (best, best_row):
-                best, best_row = int(other_rank[i]), int(others[i])
-        a["passage_earliest"][row] = row if own_rank == best else best_row
-        at_best = BitMap([own]) if own_rank == best else BitMap()
-        for k in key_ids:
-            if sets[k].best == best:
-                at_best = at_best | sets[k].best_reports
-        if len(others):
-            at_best = at_best | BitMap(report[others[rank[others] == best]].astype(np.uint32))
-        a["passage_tie"][row] = len(at_best) > 1
-        if best < own_rank:
-            covered[row] = _earlier_cover(a, row, own_rank, recs, keys, sets, rank)
+
+    def summaries(lo: int, hi: int) -> dict[int, tuple[int, int, int, bool, int]]:
+        """Row -> (passages, reports, earliest holder, tie, characters covered) for candidates lo to hi."""
+        found = {}
+        for row in candidates[lo:hi].tolist():
+            own, own_rank = int(report[row]), int(rank[row])
+            recs = row_member[row_member_start[row] : row_member_start[row + 1]].tolist()
+            key_ids = sorted({int(keys[rec]) for rec in recs})
+            others = link_other[link_start[row] : link_start[row + 1]]
+            rows_u = BitMap.union(*(sets[k].rows for k in key_ids)) if key_ids else BitMap()
+            reps_u = BitMap.union(*(sets[k].reports for k in key_ids)) if key_ids else BitMap()
+            if len(others):
+                rows_u = rows_u | BitMap(others.astype(np.uint32))
+                reps_u = reps_u | BitMap(report[others].astype(np.uint32))
+            passages = len(rows_u) - rows_u.range_cardinality(int(first_row[own]), int(first_row[own + 1]))
+            if passages == 0:
+                continue
+            # The earliest holder (this row included) and the reports tied with it.
+            best, best_row = own_rank, row
+            for k in key_ids:
+                s = sets[k]
+                if (s.best, s.best_row) < (best, best_row):
+                    best, best_row = s.best, s.best_row
+            if len(others):
+                other_rank = rank[others]
+                i = int(np.lexsort((others, other_rank))[0])
+                if (int(other_rank[i]), int(others[i])) < (best, best_row):
+                    best, best_row = int(other_rank[i]), int(others[i])
+            at_best = BitMap([own]) if own_rank == best else BitMap()
+            for k in key_ids:
+                if sets[k].best == best:
+                    at_best = at_best | sets[k].best_reports
+            if len(others):
+                at_best = at_best | BitMap(report[others[rank[others] == best]].astype(np.uint32))
+            cover = _earlier_cover(a, row, own_rank, recs, keys, sets, rank) if best < own_rank else 0
+            found[row] = (
+                passages,
+                len(reps_u) - (own in reps_u),
+                row if own_rank == best else best_row,
+                len(at_best) > 1,
+                cover,
+            )
+        return found
+
+    cost = np.diff(row_member_start)[candidates] + np.diff(link_start)[candidates]
+    found = _in_two(summaries, cost, workers)
+    covered = np.zeros(n, dtype=np.int64)
+    if found:
+        rows = np.fromiter(found, dtype=np.int64, count=len(found))
+        passages, reports_of, earliest, tie, cover = (np.array(c) for c in zip(*found.values(), strict=True))
+        a["passage_shared"][rows] = True
+        a["passage_passages"][rows] = passages
+        a["passage_reports"][rows] = reports_of
+        a["passage_earliest"][rows] = earliest
+        a["passage_tie"][rows] = tie
+        covered[rows] = cover
     chars = np.bincount(report, weights=a["passage_chars"], minlength=reports)
     shared = np.bincount(report, weights=covered, minlength=reports)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -1125,13 +1159,110 @@ def _previous(index_dir: Path, exclude: str) -> ReuseIndex | None:
     return None
 
 
-def write_reuse(folder: Path, generation: Generation | Path) -> None:
+def write_reuse(folder: Path, generation: Generation | Path, workers: int = 1) -> None:
     """Work out and write the reuse arrays of a generation (or of the one whose counting arrays are in that
     folder) into ``folder``, whole or not at all, as :func:`search.arrays.write_arrays` writes the counting
     arrays (and called right after it, before the engine's commit). A previous generation's folder beside it is
-    carried over: only new passages are fingerprinted and compared."""
+    carried over: only new passages are fingerprinted and compared. ``workers``: see :func:`reuse_arrays`."""
     if isinstance(generation, Path):
         generation = Generation.of_arrays(generation)
     previous = _previous(folder.parent, folder.name)
-    arrays = reuse_arrays(generation, previous)
+    arrays = reuse_arrays(generation, previous, workers=workers)
     save_arrays(folder, arrays, meta={"version": FORMAT_VERSION, "passages": len(arrays["passage_id"])})
+
+
+@contextmanager
+def reuse_beside(folder: Path, arrays_folder: Path, passages: int) -> Iterator[None]:
+    """:func:`write_reuse` of the generation whose counting arrays are in ``arrays_folder``, into ``folder``,
+    beside the block (where the engine makes its own documents): in a process of its own from
+    :data:`BESIDE_FROM` passages, so the two take both cores, else in this one after the block. The block's end
+    waits for it and raises what it raised (the writer then rolls back); an exception in the block, or an
+    interrupt while waiting, stops it. A killed writer takes the process with it (:func:`die_with_parent`)."""
+    if passages < BESIDE_FROM:
+        yield
+        write_reuse(folder, arrays_folder)
+        return
+    context = multiprocessing.get_context("spawn")  # the writer holds threads (tantivy's): forking is unsafe
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_reuse_process, args=(os.getpid(), folder, arrays_folder, send), name="fazhi-reuse", daemon=True
+    )
+    child.start()
+    send.close()
+    try:
+        yield
+        try:
+            failure = receive.recv()
+        except EOFError:  # it died without a word: killed (the kernel's out-of-memory killer, a signal)
+            child.join()
+            raise OSError(
+                f"finding text reuse for {arrays_folder} stopped (exit code {child.exitcode}); nothing was committed"
+            ) from None
+        child.join()
+        if failure is not None:
+            raise failure
+    finally:
+        if child.is_alive():
+            child.kill()
+            child.join()
+        receive.close()
+
+
+def _reuse_process(parent_pid: int, folder: Path, arrays_folder: Path, send) -> None:
+    """:func:`reuse_beside`'s process: the reuse written, then ``None`` sent; or the exception that stopped it."""
+    die_with_parent(parent_pid)
+    try:
+        write_reuse(folder, arrays_folder, workers=2)
+        send.send(None)
+    except BaseException as e:  # noqa: BLE001 - handed to the writer, which raises it
+        try:
+            send.send(e)
+        except Exception:  # noqa: BLE001 - an exception that cannot be pickled goes as its text
+            send.send(RuntimeError(f"finding text reuse for {arrays_folder}: {type(e).__name__}: {e}"))
+    finally:
+        send.close()
+
+
+def _in_two(work: Callable[[int, int], dict], weights: np.ndarray, workers: int) -> dict:
+    """``work(0, n)`` for ``n = len(weights)`` items, as one dict in item order: with two ``workers`` and
+    :data:`TWO_FROM` of weight or more, the items are cut where half the weight is done and the second part is
+    worked in a forked process (it reads what this one has made, copied on write; its dict comes back
+    pickled). Only for a process without threads: forking copies just the thread that forks."""
+    n = len(weights)
+    total = int(weights.sum())
+    if workers < 2 or total < TWO_FROM or n < 2:
+        return work(0, n)
+    cut = min(max(int(np.searchsorted(np.cumsum(weights), total / 2)), 1), n - 1)
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    parent = os.getpid()
+
+    def second_part() -> None:
+        die_with_parent(parent)
+        try:
+            send.send((True, work(cut, n)))
+        except BaseException as e:  # noqa: BLE001 - handed back, raised there
+            send.send((False, RuntimeError(f"verifying pairs: {type(e).__name__}: {e}")))
+        finally:
+            send.close()
+
+    child = context.Process(target=second_part, name="fazhi-reuse-pairs", daemon=True)
+    child.start()
+    send.close()
+    try:
+        found = work(0, cut)
+        try:
+            ok, rest = receive.recv()
+        except EOFError:
+            child.join()
+            raise OSError(f"the process verifying half the pairs stopped (exit code {child.exitcode})") from None
+        child.join()
+        if not ok:
+            raise rest
+        found.update(rest)
+        return found
+    finally:
+        if child.is_alive():
+            child.kill()
+            child.join()
+        receive.close()

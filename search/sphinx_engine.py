@@ -58,6 +58,7 @@ from search.arrays import (
     GenerationArrays,
     StoredReports,
     arrays_folder,
+    fold_passages,
     generation_order,
     kept_indexes,
     load_arrays,
@@ -81,7 +82,7 @@ from search.models import region_keys as facet_keys
 from search.query import And, Near, Not, Or, ParsedQuery, Term
 from search.query import Node as QueryNode
 from search.reuse import reuse_folder
-from search.reuse_build import write_reuse
+from search.reuse_build import reuse_beside
 from search.settings import PREFIX, get
 from search.sphinx_cluster import DISTRIBUTED, TABLE
 from search.store import fast_key
@@ -478,23 +479,7 @@ def _write_locked(index_dir: Path, reports: list[Report], replace_all: bool, rem
             keys = ",".join(map(str, gone[i : i + 1000]))
             for node in nodes:
                 _repeat(node, f"UPDATE {TABLE} SET died={new} WHERE {base} AND died={ALIVE} AND report IN ({keys})")
-    folded: dict[str, str] = {}
-    batches: list[list[tuple]] = [[] for _ in nodes]
-    sizes = [0] * len(nodes)
-    for report in generation_order(reports):
-        shard = shard_of(report.report_id, len(nodes))
-        for p in report.passages:
-            text = folded[p.passage_id] = fold_with_offsets(p.text)[0]
-            row = _document(space, new, report, p.passage_id, p.number, p.section, p.own_heading(), text)
-            batches[shard].append(row)
-            sizes[shard] += 3 * len(text) + 200
-            if sizes[shard] > INSERT_BATCH_BYTES:
-                _insert(nodes[shard], batches[shard])
-                batches[shard], sizes[shard] = [], 0
-    for node, batch in zip(nodes, batches, strict=True):
-        _insert(node, batch)
-    for node in nodes:  # on disk before the commit names the generation
-        node.run(f"FLUSH RTINDEX {TABLE}")
+    folded = fold_passages(reports)
     name = uuid.uuid4().hex[:16]
     folder = arrays_folder(index_dir, name)
     if previous is None:
@@ -502,8 +487,24 @@ def _write_locked(index_dir: Path, reports: list[Report], replace_all: bool, rem
     else:  # the reports this commit keeps are copied from the previous generation's arrays
         gone_ids = set(remove) | {r.report_id for r in reports}
         write_arrays(folder, reports, folded, previous=previous, keep=kept_indexes(previous, gone_ids))
-    folded.clear()  # the arrays hold it now: freed before finding reuse reads it from them
-    write_reuse(reuse_folder(index_dir, name), folder)
+    with reuse_beside(reuse_folder(index_dir, name), folder, len(folded)):
+        batches: list[list[tuple]] = [[] for _ in nodes]
+        sizes = [0] * len(nodes)
+        for report in generation_order(reports):
+            shard = shard_of(report.report_id, len(nodes))
+            for p in report.passages:
+                text = folded[p.passage_id]
+                row = _document(space, new, report, p.passage_id, p.number, p.section, p.own_heading(), text)
+                batches[shard].append(row)
+                sizes[shard] += 3 * len(text) + 200
+                if sizes[shard] > INSERT_BATCH_BYTES:
+                    _insert(nodes[shard], batches[shard])
+                    batches[shard], sizes[shard] = [], 0
+        folded.clear()
+        for node, batch in zip(nodes, batches, strict=True):
+            _insert(node, batch)
+        for node in nodes:  # on disk before the commit names the generation
+            node.run(f"FLUSH RTINDEX {TABLE}")
     Commit(new, space, name, tuple(hosts)).write(index_dir)
     remove_arrays(index_dir, keep=name)
 

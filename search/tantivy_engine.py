@@ -36,6 +36,7 @@ from search.arrays import (
     GenerationArrays,
     StoredReports,
     arrays_folder,
+    fold_passages,
     kept_indexes,
     load_arrays,
     remove_arrays,
@@ -66,7 +67,7 @@ from search.models import (
 )
 from search.query import ParsedQuery
 from search.reuse import reuse_folder
-from search.reuse_build import write_reuse
+from search.reuse_build import reuse_beside
 from search.store import fast_key
 
 Q = tantivy.Query
@@ -210,16 +211,7 @@ def write_reports(
             for rid in remove:
                 writer.delete_documents_by_term("report_id", rid)
         reports = list(reports)
-        folded: dict[str, str] = {}
-        for report in reports:
-            if not replace_all:
-                writer.delete_documents_by_term("report_id", report.report_id)
-            numbers.number(report.region)  # a new region gets its number
-            for p in report.passages:
-                folded[p.passage_id] = fold_with_offsets(p.text)[0]
-                writer.add_document(_passage_document(report, p, folded[p.passage_id]))
-        writer.delete_documents_by_term("kind", _REGISTRY_KIND)
-        writer.add_document(numbers.document())
+        folded = fold_passages(reports)
         name = uuid.uuid4().hex[:16]
         folder = arrays_folder(index_dir, name)
         if previous is None:
@@ -227,8 +219,16 @@ def write_reports(
         else:  # the reports this commit keeps are copied from the previous generation's arrays
             gone = set(remove) | {r.report_id for r in reports}
             write_arrays(folder, reports, folded, previous=previous, keep=kept_indexes(previous, gone))
-        folded.clear()  # the arrays hold it now: freed before finding reuse reads it from them
-        write_reuse(reuse_folder(index_dir, name), folder)
+        with reuse_beside(reuse_folder(index_dir, name), folder, len(folded)):
+            for report in reports:
+                if not replace_all:
+                    writer.delete_documents_by_term("report_id", report.report_id)
+                numbers.number(report.region)  # a new region gets its number
+                for p in report.passages:
+                    writer.add_document(_passage_document(report, p, folded[p.passage_id]))
+            folded.clear()
+            writer.delete_documents_by_term("kind", _REGISTRY_KIND)
+            writer.add_document(numbers.document())
         writer.delete_documents_by_term("kind", _ARRAYS_KIND)
         writer.add_document(_arrays_document(name))
         writer.commit()

@@ -38,6 +38,7 @@ from search.arrays import (
     GenerationArrays,
     StoredReports,
     arrays_folder,
+    fold_passages,
     kept_indexes,
     load_arrays,
     remove_arrays,
@@ -47,7 +48,7 @@ from search.contract import OldIndexError, Snapshot, index_busy, no_index, ready
 from search.memory import MemorySnapshot
 from search.models import Report
 from search.reuse import reuse_folder
-from search.reuse_build import write_reuse
+from search.reuse_build import reuse_beside
 from search.subprocesses import die_with_parent
 
 HEADING_BOOST = 2.0
@@ -242,26 +243,9 @@ def write_reports(
     except LockError:
         raise index_busy(index_dir) from None
     reports = list(reports)
-    folded: dict[str, str] = {}
     try:
         _remove_stale_temp_files(index_dir)
-        if not replace_all:
-            for rid in remove:
-                writer.delete_by_term("report_id", rid)
-        for report in reports:
-            if not replace_all:
-                writer.delete_by_term("report_id", report.report_id)
-            writer.add_document(kind="report", report_id=report.report_id)
-            for p in report.passages:
-                folded[p.passage_id] = fold(p.text)
-                writer.add_document(
-                    kind="passage",
-                    report_id=report.report_id,
-                    passage_id=p.passage_id,
-                    chars=p.text,
-                    words=p.text,
-                    heading_words=p.own_heading(),
-                )
+        folded = fold_passages(reports)
         folder = arrays_folder(index_dir, writer.generation)
         if replace_all:
             write_arrays(folder, reports, folded)
@@ -269,8 +253,25 @@ def write_reports(
             previous = _arrays_of(whoosh_index.open_dir(str(index_dir)), index_dir)
             gone = set(remove) | {r.report_id for r in reports}
             write_arrays(folder, reports, folded, previous=previous, keep=kept_indexes(previous, gone))
-        folded.clear()  # the arrays hold it now: freed before finding reuse reads it from them
-        write_reuse(reuse_folder(index_dir, writer.generation), folder)
+        passages = len(folded)
+        folded.clear()  # the arrays hold it now (whoosh analyses the original text itself)
+        with reuse_beside(reuse_folder(index_dir, writer.generation), folder, passages):
+            if not replace_all:
+                for rid in remove:
+                    writer.delete_by_term("report_id", rid)
+            for report in reports:
+                if not replace_all:
+                    writer.delete_by_term("report_id", report.report_id)
+                writer.add_document(kind="report", report_id=report.report_id)
+                for p in report.passages:
+                    writer.add_document(
+                        kind="passage",
+                        report_id=report.report_id,
+                        passage_id=p.passage_id,
+                        chars=p.text,
+                        words=p.text,
+                        heading_words=p.own_heading(),
+                    )
     except BaseException:
         writer.cancel()
         raise

@@ -4,6 +4,7 @@ precision and recall of at least 0.95 and exact spans; boilerplate stored as gro
 
 from __future__ import annotations
 
+import os
 import shutil
 
 import numpy as np
@@ -471,6 +472,80 @@ def test_a_writer_failing_while_finding_reuse_leaves_the_last_generation_and_its
     assert sorted(snap.reports) == ["ling", "qing", "yue"]
     assert snap.reuse.passage("qing-p2").reports == 2
     assert not [p for p in index_dir.iterdir() if p.name.startswith(f".{REUSE_PREFIX}")]
+
+
+def _reuse_arrays_of(index_dir) -> dict[str, np.ndarray]:
+    (folder,) = [p for p in index_dir.iterdir() if p.name.startswith(REUSE_PREFIX)]
+    return {f.stem: np.load(f) for f in folder.glob("*.npy")}
+
+
+def test_reuse_found_in_a_process_of_its_own_is_what_the_writers_process_finds(tmp_path, engine_name, monkeypatch):
+    """From BESIDE_FROM passages a writer finds reuse in a second process while it indexes: the same arrays."""
+    import search.reuse_build as rb
+
+    reports, _ = generated_reports(40, seed=3)
+    found = []
+    for beside_from in (10**9, 0):
+        monkeypatch.setattr(rb, "BESIDE_FROM", beside_from)
+        index_dir = tmp_path / f"idx{beside_from}"
+        write = index_writer(engine_name)
+        write(index_dir, reports[:30])
+        write(index_dir, reports[30:], replace_all=False, remove=[reports[0].report_id])
+        found.append(_reuse_arrays_of(index_dir))
+    here, beside = found
+    assert sorted(here) == sorted(beside) and len(here["passage_id"]) > 500
+    for name in here:
+        assert np.array_equal(here[name], beside[name]), name
+
+
+def test_pairs_verified_in_two_processes_give_the_links_one_gives(monkeypatch):
+    import search.reuse_build as rb
+
+    reports, _ = generated_reports(40, seed=5)
+    folded = {p.passage_id: fold(p.text) for r in reports for p in r.passages}
+    generation = rb.Generation.of_reports(reports, folded)
+    one = rb.reuse_arrays(generation)
+    monkeypatch.setattr(rb, "TWO_FROM", 0)
+    two = rb.reuse_arrays(generation, workers=2)
+    assert len(one["link_other"]) > 20
+    assert sorted(one) == sorted(two)
+    for name in one:
+        assert np.array_equal(one[name], two[name]), name
+
+
+def test_work_split_over_two_processes_comes_back_in_order_and_failures_are_raised(monkeypatch):
+    import search.reuse_build as rb
+
+    monkeypatch.setattr(rb, "TWO_FROM", 0)
+    weights = np.array([5, 1, 1, 1, 1, 1, 1, 1, 1, 1])
+    found = rb._in_two(lambda lo, hi: {i: os.getpid() for i in range(lo, hi)}, weights, workers=2)
+    assert list(found) == list(range(10))
+    assert len(set(found.values())) == 2  # the items up to half the weight here, the rest in the other process
+
+    def failing(lo, hi):
+        if lo:
+            raise ValueError("a bug in the second half")
+        return {}
+
+    with pytest.raises(RuntimeError, match="ValueError: a bug in the second half"):
+        rb._in_two(failing, weights, workers=2)
+
+
+def test_reuse_beside_raises_what_its_process_raised_and_stops_when_the_block_fails(tmp_path, monkeypatch):
+    import search.reuse_build as rb
+
+    monkeypatch.setattr(rb, "BESIDE_FROM", 0)
+    missing = tmp_path / f"{ARRAYS_PREFIX}gone"
+    with pytest.raises(FileNotFoundError, match=str(missing)):
+        with rb.reuse_beside(tmp_path / f"{REUSE_PREFIX}gone", missing, passages=10):
+            pass
+    index_dir = tmp_path / "idx"
+    index_writer("whoosh")(index_dir, _reports())
+    (arrays,) = [p for p in index_dir.iterdir() if p.name.startswith(ARRAYS_PREFIX)]
+    with pytest.raises(KeyError):
+        with rb.reuse_beside(index_dir / f"{REUSE_PREFIX}again", arrays, passages=10):
+            raise KeyError("the engine's own indexing failed")
+    assert not (index_dir / f"{REUSE_PREFIX}again").exists()
 
 
 def _overlapping_boilerplate_reports(count: int):
