@@ -1,7 +1,11 @@
 """The benchmark's synthetic reports, and reading the load generator's report (the benchmark itself is a
 command, not a test)."""
 
+import os
 import re
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -122,3 +126,18 @@ def test_ripgrep_is_given_every_term_of_a_query_of_the_mix():
     assert rg_patterns(QUERY_MIX["exclusion"]) == ["行政复议", "诉讼"]
     assert rg_patterns(QUERY_MIX["or"]) == ["枫桥经验", "首违不罚"]
     assert rg_patterns("") == []
+
+
+def test_tree_memory_counts_the_processes_below_this_one():
+    from fazhi.bench import TreeMemory, tree_pss_mb
+
+    script = "import time; b = b'x' * 200_000_000; print(1, flush=True); time.sleep(30)"
+    with subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE) as child:
+        try:
+            assert child.stdout.readline().strip() == b"1"  # its 200 MB are resident
+            with TreeMemory(interval=0.05) as tree:
+                time.sleep(0.2)
+            assert tree_pss_mb(child.pid) > 190  # its own
+            assert tree_pss_mb(os.getpid()) > tree_pss_mb(child.pid) and tree.peak_mb > tree_pss_mb(child.pid)
+        finally:
+            child.kill()
