@@ -181,3 +181,31 @@ def test_regions_compare_by_name_and_carry_their_codes_in_the_api():
     assert coded.to_dict() == {"province": "山西省", "prefecture": "长治市", "county": None, "code": "140400",
                                "division_id": "140400"}  # fmt: skip
     assert Region(**{"province": "山西省", "prefecture": None, "county": None}).code is None  # an old index
+
+
+def _scan_every_position(text: str, year: int | None = None) -> list[tuple[int, int, str]]:
+    """find_place_mentions as first written: a lookup at every character, longest name first."""
+    from indexer.gazetteer import _name_lengths, _names, gazetteer_year
+
+    names, lengths = _names(gazetteer_year(year)), _name_lengths(gazetteer_year(year))
+    found, i = [], 0
+    while i < len(text):
+        for size in lengths.get(text[i], ()):
+            if i + size <= len(text) and text[i : i + size] in names:
+                found.append((i, i + size, text[i : i + size]))
+                i += size
+                break
+        else:
+            i += 1
+    return found
+
+
+def test_place_mentions_are_those_a_lookup_at_every_character_finds(corpus_dir):
+    texts = [p.read_text(encoding="utf-8") for p in sorted(corpus_dir.glob("*.txt"))]
+    texts += ["长治", "山西长治市长治县", "推进法治长治", "长", "", "北京市北京市朝阳区朝阳", "与雄安新区签订协议"]
+    for text in texts:
+        for year in (None, 2017):
+            assert [(m.start, m.end, m.name) for m in find_place_mentions(text, year)] == _scan_every_position(
+                text, year
+            )
+    assert len(find_place_mentions(texts[0])) > 5
