@@ -329,6 +329,11 @@ def arrays_folder(index_dir: Path, name: object) -> Path:
     return Path(index_dir) / f"{ARRAYS_PREFIX}{name}"
 
 
+def generation_rows(folder: Path) -> int:
+    """How many passages the generation whose arrays are in ``folder`` holds (one array's header is read)."""
+    return len(np.load(Path(folder) / "starts.npy", mmap_mode="r"))
+
+
 def fold_passages(reports: Iterable[Report]) -> dict[str, str]:
     """Each passage's folded text (:func:`search.analysis.fold`) by id: what :func:`write_arrays` counts in, and
     what the engines' own documents are made from."""

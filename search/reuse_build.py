@@ -34,7 +34,7 @@ import numpy as np
 from pyroaring import BitMap
 
 from search.analysis import fold_with_extents, folds_one_for_one
-from search.arrays import load_arrays, save_arrays
+from search.arrays import generation_rows, load_arrays, save_arrays
 from search.divisions import areas, division_years, divisions_during, zones
 from search.models import Report
 from search.regions import short_name
@@ -71,7 +71,8 @@ _SEPARATOR_RUN = W + K  # separators between passages: no window sees two passag
 _BATCH = 5000  # passages compared-formed in one scan
 _CELLS = 4_000_000  # keys × members compared at once when summarising groups
 BESIDE_FROM = 50_000
-"""Passages from which :func:`reuse_beside` finds reuse in a process of its own (starting one costs about a second)."""
+"""A generation's passages from which :func:`reuse_beside` finds reuse in a process of its own (starting one
+costs about a second)."""
 TWO_FROM = 20_000
 """Pairs to verify from which :func:`_in_two` splits them over two processes."""
 _SELF_REFERENCES = tuple(f"{a}{b}" for a in "我本全" for b in "省市县区旗州盟")
@@ -1172,13 +1173,14 @@ def write_reuse(folder: Path, generation: Generation | Path, workers: int = 1) -
 
 
 @contextmanager
-def reuse_beside(folder: Path, arrays_folder: Path, passages: int) -> Iterator[None]:
+def reuse_beside(folder: Path, arrays_folder: Path) -> Iterator[None]:
     """:func:`write_reuse` of the generation whose counting arrays are in ``arrays_folder``, into ``folder``,
-    beside the block (where the engine makes its own documents): in a process of its own from
-    :data:`BESIDE_FROM` passages, so the two take both cores, else in this one after the block. The block's end
-    waits for it and raises what it raised (the writer then rolls back); an exception in the block, or an
-    interrupt while waiting, stops it. A killed writer takes the process with it (:func:`die_with_parent`)."""
-    if passages < BESIDE_FROM:
+    beside the block (where the engine makes its own documents): for a generation of :data:`BESIDE_FROM`
+    passages or more in a process of its own, which verifies pairs in two (``workers=2``), so that the work
+    takes both cores; else in this one after the block. The block's end waits for it and raises what it
+    raised (the writer then rolls back); an exception in the block, or an interrupt while waiting, stops it.
+    A killed writer takes the process with it (:func:`die_with_parent`)."""
+    if generation_rows(arrays_folder) < BESIDE_FROM:
         yield
         write_reuse(folder, arrays_folder)
         return

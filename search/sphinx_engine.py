@@ -487,7 +487,7 @@ def _write_locked(index_dir: Path, reports: list[Report], replace_all: bool, rem
     else:  # the reports this commit keeps are copied from the previous generation's arrays
         gone_ids = set(remove) | {r.report_id for r in reports}
         write_arrays(folder, reports, folded, previous=previous, keep=kept_indexes(previous, gone_ids))
-    with reuse_beside(reuse_folder(index_dir, name), folder, len(folded)):
+    with reuse_beside(reuse_folder(index_dir, name), folder):
         batches: list[list[tuple]] = [[] for _ in nodes]
         sizes = [0] * len(nodes)
         for report in generation_order(reports):

@@ -219,7 +219,7 @@ def write_reports(
         else:  # the reports this commit keeps are copied from the previous generation's arrays
             gone = set(remove) | {r.report_id for r in reports}
             write_arrays(folder, reports, folded, previous=previous, keep=kept_indexes(previous, gone))
-        with reuse_beside(reuse_folder(index_dir, name), folder, len(folded)):
+        with reuse_beside(reuse_folder(index_dir, name), folder):
             for report in reports:
                 if not replace_all:
                     writer.delete_documents_by_term("report_id", report.report_id)

@@ -253,9 +253,8 @@ def write_reports(
             previous = _arrays_of(whoosh_index.open_dir(str(index_dir)), index_dir)
             gone = set(remove) | {r.report_id for r in reports}
             write_arrays(folder, reports, folded, previous=previous, keep=kept_indexes(previous, gone))
-        passages = len(folded)
         folded.clear()  # the arrays hold it now (whoosh analyses the original text itself)
-        with reuse_beside(reuse_folder(index_dir, writer.generation), folder, passages):
+        with reuse_beside(reuse_folder(index_dir, writer.generation), folder):
             if not replace_all:
                 for rid in remove:
                     writer.delete_by_term("report_id", rid)

@@ -535,15 +535,17 @@ def test_reuse_beside_raises_what_its_process_raised_and_stops_when_the_block_fa
     import search.reuse_build as rb
 
     monkeypatch.setattr(rb, "BESIDE_FROM", 0)
-    missing = tmp_path / f"{ARRAYS_PREFIX}gone"
-    with pytest.raises(FileNotFoundError, match=str(missing)):
-        with rb.reuse_beside(tmp_path / f"{REUSE_PREFIX}gone", missing, passages=10):
-            pass
     index_dir = tmp_path / "idx"
     index_writer("whoosh")(index_dir, _reports())
     (arrays,) = [p for p in index_dir.iterdir() if p.name.startswith(ARRAYS_PREFIX)]
+    broken = tmp_path / f"{ARRAYS_PREFIX}broken"  # its passages can be counted, nothing else read
+    broken.mkdir()
+    shutil.copy(arrays / "starts.npy", broken)
+    with pytest.raises(FileNotFoundError, match=f"no arrays in {broken}"):
+        with rb.reuse_beside(tmp_path / f"{REUSE_PREFIX}broken", broken):
+            pass
     with pytest.raises(KeyError):
-        with rb.reuse_beside(index_dir / f"{REUSE_PREFIX}again", arrays, passages=10):
+        with rb.reuse_beside(index_dir / f"{REUSE_PREFIX}again", arrays):
             raise KeyError("the engine's own indexing failed")
     assert not (index_dir / f"{REUSE_PREFIX}again").exists()
 
