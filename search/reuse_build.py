@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 from pyroaring import BitMap
@@ -65,6 +66,10 @@ K = 10
 W = 11
 """Grams in a winnowing window: any common stretch of K + W - 1 = 20 characters (MIN_SPAN) shares a
 fingerprint, so no span that counts is missed."""
+FINGERPRINT_RULES = 2
+"""Stored with K and W (``fp_window``): a generation whose fingerprints were made under other rules is not
+carried over. 2: a batch of passages is fingerprinted with separators at both ends (1 had none there, so a
+passage's fingerprints at its edges depended on where it sat in its batch)."""
 GROUP_DF = 48
 """A fingerprint held by more passages than this is boilerplate, stored as a group rather than as pairs."""
 _SEPARATOR_RUN = W + K  # separators between passages: no window sees two passages
@@ -74,7 +79,9 @@ BESIDE_FROM = 50_000
 """A generation's passages from which :func:`reuse_beside` finds reuse in a process of its own (starting one
 costs about a second)."""
 TWO_FROM = 20_000
-"""Pairs to verify from which :func:`_in_two` splits them over two processes."""
+"""Work (passages to fingerprint, pairs to verify, passages to summarise) from which :func:`_in_two` splits it
+over two processes."""
+T = TypeVar("T")
 _SELF_REFERENCES = tuple(f"{a}{b}" for a in "我本全" for b in "省市县区旗州盟")
 _DIGITS = re.compile(r"[0-9]+")
 
@@ -451,12 +458,14 @@ class _Texts:
         rows = [int(r) for r in rows]
         sep = "\x00" * _SEPARATOR_RUN
         texts = [self.generation.folded[r] for r in rows]
-        joined = sep.join(texts)
+        # Separators before the first and after the last as between two: a passage's windows, so its
+        # fingerprints, are the same wherever it sits in a batch.
+        joined = sep + sep.join(texts) + sep
         codes, starts, ends = _comparison_codes(joined)
         # Each row's characters: those standing for its stretch of the joined folded text (NUL is never
         # replaced and no name holds one, so nothing straddles two passages).
         lengths = np.array([len(t) for t in texts], dtype=np.int64)
-        folded_bounds = np.concatenate([[0], np.cumsum(lengths + _SEPARATOR_RUN)])
+        folded_bounds = _SEPARATOR_RUN + np.concatenate([[0], np.cumsum(lengths + _SEPARATOR_RUN)])
         row_start = np.searchsorted(starts, folded_bounds[:-1])
         row_end = np.searchsorted(starts, folded_bounds[:-1] + lengths)
         owner = np.full(len(codes), -1, dtype=np.int64)
@@ -521,6 +530,26 @@ class _Texts:
         if not len(c_starts):
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         return np.asarray(f_starts, dtype=np.int64)[c_starts], np.asarray(f_ends, dtype=np.int64)[c_ends - 1]
+
+    @property
+    def parts(self) -> int:
+        """How many arrays of breaks are held (a mark for :meth:`export`)."""
+        return len(self._parts)
+
+    def export(self, rows: list[int], parts_from: int) -> tuple:
+        """The forms and breaks of ``rows``, made since there were ``parts_from`` arrays of breaks: what a forked
+        process sends back for :meth:`absorb`."""
+        return {r: self.forms[r] for r in rows}, {r: self.breaks[r] for r in rows}, self._parts[parts_from:], parts_from
+
+    def absorb(self, made: tuple) -> None:
+        """Take the forms and breaks another process made (:meth:`export`); those made here are here already."""
+        forms, breaks, parts, parts_from = made
+        if not forms or next(iter(forms)) in self.forms:
+            return
+        shift = len(self._parts) - parts_from
+        self._parts.extend(parts)
+        self.forms.update(forms)
+        self.breaks.update({r: (part + shift, b0, b1) for r, (part, b0, b1) in breaks.items()})
 
     def form(self, row: int) -> str:
         if row not in self.forms:
@@ -615,7 +644,7 @@ def reuse_arrays(
     ``min_span`` is for tests and listings that look for shorter spans (fingerprints only promise to find
     stretches of K + W - 1 characters). ``workers=2`` verifies the pairs in two processes (:func:`_in_two`:
     only where this process has no threads, as :func:`reuse_beside`'s has none)."""
-    window = np.array([K, W], dtype=np.int64)
+    window = np.array([K, W, FINGERPRINT_RULES], dtype=np.int64)
     if previous is not None and (
         previous.min_span != min_span or not np.array_equal(previous.a.get("fp_window", ()), window)
     ):
@@ -647,14 +676,28 @@ def reuse_arrays(
             fp_rows.append(np.repeat(kept, counts).astype(np.int32))
             fp_pos.append(np.asarray(prev["fp_pos"])[take].astype(np.int32))
             fp_hash.append(np.asarray(prev["fp_hash"])[take])
-    for lo in range(0, len(new_rows), _BATCH):
-        batch = new_rows[lo : lo + _BATCH]
-        codes, row_of, local, invalid, lengths = texts.load(batch)  # (forms kept: groups and pairs need them)
-        pos, hashes = fingerprints(codes, invalid)
-        fp_rows.append(row_of[pos].astype(np.int32))  # (int32 throughout: memory at scale)
-        fp_pos.append(local[pos].astype(np.int32))
-        fp_hash.append(hashes)
-        nchars[batch] = lengths
+    batches = [new_rows[lo : lo + _BATCH] for lo in range(0, len(new_rows), _BATCH)]
+
+    def fingerprinted(lo: int, hi: int) -> tuple[list[tuple[np.ndarray, ...]], tuple]:
+        """Batches ``lo`` to ``hi``: each one's fingerprints (rows, offsets, hashes) and lengths, and the forms
+        and breaks made for them (:meth:`_Texts.export`)."""
+        parts_from, found = texts.parts, []
+        for batch in batches[lo:hi]:
+            codes, row_of, local, invalid, lengths = texts.load(batch)  # (forms kept: groups and pairs need them)
+            pos, hashes = fingerprints(codes, invalid)
+            found.append((row_of[pos].astype(np.int32), local[pos].astype(np.int32), hashes, lengths))
+        rows = np.concatenate(batches[lo:hi]).tolist() if hi > lo else []
+        return found, texts.export(rows, parts_from)
+
+    done = 0
+    for found, made in _in_two(fingerprinted, np.array([len(b) for b in batches], dtype=np.int64), workers):
+        texts.absorb(made)
+        for rows_fp, pos_fp, hashes, lengths in found:  # (int32 throughout: memory at scale)
+            fp_rows.append(rows_fp)
+            fp_pos.append(pos_fp)
+            fp_hash.append(hashes)
+            nchars[batches[done]] = lengths
+            done += 1
     rows_all = np.concatenate(fp_rows) if fp_rows else np.zeros(0, np.int32)
     pos_all = np.concatenate(fp_pos) if fp_pos else np.zeros(0, np.int32)
     hash_all = np.concatenate(fp_hash) if fp_hash else np.zeros(0, np.uint64)
@@ -807,7 +850,9 @@ def reuse_arrays(
                     found[(a, b)] = (whole, spans)
         return found
 
-    links = _in_two(verified, np.diff(runs), workers)
+    links = {}
+    for part in _in_two(verified, np.diff(runs), workers):
+        links.update(part)
     # Links among kept passages, from the previous generation.
     if prev is not None:
         new_of_old = np.full(len(prev["passage_sig"]), -1, dtype=np.int64)
@@ -1022,7 +1067,9 @@ def _summarise(a: dict[str, np.ndarray], workers: int = 1) -> None:
         return found
 
     cost = np.diff(row_member_start)[candidates] + np.diff(link_start)[candidates]
-    found = _in_two(summaries, cost, workers)
+    found = {}
+    for part in _in_two(summaries, cost, workers):
+        found.update(part)
     covered = np.zeros(n, dtype=np.int64)
     if found:
         rows = np.fromiter(found, dtype=np.int64, count=len(found))
@@ -1225,15 +1272,16 @@ def _reuse_process(parent_pid: int, folder: Path, arrays_folder: Path, send) -> 
         send.close()
 
 
-def _in_two(work: Callable[[int, int], dict], weights: np.ndarray, workers: int) -> dict:
-    """``work(0, n)`` for ``n = len(weights)`` items, as one dict in item order: with two ``workers`` and
-    :data:`TWO_FROM` of weight or more, the items are cut where half the weight is done and the second part is
-    worked in a forked process (it reads what this one has made, copied on write; its dict comes back
-    pickled). Only for a process without threads: forking copies just the thread that forks."""
+def _in_two(work: Callable[[int, int], T], weights: np.ndarray, workers: int) -> list[T]:
+    """``work`` over ``len(weights)`` items, as the results of its parts in item order: ``[work(0, n)]``, or with
+    two ``workers`` and :data:`TWO_FROM` of weight or more, ``[work(0, cut), work(cut, n)]`` cut where half the
+    weight is done, the second part worked in a forked process (it reads what this one has made, copied on
+    write; its result comes back pickled). Only for a process without threads: forking copies just the
+    thread that forks."""
     n = len(weights)
     total = int(weights.sum())
     if workers < 2 or total < TWO_FROM or n < 2:
-        return work(0, n)
+        return [work(0, n)]
     cut = min(max(int(np.searchsorted(np.cumsum(weights), total / 2)), 1), n - 1)
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
@@ -1244,25 +1292,24 @@ def _in_two(work: Callable[[int, int], dict], weights: np.ndarray, workers: int)
         try:
             send.send((True, work(cut, n)))
         except BaseException as e:  # noqa: BLE001 - handed back, raised there
-            send.send((False, RuntimeError(f"verifying pairs: {type(e).__name__}: {e}")))
+            send.send((False, RuntimeError(f"{type(e).__name__}: {e}")))
         finally:
             send.close()
 
-    child = context.Process(target=second_part, name="fazhi-reuse-pairs", daemon=True)
+    child = context.Process(target=second_part, name="fazhi-reuse-part", daemon=True)
     child.start()
     send.close()
     try:
-        found = work(0, cut)
+        first = work(0, cut)
         try:
-            ok, rest = receive.recv()
+            ok, second = receive.recv()
         except EOFError:
             child.join()
-            raise OSError(f"the process verifying half the pairs stopped (exit code {child.exitcode})") from None
+            raise OSError(f"the process finding half of text reuse stopped (exit code {child.exitcode})") from None
         child.join()
         if not ok:
-            raise rest
-        found.update(rest)
-        return found
+            raise second
+        return [first, second]
     finally:
         if child.is_alive():
             child.kill()

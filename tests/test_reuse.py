@@ -498,7 +498,7 @@ def test_reuse_found_in_a_process_of_its_own_is_what_the_writers_process_finds(t
         assert np.array_equal(here[name], beside[name]), name
 
 
-def test_pairs_verified_in_two_processes_give_the_links_one_gives(monkeypatch):
+def test_reuse_found_in_two_processes_is_what_one_finds(monkeypatch):
     import search.reuse_build as rb
 
     reports, _ = generated_reports(40, seed=5)
@@ -506,6 +506,7 @@ def test_pairs_verified_in_two_processes_give_the_links_one_gives(monkeypatch):
     generation = rb.Generation.of_reports(reports, folded)
     one = rb.reuse_arrays(generation)
     monkeypatch.setattr(rb, "TWO_FROM", 0)
+    monkeypatch.setattr(rb, "_BATCH", 64)  # fingerprinted in batches: split over the two as well
     two = rb.reuse_arrays(generation, workers=2)
     assert len(one["link_other"]) > 20
     assert sorted(one) == sorted(two)
@@ -518,16 +519,18 @@ def test_work_split_over_two_processes_comes_back_in_order_and_failures_are_rais
 
     monkeypatch.setattr(rb, "TWO_FROM", 0)
     weights = np.array([5, 1, 1, 1, 1, 1, 1, 1, 1, 1])
-    found = rb._in_two(lambda lo, hi: {i: os.getpid() for i in range(lo, hi)}, weights, workers=2)
-    assert list(found) == list(range(10))
-    assert len(set(found.values())) == 2  # the items up to half the weight here, the rest in the other process
+    first, second = rb._in_two(lambda lo, hi: {i: os.getpid() for i in range(lo, hi)}, weights, workers=2)
+    assert list(first) + list(second) == list(range(10))
+    assert set(first.values()) == {os.getpid()} and set(second.values()) != {os.getpid()}  # forked: the rest
+    assert len(first) == 2  # 5 + 1 of 14: where half the weight is done
+    assert rb._in_two(lambda lo, hi: (lo, hi), weights, workers=1) == [(0, 10)]
 
     def failing(lo, hi):
         if lo:
             raise ValueError("a bug in the second half")
         return {}
 
-    with pytest.raises(RuntimeError, match="ValueError: a bug in the second half"):
+    with pytest.raises(RuntimeError, match="^ValueError: a bug in the second half$"):
         rb._in_two(failing, weights, workers=2)
 
 
