@@ -1233,9 +1233,9 @@ def reuse_beside(folder: Path, arrays_folder: Path) -> Iterator[None]:
         return
     context = multiprocessing.get_context("spawn")  # the writer holds threads (tantivy's): forking is unsafe
     receive, send = context.Pipe(duplex=False)
-    child = context.Process(
-        target=_reuse_process, args=(os.getpid(), folder, arrays_folder, send), name="fazhi-reuse", daemon=True
-    )
+    # Not a daemon: a daemon may not start processes, and this one forks for its second half (_in_two).
+    child = context.Process(target=_reuse_process, args=(os.getpid(), folder, arrays_folder, send, TWO_FROM))
+    child.name = "fazhi-reuse"
     child.start()
     send.close()
     try:
@@ -1257,9 +1257,12 @@ def reuse_beside(folder: Path, arrays_folder: Path) -> Iterator[None]:
         receive.close()
 
 
-def _reuse_process(parent_pid: int, folder: Path, arrays_folder: Path, send) -> None:
-    """:func:`reuse_beside`'s process: the reuse written, then ``None`` sent; or the exception that stopped it."""
+def _reuse_process(parent_pid: int, folder: Path, arrays_folder: Path, send, two_from: int) -> None:
+    """:func:`reuse_beside`'s process: the reuse written, then ``None`` sent; or the exception that stopped it.
+    ``two_from``: the writer's :data:`TWO_FROM` (a test may have changed it there)."""
+    global TWO_FROM
     die_with_parent(parent_pid)
+    TWO_FROM = two_from
     try:
         write_reuse(folder, arrays_folder, workers=2)
         send.send(None)
@@ -1296,7 +1299,7 @@ def _in_two(work: Callable[[int, int], T], weights: np.ndarray, workers: int) ->
         finally:
             send.close()
 
-    child = context.Process(target=second_part, name="fazhi-reuse-part", daemon=True)
+    child = context.Process(target=second_part, name="fazhi-reuse-part")  # (dies with this one: die_with_parent)
     child.start()
     send.close()
     try:

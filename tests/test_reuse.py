@@ -480,13 +480,15 @@ def _reuse_arrays_of(index_dir) -> dict[str, np.ndarray]:
 
 
 def test_reuse_found_in_a_process_of_its_own_is_what_the_writers_process_finds(tmp_path, engine_name, monkeypatch):
-    """From BESIDE_FROM passages a writer finds reuse in a second process while it indexes: the same arrays."""
+    """From BESIDE_FROM passages a writer finds reuse in a second process while it indexes, which forks a third
+    for half the work (_in_two): the same arrays as the writer's own process finds alone."""
     import search.reuse_build as rb
 
     reports, _ = generated_reports(40, seed=3)
     found = []
     for beside_from in (10**9, 0):
         monkeypatch.setattr(rb, "BESIDE_FROM", beside_from)
+        monkeypatch.setattr(rb, "TWO_FROM", 0 if beside_from == 0 else 10**9)  # there, it forks as well
         index_dir = tmp_path / f"idx{beside_from}"
         write = index_writer(engine_name)
         write(index_dir, reports[:30])
