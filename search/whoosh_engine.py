@@ -197,6 +197,17 @@ class _Writer(MpWriter):
         task.start()
         return task
 
+    def cancel(self):
+        # whoosh's cancel() only flags its copies of the tasks, in this process: a task already started waits
+        # on the job queue for ever (and the interpreter, joining it at exit, with it). Stop them; what they
+        # wrote is never committed and goes with the next writer's clean-up.
+        try:
+            for task in self.tasks:
+                task.kill()
+                task.join()
+        finally:
+            writing.SegmentWriter.cancel(self)
+
 
 _STALE_TOC = re.compile(r"^_\w+_\d+\.toc\.[\d.]+$")
 

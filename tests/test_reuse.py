@@ -555,6 +555,30 @@ def test_reuse_beside_raises_what_its_process_raised_and_stops_when_the_block_fa
     assert not (index_dir / f"{REUSE_PREFIX}again").exists()
 
 
+def test_a_whoosh_writer_failing_after_its_writer_processes_started_stops_them(tmp_path, monkeypatch):
+    """whoosh's own cancel() leaves started writer processes waiting for ever (and the interpreter, at exit)."""
+    import multiprocessing
+
+    import search.reuse_build as rb
+
+    reports, _ = generated_reports(30, seed=4)  # hundreds of passages: whoosh's writer processes start
+    index_dir = tmp_path / "idx"
+    write = index_writer("whoosh")
+    write(index_dir, reports[:20])
+
+    def failing(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(rb, "reuse_arrays", failing)
+    with pytest.raises(OSError, match="disk full"):
+        write(index_dir, reports[20:], replace_all=False)
+    assert multiprocessing.active_children() == []
+    monkeypatch.undo()
+    assert len(open_engine(index_dir, "whoosh").snapshot().reports) == 20
+    write(index_dir, reports[20:], replace_all=False)  # the next writer cleans up and commits
+    assert len(open_engine(index_dir, "whoosh").snapshot().reports) == 30
+
+
 def _overlapping_boilerplate_reports(count: int):
     """Reports whose passages hold the three formulae in different combinations and contexts (so groups overlap,
     a passage is in several, and intervals differ), a short passage that is nothing but a formula's head (a
