@@ -642,8 +642,9 @@ def reuse_arrays(
     """The reuse arrays of a generation. With the ``previous`` generation's reuse, passages it had (same id and
     text) keep their fingerprints and the links among them; only pairs with a new passage are verified.
     ``min_span`` is for tests and listings that look for shorter spans (fingerprints only promise to find
-    stretches of K + W - 1 characters). ``workers=2`` verifies the pairs in two processes (:func:`_in_two`:
-    only where this process has no threads, as :func:`reuse_beside`'s has none)."""
+    stretches of K + W - 1 characters). ``workers=2`` fingerprints new passages, verifies pairs and summarises
+    passages in two processes (:func:`_in_two`: only where this process has no threads, as the process of
+    :func:`reuse_beside` has none)."""
     window = np.array([K, W, FINGERPRINT_RULES], dtype=np.int64)
     if previous is not None and (
         previous.min_span != min_span or not np.array_equal(previous.a.get("fp_window", ()), window)
@@ -1223,8 +1224,8 @@ def write_reuse(folder: Path, generation: Generation | Path, workers: int = 1) -
 def reuse_beside(folder: Path, arrays_folder: Path) -> Iterator[None]:
     """:func:`write_reuse` of the generation whose counting arrays are in ``arrays_folder``, into ``folder``,
     beside the block (where the engine makes its own documents): for a generation of :data:`BESIDE_FROM`
-    passages or more in a process of its own, which verifies pairs in two (``workers=2``), so that the work
-    takes both cores; else in this one after the block. The block's end waits for it and raises what it
+    passages or more in a process of its own, which does most of its work in two halves (``workers=2``), so
+    that the work takes both cores; else in this one after the block. The block's end waits for it and raises what it
     raised (the writer then rolls back); an exception in the block, or an interrupt while waiting, stops it.
     A killed writer takes the process with it (:func:`die_with_parent`)."""
     if generation_rows(arrays_folder) < BESIDE_FROM:
