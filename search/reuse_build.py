@@ -27,7 +27,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -542,10 +542,8 @@ class _Texts:
         return {r: self.forms[r] for r in rows}, {r: self.breaks[r] for r in rows}, self._parts[parts_from:], parts_from
 
     def absorb(self, made: tuple) -> None:
-        """Take the forms and breaks another process made (:meth:`export`); those made here are here already."""
+        """Take the forms and breaks another process made (:meth:`export`)."""
         forms, breaks, parts, parts_from = made
-        if not forms or next(iter(forms)) in self.forms:
-            return
         shift = len(self._parts) - parts_from
         self._parts.extend(parts)
         self.forms.update(forms)
@@ -691,8 +689,10 @@ def reuse_arrays(
         return found, texts.export(rows, parts_from)
 
     done = 0
-    for found, made in _in_two(fingerprinted, np.array([len(b) for b in batches], dtype=np.int64), workers):
-        texts.absorb(made)
+    halves = _in_two(fingerprinted, np.array([len(b) for b in batches], dtype=np.int64), workers)
+    for half, (found, made) in enumerate(halves):
+        if half:  # the forked half's forms and breaks (the first half's were made here)
+            texts.absorb(made)
         for rows_fp, pos_fp, hashes, lengths in found:  # (int32 throughout: memory at scale)
             fp_rows.append(rows_fp)
             fp_pos.append(pos_fp)
@@ -1225,32 +1225,55 @@ def reuse_beside(folder: Path, arrays_folder: Path) -> Iterator[None]:
     """:func:`write_reuse` of the generation whose counting arrays are in ``arrays_folder``, into ``folder``,
     beside the block (where the engine makes its own documents): for a generation of :data:`BESIDE_FROM`
     passages or more in a process of its own, which does most of its work in two halves (``workers=2``), so
-    that the work takes both cores; else in this one after the block. The block's end waits for it and raises what it
-    raised (the writer then rolls back); an exception in the block, or an interrupt while waiting, stops it.
-    A killed writer takes the process with it (:func:`die_with_parent`)."""
+    that the work takes both cores; else in this one after the block. The block's end waits for it and raises
+    what it raised (the writer then rolls back); an exception in the block, or an interrupt while waiting,
+    stops it. A killed writer takes the process with it (:func:`die_with_parent`)."""
     if generation_rows(arrays_folder) < BESIDE_FROM:
         yield
         write_reuse(folder, arrays_folder)
         return
     context = multiprocessing.get_context("spawn")  # the writer holds threads (tantivy's): forking is unsafe
+    work = partial(_reuse_process, folder, arrays_folder, TWO_FROM)
+    died = f"finding text reuse for {arrays_folder} stopped (exit code {{code}}); nothing was committed"
+    with _elsewhere(context, work, "fazhi-reuse", died) as outcome:
+        yield
+        outcome()
+
+
+def _reuse_process(folder: Path, arrays_folder: Path, two_from: int) -> None:
+    """:func:`reuse_beside`'s work in its process; ``two_from``: the writer's :data:`TWO_FROM` (a test may have
+    changed it there)."""
+    global TWO_FROM
+    TWO_FROM = two_from
+    write_reuse(folder, arrays_folder, workers=2)
+
+
+@contextmanager
+def _elsewhere(context, work: Callable[[], T], name: str, died: str) -> Iterator[Callable[[], T]]:
+    """``work()`` in a process of ``context`` (``spawn``: ``work`` is pickled; ``fork``: it is not) that dies
+    with this one; the block gets a function that waits for the result and returns it, or raises what
+    ``work`` raised (an exception that cannot be pickled comes back as a RuntimeError with its text), or an
+    OSError from ``died`` (``{code}``: the exit code) when the process ended without a word (killed: the
+    kernel's out-of-memory killer, a signal). Leaving the block any other way kills the process. Not a daemon:
+    a daemon may not start processes, and the reuse process forks for its second half (:func:`_in_two`)."""
     receive, send = context.Pipe(duplex=False)
-    # Not a daemon: a daemon may not start processes, and this one forks for its second half (_in_two).
-    child = context.Process(target=_reuse_process, args=(os.getpid(), folder, arrays_folder, send, TWO_FROM))
-    child.name = "fazhi-reuse"
+    child = context.Process(target=_send_outcome, args=(os.getpid(), work, send), name=name)
     child.start()
     send.close()
-    try:
-        yield
+
+    def outcome() -> T:
         try:
-            failure = receive.recv()
-        except EOFError:  # it died without a word: killed (the kernel's out-of-memory killer, a signal)
+            ok, value = receive.recv()
+        except EOFError:
             child.join()
-            raise OSError(
-                f"finding text reuse for {arrays_folder} stopped (exit code {child.exitcode}); nothing was committed"
-            ) from None
+            raise OSError(died.format(code=child.exitcode)) from None
         child.join()
-        if failure is not None:
-            raise failure
+        if not ok:
+            raise value
+        return value
+
+    try:
+        yield outcome
     finally:
         if child.is_alive():
             child.kill()
@@ -1258,20 +1281,16 @@ def reuse_beside(folder: Path, arrays_folder: Path) -> Iterator[None]:
         receive.close()
 
 
-def _reuse_process(parent_pid: int, folder: Path, arrays_folder: Path, send, two_from: int) -> None:
-    """:func:`reuse_beside`'s process: the reuse written, then ``None`` sent; or the exception that stopped it.
-    ``two_from``: the writer's :data:`TWO_FROM` (a test may have changed it there)."""
-    global TWO_FROM
+def _send_outcome(parent_pid: int, work: Callable[[], object], send) -> None:
+    """:func:`_elsewhere`'s process: ``(True, work())``, or ``(False, the exception)``, sent back."""
     die_with_parent(parent_pid)
-    TWO_FROM = two_from
     try:
-        write_reuse(folder, arrays_folder, workers=2)
-        send.send(None)
-    except BaseException as e:  # noqa: BLE001 - handed to the writer, which raises it
+        send.send((True, work()))
+    except BaseException as e:  # noqa: BLE001 - handed back, raised there
         try:
-            send.send(e)
+            send.send((False, e))
         except Exception:  # noqa: BLE001 - an exception that cannot be pickled goes as its text
-            send.send(RuntimeError(f"finding text reuse for {arrays_folder}: {type(e).__name__}: {e}"))
+            send.send((False, RuntimeError(f"{type(e).__name__}: {e}")))
     finally:
         send.close()
 
@@ -1287,35 +1306,14 @@ def _in_two(work: Callable[[int, int], T], weights: np.ndarray, workers: int) ->
     if workers < 2 or total < TWO_FROM or n < 2:
         return [work(0, n)]
     cut = min(max(int(np.searchsorted(np.cumsum(weights), total / 2)), 1), n - 1)
-    context = multiprocessing.get_context("fork")
-    receive, send = context.Pipe(duplex=False)
-    parent = os.getpid()
 
-    def second_part() -> None:
-        die_with_parent(parent)
+    def second_part() -> T:
         try:
-            send.send((True, work(cut, n)))
-        except BaseException as e:  # noqa: BLE001 - handed back, raised there
-            send.send((False, RuntimeError(f"{type(e).__name__}: {e}")))
-        finally:
-            send.close()
+            return work(cut, n)
+        except BaseException as e:
+            raise RuntimeError(f"{type(e).__name__}: {e}") from None
 
-    child = context.Process(target=second_part, name="fazhi-reuse-part")  # (dies with this one: die_with_parent)
-    child.start()
-    send.close()
-    try:
+    died = "the process finding half of text reuse stopped (exit code {code})"
+    with _elsewhere(multiprocessing.get_context("fork"), second_part, "fazhi-reuse-part", died) as outcome:
         first = work(0, cut)
-        try:
-            ok, second = receive.recv()
-        except EOFError:
-            child.join()
-            raise OSError(f"the process finding half of text reuse stopped (exit code {child.exitcode})") from None
-        child.join()
-        if not ok:
-            raise second
-        return [first, second]
-    finally:
-        if child.is_alive():
-            child.kill()
-            child.join()
-        receive.close()
+        return [first, outcome()]
