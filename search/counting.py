@@ -230,8 +230,15 @@ class Filters:
                 mask &= m
         return mask
 
+    def narrows(self, skip: str | None = None) -> bool:
+        """Whether any filter but ``skip``'s applies (without one, every row passes)."""
+        named = [*self.report_masks, *self.row_masks, *(["section"] if self.sections is not None else [])]
+        return any(name != skip for name in named)
+
     def rows(self, rows: np.ndarray, skip: str | None = None) -> np.ndarray:
         """Which of ``rows`` pass every filter but ``skip``'s."""
+        if not self.narrows(skip):
+            return np.ones(len(rows), dtype=bool)
         keep = self.reports(skip)[self.table.report[rows]]
         if self.sections is not None and skip != "section":
             keep &= self.sections[self.table.section[rows]]
@@ -240,8 +247,15 @@ class Filters:
                 keep &= m[rows]
         return keep
 
+    def subset(self, rows: np.ndarray, skip: str | None = None) -> np.ndarray:
+        """Those of ``rows`` that pass every filter but ``skip``'s: ``rows`` itself when none applies (the
+        commonest search has no filter, and its matches can be millions of rows)."""
+        return rows[self.rows(rows, skip)] if self.narrows(skip) else rows
+
     def keep(self, matches: Matches) -> Matches:
-        """The matches that pass every filter."""
+        """The matches that pass every filter (``matches`` itself when no filter applies)."""
+        if not self.narrows():
+            return matches
         kept = self.rows(matches.rows)
         return Matches(matches.rows[kept], matches.occurrences[kept])
 
@@ -253,8 +267,11 @@ class Filters:
 
 def report_count(snap: Snapshot, rows: np.ndarray) -> int:
     """Distinct reports among ``rows`` (份): ascending rows (as :class:`Matches` holds them) are each report's
-    rows together, so its reports are counted in one pass, without sorting them again."""
-    return len(distinct_ascending(snap.row_table.report[rows]))
+    rows together, so its reports are counted where the report changes, without sorting them again."""
+    if not len(rows):
+        return 0
+    reports = snap.row_table.report[rows]
+    return 1 + int(np.count_nonzero(reports[1:] != reports[:-1]))
 
 
 def distinct_ascending(values: np.ndarray) -> np.ndarray:
@@ -312,7 +329,7 @@ def passage_facets(snap: Snapshot, rows: np.ndarray, filters: Filters) -> dict[s
     table = filters.table
 
     def kept(skip: str) -> np.ndarray:
-        return rows[filters.rows(rows, skip)]
+        return filters.subset(rows, skip)
 
     region_c = _region_counts(snap, np.bincount(table.report[kept("region")], minlength=len(table.report_year)))
     years = table.year[kept("year")]
@@ -330,14 +347,14 @@ def report_facets(snap: Snapshot, matches: Matches, filters: Filters) -> dict[st
     table, rows = filters.table, matches.rows
 
     def distinct_reports(skip: str) -> np.ndarray:
-        return distinct_ascending(table.report[rows[filters.rows(rows, skip)]])
+        return distinct_ascending(table.report[filters.subset(rows, skip)])
 
     per_report = np.zeros(len(table.report_year), dtype=np.int64)
     per_report[distinct_reports("region")] = 1
     region_c = _region_counts(snap, per_report)
     year_c = Counter(table.report_year[distinct_reports("year")].tolist())
     doc_c = Counter(DOC_TYPES[d] for d in table.report_doc_type[distinct_reports("doc_type")].tolist())
-    kept = rows[filters.rows(rows, "section")]
+    kept = filters.subset(rows, "section")
     pairs = distinct_ascending(table.report[kept] * len(SECTIONS) + table.section[kept])
     section_c = Counter(SECTIONS[s] for s in (pairs % len(SECTIONS)).tolist())
     return facet_lists(region_c, year_c, section_c, doc_c)
@@ -347,7 +364,7 @@ def reuse_facet(snap: Snapshot, rows: np.ndarray, filters: Filters, unit: str) -
     """The reuse facet over the matching ``rows`` (no filter applied), ignoring its own filter as every facet
     does: passages (``unit="passages"``, 段) or distinct reports (份) with an original / a shared matching
     passage. Zero counts are left out, as in every facet."""
-    kept = rows[filters.rows(rows, "reuse")]
+    kept = filters.subset(rows, "reuse")
     shared = reuse_mask(snap, "shared")[kept]
     if unit == "reports":
         report = filters.table.report[kept]

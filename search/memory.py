@@ -164,7 +164,7 @@ def execute_rows(
     kept rows), grouped and paged."""
     filters = Filters(snap, request)
     facets = passage_facets(snap, rows, filters)
-    kept = rows[filters.rows(rows)].tolist()
+    kept = filters.subset(rows).tolist()
     if parsed.has_positive or request.sort != "relevance":
         scores = rank(kept)
         ordered = order_rows(snap, kept, scores, request.sort, request.order)

@@ -475,7 +475,7 @@ class TantivySnapshot(Snapshot):
         facets (numpy over the matches' cells) side by side on the two cores."""
         matches = query_matches(self, parsed)
         filters = Filters(self, request)
-        kept = matches.rows[filters.rows(matches.rows)]
+        kept = filters.subset(matches.rows)
         share = len(kept) / max(len(matches.rows), 1)
         paging = _POOL.submit(self._page, kept, share, request, parsed)
         facets = self._counts(parsed, request, filters)

@@ -13,8 +13,10 @@ import numpy as np
 import pytest
 
 from search import OldIndexError, Region, SearchRequest, index_writer, open_engine, search
+from search import arrays as arrays_module
 from search.arrays import (
     _CORPUS_ARRAYS,
+    _FREQUENT_ARRAYS,
     ARRAYS_PREFIX,
     CorpusText,
     MappedFolded,
@@ -59,7 +61,7 @@ def built_in_memory(snap) -> tuple[CorpusText, RowTable]:
 
 def assert_same_arrays(snap) -> None:
     corpus, table = built_in_memory(snap)
-    for name in _CORPUS_ARRAYS:
+    for name in (*_CORPUS_ARRAYS, *_FREQUENT_ARRAYS):
         assert np.array_equal(getattr(snap.corpus_text, name), getattr(corpus, name)), name
     for f in fields(RowTable):
         assert np.array_equal(getattr(snap.row_table, f.name), getattr(table, f.name)), f.name
@@ -129,7 +131,10 @@ def test_the_row_of_an_offset_is_read_from_the_row_rank_table():
     assert len(corpus.row_rank) == len(corpus.units) // 32 + 1
 
 
-def test_counts_from_the_rarest_bigram_equal_a_scan_of_random_texts():
+@pytest.mark.parametrize("floor", [None, 1])
+def test_counts_from_the_rarest_bigram_equal_a_scan_of_random_texts(monkeypatch, floor):
+    if floor is not None:  # every bigram frequent: each one's rows as stored (CorpusText.frequent)
+        monkeypatch.setattr(arrays_module, "FREQUENT_FLOOR", floor)
     rng = random.Random(3)
     alphabet = "法治政府建设哈𠀀ab"
     literals = [
@@ -244,6 +249,39 @@ def test_a_commit_clears_what_killed_writers_left(tmp_path, engine_name):
     snap = open_engine(index_dir, engine_name).snapshot()
     assert is_mapped(snap.corpus_text.units)
     assert arrays_folder(index_dir, "x").name == f"{ARRAYS_PREFIX}x"
+
+
+def test_a_frequent_bigram_s_stored_rows_are_those_its_positions_give(tmp_path, monkeypatch):
+    monkeypatch.setattr(arrays_module, "FREQUENT_FLOOR", 2)
+    corpus = CorpusText([fold_text for r in SMALL_REPORTS for fold_text in (p.text for p in r.passages)])
+    keys = corpus.frequent_key.tolist()
+    assert len(keys) > 10  # the samples' commonest bigrams, and not every bigram
+    assert len(keys) < len(corpus.bigram_key) / 2
+    monkeypatch.setattr(arrays_module, "FREQUENT_FLOOR", 10**9)
+    worked_out = CorpusText([fold_text for r in SMALL_REPORTS for fold_text in (p.text for p in r.passages)])
+    assert not len(worked_out.frequent_key)
+    for key in keys:
+        bigram = chr(key >> 16) + chr(key & 0xFFFF)
+        stored, counted = corpus.row_counts(bigram), worked_out.row_counts(bigram)
+        assert corpus.frequent(bigram) is not None and worked_out.frequent(bigram) is None
+        assert stored[0].dtype == counted[0].dtype == stored[1].dtype == np.int64
+        assert np.array_equal(stored[0], counted[0]) and np.array_equal(stored[1], counted[1]), bigram
+
+
+def test_an_index_written_without_the_frequent_bigrams_rows_counts_them_from_positions(
+    tmp_path, engine_name, monkeypatch
+):
+    monkeypatch.setattr(arrays_module, "FREQUENT_FLOOR", 2)
+    index_dir = tmp_path / "idx"
+    index_writer(engine_name)(index_dir, SMALL_REPORTS)
+    before = answers(open_as_served(index_dir, engine_name))
+    folder = next(p for p in index_dir.iterdir() if p.name.startswith(ARRAYS_PREFIX))
+    assert len(np.load(folder / "frequent_key.npy"))  # the samples' commonest bigrams are stored
+    for name in _FREQUENT_ARRAYS:  # as an index written before they were
+        (folder / f"{name}.npy").unlink()
+    snap = open_as_served(index_dir, engine_name)
+    assert not len(snap.corpus_text.frequent_key)
+    assert answers(snap) == before
 
 
 def test_counts_from_the_mapped_arrays_equal_a_scan_of_the_folded_text(tmp_path, engine_name):
