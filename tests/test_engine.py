@@ -165,12 +165,16 @@ def test_grouping_by_report_keeps_the_best_passage_and_counts_the_rest(snap):
 def test_tantivy_codes_and_partial_orders():
     import numpy as np
 
-    from search.tantivy_engine import attr_code, attr_values, first_by, first_of_runs
+    from search.tantivy_engine import attr_code, attr_values, first_by, first_of_runs, holds
 
     assert attr_values(attr_code(2023, "问题不足", "新闻报道")) == (2023, "问题不足", "新闻报道")
     assert attr_values(attr_code(None, "其他", "其他")) == (None, "其他", "其他")
     assert first_of_runs(np.array([3, 3, 5, 7, 7])).tolist() == [0, 2, 3]
     assert first_of_runs(np.array([], dtype=np.int64)).tolist() == []
+    assert holds(np.array([2, 5, 9]), np.array([9, 1, 5, 10])).tolist() == [True, False, True, False]
+    assert holds(np.array([], dtype=np.int64), np.array([3])).tolist() == [False]
+    ascending = np.sort(np.random.default_rng(3).choice(500, size=120, replace=False))
+    assert holds(ascending, np.arange(520)).tolist() == np.isin(np.arange(520), ascending).tolist()
     rows, key = np.array([1, 2, 3, 4]), np.array([5, 7, 5, 6])
     assert first_by(rows, key, True, 2).tolist() == [2, 4]
     assert first_by(rows, key, False, 1).tolist() == [1, 3]  # every row of the keys that reach 1
