@@ -327,6 +327,7 @@ def test_module_doctests():
 
     import search.arrays
     import search.counting
+    import search.kernels
 
-    for module in (search.arrays, search.counting):
+    for module in (search.arrays, search.counting, search.kernels):
         assert doctest.testmod(module).failed == 0, module.__name__
