@@ -202,21 +202,12 @@ class CorpusText:
 
     def row_counts(self, literal: str) -> tuple[np.ndarray, np.ndarray]:
         """The rows holding a start of ``literal`` (ascending) and the starts in each (overlapping ones
-        included: see :func:`search.counting.self_overlaps`). A frequent bigram's are read as stored
-        (:meth:`frequent`); a literal of two units or more is checked and counted per row from its rarest
-        bigram's entries in one compiled loop (:func:`search.kernels.verified_row_counts`); a single unit's
-        entries (in bigram order, not by offset) are counted per row a chunk at a time."""
+        included: see :func:`search.counting.self_overlaps`). A chunk of starts at a time: its rows, then
+        its runs of equal rows (a row and its starts), joined at the end; a frequent bigram's are read as
+        stored (:meth:`frequent`)."""
         stored = self.frequent(literal)
         if stored is not None:
             return stored
-        lit = np.frombuffer(literal.encode("utf-16-le"), dtype=np.uint16)
-        if len(lit) >= 2 and len(self.units):
-            from search.kernels import verified_row_counts  # numba, loaded when first needed
-
-            first, size = self._bigram_runs(lit)
-            anchor = int(np.argmin(size))
-            entries = self.positions[first[anchor] : first[anchor] + size[anchor]]
-            return verified_row_counts(self.units, entries, anchor, lit, self.starts)
         held, counts = [], []
         for pos in self._starts_by_chunk(literal):
             rows = self.rows_of(pos)
@@ -226,9 +217,15 @@ class CorpusText:
         if not held:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         rows, per_row = np.concatenate(held), np.concatenate(counts)
-        total = np.bincount(rows, weights=per_row, minlength=self.rows).astype(np.int64)
-        rows = np.flatnonzero(total)
-        return rows, total[rows]
+        if len(literal.encode("utf-16-le")) == 2:  # one unit: entries in bigram order, rows not ascending
+            total = np.bincount(rows, weights=per_row, minlength=self.rows).astype(np.int64)
+            rows = np.flatnonzero(total)
+            return rows, total[rows]
+        seams = np.flatnonzero(rows[1:] == rows[:-1])  # a row whose starts two chunks share
+        if len(seams):
+            first = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1])))
+            return rows[first], np.add.reduceat(per_row, first)
+        return rows, per_row
 
     def counts(self, literal: str) -> np.ndarray:
         """Starts of ``literal`` per row (overlapping ones included: see :func:`search.counting.self_overlaps`)."""
