@@ -261,6 +261,11 @@ class Snapshot:
         counting layer then finds them in the whole-corpus array instead)."""
         raise NotImplementedError
 
+    def prepare(self, parsed: ParsedQuery, request: SearchRequest) -> None:
+        """Optionally start what :meth:`execute` of the same query and request will need and that does not
+        depend on the matches (tantivy: its word ranking), while the entry point counts the matches. Engines
+        that gain nothing from it leave it as it is: a no-op."""
+
     # Reports and passages by id and by row.
     def report(self, report_id: str) -> Report | None:
         """The report with this id, or None."""

@@ -264,16 +264,19 @@ def filtered_matches(snap: Snapshot, parsed: ParsedQuery, request: SearchRequest
 def _search(snap: Snapshot, request: SearchRequest) -> SearchResponse:
     parsed = parse_request_query(request.query)
     effective = resolve_years(snap, request)
+    engine_request = None  # what the engine is asked for, when anything (facets counted in passages, or hits)
+    if request.view == "passages" or request.facet_count == "passages":
+        engine_request = effective
+        if request.view == "reports":  # only the facets are wanted from the engine: the smallest page
+            engine_request = replace(effective, view="passages", page=1, per_page=1, sort="relevance", order="")
+        snap.prepare(parsed, engine_request)  # the engine may start its part while the matches are counted
     matches = query_matches(snap, parsed)
     filters = Filters(snap, effective)
     kept = filters.keep(matches)
     hits: list[Hit] = []
     facets: dict[str, Sequence[FacetValue]] = {}
     reports = None
-    if request.view == "passages" or request.facet_count == "passages":
-        engine_request = effective
-        if request.view == "reports":  # only the facets are wanted from the engine: the smallest page
-            engine_request = replace(effective, view="passages", page=1, per_page=1, sort="relevance", order="")
+    if engine_request is not None:
         ex = _browse(snap, parsed, engine_request) or snap.execute(parsed, engine_request)
         facets = ex.facets
         if request.view == "passages":

@@ -24,7 +24,7 @@ import threading
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cached_property
 from pathlib import Path
 
@@ -72,6 +72,11 @@ from search.store import fast_key
 
 Q = tantivy.Query
 _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="tantivy-search")
+_AHEAD = ThreadPoolExecutor(max_workers=2, thread_name_prefix="tantivy-words")
+"""Word rankings started before the matches are counted (:meth:`TantivySnapshot.prepare`). A pool of their
+own: a page (run in :data:`_POOL`) waits for its ranking, which must never queue behind pages."""
+PREPARED_KEPT = 32
+"""Rankings started and not yet taken by their search (a search that failed between) are dropped past this."""
 Occur = tantivy.Occur
 
 HEADING_BOOST = 2.0
@@ -475,28 +480,47 @@ class TantivySnapshot(Snapshot):
         """None: the counting arrays (mapped with the generation) find every match, whatever their number."""
         return None
 
+    def prepare(self, parsed: ParsedQuery, request: SearchRequest) -> None:
+        """Start the relevance page's first word ranking in another thread while the entry point counts the
+        matches: when no filter applies, that first search (the passages best scored by the query's words)
+        does not depend on the matches, and tantivy releases the GIL. Its size is the one :meth:`_ranked`
+        asks for first; a search whose matches turn out to be few (scored as a set of keys) drops it."""
+        if request.sort != "relevance" or not parsed.has_positive or _narrowed(request):
+            return
+        words = self._words_query(parsed)
+        if words is None:
+            return
+        want = request.page * request.per_page
+        k = _first_k(want * 4 if request.group else want, 1.0)
+        prepared = vars(self).setdefault("_prepared", {})
+        if len(prepared) >= PREPARED_KEPT:
+            prepared.clear()
+        prepared[(parsed, request)] = (k, _AHEAD.submit(self._searcher.search, words, limit=k, count=False))
+
     def execute(self, parsed: ParsedQuery, request: SearchRequest) -> Execution:
         """The matches from the counting arrays (:func:`search.counting.query_matches`), kept by the filters'
         masks; the page (ordered in numpy, or by word score in tantivy, which releases the GIL) and the
         facets (numpy over the matches' cells) side by side on the two cores."""
+        ahead = vars(self).get("_prepared", {}).pop((parsed, request), None)
         matches = query_matches(self, parsed)
         filters = Filters(self, request)
         kept = filters.subset(matches.rows)
         share = len(kept) / max(len(matches.rows), 1)
-        paging = _POOL.submit(self._page, kept, share, request, parsed)
+        paging = _POOL.submit(self._page, kept, share, request, parsed, ahead)
         facets = self._counts(parsed, request, filters)
         rows, scores, hits = paging.result()
         return Execution(total=len(kept), rows=rows, facets=facets, scores=scores, hits=hits)
 
     def _page(
-        self, kept: np.ndarray, share: float, request: SearchRequest, parsed: ParsedQuery
+        self, kept: np.ndarray, share: float, request: SearchRequest, parsed: ParsedQuery, ahead: _Ahead = None
     ) -> tuple[list[int], dict[int, float], list[Hit]]:
         """The page's rows in order, their scores and hits (made here, while the other thread counts), from
-        the ``kept`` matches (ascending rows; ``share`` of all matches)."""
+        the ``kept`` matches (ascending rows; ``share`` of all matches); ``ahead``: the first word ranking,
+        started by :meth:`prepare`."""
         start = (request.page - 1) * request.per_page
         want = start + request.per_page
         if request.sort == "relevance" and parsed.has_positive:
-            page = self._ranked_page(parsed, request, kept, share, start, want)
+            page = self._ranked_page(parsed, request, kept, share, start, want, ahead)
         else:
             rows = kept
             if request.group:  # a report's rows share its year and region: its first row comes first
@@ -529,16 +553,24 @@ class TantivySnapshot(Snapshot):
         return rows[:want]
 
     def _ranked_page(
-        self, parsed: ParsedQuery, request: SearchRequest, kept: np.ndarray, share: float, start: int, want: int
+        self,
+        parsed: ParsedQuery,
+        request: SearchRequest,
+        kept: np.ndarray,
+        share: float,
+        start: int,
+        want: int,
+        ahead: _Ahead = None,
     ) -> list[tuple[float, int]]:
         """The page ``start:want`` of the kept matches by word score, then row; grouped, the best-ranked
         passage of each report: rank ever deeper until enough reports are seen."""
         if not request.group:
-            return self._ranked(parsed, request, kept, share, want)[start:want]
+            return self._ranked(parsed, request, kept, share, want, ahead)[start:want]
         report = self.row_table.report
         limit = want * 4
         while True:
-            ranked = self._ranked(parsed, request, kept, share, limit)
+            ranked = self._ranked(parsed, request, kept, share, limit, ahead)
+            ahead = None  # only the first ranking was started ahead
             best: dict[int, tuple[float, int]] = {}
             for score, row in ranked:
                 best.setdefault(int(report[row]), (score, row))
@@ -547,14 +579,21 @@ class TantivySnapshot(Snapshot):
             limit *= 4
 
     def _ranked(
-        self, parsed: ParsedQuery, request: SearchRequest, kept: np.ndarray, share: float, need: int
+        self,
+        parsed: ParsedQuery,
+        request: SearchRequest,
+        kept: np.ndarray,
+        share: float,
+        need: int,
+        ahead: _Ahead = None,
     ) -> list[tuple[float, int]]:
         """The first ``need`` of the kept matches by word score (BM25 over the query's words), then row: the
         matches without any of the words score 0 and come last, in row order.
 
         Few kept matches are scored inside tantivy as a set of their keys. Otherwise the passages best scored
         by their words within the filters are cheap to find (no positions), and those that are kept matches
-        are the best of them: widen until enough are found, or every passage holding a word was seen.
+        are the best of them: widen until enough are found, or every passage holding a word was seen. The
+        first search may have been started ahead (``ahead``: its size and its future), when it is this one.
         """
         need = min(need, len(kept))
         words = self._words_query(parsed)
@@ -570,9 +609,14 @@ class TantivySnapshot(Snapshot):
             # Filters narrow without scoring (a constant 0), so a passage's score is its words' alone.
             filters = [Q.const_score_query(f, 0.0) for f in self._filters(request).values()]
             candidates = _and([words, *filters]) if filters else words
-            k = max(4 * need, 200, int(need / max(share, 0.001) * 1.25))
+            k = _first_k(need, share)
+        if every_kept or (ahead is not None and (filters or ahead[0] != k)):
+            ahead = None  # another search than the one started ahead
         while True:  # hits come best first: done when every passage scoring as the need-th best is seen
-            hits = self._searcher.search(candidates, limit=k, count=False).hits
+            if ahead is not None:
+                hits, ahead = ahead[1].result().hits, None
+            else:
+                hits = self._searcher.search(candidates, limit=k, count=False).hits
             rows = self._rows([a for _, a in hits])
             held = np.ones(len(rows), dtype=bool) if every_kept else holds(kept, np.asarray(rows, dtype=np.int64))
             ranked = [(s, r) for (s, _), r, h in zip(hits, rows, held.tolist(), strict=True) if h]
@@ -585,6 +629,21 @@ class TantivySnapshot(Snapshot):
             rest = np.setdiff1d(kept, np.asarray([r for _, r in ranked], dtype=np.int64), assume_unique=True)
             ranked += [(0.0, r) for r in rest[: need - len(ranked)].tolist()]
         return ranked[:need]
+
+
+_Ahead = tuple[int, Future] | None
+"""A word ranking started ahead (:meth:`TantivySnapshot.prepare`): its size and its future."""
+
+
+def _first_k(need: int, share: float) -> int:
+    """How many of the passages best scored by their words to fetch first, for ``need`` kept matches when
+    ``share`` of the matches pass the filters (widened by 4 from there: :meth:`TantivySnapshot._ranked`)."""
+    return max(4 * need, 200, int(need / max(share, 0.001) * 1.25))
+
+
+def _narrowed(request: SearchRequest) -> bool:
+    """Whether any filter applies to the request (then the share of matches it keeps is known only from them)."""
+    return bool(request.regions or request.years or request.sections or request.doc_types or request.reuse_filter)
 
 
 def holds(ascending: np.ndarray, values: np.ndarray) -> np.ndarray:

@@ -247,6 +247,46 @@ def test_ranking_by_keys_and_by_word_candidates_agree(snap, engine_name, monkeyp
     assert any(expected[0])
 
 
+@pytest.mark.parametrize("query", ["法治 建设", "法治 -枫桥", "行政 OR 复议", "，"])
+def test_a_word_ranking_started_ahead_gives_the_same_pages(snap, engine_name, monkeypatch, query):
+    """Tantivy starts the first word ranking of an unfiltered relevance page while the matches are counted
+    (``prepare``): the pages are those of a search that does not, and the ranking started ahead is used."""
+    if engine_name != "tantivy":
+        pytest.skip("tantivy's ranking")
+    from search import tantivy_engine
+
+    class Recorded:  # runs the ranking at once and counts how often a page takes it
+        started = used = 0
+
+        def submit(self, fn, *args, **kwargs):
+            Recorded.started += 1
+            hits = fn(*args, **kwargs)
+
+            class Done:
+                def result(self):
+                    Recorded.used += 1
+                    return hits
+
+            return Done()
+
+    def pages(**kw):
+        return [
+            [(h.passage_id, h.score) for h in search(snap, SearchRequest(query, page=p, **kw), use_cache=False).hits]
+            for p in (1, 2, 3)
+        ]
+
+    monkeypatch.setattr(tantivy_engine, "KEYS_LIMIT", 0)  # the samples' matches are few: rank by word candidates
+    kinds = [{"per_page": 3}, {"per_page": 3, "group": True}, {"per_page": 3, "years": (2023,)}]
+    with monkeypatch.context() as m:
+        m.setattr(tantivy_engine.TantivySnapshot, "prepare", lambda self, parsed, request: None)
+        expected = [pages(**kw) for kw in kinds]
+    monkeypatch.setattr(tantivy_engine, "_AHEAD", Recorded())
+    assert [pages(**kw) for kw in kinds] == expected
+    words = query != "，"
+    assert Recorded.used == Recorded.started and (Recorded.used >= 6 if words else Recorded.started == 0)
+    assert not vars(snap).get("_prepared")  # every ranking started was taken by its search
+
+
 def test_incremental_commits_keep_every_region_counted(tmp_path, engine_name):
     """Regions keep their numbers across commits (tantivy counts facets on them); new ones get new numbers."""
     write = index_writer(engine_name)
