@@ -66,8 +66,8 @@ FREQUENT_SHARE = 600
 """A bigram is *frequent* when it stands at least once per this many units of the corpus (法治, 行政, 建设 in
 these reports: the commonest 40 or so): its rows and its starts in each are stored beside the positions
 (:func:`frequent_rows`), so that counting it in every passage reads them instead of working out the row of
-each of its millions of starts. At 10,000 reports that is 3 % of the index, and about a third of all
-positions' rows."""
+each of its millions of starts. At 10,000 reports those are 38 bigrams holding 14 % of all positions, stored in
+16.5 MB (4 % of the index); at 100,000, 158 MB."""
 FREQUENT_FLOOR = 16
 """... and at least this many times (a tiny index's commonest bigrams are still stored, so every index uses
 the stored rows the same way)."""
