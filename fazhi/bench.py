@@ -316,14 +316,12 @@ def _years(snap) -> list[int]:
     return sorted(set(years[years > 0].tolist()))
 
 
-def _phase_serve(index_dir: str, engine: str, repeat: int) -> dict:
-    from search import SearchRequest, fold, forget_matches, open_engine, search
+def time_query_mix(snap, years: list[int], repeat: int) -> tuple[dict[str, dict], dict]:
+    """Each query type of the mix (:func:`_cases`) through ``search()`` ``repeat`` + 1 times, with the
+    response cache off and the kept matches dropped before each run: its hits, the first (cold) run and
+    p50/p95/p99 of the others in ms, by name; and the requests, by name."""
+    from search import SearchRequest, forget_matches, search
 
-    t0 = time.perf_counter()
-    snap = open_engine(Path(index_dir), engine).snapshot()
-    load_s = time.perf_counter() - t0
-    years = _years(snap)
-    provinces = sorted({r.province for r in snap.region_list if r.province})  # the distinct regions, not reports
     queries: dict[str, dict] = {}
     requests: dict[str, SearchRequest] = {}
     for name, case in _cases(years).items():
@@ -343,6 +341,18 @@ def _phase_serve(index_dir: str, engine: str, repeat: int) -> dict:
             "p95_ms": round(_percentile(warm, 0.95), 2),
             "p99_ms": round(_percentile(warm, 0.99), 2),
         }
+    return queries, requests
+
+
+def _phase_serve(index_dir: str, engine: str, repeat: int) -> dict:
+    from search import fold, open_engine
+
+    t0 = time.perf_counter()
+    snap = open_engine(Path(index_dir), engine).snapshot()
+    load_s = time.perf_counter() - t0
+    years = _years(snap)
+    provinces = sorted({r.province for r in snap.region_list if r.province})  # the distinct regions, not reports
+    queries, requests = time_query_mix(snap, years, repeat)
     # What a worker holds after the query mix, before the scan's own copy of the text below is made.
     worker_memory = smaps_memory_mb()
     folded = [fold(p.text) for p in snap.passages]  # the scan's texts, in a plain list as a scan would hold them

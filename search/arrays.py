@@ -210,10 +210,9 @@ class CorpusText:
             return stored
         held, counts = [], []
         for pos in self._starts_by_chunk(literal):
-            rows = self.rows_of(pos)
-            first = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1])))
-            held.append(rows[first])
-            counts.append(np.diff(first, append=len(rows)))
+            rows, per_row = row_runs(self.rows_of(pos))
+            held.append(rows)
+            counts.append(per_row)
         if not held:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         rows, per_row = np.concatenate(held), np.concatenate(counts)
@@ -447,6 +446,16 @@ def rows_at(rank: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     return packed.view(np.int64)
 
 
+def row_runs(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each run of equal values in ``rows`` (the rows of ascending starts) as the row and its length.
+
+    >>> [a.tolist() for a in row_runs(np.array([3, 3, 5, 7, 7, 7]))]
+    [[3, 5, 7], [2, 1, 3]]
+    """
+    first = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1])))
+    return rows[first], np.diff(first, append=len(rows))
+
+
 _NO_FREQUENT = {
     "frequent_key": np.zeros(0, dtype=np.uint32),
     "frequent_start": np.zeros(1, dtype=np.int64),
@@ -482,11 +491,10 @@ def frequent_rows(
     keys = bigram_key[chosen]
     rows, counts, size = [], [], [0]
     for k in np.flatnonzero(chosen).tolist():
-        at = rows_at(rank, positions[bigram_start[k] : bigram_start[k + 1]].astype(np.int64))
-        first = np.flatnonzero(np.concatenate(([True], at[1:] != at[:-1])))
-        rows.append(at[first].astype(np.int32))
-        counts.append(np.diff(first, append=len(at)))
-        size.append(len(first))
+        held, per_row = row_runs(rows_at(rank, positions[bigram_start[k] : bigram_start[k + 1]].astype(np.int64)))
+        rows.append(held.astype(np.int32))
+        counts.append(per_row)
+        size.append(len(held))
     if not rows:
         return dict(_NO_FREQUENT)
     per_row = np.concatenate(counts)

@@ -60,7 +60,7 @@ def _browse(snap: Snapshot, parsed: ParsedQuery, request: SearchRequest) -> Exec
     """The empty query without filters, in passage order: every passage, facets of the whole index."""
     if not parsed.is_empty or request.group or request.sort != "relevance":
         return None
-    if request.regions or request.years or request.sections or request.doc_types or request.reuse:
+    if request.filtered:
         return None
     start = (request.page - 1) * request.per_page
     rows = list(range(start, min(start + request.per_page, len(snap.passages))))

@@ -269,6 +269,11 @@ class SearchRequest:
         }
 
     @property
+    def filtered(self) -> bool:
+        """Whether any filter is given: a region, year or year range, section, document type or reuse status."""
+        return bool(self.regions or self.years or self.year_ranges or self.sections or self.doc_types or self.reuse)
+
+    @property
     def reuse_filter(self) -> str | None:
         """The one reuse status kept (None when the filter keeps both, or is not given)."""
         chosen = set(self.reuse) & set(REUSE_STATUSES)

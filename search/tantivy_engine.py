@@ -485,7 +485,7 @@ class TantivySnapshot(Snapshot):
         matches: when no filter applies, that first search (the passages best scored by the query's words)
         does not depend on the matches, and tantivy releases the GIL. Its size is the one :meth:`_ranked`
         asks for first; a search whose matches turn out to be few (scored as a set of keys) drops it."""
-        if request.sort != "relevance" or not parsed.has_positive or _narrowed(request):
+        if request.sort != "relevance" or not parsed.has_positive or request.filtered:
             return
         words = self._words_query(parsed)
         if words is None:
@@ -610,8 +610,8 @@ class TantivySnapshot(Snapshot):
             filters = [Q.const_score_query(f, 0.0) for f in self._filters(request).values()]
             candidates = _and([words, *filters]) if filters else words
             k = _first_k(need, share)
-        if every_kept or (ahead is not None and (filters or ahead[0] != k)):
-            ahead = None  # another search than the one started ahead
+        if ahead is not None and (every_kept or ahead[0] != k):
+            ahead = None  # another search than the one started ahead (which is unfiltered: prepare)
         while True:  # hits come best first: done when every passage scoring as the need-th best is seen
             if ahead is not None:
                 hits, ahead = ahead[1].result().hits, None
@@ -639,11 +639,6 @@ def _first_k(need: int, share: float) -> int:
     """How many of the passages best scored by their words to fetch first, for ``need`` kept matches when
     ``share`` of the matches pass the filters (widened by 4 from there: :meth:`TantivySnapshot._ranked`)."""
     return max(4 * need, 200, int(need / max(share, 0.001) * 1.25))
-
-
-def _narrowed(request: SearchRequest) -> bool:
-    """Whether any filter applies to the request (then the share of matches it keeps is known only from them)."""
-    return bool(request.regions or request.years or request.sections or request.doc_types or request.reuse_filter)
 
 
 def holds(ascending: np.ndarray, values: np.ndarray) -> np.ndarray:
