@@ -696,16 +696,31 @@ def _read_changed(
     return candidates
 
 
+COMPARE_BATCH = 2000
+"""Reports read again whose indexed passages are read from the index at once, to be compared (one read of
+the store's arrays per batch; a batch's reports are held twice meanwhile)."""
+
+
 def _what_to_write(
     previous: dict[str, Report], final: dict[str, Report], summary: IndexSummary, full: _Full = list
 ) -> tuple[list[Report], list[str]]:
     """The reports to (re)write and the report ids to remove, counted as added, updated, unchanged, removed.
-    A report read again is compared with the indexed one's passages (``full`` reads them from the index)."""
+    A report read again is compared with the indexed one's passages (``full`` reads them from the index, a
+    batch of :data:`COMPARE_BATCH` at a time: new indexer code reads every file again)."""
     to_write: list[Report] = []
+    mixed = [
+        rid for rid, r in final.items() if rid in previous and (previous[rid].passages is None) != (r.passages is None)
+    ]
+    batches = iter([mixed[lo : lo + COMPARE_BATCH] for lo in range(0, len(mixed), COMPARE_BATCH)])
+    filled: dict[str, tuple[Report, Report]] = {}  # the batch being compared (batches come in `final`'s order)
     for rid, report in final.items():
         old = previous.get(rid)
         if old is not None and (old.passages is None) != (report.passages is None):
-            old, report = full([old, report])
+            if not filled:
+                batch = next(batches)
+                both = full([previous[r] for r in batch] + [final[r] for r in batch])
+                filled = dict(zip(batch, zip(both[: len(batch)], both[len(batch) :], strict=True), strict=True))
+            old, report = filled.pop(rid)
         if old is None:
             summary.added += 1
         elif _same_content(old, report):

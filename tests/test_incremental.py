@@ -12,6 +12,7 @@ from fazhi.cli import main
 from indexer import build
 from indexer.build import index_corpus, report_id_for
 from search.core import search
+from search.arrays import StoredReports
 from search.engines import open_engine
 from search.models import SearchRequest
 from tests.report_files import REPORT_A, REPORT_B, html_page, write_docx, write_pdf
@@ -92,6 +93,21 @@ def test_new_indexer_code_reads_every_file_again(corpus, tmp_path, monkeypatch):
     summary = run(corpus, idx)
     assert summary.files_parsed == 2 and summary.unchanged == 2
     assert run(corpus, idx).files_parsed == 0
+
+
+def test_reports_read_again_are_compared_with_the_index_a_batch_at_a_time(corpus, tmp_path, monkeypatch):
+    for n in range(3):
+        write(corpus / f"more{n}.txt", REPORT_A.replace("长治市", ["晋城市", "阳泉市", "朔州市"][n]))
+    idx = tmp_path / "idx"
+    run(corpus, idx)
+    reads = []
+    stored = StoredReports.reports_by_id
+    monkeypatch.setattr(StoredReports, "reports_by_id", lambda self, ids: reads.append(list(ids)) or stored(self, ids))
+    monkeypatch.setattr(build, "parser_fingerprint", lambda: "other-code")
+    monkeypatch.setattr(build, "COMPARE_BATCH", 2)
+    summary = run(corpus, idx)
+    assert summary.files_parsed == 5 and summary.unchanged == 5 and summary.updated == 0
+    assert [len(ids) for ids in reads] == [2, 2, 1]  # one read of the store per batch, not one per report
 
 
 def test_rebuild_reads_everything(corpus, tmp_path, runner):
