@@ -724,59 +724,11 @@ def reuse_arrays(
     run_len = np.diff(np.concatenate([run_start, [len(h)]]))
 
     # Groups: for each boilerplate fingerprint, every holder's verbatim stretch of a representative.
-    big = np.flatnonzero(run_len > GROUP_DF)
-    records: dict[tuple[int, int, int, int], int] = {}  # (rep, member, r0, r1) -> m0
-    group_fps: list[tuple[int, int]] = []  # (fingerprint, its representative's signature)
-    # Stretches already extended, by (rep, member): (diagonal, m0, r0, size, counts). A boilerplate stretch
-    # holds several fingerprints; the maximal stretch around each is the same one: extend it once. The
-    # previous generation's stretches between passages it had are known already (their texts are the same).
-    stretches = _prior_stretches(prev, old_row)
-    visited: set[tuple[int, int]] = set()
-
-    def known_stretch(rep: int, m: int, mp: int, diagonal: int):
-        return next(
-            (s for s in stretches.get((rep, m), ()) if s[0] == diagonal and s[1] <= mp and mp + K <= s[1] + s[3]),
-            None,
-        )
-
-    if len(big):
-        members = [r[run_start[g] : run_start[g] + run_len[g]] for g in big]
-        positions = [p[run_start[g] : run_start[g] + run_len[g]] for g in big]
-        reps = [int(np.argmin(keys[rows_g])) for rows_g in members]
-        if not stretches:
-            texts.prefetch(np.unique(np.concatenate(members)))
-        else:  # the forms of the passages whose stretch is not known yet, and of their representatives
-            needed: set[int] = set()
-            for rows_g, pos_g, rep_i in zip(members, positions, reps, strict=True):
-                rep, rep_pos = int(rows_g[rep_i]), int(pos_g[rep_i])
-                for m, mp in zip(rows_g.tolist(), pos_g.tolist(), strict=True):
-                    if m != rep and known_stretch(rep, m, mp, mp - rep_pos) is None:
-                        needed.update((m, rep))
-            texts.prefetch(sorted(needed))
-        for g, rows_g, pos_g, rep_i in zip(big.tolist(), members, positions, reps, strict=True):
-            rep, rep_pos = int(rows_g[rep_i]), int(pos_g[rep_i])
-            group_fps.append((int(h[run_start[g]]), int(sigs[rep])))
-            found = False
-            for m, mp in zip(rows_g.tolist(), pos_g.tolist(), strict=True):
-                if m == rep:
-                    continue
-                visited.add((rep, m))
-                diagonal = mp - rep_pos
-                stretch = known_stretch(rep, m, mp, diagonal)
-                if stretch is None:
-                    text, rep_text = texts.form(m), texts.form(rep)
-                    if text[mp : mp + K] != rep_text[rep_pos : rep_pos + K]:
-                        continue  # a hash collision
-                    m0, r0, size = _extend(text, mp, rep_text, rep_pos, K)
-                    whole = size >= MIN_WHOLE and size >= WHOLE_SHARE * len(text)
-                    stretch = (diagonal, m0, r0, size, size >= min_span or whole)
-                    stretches.setdefault((rep, m), []).append(stretch)
-                _, m0, r0, size, counts = stretch
-                if counts:
-                    records[(rep, m, r0, r0 + size)] = m0  # (the last holder of a stretch found twice wins)
-                    found = True
-            if found:
-                records[(rep, rep, 0, int(nchars[rep]))] = 0
+    prior = _prior_stretches(prev, old_row)
+    records, group_fps, stretch_arrays = _group_stretches(
+        h, r, p, run_start, run_len, keys, sigs, nchars, texts, prior, min_span
+    )
+    del prior
 
     # Pairs: fingerprints of 2..GROUP_DF holders, in different reports, one of them fresh: new, or holding
     # boilerplate whose group changed (another representative, or no group any more), as pairs the group gave
@@ -881,38 +833,156 @@ def reuse_arrays(
     arrays["fp_hash"] = hash_all.astype(np.uint64)
     arrays["group_fp"] = np.array([hv for hv, _ in group_fps], dtype=np.uint64)
     arrays["group_fp_rep"] = np.array([rep for _, rep in group_fps], dtype=np.int64)
-    arrays.update(_stretch_arrays(stretches, visited))
+    arrays.update(stretch_arrays)
     _summarise(arrays, workers)
     return arrays
 
 
-_STRETCH_FIELDS = ("diag", "m0", "r0", "size", "counts")
+_STRETCH_COLUMNS = ("rep", "member", "diag", "m0", "r0", "size", "counts")
+"""A stretch: the maximal common stretch of a group's representative and a member through a fingerprint both
+hold, on one diagonal (member offset minus representative offset); ``counts`` when it is long enough to count."""
 
 
-def _prior_stretches(prev: dict | None, old_row: np.ndarray) -> dict[tuple[int, int], list[tuple]]:
-    """The previous generation's stretches between two passages this one keeps, by this one's rows."""
+def _prior_stretches(prev: dict | None, old_row: np.ndarray) -> dict[str, np.ndarray]:
+    """The previous generation's stretches between two passages this one keeps, on this one's rows (columns
+    :data:`_STRETCH_COLUMNS`)."""
     if prev is None or "stretch_rep" not in prev:
-        return {}
+        return {c: np.zeros(0, np.int64) for c in _STRETCH_COLUMNS}
     new_of_old = np.full(len(prev["passage_sig"]), -1, dtype=np.int64)
     kept = np.flatnonzero(old_row >= 0)
     new_of_old[old_row[kept]] = kept
     rep, member = new_of_old[prev["stretch_rep"]], new_of_old[prev["stretch_member"]]
     keep = (rep >= 0) & (member >= 0)
-    found: dict[tuple[int, int], list[tuple]] = {}
-    columns = [np.asarray(prev[f"stretch_{f}"])[keep].tolist() for f in _STRETCH_FIELDS]
-    for a, b, *values in zip(rep[keep].tolist(), member[keep].tolist(), *columns, strict=True):
-        found.setdefault((a, b), []).append((*values[:4], bool(values[4])))
+    out = {"rep": rep[keep], "member": member[keep]}
+    for f in _STRETCH_COLUMNS[2:]:
+        out[f] = np.asarray(prev[f"stretch_{f}"])[keep].astype(np.int64)
+    return out
+
+
+def _containing(stretches: dict[str, np.ndarray], rep, member, diagonal, offset) -> np.ndarray:
+    """For each fingerprint of a member at ``offset`` on ``diagonal`` with representative ``rep``, the index
+    of the stretch holding its gram, or -1. The stretches of one pair and diagonal are maximal, so disjoint:
+    only the last one starting at or before the offset can hold it. One sort of stretches and fingerprints
+    together, by (pair, diagonal, offset), a stretch before a fingerprint at its first offset."""
+    ns = len(stretches["rep"])
+    if not ns:
+        return np.full(len(rep), -1, dtype=np.int64)
+    rep_all = np.concatenate([stretches["rep"], rep])
+    member_all = np.concatenate([stretches["member"], member])
+    diag_all = np.concatenate([stretches["diag"], diagonal])
+    at_all = np.concatenate([stretches["m0"], offset])
+    kind = np.concatenate([np.zeros(ns, np.int8), np.ones(len(rep), np.int8)])
+    order = np.lexsort((kind, at_all, diag_all, member_all, rep_all))
+    seen = np.where(order < ns, np.arange(len(order)), -1)
+    np.maximum.accumulate(seen, out=seen)  # in sorted order: the last stretch so far
+    queries = np.flatnonzero(order >= ns)
+    j = seen[queries]
+    found = np.full(len(rep), -1, dtype=np.int64)
+    q = order[queries] - ns
+    ok = j >= 0
+    s = np.where(ok, order[np.maximum(j, 0)], 0)
+    ok &= (rep_all[s] == rep[q]) & (member_all[s] == member[q]) & (diag_all[s] == diagonal[q])
+    ok &= offset[q] + K <= stretches["m0"][s] + stretches["size"][s]
+    found[q[ok]] = s[ok]
     return found
 
 
-def _stretch_arrays(stretches: dict[tuple[int, int], list[tuple]], visited: set[tuple[int, int]]) -> dict:
-    """The stretches of the (representative, member) pairs this generation's groups visited, for the next."""
-    flat = [(a, b, *s) for (a, b), found in stretches.items() if (a, b) in visited for s in found]
-    columns = list(zip(*flat, strict=True)) if flat else [()] * 7
-    out = {"stretch_rep": np.array(columns[0], dtype=np.int32), "stretch_member": np.array(columns[1], dtype=np.int32)}
-    for f, values in zip(_STRETCH_FIELDS, columns[2:], strict=True):
-        out[f"stretch_{f}"] = np.array(values, dtype=bool if f == "counts" else np.int32)
-    return out
+def _group_stretches(
+    h, r, p, run_start, run_len, keys, sigs, nchars, texts: _Texts, prior: dict[str, np.ndarray], min_span: int
+) -> tuple[dict[tuple[int, int, int, int], int], list[tuple[int, int]], dict[str, np.ndarray]]:
+    """Groups: for each boilerplate fingerprint (held by more than :data:`GROUP_DF` passages), every holder's
+    verbatim stretch of a representative (the holder of least key). Returns the member records
+    ``(rep, member, r0, r1) -> m0`` (for a stretch found at two alignments, the one met last in fingerprint
+    then row order), each group's (fingerprint, its representative's signature), and the stretches of every
+    (representative, member) pair visited, for the next generation.
+
+    A boilerplate stretch holds several fingerprints, each a group over the same passages: a stretch is
+    extended once (``prior``: the previous generation's, whose texts are the same), and every fingerprint it
+    holds is matched to it on arrays (:func:`_containing`), in rounds: each round extends the first fingerprint
+    no stretch holds yet of each pair and diagonal (a hash collision is dropped)."""
+    big = np.flatnonzero(run_len > GROUP_DF)
+    lens = run_len[big]
+    at = np.repeat(run_start[big], lens) + ranges(lens)
+    gid = np.repeat(np.arange(len(big)), lens)
+    rows, pos = r[at].astype(np.int64), p[at].astype(np.int64)
+    by_key = np.lexsort((np.arange(len(at)), keys[rows], gid))
+    first = by_key[np.searchsorted(gid[by_key], np.arange(len(big)))]  # the first member of least key
+    rep_row, rep_pos = rows[first], pos[first]
+    group_fps = list(zip(h[run_start[big]].tolist(), sigs[rep_row].tolist(), strict=True))
+    is_member = np.ones(len(at), dtype=bool)
+    is_member[first] = False
+    group = gid[is_member]
+    rep, member, offset = rep_row[group], rows[is_member], pos[is_member]
+    diagonal = offset - rep_pos[group]
+    del at, gid, rows, pos, by_key, is_member
+
+    stretches = {c: np.asarray(v, dtype=np.int64) for c, v in prior.items()}
+    holder = np.full(len(member), -1, dtype=np.int64)
+    pending = np.arange(len(member))
+    while len(pending):
+        holder[pending] = _containing(stretches, rep[pending], member[pending], diagonal[pending], offset[pending])
+        pending = pending[holder[pending] < 0]
+        if not len(pending):
+            break
+        order = np.lexsort((diagonal[pending], member[pending], rep[pending]))
+        ends = pending[order]
+        new_run = np.ones(len(ends), dtype=bool)
+        new_run[1:] = (
+            (rep[ends[1:]] != rep[ends[:-1]])
+            | (member[ends[1:]] != member[ends[:-1]])
+            | (diagonal[ends[1:]] != diagonal[ends[:-1]])
+        )
+        firsts = ends[new_run]
+        texts.prefetch(np.concatenate([member[firsts], rep[firsts]]))
+        made, dead = [], []
+        for e, m, rp, mp, d in zip(
+            firsts.tolist(),
+            member[firsts].tolist(),
+            rep[firsts].tolist(),
+            offset[firsts].tolist(),
+            diagonal[firsts].tolist(),
+            strict=True,
+        ):
+            text, rep_text = texts.form(m), texts.form(rp)
+            if text[mp : mp + K] != rep_text[mp - d : mp - d + K]:
+                dead.append(e)  # a hash collision: this fingerprint stays without a stretch
+                continue
+            m0, r0, size = _extend(text, mp, rep_text, mp - d, K)
+            whole = size >= MIN_WHOLE and size >= WHOLE_SHARE * len(text)
+            made.append((rp, m, d, m0, r0, size, size >= min_span or whole))
+        if made:
+            columns = np.array(made, dtype=np.int64).T
+            for c, values in zip(_STRETCH_COLUMNS, columns, strict=True):
+                stretches[c] = np.concatenate([stretches[c], values])
+        pending = np.setdiff1d(
+            pending, np.array(dead, dtype=np.int64), assume_unique=True
+        )  # (each other first is held now)
+
+    # Records: each counting stretch a member was found in, keyed by its interval of the representative; of one
+    # interval met at two alignments, the alignment met last wins.
+    met = np.flatnonzero(holder >= 0)
+    met = met[stretches["counts"][holder[met]] > 0]
+    s = holder[met]
+    key = (rep[met], member[met], stretches["r0"][s], stretches["r0"][s] + stretches["size"][s])
+    order = np.lexsort((met, *key[::-1]))
+    last = np.ones(len(order), dtype=bool)
+    if len(order):
+        last[:-1] = np.any([c[order[1:]] != c[order[:-1]] for c in key], axis=0)
+    pick = order[last]
+    records = dict(
+        zip(zip(*(c[pick].tolist() for c in key), strict=True), stretches["m0"][s][pick].tolist(), strict=True)
+    )
+    for g in np.unique(group[met]).tolist():  # a group where a stretch counts: its representative holds it all
+        records[(int(rep_row[g]), int(rep_row[g]), 0, int(nchars[rep_row[g]]))] = 0
+
+    # The stretches of every pair visited (a hash collision's too), for the next generation.
+    n = len(keys)
+    visited = np.unique(rep * n + member)
+    keep = np.isin(stretches["rep"] * n + stretches["member"], visited)
+    order = np.lexsort(tuple(stretches[c][keep] for c in ("m0", "diag", "member", "rep")))
+    kept = {c: stretches[c][keep][order] for c in _STRETCH_COLUMNS}
+    out = {f"stretch_{c}": kept[c].astype(bool if c == "counts" else np.int32) for c in _STRETCH_COLUMNS}
+    return records, group_fps, out
 
 
 def _assemble(
