@@ -50,6 +50,7 @@ from search.reuse import (
     empty_arrays,
     load_reuse,
     offset_breaks,
+    original_span,
     passage_key,
     shift_span,
     time_ranks,
@@ -450,6 +451,18 @@ class _Texts:
         self.forms: dict[int, str] = {}
         self.breaks: dict[int, tuple[int, int, int]] = {}  # row -> (part, first, end) of its breaks in _parts
         self._parts: list[np.ndarray] = []  # (3, n) int32 each: breaks' index, start shift, end shift
+        self._prior: dict | None = None  # the previous generation's arrays, whose breaks serve the rows it had
+        self._old_row = np.zeros(0, dtype=np.int64)
+
+    def carry(self, prev: dict | None, old_row: np.ndarray) -> None:
+        """Take the breaks of the passages the previous generation had (``old_row`` >= 0: their row there) from
+        its arrays rather than making them again (their original text is the same)."""
+        if prev is not None and "bp_start" in prev:
+            self._prior, self._old_row = prev, old_row
+
+    def carried(self, row: int) -> bool:
+        """Whether the row's breaks are the previous generation's (see :meth:`carry`)."""
+        return self._prior is not None and self._old_row[row] >= 0
 
     def load(self, rows, keep: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Make the forms of ``rows`` in one scan (kept when ``keep``), and their breaks; returns the batch's
@@ -509,7 +522,7 @@ class _Texts:
         part = len(self._parts)
         self._parts.append(np.stack([local[at], ds[at], de[at]]).astype(np.int32))
         for n, r in enumerate(rows):
-            if r in self.breaks:
+            if r in self.breaks or self.carried(r):
                 continue
             if folds_one_for_one(self.generation.texts[r]):
                 self.breaks[r] = (part, int(bounds[n]), int(bounds[n + 1]))
@@ -539,7 +552,8 @@ class _Texts:
     def export(self, rows: list[int], parts_from: int) -> tuple:
         """The forms and breaks of ``rows``, made since there were ``parts_from`` arrays of breaks: what a forked
         process sends back for :meth:`absorb`."""
-        return {r: self.forms[r] for r in rows}, {r: self.breaks[r] for r in rows}, self._parts[parts_from:], parts_from
+        breaks = {r: self.breaks[r] for r in rows if r in self.breaks}  # (none made for a carried row)
+        return {r: self.forms[r] for r in rows}, breaks, self._parts[parts_from:], parts_from
 
     def absorb(self, made: tuple) -> None:
         """Take the forms and breaks another process made (:meth:`export`)."""
@@ -561,6 +575,9 @@ class _Texts:
 
     def span(self, row: int, start: int, end: int) -> tuple[int, int]:
         """Original offsets of the comparison form's characters [start, end) of a row."""
+        if self.carried(row):
+            assert self._prior is not None
+            return original_span(self._prior, int(self._old_row[row]), start, end)
         if row not in self.breaks:
             self.load([row], keep=False)
         return shift_span(*self.breaks_of(row), start, end)
@@ -662,6 +679,7 @@ def reuse_arrays(
     if prev is not None:
         where = {int(s): r for r, s in enumerate(prev["passage_sig"])}
         old_row = np.fromiter((where.get(int(s), -1) for s in sigs), dtype=np.int64, count=n)
+    texts.carry(prev, old_row)
     new_rows = np.flatnonzero(old_row < 0)
     nchars = np.zeros(n, dtype=np.int64)
     fp_rows, fp_pos, fp_hash = [], [], []
@@ -919,6 +937,7 @@ def _group_stretches(
     stretches = {c: np.asarray(v, dtype=np.int64) for c, v in prior.items()}
     holder = np.full(len(member), -1, dtype=np.int64)
     pending = np.arange(len(member))
+    dead_all: list[np.ndarray] = []
     while len(pending):
         holder[pending] = _containing(stretches, rep[pending], member[pending], diagonal[pending], offset[pending])
         pending = pending[holder[pending] < 0]
@@ -954,9 +973,8 @@ def _group_stretches(
             columns = np.array(made, dtype=np.int64).T
             for c, values in zip(_STRETCH_COLUMNS, columns, strict=True):
                 stretches[c] = np.concatenate([stretches[c], values])
-        pending = np.setdiff1d(
-            pending, np.array(dead, dtype=np.int64), assume_unique=True
-        )  # (each other first is held now)
+        dead_all.append(np.array(dead, dtype=np.int64))
+        pending = np.setdiff1d(pending, dead_all[-1], assume_unique=True)  # (each other first is held now)
 
     # Records: each counting stretch a member was found in, keyed by its interval of the representative; of one
     # interval met at two alignments, the alignment met last wins.
@@ -975,12 +993,19 @@ def _group_stretches(
     for g in np.unique(group[met]).tolist():  # a group where a stretch counts: its representative holds it all
         records[(int(rep_row[g]), int(rep_row[g]), 0, int(nchars[rep_row[g]]))] = 0
 
-    # The stretches of every pair visited (a hash collision's too), for the next generation.
-    n = len(keys)
-    visited = np.unique(rep * n + member)
-    keep = np.isin(stretches["rep"] * n + stretches["member"], visited)
-    order = np.lexsort(tuple(stretches[c][keep] for c in ("m0", "diag", "member", "rep")))
-    kept = {c: stretches[c][keep][order] for c in _STRETCH_COLUMNS}
+    # The stretches of every pair visited, for the next generation: a pair is visited when one of its stretches
+    # holds a fingerprint of it, or a fingerprint of it was a collision (every fingerprint is one or the other).
+    order = np.lexsort(tuple(stretches[c] for c in ("m0", "diag", "member", "rep")))
+    ordered = {c: stretches[c][order] for c in _STRETCH_COLUMNS}
+    held = np.zeros(len(order), dtype=bool)
+    held[holder[holder >= 0]] = True
+    pair = ordered["rep"] * len(keys) + ordered["member"]
+    runs = np.flatnonzero(np.concatenate([[True], pair[1:] != pair[:-1]])) if len(pair) else np.zeros(0, np.int64)
+    visited = np.logical_or.reduceat(held[order], runs) if len(runs) else np.zeros(0, dtype=bool)
+    collided = np.concatenate(dead_all) if dead_all else np.zeros(0, np.int64)
+    visited |= np.isin(pair[runs], rep[collided] * len(keys) + member[collided])
+    keep = np.repeat(visited, np.diff(np.append(runs, len(pair))))
+    kept = {c: ordered[c][keep] for c in _STRETCH_COLUMNS}
     out = {f"stretch_{c}": kept[c].astype(bool if c == "counts" else np.int32) for c in _STRETCH_COLUMNS}
     return records, group_fps, out
 
@@ -1093,17 +1118,38 @@ def _summarise(a: dict[str, np.ndarray], workers: int = 1) -> None:
     row_member_start, row_member = np.asarray(a["row_member_start"]), np.asarray(a["row_member"])
     link_start, link_other = np.asarray(a["link_start"]), np.asarray(a["link_other"]).astype(np.int64)
     candidates = np.flatnonzero((np.diff(link_start) > 0) | (np.diff(row_member_start) > 0))
+    # Each candidate's keys; candidates taken in the order of their keys, so that rows with the same keys (most
+    # holders of one boilerplate: no links of their own) share one union of their sets, made once.
+    key_ids = [
+        tuple(sorted({int(k) for k in keys[row_member[row_member_start[row] : row_member_start[row + 1]]]}))
+        for row in candidates.tolist()
+    ]
+    by_keys = sorted(range(len(candidates)), key=key_ids.__getitem__)
+    candidates, key_ids = candidates[by_keys], [key_ids[i] for i in by_keys]
+    nobody = (np.iinfo(np.int64).max, -1)
+
+    def of_keys(ids: tuple[int, ...]) -> tuple[BitMap, BitMap, tuple[int, int], BitMap]:
+        """What a row's keys give it: their partners' rows and reports, the earliest (rank, row) among them
+        and the reports at that rank."""
+        if not ids:
+            return BitMap(), BitMap(), nobody, BitMap()
+        best = min((sets[k].best, sets[k].best_row) for k in ids)
+        return (
+            BitMap.union(*(sets[k].rows for k in ids)),
+            BitMap.union(*(sets[k].reports for k in ids)),
+            best,
+            BitMap.union(*(sets[k].best_reports for k in ids if sets[k].best == best[0])),
+        )
 
     def summaries(lo: int, hi: int) -> dict[int, tuple[int, int, int, bool, int]]:
         """Row -> (passages, reports, earliest holder, tie, characters covered) for candidates lo to hi."""
-        found = {}
-        for row in candidates[lo:hi].tolist():
+        found, last, shared = {}, None, of_keys(())
+        for row, ids in zip(candidates[lo:hi].tolist(), key_ids[lo:hi], strict=True):
             own, own_rank = int(report[row]), int(rank[row])
-            recs = row_member[row_member_start[row] : row_member_start[row + 1]].tolist()
-            key_ids = sorted({int(keys[rec]) for rec in recs})
+            if ids != last:
+                last, shared = ids, of_keys(ids)
+            rows_u, reps_u, (best, best_row), at_keys = shared
             others = link_other[link_start[row] : link_start[row + 1]]
-            rows_u = BitMap.union(*(sets[k].rows for k in key_ids)) if key_ids else BitMap()
-            reps_u = BitMap.union(*(sets[k].reports for k in key_ids)) if key_ids else BitMap()
             if len(others):
                 rows_u = rows_u | BitMap(others.astype(np.uint32))
                 reps_u = reps_u | BitMap(report[others].astype(np.uint32))
@@ -1111,22 +1157,19 @@ def _summarise(a: dict[str, np.ndarray], workers: int = 1) -> None:
             if passages == 0:
                 continue
             # The earliest holder (this row included) and the reports tied with it.
-            best, best_row = own_rank, row
-            for k in key_ids:
-                s = sets[k]
-                if (s.best, s.best_row) < (best, best_row):
-                    best, best_row = s.best, s.best_row
+            keys_best = best
+            best, best_row = min((own_rank, row), (best, best_row))
             if len(others):
                 other_rank = rank[others]
                 i = int(np.lexsort((others, other_rank))[0])
                 if (int(other_rank[i]), int(others[i])) < (best, best_row):
                     best, best_row = int(other_rank[i]), int(others[i])
             at_best = BitMap([own]) if own_rank == best else BitMap()
-            for k in key_ids:
-                if sets[k].best == best:
-                    at_best = at_best | sets[k].best_reports
+            if keys_best == best:
+                at_best = at_best | at_keys
             if len(others):
                 at_best = at_best | BitMap(report[others[rank[others] == best]].astype(np.uint32))
+            recs = row_member[row_member_start[row] : row_member_start[row + 1]].tolist()
             cover = _earlier_cover(a, row, own_rank, recs, keys, sets, rank) if best < own_rank else 0
             found[row] = (
                 passages,
