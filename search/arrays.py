@@ -408,13 +408,19 @@ def generation_arrays(reports: Sequence[Report], folded: dict[str, str]) -> dict
     return out
 
 
-def corpus_arrays(units: np.ndarray, starts: np.ndarray) -> dict[str, np.ndarray]:
-    """Every array of :class:`CorpusText` but the text and the row starts, worked out from them."""
+def corpus_arrays(
+    units: np.ndarray, starts: np.ndarray, sorted_by_bigram: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+) -> dict[str, np.ndarray]:
+    """Every array of :class:`CorpusText` but the text and the row starts, worked out from them; the positions
+    sorted by bigram with their keys and starts when given (:func:`merged_positions`)."""
     unit_frequency = np.bincount(units, minlength=65536).astype(np.int64)
     unit_start = np.zeros(65537, dtype=np.int64)
     np.cumsum(unit_frequency, out=unit_start[1:])
-    positions = unit_positions(units, unit_start)
-    bigram_key, bigram_start = sort_by_bigram(units, positions, unit_start)
+    if sorted_by_bigram is None:
+        positions = unit_positions(units, unit_start)
+        bigram_key, bigram_start = sort_by_bigram(units, positions, unit_start)
+    else:
+        positions, bigram_key, bigram_start = sorted_by_bigram
     rank = row_rank(starts, len(units))
     return {
         "positions": positions,
@@ -581,6 +587,103 @@ def unit_positions(units: np.ndarray, unit_start: np.ndarray, chunk: int = 1 << 
     return positions
 
 
+def _first_not_less(values: np.ndarray, lo: np.ndarray, hi: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """For each query, the first index in ``[lo, hi)`` whose value is not less than ``x`` (``values`` ascending
+    in each range): a binary search of every query at once.
+
+    >>> values, lo, hi = np.array([1, 5, 9, 2, 4]), np.array([0, 0, 3, 3]), np.array([3, 3, 5, 5])
+    >>> _first_not_less(values, lo, hi, np.array([5, 10, 3, 1])).tolist()
+    [1, 3, 4, 3]
+    """
+    lo, hi = lo.astype(np.int64), hi.astype(np.int64)
+    while True:
+        active = lo < hi
+        if not active.any():
+            return lo
+        mid = (lo + hi) >> 1
+        right = active & (values[np.minimum(mid, len(values) - 1)] < x)
+        lo = np.where(right, mid + 1, lo)
+        hi = np.where(active & ~right, mid, hi)
+
+
+_MERGE_CHUNK = 1 << 24  # positions mapped at a time
+
+
+def _moved(positions: np.ndarray, lo: np.ndarray, hi: np.ndarray, shift: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Positions inside the intervals ``[lo, hi)`` (ascending, disjoint) moved by their interval's ``shift``,
+    written into ``out`` in order; returns whether each position was inside one (a chunk at a time)."""
+    kept = np.zeros(len(positions), dtype=bool)
+    if not len(lo):
+        return kept
+    done = 0
+    for c in range(0, len(positions), _MERGE_CHUNK):
+        part = positions[c : c + _MERGE_CHUNK].astype(np.int64)
+        which = np.searchsorted(lo, part, "right") - 1
+        inside = (which >= 0) & (part < hi[np.maximum(which, 0)])
+        kept[c : c + _MERGE_CHUNK] = inside
+        moved = part[inside] + shift[which[inside]]
+        out[done : done + len(moved)] = moved
+        done += len(moved)
+    return kept
+
+
+def merged_positions(parts: _Parts, units: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The positions sorted by bigram (with the bigrams' keys and starts) of the corpus ``units`` put together
+    from two generations' rows (``parts``; rows starting at ``starts``), without sorting it again: each kept
+    passage's text is the same, so its units keep their bigrams (the last one's is the separator in both) and
+    move by their run's shift, in the same order. The previous generation's positions are the base; the new
+    part's, and every separator's (its bigram depends on the passage after it), are put in by binary search.
+    The same arrays as :func:`unit_positions` and :func:`sort_by_bigram` give."""
+    n = len(units)
+    intervals: tuple[list[tuple[int, int, int]], list[tuple[int, int, int]]] = ([], [])
+    row = 0
+    for p, lo, hi in parts.runs:
+        a, b = parts.rows(p, lo, hi)
+        if a == b:
+            continue
+        own = parts.parts[p]["starts"]
+        end = int(own[b]) - 1 if b < len(own) else len(parts.parts[p]["units"])
+        intervals[p].append((int(own[a]), end, int(starts[row]) - int(own[a])))
+        row += b - a
+    index_type = np.int32 if n < 2**31 else np.int64
+    moved, kept_keys, kept_sizes = [], [], []
+    for p in (0, 1):
+        arrays = parts.parts[p]
+        keys, first = arrays["bigram_key"], arrays["bigram_start"]
+        z = int(np.searchsorted(keys, 1 << 16))  # bigrams of the separator (unit 0) come first: made afresh
+        span = np.asarray(intervals[p], dtype=np.int64).reshape(-1, 3)
+        base = arrays["positions"][int(first[z]) :]
+        out = np.empty(len(base), dtype=index_type)
+        kept = _moved(base, span[:, 0], span[:, 1], span[:, 2], out)
+        segment = first[z:] - first[z]
+        sizes = np.add.reduceat(kept.view(np.uint8), segment[:-1], dtype=np.int64) if len(segment) > 1 else []
+        moved.append(out[: int(kept.sum())])
+        kept_keys.append(keys[z:])
+        kept_sizes.append(np.asarray(sizes, dtype=np.int64))
+    # What goes into the base: the new part's positions and the separators', by (bigram, offset).
+    separators = np.flatnonzero(units == 0)
+    following = units[np.minimum(separators + 1, n - 1)].astype(np.uint32)
+    following[separators == n - 1] = 0
+    add_keys = np.concatenate([np.repeat(kept_keys[1], kept_sizes[1]), following])
+    add_at = np.concatenate([moved[1].astype(np.int64), separators])
+    order = np.lexsort((add_at, add_keys))
+    add_keys, add_at = add_keys[order], add_at[order]
+    base_keys, base_start = kept_keys[0], np.concatenate([[0], np.cumsum(kept_sizes[0])])
+    j = np.searchsorted(base_keys, add_keys)
+    held = (j < len(base_keys)) & (base_keys[np.minimum(j, len(base_keys) - 1)] == add_keys)
+    lo = base_start[j]
+    hi = np.where(held, base_start[np.minimum(j + 1, len(base_start) - 1)], lo)
+    positions = np.insert(moved[0], _first_not_less(moved[0], lo, hi, add_at), add_at.astype(index_type))
+    # The bigrams: the base's that kept entries and those put in.
+    all_keys = np.concatenate([base_keys, add_keys])
+    bigrams, where = np.unique(all_keys, return_inverse=True)
+    sizes = np.bincount(where.reshape(-1), weights=np.concatenate([kept_sizes[0], np.ones(len(add_keys))]))
+    present = sizes > 0
+    bigram_start = np.zeros(int(present.sum()) + 1, dtype=np.int64)
+    np.cumsum(sizes[present].astype(np.int64), out=bigram_start[1:])
+    return positions, bigrams[present].astype(np.uint32), bigram_start
+
+
 def _runs(old_sources: list[str], keep: np.ndarray, new_sources: list[str]) -> list[tuple[int, int, int]]:
     """The final generation's reports as runs ``(part, lo, hi)`` of consecutive reports of one part (0: the
     previous generation, at its indexes; 1: the new reports), in source order."""
@@ -659,7 +762,7 @@ def merged_arrays(previous: GenerationArrays, keep: np.ndarray, new: dict[str, n
 
     # The corpus.
     units, starts = parts.corpus_units()
-    out.update(units=units, starts=starts, **corpus_arrays(units, starts))
+    out.update(units=units, starts=starts, **corpus_arrays(units, starts, merged_positions(parts, units, starts)))
 
     # Per report, then per row.
     for name in ("report_year", "report_doc_type", "report_section_chars", "report_has_section", "report_issuer_level"):

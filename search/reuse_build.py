@@ -1126,29 +1126,14 @@ def _summarise(a: dict[str, np.ndarray], workers: int = 1) -> None:
     ]
     by_keys = sorted(range(len(candidates)), key=key_ids.__getitem__)
     candidates, key_ids = candidates[by_keys], [key_ids[i] for i in by_keys]
-    nobody = (np.iinfo(np.int64).max, -1)
-
-    def of_keys(ids: tuple[int, ...]) -> tuple[BitMap, BitMap, tuple[int, int], BitMap]:
-        """What a row's keys give it: their partners' rows and reports, the earliest (rank, row) among them
-        and the reports at that rank."""
-        if not ids:
-            return BitMap(), BitMap(), nobody, BitMap()
-        best = min((sets[k].best, sets[k].best_row) for k in ids)
-        return (
-            BitMap.union(*(sets[k].rows for k in ids)),
-            BitMap.union(*(sets[k].reports for k in ids)),
-            best,
-            BitMap.union(*(sets[k].best_reports for k in ids if sets[k].best == best[0])),
-        )
+    unions = _PrefixUnions(sets)
 
     def summaries(lo: int, hi: int) -> dict[int, tuple[int, int, int, bool, int]]:
         """Row -> (passages, reports, earliest holder, tie, characters covered) for candidates lo to hi."""
-        found, last, shared = {}, None, of_keys(())
+        found = {}
         for row, ids in zip(candidates[lo:hi].tolist(), key_ids[lo:hi], strict=True):
             own, own_rank = int(report[row]), int(rank[row])
-            if ids != last:
-                last, shared = ids, of_keys(ids)
-            rows_u, reps_u, (best, best_row), at_keys = shared
+            rows_u, reps_u, (best, best_row), at_keys = unions.of(ids)
             others = link_other[link_start[row] : link_start[row + 1]]
             if len(others):
                 rows_u = rows_u | BitMap(others.astype(np.uint32))
@@ -1280,6 +1265,39 @@ def _key_sets(a, keys, report, rank, nchars, min_span) -> list[_KeySet]:
                     ),
                 )
     return sets
+
+
+class _PrefixUnions:
+    """What a row's keys give it (:func:`_summarise`): their partners' rows and reports, the earliest (rank, row)
+    among them and the reports at that rank. Rows come in the order of their keys (sorted tuples), so the
+    unions of the last tuple's first keys are kept: a tuple sharing a prefix with it starts from them."""
+
+    _NOBODY = (np.iinfo(np.int64).max, -1)
+
+    def __init__(self, sets: list[_KeySet]) -> None:
+        self.sets = sets
+        self.ids: tuple[int, ...] = ()
+        self.prefix: list[tuple[BitMap, BitMap, tuple[int, int], BitMap]] = []  # after each key of self.ids
+
+    def of(self, ids: tuple[int, ...]) -> tuple[BitMap, BitMap, tuple[int, int], BitMap]:
+        common = 0
+        while common < min(len(ids), len(self.ids)) and ids[common] == self.ids[common]:
+            common += 1
+        del self.prefix[common:]
+        for k in ids[common:]:
+            s = self.sets[k]
+            if not self.prefix:
+                self.prefix.append((s.rows, s.reports, (s.best, s.best_row), s.best_reports))
+                continue
+            rows, reports, best, at_best = self.prefix[-1]
+            mine = (s.best, s.best_row)
+            if s.best < best[0]:
+                at_best = s.best_reports
+            elif s.best == best[0]:
+                at_best = at_best | s.best_reports
+            self.prefix.append((rows | s.rows, reports | s.reports, min(best, mine), at_best))
+        self.ids = ids
+        return self.prefix[-1] if self.prefix else (BitMap(), BitMap(), self._NOBODY, BitMap())
 
 
 def _earlier_cover(a: dict, row: int, own_rank: int, recs: list[int], keys, sets, rank) -> int:

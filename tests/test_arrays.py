@@ -27,6 +27,7 @@ from search.arrays import (
     load_arrays,
     write_arrays,
 )
+from search.models import Report
 from search.query import parse_query
 from tests.conftest import SMALL_REPORTS, make_report, open_as_served
 
@@ -320,6 +321,38 @@ def test_each_report_region_and_title_rank_are_columns_that_sort_as_the_names_do
         range(5), key=lambda i: titles[i]
     )
     assert table.report_title_rank[1] == table.report_title_rank[3]
+
+
+@pytest.mark.parametrize("seed", [*range(6), "nothing added", "nothing kept"])
+def test_an_update_s_positions_merged_into_the_previous_equal_those_sorted_afresh(tmp_path, monkeypatch, seed):
+    """Positions of the kept passages moved, the new part's and every separator's put in by binary search:
+    the same arrays as a fresh build of the final reports (random texts over a few characters, so that most
+    bigrams are held by both parts; reports removed and added at both ends and between; one-character
+    passages; frequent bigrams stored)."""
+    monkeypatch.setattr(arrays_module, "FREQUENT_FLOOR", 3)
+    rng = random.Random(seed)
+    region = Region("山西省", "长治市", None)
+
+    def report(n: int) -> Report:
+        texts = ["".join(rng.choice("法治政府建设枫桥") for _ in range(rng.choice([1, 2, 5, 30]))) for _ in range(3)]
+        return make_report(f"r{n:03d}", f"{n:03d}.txt", region, 2024, [(t, "概述", "") for t in texts])
+
+    before = [report(n) for n in range(2, 40, 2)]
+    gone = {r.report_id for r in before if rng.random() < 0.3} | {before[0].report_id, before[-1].report_id}
+    added = [] if seed == "nothing added" else [report(n) for n in (0, 1, 7, 15, 41, 45)]
+    if seed == "nothing kept":
+        gone = {r.report_id for r in before}
+    folded = {p.passage_id: p.text for r in before + added for p in r.passages}
+    write_arrays(tmp_path / "before", before, folded)
+    previous = load_arrays(tmp_path / "before")
+    keep = [i for i, r in enumerate(before) if r.report_id not in gone]
+    write_arrays(tmp_path / "updated", generation_order(added), folded, previous=previous, keep=keep)
+    final = generation_order([r for r in before if r.report_id not in gone] + added)
+    write_arrays(tmp_path / "fresh", final, folded)
+    updated, fresh = load_arrays(tmp_path / "updated").raw, load_arrays(tmp_path / "fresh").raw
+    for name in (*_CORPUS_ARRAYS, *_FREQUENT_ARRAYS):
+        assert np.array_equal(updated[name], fresh[name]), name
+    assert len(fresh["frequent_key"])
 
 
 def test_module_doctests():
