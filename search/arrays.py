@@ -609,19 +609,24 @@ def _first_not_less(values: np.ndarray, lo: np.ndarray, hi: np.ndarray, x: np.nd
 _MERGE_CHUNK = 1 << 24  # positions mapped at a time
 
 
-def _moved(positions: np.ndarray, lo: np.ndarray, hi: np.ndarray, shift: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """Positions inside the intervals ``[lo, hi)`` (ascending, disjoint) moved by their interval's ``shift``,
-    written into ``out`` in order; returns whether each position was inside one (a chunk at a time)."""
+def _moved(
+    positions: np.ndarray, lo: np.ndarray, hi: np.ndarray, shift: np.ndarray, size: int, out: np.ndarray
+) -> np.ndarray:
+    """Positions (offsets under ``size``) inside the intervals ``[lo, hi)`` (ascending, disjoint) moved by their
+    interval's ``shift``, written into ``out`` in order; returns whether each position was inside one. Each
+    offset's new place is looked up in a table (-1: dropped), a chunk of positions at a time."""
     kept = np.zeros(len(positions), dtype=bool)
     if not len(lo):
         return kept
+    table = np.full(size, -1, dtype=out.dtype)
+    for a, b, d in zip(lo.tolist(), hi.tolist(), shift.tolist(), strict=True):
+        table[a:b] = np.arange(a + d, b + d, dtype=out.dtype)
     done = 0
     for c in range(0, len(positions), _MERGE_CHUNK):
-        part = positions[c : c + _MERGE_CHUNK].astype(np.int64)
-        which = np.searchsorted(lo, part, "right") - 1
-        inside = (which >= 0) & (part < hi[np.maximum(which, 0)])
+        moved = table[positions[c : c + _MERGE_CHUNK]]
+        inside = moved >= 0
         kept[c : c + _MERGE_CHUNK] = inside
-        moved = part[inside] + shift[which[inside]]
+        moved = moved[inside]
         out[done : done + len(moved)] = moved
         done += len(moved)
     return kept
@@ -654,7 +659,7 @@ def merged_positions(parts: _Parts, units: np.ndarray, starts: np.ndarray) -> tu
         span = np.asarray(intervals[p], dtype=np.int64).reshape(-1, 3)
         base = arrays["positions"][int(first[z]) :]
         out = np.empty(len(base), dtype=index_type)
-        kept = _moved(base, span[:, 0], span[:, 1], span[:, 2], out)
+        kept = _moved(base, span[:, 0], span[:, 1], span[:, 2], len(arrays["units"]), out)
         segment = first[z:] - first[z]
         sizes = np.add.reduceat(kept.view(np.uint8), segment[:-1], dtype=np.int64) if len(segment) > 1 else []
         moved.append(out[: int(kept.sum())])

@@ -877,6 +877,11 @@ def _prior_stretches(prev: dict | None, old_row: np.ndarray) -> dict[str, np.nda
     return out
 
 
+def _pair_codes(rep: np.ndarray, member: np.ndarray) -> np.ndarray:
+    """One int64 per (representative, member) pair of rows, ordered as the pairs are."""
+    return rep.astype(np.int64) * (1 << 31) + member
+
+
 def _containing(stretches: dict[str, np.ndarray], rep, member, diagonal, offset) -> np.ndarray:
     """For each fingerprint of a member at ``offset`` on ``diagonal`` with representative ``rep``, the index
     of the stretch holding its gram, or -1. The stretches of one pair and diagonal are maximal, so disjoint:
@@ -885,12 +890,18 @@ def _containing(stretches: dict[str, np.ndarray], rep, member, diagonal, offset)
     ns = len(stretches["rep"])
     if not ns:
         return np.full(len(rep), -1, dtype=np.int64)
-    rep_all = np.concatenate([stretches["rep"], rep])
-    member_all = np.concatenate([stretches["member"], member])
     diag_all = np.concatenate([stretches["diag"], diagonal])
     at_all = np.concatenate([stretches["m0"], offset])
-    kind = np.concatenate([np.zeros(ns, np.int8), np.ones(len(rep), np.int8)])
-    order = np.lexsort((kind, at_all, diag_all, member_all, rep_all))
+    pair = _pair_codes(np.concatenate([stretches["rep"], rep]), np.concatenate([stretches["member"], member]))
+    # (diagonal, offset, stretch before fingerprint) as one number: offsets and diagonals are under a passage's
+    # length, itself under 2**30 (a file is at most a few MiB)
+    span = int(max(np.abs(diag_all).max(), at_all.max())) + 1
+    assert span < 1 << 30, "a passage longer than 2**30 characters"
+    place = (diag_all + span) * (span + 1) + at_all
+    place <<= 1
+    place[ns:] += 1
+    order = np.lexsort((place, pair))
+    del place
     seen = np.where(order < ns, np.arange(len(order)), -1)
     np.maximum.accumulate(seen, out=seen)  # in sorted order: the last stretch so far
     queries = np.flatnonzero(order >= ns)
@@ -899,7 +910,7 @@ def _containing(stretches: dict[str, np.ndarray], rep, member, diagonal, offset)
     q = order[queries] - ns
     ok = j >= 0
     s = np.where(ok, order[np.maximum(j, 0)], 0)
-    ok &= (rep_all[s] == rep[q]) & (member_all[s] == member[q]) & (diag_all[s] == diagonal[q])
+    ok &= (pair[s] == pair[ns + q]) & (diag_all[s] == diagonal[q])
     ok &= offset[q] + K <= stretches["m0"][s] + stretches["size"][s]
     found[q[ok]] = s[ok]
     return found
@@ -982,7 +993,7 @@ def _group_stretches(
     met = met[stretches["counts"][holder[met]] > 0]
     s = holder[met]
     key = (rep[met], member[met], stretches["r0"][s], stretches["r0"][s] + stretches["size"][s])
-    order = np.lexsort((met, *key[::-1]))
+    order = np.lexsort((met, key[3], key[2], _pair_codes(key[0], key[1])))
     last = np.ones(len(order), dtype=bool)
     if len(order):
         last[:-1] = np.any([c[order[1:]] != c[order[:-1]] for c in key], axis=0)
@@ -999,11 +1010,11 @@ def _group_stretches(
     ordered = {c: stretches[c][order] for c in _STRETCH_COLUMNS}
     held = np.zeros(len(order), dtype=bool)
     held[holder[holder >= 0]] = True
-    pair = ordered["rep"] * len(keys) + ordered["member"]
+    pair = _pair_codes(ordered["rep"], ordered["member"])
     runs = np.flatnonzero(np.concatenate([[True], pair[1:] != pair[:-1]])) if len(pair) else np.zeros(0, np.int64)
     visited = np.logical_or.reduceat(held[order], runs) if len(runs) else np.zeros(0, dtype=bool)
     collided = np.concatenate(dead_all) if dead_all else np.zeros(0, np.int64)
-    visited |= np.isin(pair[runs], rep[collided] * len(keys) + member[collided])
+    visited |= np.isin(pair[runs], _pair_codes(rep[collided], member[collided]))
     keep = np.repeat(visited, np.diff(np.append(runs, len(pair))))
     kept = {c: ordered[c][keep] for c in _STRETCH_COLUMNS}
     out = {f"stretch_{c}": kept[c].astype(bool if c == "counts" else np.int32) for c in _STRETCH_COLUMNS}
