@@ -609,24 +609,45 @@ def _first_not_less(values: np.ndarray, lo: np.ndarray, hi: np.ndarray, x: np.nd
 _MERGE_CHUNK = 1 << 24  # positions mapped at a time
 
 
+_BLOCK_BITS = 12  # offsets per block of _moved's table: 2**12
+
+
 def _moved(
     positions: np.ndarray, lo: np.ndarray, hi: np.ndarray, shift: np.ndarray, size: int, out: np.ndarray
 ) -> np.ndarray:
     """Positions (offsets under ``size``) inside the intervals ``[lo, hi)`` (ascending, disjoint) moved by their
-    interval's ``shift``, written into ``out`` in order; returns whether each position was inside one. Each
-    offset's new place is looked up in a table (-1: dropped), a chunk of positions at a time."""
+    interval's ``shift``, written into ``out`` in order; returns whether each position was inside one. A
+    table per block of 4,096 offsets (small enough to stay in the processor's cache) says whether the block
+    lies in one interval (its shift), in none, or across an edge: only offsets in the few blocks across an
+    edge are searched among the intervals. A chunk of positions at a time."""
     kept = np.zeros(len(positions), dtype=bool)
     if not len(lo):
         return kept
-    table = np.full(size, -1, dtype=out.dtype)
-    for a, b, d in zip(lo.tolist(), hi.tolist(), shift.tolist(), strict=True):
-        table[a:b] = np.arange(a + d, b + d, dtype=out.dtype)
+    first = np.arange((size >> _BLOCK_BITS) + 1, dtype=np.int64) << _BLOCK_BITS
+    which = np.searchsorted(lo, first, "right") - 1
+    inside = (which >= 0) & (first + (1 << _BLOCK_BITS) <= hi[np.maximum(which, 0)])
+    after = np.searchsorted(lo, first, "left")  # the first interval starting at or after the block
+    clear = ((which < 0) | (hi[np.maximum(which, 0)] <= first)) & (
+        (after >= len(lo)) | (lo[np.minimum(after, len(lo) - 1)] >= first + (1 << _BLOCK_BITS))
+    )
+    state = np.where(inside, 1, np.where(clear, 0, 2)).astype(np.int8)  # 1: in one interval, 0: in none, 2: across
+    block_shift = np.where(inside, shift[np.maximum(which, 0)], 0)
     done = 0
     for c in range(0, len(positions), _MERGE_CHUNK):
-        moved = table[positions[c : c + _MERGE_CHUNK]]
-        inside = moved >= 0
-        kept[c : c + _MERGE_CHUNK] = inside
-        moved = moved[inside]
+        part = positions[c : c + _MERGE_CHUNK].astype(np.int64)
+        block = part >> _BLOCK_BITS
+        kind = state[block]
+        moved = part + block_shift[block]
+        edge = np.flatnonzero(kind == 2)
+        keep = kind == 1
+        if len(edge):
+            at = part[edge]
+            w = np.searchsorted(lo, at, "right") - 1
+            ok = (w >= 0) & (at < hi[np.maximum(w, 0)])
+            keep[edge] = ok
+            moved[edge] = at + shift[np.maximum(w, 0)]
+        kept[c : c + _MERGE_CHUNK] = keep
+        moved = moved[keep]
         out[done : done + len(moved)] = moved
         done += len(moved)
     return kept

@@ -328,8 +328,10 @@ def test_an_update_s_positions_merged_into_the_previous_equal_those_sorted_afres
     """Positions of the kept passages moved, the new part's and every separator's put in by binary search:
     the same arrays as a fresh build of the final reports (random texts over a few characters, so that most
     bigrams are held by both parts; reports removed and added at both ends and between; one-character
-    passages; frequent bigrams stored)."""
+    passages; frequent bigrams stored; the table moving offsets in blocks of 2 to 4,096)."""
     monkeypatch.setattr(arrays_module, "FREQUENT_FLOOR", 3)
+    # Blocks of the table moving offsets small enough to lie inside a run, outside every run, or across an edge.
+    monkeypatch.setattr(arrays_module, "_BLOCK_BITS", [1, 3, 12][seed % 3] if isinstance(seed, int) else 2)
     rng = random.Random(seed)
     region = Region("山西省", "长治市", None)
 
