@@ -682,10 +682,11 @@ def merged_positions(parts: _Parts, units: np.ndarray, starts: np.ndarray) -> tu
         out = np.empty(len(base), dtype=index_type)
         kept = _moved(base, span[:, 0], span[:, 1], span[:, 2], len(arrays["units"]), out)
         segment = first[z:] - first[z]
-        sizes = np.add.reduceat(kept.view(np.uint8), segment[:-1], dtype=np.int64) if len(segment) > 1 else []
-        moved.append(out[: int(kept.sum())])
+        dropped = np.flatnonzero(~kept)  # (few: the removed and changed reports' positions)
+        lost = np.bincount(np.searchsorted(segment, dropped, "right") - 1, minlength=len(segment) - 1)
+        moved.append(out[: len(base) - len(dropped)])
         kept_keys.append(keys[z:])
-        kept_sizes.append(np.asarray(sizes, dtype=np.int64))
+        kept_sizes.append(np.diff(segment) - lost)
     # What goes into the base: the new part's positions and the separators', by (bigram, offset).
     separators = np.flatnonzero(units == 0)
     following = units[np.minimum(separators + 1, n - 1)].astype(np.uint32)

@@ -11,8 +11,8 @@ import pytest
 from fazhi.cli import main
 from indexer import build
 from indexer.build import index_corpus, report_id_for
-from search.core import search
 from search.arrays import StoredReports
+from search.core import search
 from search.engines import open_engine
 from search.models import SearchRequest
 from tests.report_files import REPORT_A, REPORT_B, html_page, write_docx, write_pdf
