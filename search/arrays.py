@@ -697,7 +697,9 @@ def merged_positions(parts: _Parts, units: np.ndarray, starts: np.ndarray) -> tu
     add_keys, add_at = add_keys[order], add_at[order]
     base_keys, base_start = kept_keys[0], np.concatenate([[0], np.cumsum(kept_sizes[0])])
     j = np.searchsorted(base_keys, add_keys)
-    held = (j < len(base_keys)) & (base_keys[np.minimum(j, len(base_keys) - 1)] == add_keys)
+    held = np.zeros(len(add_keys), dtype=bool)  # the bigram is the base's too
+    if len(base_keys):
+        held = (j < len(base_keys)) & (base_keys[np.minimum(j, len(base_keys) - 1)] == add_keys)
     lo = base_start[j]
     hi = np.where(held, base_start[np.minimum(j + 1, len(base_start) - 1)], lo)
     positions = np.insert(moved[0], _first_not_less(moved[0], lo, hi, add_at), add_at.astype(index_type))

@@ -14,8 +14,9 @@ commit.
    member's verbatim interval of one representative passage) rather than as every pair.
 3. Incremental: each generation keeps every passage's signature and fingerprints and its verified links, so the
    next one only fingerprints new passages, verifies pairs involving them, and keeps the links among passages
-   it keeps (a removed report's passages drop out of every list). Groups are worked out again from the kept
-   fingerprints.
+   it keeps (a removed report's passages drop out of every list), and the breaks of the passages it keeps.
+   Groups are worked out again from the kept fingerprints, their stretches carried over and matched to the
+   fingerprints on arrays (:func:`_group_stretches`); every passage's summary is worked out again.
 """
 
 from __future__ import annotations
