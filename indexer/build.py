@@ -708,14 +708,16 @@ def _what_to_write(
     A report read again is compared with the indexed one's passages (``full`` reads them from the index, a
     batch of :data:`COMPARE_BATCH` at a time: new indexer code reads every file again)."""
     to_write: list[Report] = []
-    mixed = [
-        rid for rid, r in final.items() if rid in previous and (previous[rid].passages is None) != (r.passages is None)
-    ]
+
+    def read_again(old: Report | None, report: Report) -> bool:  # read from its file, and indexed without passages
+        return old is not None and (old.passages is None) != (report.passages is None)
+
+    mixed = [rid for rid, report in final.items() if read_again(previous.get(rid), report)]
     batches = iter([mixed[lo : lo + COMPARE_BATCH] for lo in range(0, len(mixed), COMPARE_BATCH)])
     filled: dict[str, tuple[Report, Report]] = {}  # the batch being compared (batches come in `final`'s order)
     for rid, report in final.items():
         old = previous.get(rid)
-        if old is not None and (old.passages is None) != (report.passages is None):
+        if read_again(old, report):
             if not filled:
                 batch = next(batches)
                 both = full([previous[r] for r in batch] + [final[r] for r in batch])

@@ -955,14 +955,11 @@ def _group_stretches(
         pending = pending[holder[pending] < 0]
         if not len(pending):
             break
-        order = np.lexsort((diagonal[pending], member[pending], rep[pending]))
-        ends = pending[order]
+        pair = _pair_codes(rep[pending], member[pending])
+        order = np.lexsort((diagonal[pending], pair))
+        pair, ends = pair[order], pending[order]
         new_run = np.ones(len(ends), dtype=bool)
-        new_run[1:] = (
-            (rep[ends[1:]] != rep[ends[:-1]])
-            | (member[ends[1:]] != member[ends[:-1]])
-            | (diagonal[ends[1:]] != diagonal[ends[:-1]])
-        )
+        new_run[1:] = (pair[1:] != pair[:-1]) | (diagonal[ends[1:]] != diagonal[ends[:-1]])
         firsts = ends[new_run]
         texts.prefetch(np.concatenate([member[firsts], rep[firsts]]))
         made, dead = [], []
