@@ -35,7 +35,7 @@ from typing import TypeVar
 import numpy as np
 from pyroaring import BitMap
 
-from search.analysis import fold_with_extents, folds_one_for_one
+from search.analysis import fold_with_extents, folds_one_for_one_each
 from search.arrays import generation_rows, load_arrays, save_arrays
 from search.divisions import areas, division_years, divisions_during, zones
 from search.models import Report
@@ -77,6 +77,7 @@ GROUP_DF = 48
 _SEPARATOR_RUN = W + K  # separators between passages: no window sees two passages
 _BATCH = 5000  # passages compared-formed in one scan
 _CELLS = 4_000_000  # keys × members compared at once when summarising groups
+_PAIRS_AT_ONCE = 200_000  # pairs verified by one call of the compiled loops (their blocks are held at once)
 BESIDE_FROM = 50_000
 """A generation's passages from which :func:`reuse_beside` finds reuse in a process of its own (starting one
 costs about a second)."""
@@ -454,6 +455,7 @@ class _Texts:
         self._parts: list[np.ndarray] = []  # (3, n) int32 each: breaks' index, start shift, end shift
         self._prior: dict | None = None  # the previous generation's arrays, whose breaks serve the rows it had
         self._old_row = np.zeros(0, dtype=np.int64)
+        self._packed: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # see pack
 
     def carry(self, prev: dict | None, old_row: np.ndarray) -> None:
         """Take the breaks of the passages the previous generation had (``old_row`` >= 0: their row there) from
@@ -522,10 +524,11 @@ class _Texts:
         bounds = np.searchsorted(owner[at], np.arange(len(rows) + 1))
         part = len(self._parts)
         self._parts.append(np.stack([local[at], ds[at], de[at]]).astype(np.int32))
-        for n, r in enumerate(rows):
-            if r in self.breaks or self.carried(r):
-                continue
-            if folds_one_for_one(self.generation.texts[r]):
+        todo = [n for n, r in enumerate(rows) if r not in self.breaks and not self.carried(r)]
+        regular = folds_one_for_one_each([self.generation.texts[rows[n]] for n in todo]).tolist()
+        for n, one_for_one in zip(todo, regular, strict=True):
+            r = rows[n]
+            if one_for_one:
                 self.breaks[r] = (part, int(bounds[n]), int(bounds[n + 1]))
             else:
                 own = np.stack(offset_breaks(*self._original_extents(r)))
@@ -566,8 +569,32 @@ class _Texts:
 
     def form(self, row: int) -> str:
         if row not in self.forms:
+            if self._packed is not None and self._packed[2][row]:
+                codes, start, _ = self._packed
+                return codes[start[row] : start[row + 1]].astype(np.uint32).tobytes().decode("utf-32-le")
             self.load([row])
         return self.forms[row]
+
+    def pack(self, rows: int) -> tuple[np.ndarray, np.ndarray]:
+        """Every form held, as code points in one array (uint16 unless a form has a character beyond) and each
+        row's start in it (a row without a form has none): what the compiled loops read. The forms are then
+        read from it (:meth:`form`), and their strings let go."""
+        held = sorted(self.forms)
+        lengths = np.zeros(rows, dtype=np.int64)
+        lengths[held] = [len(self.forms[r]) for r in held]
+        start = np.zeros(rows + 1, dtype=np.int64)
+        np.cumsum(lengths, out=start[1:])
+        codes: np.ndarray = np.empty(int(start[-1]), dtype=np.uint16)
+        for lo in range(0, len(held), _BATCH):
+            chunk = held[lo : lo + _BATCH]
+            units = np.frombuffer("".join(self.forms.pop(r) for r in chunk).encode("utf-32-le"), dtype=np.uint32)
+            if codes.dtype == np.uint16 and len(units) and int(units.max()) > 0xFFFF:
+                codes = codes.astype(np.uint32)
+            codes[start[chunk[0]] : start[chunk[-1] + 1]] = units
+        packed = np.zeros(rows, dtype=bool)
+        packed[held] = True
+        self._packed = (codes, start, packed)
+        return codes, start
 
     def prefetch(self, rows) -> None:
         missing = sorted({int(r) for r in rows} - self.forms.keys())
@@ -771,9 +798,7 @@ def reuse_arrays(
     single = np.minimum(nchars[left], nchars[right]) < 2 * (K + W - 1)
     take = (shared >= 2) | single | (min_span < 2 * (K + W - 1))
     left, right = left[take], right[take]
-    in_groups: dict[int, list[tuple[int, int, int, int]]] = {}  # member -> (rep, r0, r1, m0)
-    for (rep, m, r0, r1), m0 in records.items():
-        in_groups.setdefault(m, []).append((rep, r0, r1, m0))
+    in_groups: dict[int, list[tuple[int, int, int, int]]] = {}  # member -> (rep, r0, r1, m0), made if needed
 
     texts.prefetch(np.concatenate([left, right]))
 
@@ -797,6 +822,7 @@ def reuse_arrays(
         return seeds
 
     def verify(a: int, b: int, seeds: list[tuple[int, int]]) -> tuple[bool, list[tuple[int, int, int]]]:
+        """What a pair shares, in Python (what the compiled :func:`search.reuse_kernels.verify_runs` does)."""
         text_a, text_b = texts.form(a), texts.form(b)
         if min_span < K + W - 1:
             return compare(text_a, text_b, min_span)
@@ -808,18 +834,38 @@ def reuse_arrays(
 
     # Pairs come sorted by their first row: each row's seeds with all its partners are found at once.
     runs = np.flatnonzero(np.concatenate([[True], left[1:] != left[:-1], [True]])) if len(left) else np.zeros(1, int)
+    codes, form_start = texts.pack(n)
+    groups = _memberships(records, n)
+    params = (min_span, K, W, MIN_BLOCK, MIN_WHOLE, float(WHOLE_SHARE))
 
     def verified(lo: int, hi: int) -> dict[tuple[int, int], tuple[bool, list[tuple[int, int, int, int]]]]:
-        """The links of the pairs in runs ``lo`` to ``hi``."""
+        """The links of the pairs in runs ``lo`` to ``hi``, verified by the compiled loops a chunk of runs at a
+        time (a pair whose form is too long for them, in Python)."""
+        from search import reuse_kernels as kernels  # (numba: only here, never in a search worker)
+
         found = {}
-        for r0, r1 in zip(runs[lo:hi].tolist(), runs[lo + 1 : hi + 1].tolist(), strict=True):
-            a, partners = int(left[r0]), right[r0:r1]
-            seeds = seeds_with(a, partners) if min_span >= K + W - 1 else [[] for _ in range(r1 - r0)]
-            for b, shared_seeds in zip(partners.tolist(), seeds, strict=True):
-                whole, blocks = verify(a, b, shared_seeds)
-                if blocks and not _explained_by_groups(a, b, whole, blocks, in_groups, min_span):
-                    spans = [(*texts.span(a, i, i + s), *texts.span(b, j, j + s)) for i, j, s in blocks]
-                    found[(a, b)] = (whole, spans)
+        while lo < hi:
+            upto = min(max(int(np.searchsorted(runs, runs[lo] + _PAIRS_AT_ONCE, "right")) - 1, lo + 1), hi)
+            state, block_start, *blocks = kernels.verify_runs(
+                codes, form_start, fp_start, hash_all, pos_all, left, right, runs[lo : upto + 1], groups, params
+            )
+            first_pair, bi, bj, bs = int(runs[lo]), *(x.tolist() for x in blocks)
+            bounds = block_start.tolist()
+            for q in np.flatnonzero(state).tolist():
+                a, b = int(left[first_pair + q]), int(right[first_pair + q])
+                if state[q] == kernels.TOO_LONG:
+                    if not in_groups:
+                        for (rep, m, r0, r1), m0 in records.items():
+                            in_groups.setdefault(m, []).append((rep, r0, r1, m0))
+                    whole, shared = verify(a, b, seeds_with(a, np.array([b]))[0] if min_span >= K + W - 1 else [])
+                    if not shared or _explained_by_groups(a, b, whole, shared, in_groups, min_span):
+                        continue
+                else:  # (what the groups explain is left out already)
+                    whole, s0, s1 = state[q] == kernels.WHOLE, bounds[q], bounds[q + 1]
+                    shared = list(zip(bi[s0:s1], bj[s0:s1], bs[s0:s1], strict=True))
+                spans = [(*texts.span(a, i, i + s), *texts.span(b, j, j + s)) for i, j, s in shared]
+                found[(a, b)] = (bool(whole), spans)
+            lo = upto
         return found
 
     links = {}
@@ -855,6 +901,16 @@ def reuse_arrays(
     arrays.update(stretch_arrays)
     _summarise(arrays, workers)
     return arrays
+
+
+def _memberships(records: dict[tuple[int, int, int, int], int], rows: int) -> tuple[np.ndarray, ...]:
+    """Each row's group memberships as arrays, for the compiled loops: start by row into representatives, r0,
+    r1 and m0 (a record (rep, member, r0, r1) -> m0: the member's verbatim interval [r0, r1) of the
+    representative, at m0 in the member), in the records' order."""
+    table = np.array([(m, rep, r0, r1, m0) for (rep, m, r0, r1), m0 in records.items()], dtype=np.int64)
+    table = table.reshape(-1, 5)[np.argsort(table.reshape(-1, 5)[:, 0], kind="stable")]
+    start = np.searchsorted(table[:, 0], np.arange(rows + 1))
+    return (start, *(np.ascontiguousarray(table[:, c]) for c in range(1, 5)))
 
 
 _STRETCH_COLUMNS = ("rep", "member", "diag", "m0", "r0", "size", "counts")

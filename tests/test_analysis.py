@@ -2,9 +2,20 @@
 
 import re
 
+import numpy as np
 import pytest
 
-from search.analysis import char_tokens, find_all, fold, fold_char, fold_with_extents, fold_with_offsets, segment
+from search.analysis import (
+    char_tokens,
+    find_all,
+    fold,
+    fold_char,
+    fold_with_extents,
+    fold_with_offsets,
+    folds_one_for_one,
+    folds_one_for_one_each,
+    segment,
+)
 
 
 @pytest.mark.parametrize(
@@ -127,3 +138,14 @@ def test_extents_with_spaces_inside_a_run_and_characters_that_fold_to_several():
 
 def test_extents_are_one_for_one_in_the_usual_case():
     assert fold_with_extents("法治政府") == ("法治政府", [0, 1, 2, 3], [1, 2, 3, 4])
+
+
+def test_texts_folding_one_for_one_are_told_apart_at_once_as_one_at_a_time():
+    """Dashes and ellipses (alone, in runs, across two texts' boundary), characters folding to nothing (spaces,
+    a zero-width space) or to several (㎡, ﬁ), full-width forms and traditional characters, at random."""
+    rng = np.random.default_rng(5)
+    alphabet = list("法治政府-—–…⋯· 　\u200b㎡ﬁ２Ａ國語年a")
+    texts = ["".join(rng.choice(alphabet, int(rng.integers(0, 8)))) for _ in range(3000)]
+    texts += ["—", "—", "…", "…", "", "年"]  # runs only across a boundary: each text is one for one
+    assert folds_one_for_one_each(texts).tolist() == [folds_one_for_one(t) for t in texts]
+    assert folds_one_for_one_each([]).tolist() == []
