@@ -597,7 +597,7 @@ class _Texts:
         return codes, start
 
     def prefetch(self, rows) -> None:
-        missing = sorted({int(r) for r in rows} - self.forms.keys())
+        missing = sorted(set(np.unique(rows).tolist()) - self.forms.keys())
         for lo in range(0, len(missing), _BATCH):
             self.load(missing[lo : lo + _BATCH])
 

@@ -17,6 +17,9 @@ SIDE = 1 << 21
 """Offsets and lengths below this pack into one sort key (three to an int64); a pair with a longer form is
 left to the Python twins."""
 
+_HELD_BITS = 1 << 12
+_HELD_MASK = np.uint64(_HELD_BITS - 1)
+
 # What verify_runs says of a pair.
 NOTHING, BLOCKS, WHOLE, TOO_LONG = 0, 1, 2, 3
 
@@ -45,19 +48,30 @@ def _extend(c, a0, la, b0, lb, i, j, k):
 
 
 @njit(cache=True)
-def _choose(fi, fj, fs, n, min_len, used_a, used_b):
-    """Twin of ``reuse_build._choose`` over the first ``n`` found stretches: the chosen blocks' starts in a,
-    starts in b and lengths, in a's order. ``used_a``/``used_b`` (at least as long as the texts) are all False
-    on entry and on return."""
-    keys = np.empty(n, np.int64)
+def _order(keys, n, idx):
+    """``idx[:n]`` = the order of ``keys[:n]`` (by insertion when few, as they nearly always are)."""
+    if n > 32:
+        idx[:n] = np.argsort(keys[:n])
+        return
+    for t in range(n):
+        x, u = t, t - 1
+        while u >= 0 and keys[idx[u]] > keys[x]:
+            idx[u + 1] = idx[u]
+            u -= 1
+        idx[u + 1] = x
+
+
+@njit(cache=True)
+def _choose_into(fi, fj, fs, n, min_len, used_a, used_b, oi, oj, os_, keys, idx):
+    """Twin of ``reuse_build._choose`` over the first ``n`` found stretches of ``fi``/``fj``/``fs``: the chosen
+    blocks are left in their first places, in a's order, and their count returned. ``used_a``/``used_b`` (as
+    long as the texts, at least) are all False on entry and on return; the other arrays are scratch."""
     for t in range(n):
         keys[t] = (SIDE - fs[t]) * SIDE * SIDE + fi[t] * SIDE + fj[t]  # longest first, then by a, then by b
-    order = np.argsort(keys)
-    oi = np.empty(n, np.int64)
-    oj = np.empty(n, np.int64)
-    os_ = np.empty(n, np.int64)
+    _order(keys, n, idx)
     m = 0
-    for t in order:
+    for x in range(n):
+        t = idx[x]
         i, j, size = fi[t], fj[t], fs[t]
         if size < min_len:
             continue
@@ -85,23 +99,43 @@ def _choose(fi, fj, fs, n, min_len, used_a, used_b):
     for t in range(m):
         used_a[oi[t] : oi[t] + os_[t]] = False
         used_b[oj[t] : oj[t] + os_[t]] = False
-    by_a = np.argsort(oi[:m])  # (chosen blocks never share a start in a)
-    return oi[:m][by_a], oj[:m][by_a], os_[:m][by_a]
+        keys[t] = oi[t]  # (chosen blocks never share a start in a)
+    _order(keys, m, idx)
+    for x in range(m):
+        t = idx[x]
+        fi[x], fj[x], fs[x] = oi[t], oj[t], os_[t]
+    return m
 
 
 @njit(cache=True)
-def seeded_blocks(c, a0, la, b0, lb, si, sj, ns, k, used_a, used_b):
-    """Twin of ``reuse_build.seeded_blocks`` with the first ``ns`` seeds of ``si``/``sj``."""
-    keys = np.empty(ns, np.int64)
+def _buffers(n):
+    """Scratch for :func:`_choose_into` and :func:`_seeded_into` over ``n`` seeds or stretches."""
+    return (
+        np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, np.int64),
+        np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, np.int64),
+    )  # fmt: skip
+
+
+@njit(cache=True)
+def _choose(fi, fj, fs, n, min_len, used_a, used_b):
+    """:func:`_choose_into` on copies: the chosen blocks' starts in a, starts in b and lengths."""
+    ci, cj, cs, oi, oj, os_, keys, idx = _buffers(n)
+    ci[:n], cj[:n], cs[:n] = fi[:n], fj[:n], fs[:n]
+    m = _choose_into(ci, cj, cs, n, min_len, used_a, used_b, oi, oj, os_, keys, idx)
+    return ci[:m], cj[:m], cs[:m]
+
+
+@njit(cache=True)
+def _seeded_into(c, a0, la, b0, lb, si, sj, ns, k, fi, fj, fs, keys, idx):
+    """The maximal stretches through the first ``ns`` seeds, as ``reuse_build.seeded_blocks`` finds them before
+    choosing, into ``fi``/``fj``/``fs``; returns their count."""
     for t in range(ns):
         keys[t] = (si[t] - sj[t] + SIDE) * SIDE + si[t]  # by diagonal, then by a
-    order = np.argsort(keys)
-    fi = np.empty(ns, np.int64)
-    fj = np.empty(ns, np.int64)
-    fs = np.empty(ns, np.int64)
+    _order(keys, ns, idx)
     n = 0
     diagonal, reach = SIDE * 4, -1  # the last stretch found on the diagonal ends before reach + K - 1
-    for t in order:
+    for x in range(ns):
+        t = idx[x]
         i, j = si[t], sj[t]
         if i - j != diagonal:
             diagonal, reach = i - j, -1
@@ -119,7 +153,16 @@ def seeded_blocks(c, a0, la, b0, lb, si, sj, ns, k, used_a, used_b):
         fi[n], fj[n], fs[n] = _extend(c, a0, la, b0, lb, i, j, k)
         reach = fi[n] + fs[n] - k + 1
         n += 1
-    return _choose(fi, fj, fs, n, k, used_a, used_b)
+    return n
+
+
+@njit(cache=True)
+def seeded_blocks(c, a0, la, b0, lb, si, sj, ns, k, used_a, used_b):
+    """Twin of ``reuse_build.seeded_blocks`` with the first ``ns`` seeds of ``si``/``sj``."""
+    fi, fj, fs, oi, oj, os_, keys, idx = _buffers(ns)
+    n = _seeded_into(c, a0, la, b0, lb, si, sj, ns, k, fi, fj, fs, keys, idx)
+    m = _choose_into(fi, fj, fs, n, k, used_a, used_b, oi, oj, os_, keys, idx)
+    return fi[:m], fj[:m], fs[:m]
 
 
 @njit(cache=True)
@@ -225,15 +268,19 @@ def verify_runs(codes, start, fp_start, fp_hash, fp_pos, left, right, runs, grou
     nb = 0
     si = np.empty(64, np.int64)
     sj = np.empty(64, np.int64)
+    fi, fj, fs, oi, oj, os_, keys, idx = _buffers(64)
     used_a = np.zeros(SIDE, np.bool_)
     used_b = np.zeros(SIDE, np.bool_)
     seeded = min_span >= k + w - 1
+    held = np.zeros(_HELD_BITS, np.bool_)  # by a hash's low bits: whether row a may hold it (most of b's it does not)
     for r in range(len(runs) - 1):
         a = left[runs[r]]
         lo, hi = fp_start[a], fp_start[a + 1]
         by_hash = np.argsort(fp_hash[lo:hi], kind="mergesort")
         own_h = fp_hash[lo:hi][by_hash]
         own_p = fp_pos[lo:hi][by_hash]
+        for h in own_h:
+            held[h & _HELD_MASK] = True
         a0, la = start[a], start[a + 1] - start[a]
         for p in range(runs[r], runs[r + 1]):
             b = right[p]
@@ -248,6 +295,8 @@ def verify_runs(codes, start, fp_start, fp_hash, fp_pos, left, right, runs, grou
                 ns = 0
                 for e in range(fp_start[b], fp_start[b + 1]):
                     h = fp_hash[e]
+                    if not held[h & _HELD_MASK]:
+                        continue
                     t = np.searchsorted(own_h, h)
                     while t < len(own_h) and own_h[t] == h:
                         if ns == len(si):
@@ -255,14 +304,21 @@ def verify_runs(codes, start, fp_start, fp_hash, fp_pos, left, right, runs, grou
                         si[ns], sj[ns] = own_p[t], fp_pos[e]
                         ns += 1
                         t += 1
-                bi, bj, bs = seeded_blocks(codes, a0, la, b0, lb, si, sj, ns, k, used_a, used_b)
-                if min(la, lb) >= min_whole and bs.sum() >= 0.3 * max(la, lb):  # perhaps a near-duplicate
+                if ns > len(fi):
+                    fi, fj, fs, oi, oj, os_, keys, idx = _buffers(2 * ns)
+                n = _seeded_into(codes, a0, la, b0, lb, si, sj, ns, k, fi, fj, fs, keys, idx)
+                m = _choose_into(fi, fj, fs, n, k, used_a, used_b, oi, oj, os_, keys, idx)
+                if min(la, lb) >= min_whole and fs[:m].sum() >= 0.3 * max(la, lb):  # perhaps a near-duplicate
                     whole, bi, bj, bs = compare(
                         codes, a0, la, b0, lb, min_span, min_block, min_whole, whole_share, used_a, used_b
                     )
                 else:
-                    keep = bs >= min_span
-                    bi, bj, bs = bi[keep], bj[keep], bs[keep]
+                    kept = 0
+                    for t in range(m):
+                        if fs[t] >= min_span:
+                            fi[kept], fj[kept], fs[kept] = fi[t], fj[t], fs[t]
+                            kept += 1
+                    bi, bj, bs = fi[:kept], fj[:kept], fs[:kept]
             else:
                 whole, bi, bj, bs = compare(
                     codes, a0, la, b0, lb, min_span, min_block, min_whole, whole_share, used_a, used_b
@@ -277,4 +333,6 @@ def verify_runs(codes, start, fp_start, fp_hash, fp_pos, left, right, runs, grou
             out_s[nb : nb + m] = bs
             nb += m
             block_start[q + 1] = nb
+        for h in own_h:
+            held[h & _HELD_MASK] = False
     return state, block_start, out_i[:nb], out_j[:nb], out_s[:nb]
