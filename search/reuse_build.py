@@ -575,6 +575,14 @@ class _Texts:
             self.load([row])
         return self.forms[row]
 
+    def codes_of(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The forms of ``rows`` (made if not yet) as code points in one array, and each one's start in it."""
+        self.prefetch(rows)
+        forms = [self.form(r) for r in rows.tolist()]
+        start = np.zeros(len(forms) + 1, dtype=np.int64)
+        np.cumsum([len(f) for f in forms], out=start[1:])
+        return np.frombuffer("".join(forms).encode("utf-32-le"), dtype=np.uint32), start
+
     def pack(self, rows: int) -> tuple[np.ndarray, np.ndarray]:
         """Every form held, as code points in one array (uint16 unless a form has a character beyond) and each
         row's start in it (a row without a form has none): what the compiled loops read. The forms are then
@@ -986,6 +994,8 @@ def _group_stretches(
     extended once (``prior``: the previous generation's, whose texts are the same), and every fingerprint it
     holds is matched to it on arrays (:func:`_containing`), in rounds: each round extends the first fingerprint
     no stretch holds yet of each pair and diagonal (a hash collision is dropped)."""
+    from search import reuse_kernels as kernels  # (numba: only in the indexer, see verified in reuse_arrays)
+
     big = np.flatnonzero(run_len > GROUP_DF)
     lens = run_len[big]
     at = np.repeat(run_start[big], lens) + ranges(lens)
@@ -1017,28 +1027,20 @@ def _group_stretches(
         new_run = np.ones(len(ends), dtype=bool)
         new_run[1:] = (pair[1:] != pair[:-1]) | (diagonal[ends[1:]] != diagonal[ends[:-1]])
         firsts = ends[new_run]
-        texts.prefetch(np.concatenate([member[firsts], rep[firsts]]))
-        made, dead = [], []
-        for e, m, rp, mp, d in zip(
-            firsts.tolist(),
-            member[firsts].tolist(),
-            rep[firsts].tolist(),
-            offset[firsts].tolist(),
-            diagonal[firsts].tolist(),
-            strict=True,
-        ):
-            text, rep_text = texts.form(m), texts.form(rp)
-            if text[mp : mp + K] != rep_text[mp - d : mp - d + K]:
-                dead.append(e)  # a hash collision: this fingerprint stays without a stretch
-                continue
-            m0, r0, size = _extend(text, mp, rep_text, mp - d, K)
-            whole = size >= MIN_WHOLE and size >= WHOLE_SHARE * len(text)
-            made.append((rp, m, d, m0, r0, size, size >= min_span or whole))
-        if made:
-            columns = np.array(made, dtype=np.int64).T
-            for c, values in zip(_STRETCH_COLUMNS, columns, strict=True):
-                stretches[c] = np.concatenate([stretches[c], values])
-        dead_all.append(np.array(dead, dtype=np.int64))
+        held_rows = np.unique(np.concatenate([member[firsts], rep[firsts]]))
+        codes, form_start = texts.codes_of(held_rows)
+        m_at, r_at = np.searchsorted(held_rows, member[firsts]), np.searchsorted(held_rows, rep[firsts])
+        same, (m0, r0, size) = kernels.extend_at(
+            codes, form_start, m_at, r_at, offset[firsts], offset[firsts] - diagonal[firsts], K
+        )
+        del codes
+        dead = firsts[~same]  # a hash collision: this fingerprint stays without a stretch
+        size, length = size[same], np.diff(form_start)[m_at[same]]
+        whole = (size >= MIN_WHOLE) & (size >= WHOLE_SHARE * length)
+        made = (rep[firsts][same], member[firsts][same], diagonal[firsts][same], m0[same], r0[same], size)
+        for c, values in zip(_STRETCH_COLUMNS, (*made, (size >= min_span) | whole), strict=True):
+            stretches[c] = np.concatenate([stretches[c], values.astype(np.int64)])
+        dead_all.append(dead)
         pending = np.setdiff1d(pending, dead_all[-1], assume_unique=True)  # (each other first is held now)
 
     # Records: each counting stretch a member was found in, keyed by its interval of the representative; of one

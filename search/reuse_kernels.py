@@ -62,6 +62,30 @@ def _order(keys, n, idx):
 
 
 @njit(cache=True)
+def extend_at(codes, start, a_row, b_row, a_at, b_at, k):
+    """For each t, whether the K-grams at ``a_at[t]`` of form ``a_row[t]`` and at ``b_at[t]`` of form
+    ``b_row[t]`` are the same (a fingerprint's hash can collide), and if so their maximal common stretch
+    (``reuse_build._extend``): start in a, start in b, length."""
+    n = len(a_row)
+    same = np.zeros(n, np.bool_)
+    found = np.zeros((3, n), np.int64)
+    for t in range(n):
+        a0, b0 = start[a_row[t]], start[b_row[t]]
+        la, lb = start[a_row[t] + 1] - a0, start[b_row[t] + 1] - b0
+        i, j = a_at[t], b_at[t]
+        if min(k, la - i) != min(k, lb - j):
+            continue
+        same[t] = True
+        for u in range(min(k, la - i)):
+            if codes[a0 + i + u] != codes[b0 + j + u]:
+                same[t] = False
+                break
+        if same[t]:
+            found[0, t], found[1, t], found[2, t] = _extend(codes, a0, la, b0, lb, i, j, k)
+    return same, found
+
+
+@njit(cache=True)
 def _choose_into(fi, fj, fs, n, min_len, used_a, used_b, oi, oj, os_, keys, idx):
     """Twin of ``reuse_build._choose`` over the first ``n`` found stretches of ``fi``/``fj``/``fs``: the chosen
     blocks are left in their first places, in a's order, and their count returned. ``used_a``/``used_b`` (as

@@ -108,3 +108,25 @@ def test_a_pair_too_long_for_the_compiled_loops_is_verified_in_python(monkeypatc
     assert index.links_of(index.row("short-p1")) == {
         index.row("long-p1"): (False, [(20, 20 + len(formula), 1000, 1000 + len(formula))])
     }
+
+
+def test_stretches_through_given_grams_are_the_python_ones():
+    rng = np.random.default_rng(11)
+    pairs = [_random_pair(rng, "甲乙丙") for _ in range(300)]
+    pairs = [(a, b) for a, b in pairs if len(a) >= K and len(b) >= K]
+    at = []
+    for a, b in pairs:  # a gram of a, where b has it too if it does
+        i = int(rng.integers(0, len(a) - K + 1))
+        j = b.find(a[i : i + K])
+        at.append((i, j if j >= 0 else int(rng.integers(0, len(b) - K + 1))))
+    forms = [t for pair in pairs for t in pair]
+    start = np.concatenate([[0], np.cumsum([len(f) for f in forms])]).astype(np.int64)
+    codes = np.frombuffer("".join(forms).encode("utf-32-le"), dtype=np.uint32)
+    rows = np.arange(len(pairs), dtype=np.int64) * 2
+    a_at, b_at = (np.array(x, dtype=np.int64) for x in zip(*at, strict=True))
+    same, found = kernels.extend_at(codes, start, rows, rows + 1, a_at, b_at, K)
+    for t, ((a, b), (i, j)) in enumerate(zip(pairs, at, strict=True)):
+        assert same[t] == (a[i : i + K] == b[j : j + K])
+        if same[t]:
+            assert tuple(found[:, t].tolist()) == reuse_build._extend(a, i, b, j, K)
+    assert same.any() and not same.all()
