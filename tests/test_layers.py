@@ -93,3 +93,21 @@ def test_indexer_never_imports_the_web_app_nor_the_command_line(path):
 def test_every_public_name_of_search_is_importable():
     missing = [name for name in search.__all__ if not hasattr(search, name)]
     assert not missing
+
+
+def test_only_the_reuse_step_imports_numba_and_only_inside_its_functions():
+    """The compiled loops are the indexer's: a module-level import of numba (or of search.reuse_kernels) anywhere
+    but in reuse_kernels itself would load it into every serving worker."""
+    loaded_at_import = set()
+    for path in sources("search") + sources("web") + sources("indexer") + sources("fazhi"):
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        for node in tree.body:  # (module level only: imports inside functions run when called)
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+            else:
+                continue
+            if any(top(n) == "numba" or n == "search.reuse_kernels" for n in names):
+                loaded_at_import.add(path.relative_to(ROOT).as_posix())
+    assert loaded_at_import == {"search/reuse_kernels.py"}
