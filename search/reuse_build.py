@@ -9,7 +9,8 @@ commit.
    :func:`search.analysis.fold_with_extents` the extent of original text.
 2. Candidates: winnowed fingerprints of character K-grams (:func:`fingerprints`): any common stretch of at least
    ``K + W - 1`` characters shares a fingerprint. Pairs of passages (in different reports) sharing fingerprints
-   are verified exactly (:func:`compare`): the shared blocks with their offsets in both texts. A fingerprint
+   are verified exactly (:func:`compare`; over many pairs, by its compiled twins in
+   :mod:`search.reuse_kernels`): the shared blocks with their offsets in both texts. A fingerprint
    held by more than :data:`GROUP_DF` passages is boilerplate: its holders are stored as a group (each
    member's verbatim interval of one representative passage) rather than as every pair.
 3. Incremental: each generation keeps every passage's signature and fingerprints and its verified links, so the
@@ -581,7 +582,7 @@ class _Texts:
         forms = [self.form(r) for r in rows.tolist()]
         start = np.zeros(len(forms) + 1, dtype=np.int64)
         np.cumsum([len(f) for f in forms], out=start[1:])
-        return np.frombuffer("".join(forms).encode("utf-32-le"), dtype=np.uint32), start
+        return _code_points(forms), start
 
     def pack(self, rows: int) -> tuple[np.ndarray, np.ndarray]:
         """Every form held, as code points in one array (uint16 unless a form has a character beyond) and each
@@ -595,7 +596,7 @@ class _Texts:
         codes: np.ndarray = np.empty(int(start[-1]), dtype=np.uint16)
         for lo in range(0, len(held), _BATCH):
             chunk = held[lo : lo + _BATCH]
-            units = np.frombuffer("".join(self.forms.pop(r) for r in chunk).encode("utf-32-le"), dtype=np.uint32)
+            units = _code_points([self.forms.pop(r) for r in chunk])
             if codes.dtype == np.uint16 and len(units) and int(units.max()) > 0xFFFF:
                 codes = codes.astype(np.uint32)
             codes[start[chunk[0]] : start[chunk[-1] + 1]] = units
@@ -617,6 +618,11 @@ class _Texts:
         if row not in self.breaks:
             self.load([row], keep=False)
         return shift_span(*self.breaks_of(row), start, end)
+
+
+def _code_points(forms: list[str]) -> np.ndarray:
+    """The forms, one after another, as code points (what the compiled loops read)."""
+    return np.frombuffer("".join(forms).encode("utf-32-le"), dtype=np.uint32)
 
 
 def _explained_by_groups(

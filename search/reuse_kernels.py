@@ -1,11 +1,12 @@
-"""Compiled loops that verify text reuse's candidate pairs (numba). Only the indexer's reuse step imports this
-module, when it verifies pairs; the search and the web workers never load numba.
+"""Compiled loops that verify text reuse's candidate pairs and extend its boilerplate groups' stretches (numba).
+Only the indexer's reuse step imports this module, inside its functions; the search and the web workers never
+load numba.
 
 Each function is the compiled twin of a Python function of :mod:`search.reuse_build`, named in its docstring,
 and gives the same result (the tests compare them on random texts): the Python ones stay the readable
-definition and serve single comparisons (the compare page, listings). Texts here are code point arrays: every
-comparison form in one array ``codes``, a row's form being ``codes[start[row]:start[row + 1]]``; blocks are
-(start in a, start in b, length) as there.
+definition and serve single comparisons (``scripts/reuse_samples.py``, a pair too long for the loops). Texts
+here are code point arrays: every comparison form in one array ``codes``, a row's form being
+``codes[start[row]:start[row + 1]]``; blocks are (start in a, start in b, length) as there.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ SIDE = 1 << 21
 """Offsets and lengths below this pack into one sort key (three to an int64); a pair with a longer form is
 left to the Python twins."""
 
-_HELD_BITS = 1 << 12
+_HELD_BITS = 1 << 12  # a row's fingerprints marked by their hashes' low bits (see verify_runs)
 _HELD_MASK = np.uint64(_HELD_BITS - 1)
 
 # What verify_runs says of a pair.
