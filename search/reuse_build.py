@@ -78,6 +78,7 @@ GROUP_DF = 48
 _SEPARATOR_RUN = W + K  # separators between passages: no window sees two passages
 _BATCH = 5000  # passages compared-formed in one scan
 _CELLS = 4_000_000  # keys × members compared at once when summarising groups
+_NEAR_SHARE = 0.3  # seeded blocks covering this share of the longer passage: compared whole (perhaps near-duplicates)
 _PAIRS_AT_ONCE = 200_000  # pairs verified by one call of the compiled loops (their blocks are held at once)
 BESIDE_FROM = 50_000
 """A generation's passages from which :func:`reuse_beside` finds reuse in a process of its own (starting one
@@ -606,7 +607,7 @@ class _Texts:
         return codes, start
 
     def prefetch(self, rows) -> None:
-        missing = sorted(set(np.unique(rows).tolist()) - self.forms.keys())
+        missing = [r for r in np.unique(rows).tolist() if r not in self.forms]
         for lo in range(0, len(missing), _BATCH):
             self.load(missing[lo : lo + _BATCH])
 
@@ -812,8 +813,6 @@ def reuse_arrays(
     single = np.minimum(nchars[left], nchars[right]) < 2 * (K + W - 1)
     take = (shared >= 2) | single | (min_span < 2 * (K + W - 1))
     left, right = left[take], right[take]
-    in_groups: dict[int, list[tuple[int, int, int, int]]] = {}  # member -> (rep, r0, r1, m0), made if needed
-
     texts.prefetch(np.concatenate([left, right]))
 
     def seeds_with(a: int, partners: np.ndarray) -> list[list[tuple[int, int]]]:
@@ -842,7 +841,7 @@ def reuse_arrays(
             return compare(text_a, text_b, min_span)
         blocks = seeded_blocks(text_a, text_b, seeds)
         covered = sum(size for _, _, size in blocks)
-        if min(len(text_a), len(text_b)) >= MIN_WHOLE and covered >= 0.3 * max(len(text_a), len(text_b)):
+        if min(len(text_a), len(text_b)) >= MIN_WHOLE and covered >= _NEAR_SHARE * max(len(text_a), len(text_b)):
             return compare(text_a, text_b, min_span)  # perhaps a near-duplicate: every block counts
         return False, [blk for blk in blocks if blk[2] >= min_span]
 
@@ -850,7 +849,7 @@ def reuse_arrays(
     runs = np.flatnonzero(np.concatenate([[True], left[1:] != left[:-1], [True]])) if len(left) else np.zeros(1, int)
     codes, form_start = texts.pack(n)
     groups = _memberships(records, n)
-    params = (min_span, K, W, MIN_BLOCK, MIN_WHOLE, float(WHOLE_SHARE))
+    params = (min_span, K, W, MIN_BLOCK, MIN_WHOLE, WHOLE_SHARE, _NEAR_SHARE)
 
     def verified(lo: int, hi: int) -> dict[tuple[int, int], tuple[bool, list[tuple[int, int, int, int]]]]:
         """The links of the pairs in runs ``lo`` to ``hi``, verified by the compiled loops a chunk of runs at a
@@ -868,11 +867,10 @@ def reuse_arrays(
             for q in np.flatnonzero(state).tolist():
                 a, b = int(left[first_pair + q]), int(right[first_pair + q])
                 if state[q] == kernels.TOO_LONG:
-                    if not in_groups:
-                        for (rep, m, r0, r1), m0 in records.items():
-                            in_groups.setdefault(m, []).append((rep, r0, r1, m0))
                     whole, shared = verify(a, b, seeds_with(a, np.array([b]))[0] if min_span >= K + W - 1 else [])
-                    if not shared or _explained_by_groups(a, b, whole, shared, in_groups, min_span):
+                    if not shared or (
+                        not whole and kernels.explained_by_groups(a, b, *np.array(shared, np.int64).T, groups, min_span)
+                    ):
                         continue
                 else:  # (what the groups explain is left out already)
                     whole, s0, s1 = state[q] == kernels.WHOLE, bounds[q], bounds[q + 1]

@@ -49,6 +49,25 @@ def _extend(c, a0, la, b0, lb, i, j, k):
 
 
 @njit(cache=True)
+def _same_gram(c, a0, la, b0, lb, i, j, k):
+    """Whether a's K-gram at ``i`` is b's at ``j`` (as Python compares ``a[i:i + k] == b[j:j + k]``)."""
+    if min(k, la - i) != min(k, lb - j):
+        return False
+    for u in range(min(k, la - i)):
+        if c[a0 + i + u] != c[b0 + j + u]:
+            return False
+    return True
+
+
+@njit(cache=True)
+def _gram_hash(c, at, k):
+    h = np.uint64(0)
+    for u in range(k):
+        h = h * np.uint64(1000003) + np.uint64(c[at + u])
+    return h
+
+
+@njit(cache=True)
 def _order(keys, n, idx):
     """``idx[:n]`` = the order of ``keys[:n]`` (by insertion when few, as they nearly always are)."""
     if n > 32:
@@ -74,13 +93,7 @@ def extend_at(codes, start, a_row, b_row, a_at, b_at, k):
         a0, b0 = start[a_row[t]], start[b_row[t]]
         la, lb = start[a_row[t] + 1] - a0, start[b_row[t] + 1] - b0
         i, j = a_at[t], b_at[t]
-        if min(k, la - i) != min(k, lb - j):
-            continue
-        same[t] = True
-        for u in range(min(k, la - i)):
-            if codes[a0 + i + u] != codes[b0 + j + u]:
-                same[t] = False
-                break
+        same[t] = _same_gram(codes, a0, la, b0, lb, i, j, k)
         if same[t]:
             found[0, t], found[1, t], found[2, t] = _extend(codes, a0, la, b0, lb, i, j, k)
     return same, found
@@ -166,14 +179,7 @@ def _seeded_into(c, a0, la, b0, lb, si, sj, ns, k, fi, fj, fs, keys, idx):
             diagonal, reach = i - j, -1
         elif i < reach:
             continue  # inside a stretch already found
-        if min(k, la - i) != min(k, lb - j):
-            continue
-        same = True
-        for u in range(min(k, la - i)):
-            if c[a0 + i + u] != c[b0 + j + u]:
-                same = False
-                break
-        if not same:
+        if not _same_gram(c, a0, la, b0, lb, i, j, k):
             continue
         fi[n], fj[n], fs[n] = _extend(c, a0, la, b0, lb, i, j, k)
         reach = fi[n] + fs[n] - k + 1
@@ -199,10 +205,7 @@ def shared_blocks(c, a0, la, b0, lb, k, used_a, used_b):
     nb = lb - k + 1
     hb = np.empty(nb, np.uint64)
     for j in range(nb):
-        h = np.uint64(0)
-        for u in range(k):
-            h = h * np.uint64(1000003) + np.uint64(c[b0 + j + u])
-        hb[j] = h
+        hb[j] = _gram_hash(c, b0 + j, k)
     order = np.argsort(hb)
     sorted_h = hb[order]
     fi = np.empty(16, np.int64)
@@ -210,19 +213,12 @@ def shared_blocks(c, a0, la, b0, lb, k, used_a, used_b):
     fs = np.empty(16, np.int64)
     n = 0
     for i in range(la - k + 1):
-        h = np.uint64(0)
-        for u in range(k):
-            h = h * np.uint64(1000003) + np.uint64(c[a0 + i + u])
+        h = _gram_hash(c, a0 + i, k)
         t = np.searchsorted(sorted_h, h)
         while t < nb and sorted_h[t] == h:
             j = order[t]
             t += 1
-            same = True
-            for u in range(k):
-                if c[a0 + i + u] != c[b0 + j + u]:
-                    same = False
-                    break
-            if not same or (i > 0 and j > 0 and c[a0 + i - 1] == c[b0 + j - 1]):
+            if not _same_gram(c, a0, la, b0, lb, i, j, k) or (i > 0 and j > 0 and c[a0 + i - 1] == c[b0 + j - 1]):
                 continue  # another gram, or inside a stretch found from its start
             if n == len(fi):
                 fi, fj, fs = _grow(fi, n + 1), _grow(fj, n + 1), _grow(fs, n + 1)
@@ -282,8 +278,8 @@ def verify_runs(codes, start, fp_start, fp_hash, fp_pos, left, right, runs, grou
     bounded by ``runs``, unless the groups explain it: the pair's state (NOTHING, BLOCKS, WHOLE, or TOO_LONG for
     the Python twins) and its blocks, ``block_start`` per pair into (starts in a, starts in b, lengths). Seeds
     are the fingerprints both passages hold (every position of each), unless ``min_span`` < K + W - 1, when
-    every pair is compared whole. ``params``: min_span, K, W, MIN_BLOCK, MIN_WHOLE, WHOLE_SHARE."""
-    min_span, k, w, min_block, min_whole, whole_share = params
+    every pair is compared whole. ``params``: min_span, K, W, MIN_BLOCK, MIN_WHOLE, WHOLE_SHARE, NEAR_SHARE."""
+    min_span, k, w, min_block, min_whole, whole_share, near_share = params
     p0, p1 = runs[0], runs[-1]
     state = np.zeros(p1 - p0, np.int8)
     block_start = np.zeros(p1 - p0 + 1, np.int64)
@@ -333,7 +329,7 @@ def verify_runs(codes, start, fp_start, fp_hash, fp_pos, left, right, runs, grou
                     fi, fj, fs, oi, oj, os_, keys, idx = _buffers(2 * ns)
                 n = _seeded_into(codes, a0, la, b0, lb, si, sj, ns, k, fi, fj, fs, keys, idx)
                 m = _choose_into(fi, fj, fs, n, k, used_a, used_b, oi, oj, os_, keys, idx)
-                if min(la, lb) >= min_whole and fs[:m].sum() >= 0.3 * max(la, lb):  # perhaps a near-duplicate
+                if min(la, lb) >= min_whole and fs[:m].sum() >= near_share * max(la, lb):  # perhaps a near-duplicate
                     whole, bi, bj, bs = compare(
                         codes, a0, la, b0, lb, min_span, min_block, min_whole, whole_share, used_a, used_b
                     )
