@@ -151,16 +151,38 @@ def _corpus_matches(snap: Snapshot, parsed: ParsedQuery) -> Matches:
             return np.logical_or.reduce([mask(c) for c in node.children])
         return ~mask(node.child)
 
-    rows = np.flatnonzero(mask(parsed.root)).astype(np.int64)
+    matching = mask(parsed.root)
+    rows = np.flatnonzero(matching).astype(np.int64)
     if parsed.has_proximity:  # a pair counts only the occurrences with a partner: counted passage by passage
         folded = snap.folded
         occ = np.fromiter((parsed.count(folded[r]) for r in rows.tolist()), dtype=np.int64, count=len(rows))
         return Matches(rows, occ)
-    total = np.zeros(corpus.rows, dtype=np.int64)
-    for lit in parsed.highlight_literals():
+    occ = np.zeros(len(rows), dtype=np.int64)
+    total = None  # by row, for the literals some matching rows lack
+    required = required_literals(parsed.root)
+    for lit in parsed.highlight_literals():  # each row once per literal
         lit_rows, per_row = rows_of(lit)
-        total[lit_rows] += per_row  # each row once per literal
-    return Matches(rows, total[rows])
+        if lit in required:  # every matching row is among its rows, in the same order
+            occ += per_row[matching[lit_rows]]
+            continue
+        if total is None:
+            total = np.zeros(corpus.rows, dtype=np.int64)
+        total[lit_rows] += per_row
+    if total is not None:
+        occ += total[rows]
+    return Matches(rows, occ)
+
+
+def required_literals(root: Node) -> set[str]:
+    """The literals every match holds: the root's, or those of the root's terms when it is an AND.
+
+    >>> from search.query import parse_query
+    >>> sorted(required_literals(parse_query("行政执法 监督 -诉讼 (复议 OR 诉讼)").root))
+    ['监督', '行政执法']
+    """
+    if isinstance(root, Term):
+        return {root.literal}
+    return {c.literal for c in root.children if isinstance(c, Term)} if isinstance(root, And) else set()
 
 
 class RegionColumns:

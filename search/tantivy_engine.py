@@ -482,20 +482,35 @@ class TantivySnapshot(Snapshot):
 
     def prepare(self, parsed: ParsedQuery, request: SearchRequest) -> None:
         """Start the relevance page's first word ranking in another thread while the entry point counts the
-        matches: when no filter applies, that first search (the passages best scored by the query's words)
-        does not depend on the matches, and tantivy releases the GIL. Its size is the one :meth:`_ranked`
-        asks for first; a search whose matches turn out to be few (scored as a set of keys) drops it."""
-        if request.sort != "relevance" or not parsed.has_positive or request.filtered:
+        matches: that first search (the passages best scored by the query's words, within the filters) does
+        not depend on the matches, and tantivy releases the GIL. Its size is the one :meth:`_ranked` would
+        ask for first, the filters' share of the matches guessed from their share of all passages; a search
+        whose matches turn out to be few (scored as a set of keys) drops it."""
+        if request.sort != "relevance" or not parsed.has_positive:
             return
         words = self._words_query(parsed)
         if words is None:
             return
         want = request.page * request.per_page
-        k = _first_k(want * 4 if request.group else want, 1.0)
+        k = _first_k(want * 4 if request.group else want, self._passing_share(request))
         prepared = vars(self).setdefault("_prepared", {})
         if len(prepared) >= PREPARED_KEPT:
             prepared.clear()
-        prepared[(parsed, request)] = (k, _AHEAD.submit(self._searcher.search, words, limit=k, count=False))
+        candidates = self._candidates(words, request)
+        prepared[(parsed, request)] = (k, _AHEAD.submit(self._searcher.search, candidates, limit=k, count=False))
+
+    def _passing_share(self, request: SearchRequest) -> float:
+        """The share of all passages in the reports the request's report filters keep (1.0 without any)."""
+        if not request.filtered:
+            return 1.0
+        kept = Filters(self, request).reports()
+        return float(self.report_sizes[kept].sum()) / max(self.store.rows, 1)
+
+    def _candidates(self, words: tantivy.Query, request: SearchRequest) -> tantivy.Query:
+        """The query's words within the request's filters, which narrow without scoring (a constant 0): a
+        passage's score is its words' alone."""
+        filters = [Q.const_score_query(f, 0.0) for f in self._filters(request).values()]
+        return _and([words, *filters]) if filters else words
 
     def execute(self, parsed: ParsedQuery, request: SearchRequest) -> Execution:
         """The matches from the counting arrays (:func:`search.counting.query_matches`), kept by the filters'
@@ -606,15 +621,12 @@ class TantivySnapshot(Snapshot):
             candidates, k = _and([words, Q.const_score_query(keys, 0.0)]), need + 1
         else:
             every_kept = False
-            # Filters narrow without scoring (a constant 0), so a passage's score is its words' alone.
-            filters = [Q.const_score_query(f, 0.0) for f in self._filters(request).values()]
-            candidates = _and([words, *filters]) if filters else words
-            k = _first_k(need, share)
-        if ahead is not None and (every_kept or ahead[0] != k):
-            ahead = None  # another search than the one started ahead (which is unfiltered: prepare)
+            candidates, k = self._candidates(words, request), _first_k(need, share)
+        if ahead is not None and every_kept:
+            ahead = None  # another search than the one started ahead (prepare)
         while True:  # hits come best first: done when every passage scoring as the need-th best is seen
-            if ahead is not None:
-                hits, ahead = ahead[1].result().hits, None
+            if ahead is not None:  # the same candidates' best, of its own size: the first round
+                k, hits, ahead = ahead[0], ahead[1].result().hits, None
             else:
                 hits = self._searcher.search(candidates, limit=k, count=False).hits
             rows = self._rows([a for _, a in hits])

@@ -132,10 +132,13 @@ def test_the_row_of_an_offset_is_read_from_the_row_rank_table():
     assert len(corpus.row_rank) == len(corpus.units) // 32 + 1
 
 
-@pytest.mark.parametrize("floor", [None, 1])
-def test_counts_from_the_rarest_bigram_equal_a_scan_of_random_texts(monkeypatch, floor):
+@pytest.mark.parametrize("floor, split", [(None, False), (1, False), (None, True)])
+def test_counts_from_the_rarest_bigram_equal_a_scan_of_random_texts(monkeypatch, floor, split):
     if floor is not None:  # every bigram frequent: each one's rows as stored (CorpusText.frequent)
         monkeypatch.setattr(arrays_module, "FREQUENT_FLOOR", floor)
+    if split:  # chunks of 3 entries, every literal's counted in two halves (a row's starts across both)
+        monkeypatch.setattr(arrays_module, "COUNT_CHUNK", 3)
+        monkeypatch.setattr(arrays_module, "SPLIT_FROM", 1)
     rng = random.Random(3)
     alphabet = "法治政府建设哈𠀀ab"
     literals = [

@@ -144,6 +144,7 @@ def random_tree_queries(snap, n: int, seed: int) -> list[str]:
         "-{a} NEAR/{k} {b} {c}",
         "({a} NEAR/{k} {b}) | {c}",
         "{a} AND ({b} OR -{c})",
+        "{a} {b} ({a} OR {c})",
     ]
 
     def piece(t: str, i: int) -> str:

@@ -249,8 +249,9 @@ def test_ranking_by_keys_and_by_word_candidates_agree(snap, engine_name, monkeyp
 
 @pytest.mark.parametrize("query", ["法治 建设", "法治 -枫桥", "行政 OR 复议", "，"])
 def test_a_word_ranking_started_ahead_gives_the_same_pages(snap, engine_name, monkeypatch, query):
-    """Tantivy starts the first word ranking of an unfiltered relevance page while the matches are counted
-    (``prepare``): the pages are those of a search that does not, and the ranking started ahead is used."""
+    """Tantivy starts the first word ranking of a relevance page while the matches are counted (``prepare``),
+    filtered or not: the pages are those of a search that does not, and the ranking started ahead is used,
+    whatever its size."""
     if engine_name != "tantivy":
         pytest.skip("tantivy's ranking")
     from search import tantivy_engine
@@ -285,8 +286,12 @@ def test_a_word_ranking_started_ahead_gives_the_same_pages(snap, engine_name, mo
     with monkeypatch.context() as m:  # a ranking started ahead too small for the page: widened from there
         m.setattr(tantivy_engine, "_first_k", lambda need, share: 1)
         assert [pages(**kw) for kw in kinds] == expected
+    with monkeypatch.context() as m:  # started ahead bigger than the page's first search would be
+        m.setattr(tantivy_engine, "_first_k", lambda need, share: 1 if share > 0.5 else 1000)
+        m.setattr(tantivy_engine.TantivySnapshot, "_passing_share", lambda self, request: 0.0)
+        assert [pages(**kw) for kw in kinds] == expected
     words = query != "，"
-    assert Recorded.used == Recorded.started and (Recorded.used == 12 if words else Recorded.started == 0)
+    assert Recorded.used == Recorded.started and (Recorded.used == 27 if words else Recorded.started == 0)
     assert not vars(snap).get("_prepared")  # every ranking started was taken by its search
 
 
