@@ -271,7 +271,7 @@ def _search(snap: Snapshot, request: SearchRequest) -> SearchResponse:
             engine_request = replace(effective, view="passages", page=1, per_page=1, sort="relevance", order="")
         snap.prepare(parsed, engine_request)  # the engine may start its part while the matches are counted
     matches = query_matches(snap, parsed)
-    filters = Filters(snap, effective)
+    filters = Filters.of(snap, effective)
     kept = filters.keep(matches)
     hits: list[Hit] = []
     facets: dict[str, Sequence[FacetValue]] = {}

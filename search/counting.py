@@ -72,6 +72,10 @@ class Matches:
     occurrences: np.ndarray  # int64, per entry of rows
 
 
+FILTERS_KEPT = 2
+"""The last requests' :class:`Filters` kept with a snapshot (:meth:`Filters.of`): masks over reports, and
+what passed of the last matches asked about."""
+
 MATCHES_KEPT = 2
 """The last queries' matches kept with a snapshot: a search counts its query's matches, then the engine's
 execution reads them again (facets, totals) rather than walking every match a second time. Two, not more:
@@ -82,6 +86,7 @@ def forget_matches(snap: Snapshot) -> None:
     """Drop the matches kept with ``snap`` (:data:`MATCHES_KEPT`): the next search of any query counts its
     matches afresh, as a query never asked before does (what a benchmark of repeated searches must time)."""
     vars(snap).pop("_query_matches", None)
+    vars(snap).pop("_request_filters", None)  # what passed of the matches, with them
 
 
 def query_matches(snap: Snapshot, parsed: ParsedQuery, rows_limit: int | None = None) -> Matches:
@@ -243,6 +248,21 @@ class Filters:
         self.row_masks: dict[str, np.ndarray] = {}
         if request.reuse_filter:
             self.row_masks["reuse"] = reuse_mask(snap, request.reuse_filter)
+        self._last: tuple[np.ndarray, str | None, np.ndarray] | None = None  # rows, skip, what passed
+
+    @classmethod
+    def of(cls, snap: Snapshot, request: SearchRequest) -> Filters:
+        """The filters of ``request`` (years resolved) on ``snap``, kept with it for the next call of the same
+        request (:data:`FILTERS_KEPT`): the entry point keeps the matches that pass them, the engine's execution
+        keeps them again and counts the reuse facet, and each asks the same of the same matches."""
+        kept = vars(snap).setdefault("_request_filters", {})
+        found = kept.get(request)
+        if found is None:
+            found = cls(snap, request)
+            if len(kept) >= FILTERS_KEPT:
+                kept.clear()
+            kept[request] = found
+        return found
 
     def reports(self, skip: str | None = None) -> np.ndarray:
         """Reports passing the report-level filters (but ``skip``'s)."""
@@ -258,15 +278,23 @@ class Filters:
         return any(name != skip for name in named)
 
     def rows(self, rows: np.ndarray, skip: str | None = None) -> np.ndarray:
-        """Which of ``rows`` pass every filter but ``skip``'s."""
+        """Which of ``rows`` pass every filter but ``skip``'s (read-only: the answer for the last ``rows`` asked
+        about is kept, since a search asks it of its matches up to three times)."""
         if not self.narrows(skip):
             return np.ones(len(rows), dtype=bool)
+        if skip not in (*self.report_masks, *self.row_masks, "section"):
+            skip = None  # skipping a filter the request does not have
+        last = self._last
+        if last is not None and last[0] is rows and last[1] == skip:
+            return last[2]
         keep = self.reports(skip)[self.table.report[rows]]
         if self.sections is not None and skip != "section":
             keep &= self.sections[self.table.section[rows]]
         for name, m in self.row_masks.items():
             if name != skip:
                 keep &= m[rows]
+        keep.flags.writeable = False
+        self._last = (rows, skip, keep)
         return keep
 
     def subset(self, rows: np.ndarray, skip: str | None = None) -> np.ndarray:

@@ -162,7 +162,7 @@ def execute_rows(
     """The execution of a query whose matching ``rows`` are known (verified): filtered, facets counted in
     passages by the counting layer (:func:`search.counting.passage_facets`), ordered (``rank`` scores the
     kept rows), grouped and paged."""
-    filters = Filters(snap, request)
+    filters = Filters.of(snap, request)
     facets = passage_facets(snap, rows, filters)
     kept = filters.subset(rows).tolist()
     if parsed.has_positive or request.sort != "relevance":

@@ -518,7 +518,7 @@ class TantivySnapshot(Snapshot):
         facets (numpy over the matches' cells) side by side on the two cores."""
         ahead = vars(self).get("_prepared", {}).pop((parsed, request), None)
         matches = query_matches(self, parsed)
-        filters = Filters(self, request)
+        filters = Filters.of(self, request)
         kept = filters.subset(matches.rows)
         share = len(kept) / max(len(matches.rows), 1)
         paging = _POOL.submit(self._page, kept, share, request, parsed, ahead)

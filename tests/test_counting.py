@@ -508,3 +508,21 @@ def test_a_query_s_matches_are_kept_read_only_with_the_snapshot(snap):
     for n in range(counting.MATCHES_KEPT):
         counting.query_matches(snap, parse_query(f"经验{n}"))
     assert counting.query_matches(snap, parsed) is not first  # a few queries are kept, not every one
+
+
+def test_a_request_s_filters_are_kept_and_answer_again_for_the_same_matches(snap):
+    """A filtered search asks which of its matches pass the filters three times (the entry point, the engine's
+    execution, the reuse facet): the filters are kept with the snapshot and the last answer with them."""
+    request = SearchRequest("经验", years=(2024,))
+    filters = counting.Filters.of(snap, request)
+    assert counting.Filters.of(snap, SearchRequest("经验", years=(2024,))) is filters
+    rows = counting.query_matches(snap, parse_query("经验")).rows
+    passed = filters.rows(rows)
+    assert filters.rows(rows) is passed and filters.rows(rows, "reuse") is passed  # no reuse filter: no skip
+    with pytest.raises(ValueError):
+        passed[0] = True
+    assert passed.tolist() == [snap.reports[snap.passages[r].report_id].year == 2024 for r in rows.tolist()]
+    assert filters.rows(rows, "year").all()  # skipping the year: another answer
+    assert filters.rows(rows.copy()) is not passed and filters.rows(rows.copy()).tolist() == passed.tolist()
+    counting.forget_matches(snap)  # a benchmark's next search asks afresh
+    assert counting.Filters.of(snap, request) is not filters
