@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -65,9 +66,17 @@ COUNT_CHUNK = 1 << 15
 
 SPLIT_FROM = 8 * COUNT_CHUNK
 """A literal whose anchor has this many entries or more is counted in two halves, the later one in a thread
-of its own (:data:`_COUNTING`): numpy releases the lock while it reads the text and the ranks, so the two
-halves overlap on two cores (at 100,000 reports `行政执法`'s 1.3 million entries: about 50 → 30 ms)."""
-_COUNTING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fazhi-counting")
+of its own (:func:`_counting`): numpy releases the lock while it reads the text and the ranks, so the two
+halves overlap on two cores (at 100,000 reports `行政执法`'s 1.3 million entries: about 50 → 35 ms)."""
+
+
+@cache
+def _counting() -> ThreadPoolExecutor:
+    """The thread of :data:`SPLIT_FROM`, made at its first use, never at import: gunicorn's master imports this
+    package before a gevent worker patches threading, and a pool made then would wait on an unpatched queue,
+    holding the worker's one thread (its every request) for good. Under gevent the halves take turns."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="fazhi-counting")
+
 
 FREQUENT_SHARE = 600
 """A bigram is *frequent* when it stands at least once per this many units of the corpus (法治, 行政, 建设 in
@@ -233,7 +242,7 @@ class CorpusText:
             runs = self._runs(found)
         else:  # the later half of the entries on the other core: the reads of the text and ranks wait on memory
             half = -(-len(entries) // 2 // COUNT_CHUNK) * COUNT_CHUNK
-            later = _COUNTING.submit(self._runs, (lit, entries[half:], anchor, others))
+            later = _counting().submit(self._runs, (lit, entries[half:], anchor, others))
             runs = self._runs((lit, entries[:half], anchor, others)) + later.result()
         if not runs:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)

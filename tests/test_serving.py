@@ -344,3 +344,30 @@ def _all_ids(index_dir: Path, query: str) -> list[str]:
 
     snap = open_engine(index_dir, "tantivy").snapshot()
     return [h.passage_id for h in search(snap, SearchRequest(query=query, per_page=100), use_cache=False).hits]
+
+
+def test_a_search_counted_on_two_threads_answers_in_a_gevent_worker(tmp_path):
+    """gunicorn's master imports the site (the worker class) before a gevent worker patches threading: a thread
+    pool made at import would wait on an unpatched queue and hold the worker's one thread, and with it every
+    request, for good. Importing the site makes none; a literal counted in two halves answers after the patch."""
+    index_writer("tantivy")(tmp_path, SMALL_REPORTS)
+    code = """
+import concurrent.futures, gc, sys
+from pathlib import Path
+import web.workers  # as gunicorn's master does, for worker_class
+assert not [o for o in gc.get_objects() if isinstance(o, concurrent.futures.ThreadPoolExecutor)]
+from gevent import monkey
+monkey.patch_all()  # as the worker does
+import search.arrays
+search.arrays.SPLIT_FROM, search.arrays.COUNT_CHUNK = 1, 2  # every literal in two halves
+from search import SearchRequest, open_engine, search
+snap = open_engine(Path(sys.argv[1]), "tantivy").snapshot()
+for q in ("法治", "行政复议", "依法行政 法治", "法治政府建设"):
+    for years in ((), (2023,)):
+        print(q, search(snap, SearchRequest(q, years=years), use_cache=False).total)
+"""
+    run = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert run.returncode == 0, run.stderr
+    assert len(run.stdout.splitlines()) == 8 and int(run.stdout.split()[1]) > 0
