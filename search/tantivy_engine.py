@@ -622,8 +622,9 @@ class TantivySnapshot(Snapshot):
         else:
             every_kept = False
             candidates, k = self._candidates(words, request), _first_k(need, share)
-        if ahead is not None and every_kept:
-            ahead = None  # another search than the one started ahead (prepare)
+        if ahead is not None and every_kept:  # another search than the one started ahead (prepare)
+            ahead[1].cancel()  # not started yet (a gevent worker runs it when this request waits): never run
+            ahead = None
         while True:  # hits come best first: done when every passage scoring as the need-th best is seen
             if ahead is not None:  # the same candidates' best, of its own size: the first round
                 k, hits, ahead = ahead[0], ahead[1].result().hits, None
