@@ -272,17 +272,19 @@ class Filters:
                 mask &= m
         return mask
 
+    def _named(self) -> list[str]:
+        return [*self.report_masks, *self.row_masks, *(["section"] if self.sections is not None else [])]
+
     def narrows(self, skip: str | None = None) -> bool:
         """Whether any filter but ``skip``'s applies (without one, every row passes)."""
-        named = [*self.report_masks, *self.row_masks, *(["section"] if self.sections is not None else [])]
-        return any(name != skip for name in named)
+        return any(name != skip for name in self._named())
 
     def rows(self, rows: np.ndarray, skip: str | None = None) -> np.ndarray:
         """Which of ``rows`` pass every filter but ``skip``'s (read-only: the answer for the last ``rows`` asked
         about is kept, since a search asks it of its matches up to three times)."""
         if not self.narrows(skip):
             return np.ones(len(rows), dtype=bool)
-        if skip not in (*self.report_masks, *self.row_masks, "section"):
+        if skip not in self._named():
             skip = None  # skipping a filter the request does not have
         last = self._last
         if last is not None and last[0] is rows and last[1] == skip:

@@ -503,7 +503,7 @@ class TantivySnapshot(Snapshot):
         """The share of all passages in the reports the request's report filters keep (1.0 without any)."""
         if not request.filtered:
             return 1.0
-        kept = Filters(self, request).reports()
+        kept = Filters.of(self, request).reports()  # the filters the entry point and execute then use
         return float(self.report_sizes[kept].sum()) / max(self.store.rows, 1)
 
     def _candidates(self, words: tantivy.Query, request: SearchRequest) -> tantivy.Query:
