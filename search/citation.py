@@ -173,7 +173,7 @@ def with_citations(body: dict, snap: Snapshot, root: str) -> dict:
     """``body`` (a search's JSON, as ``/api/search`` and ``fazhi search --json`` give it) with the citations of
     every hit and report row, their links made absolute with ``root`` (the site's address)."""
     for hit in body["hits"]:
-        report, passage = snap.passage(hit["passage_id"])  # type: ignore[misc]  # a hit of this snapshot
+        report, passage = snap.passage_and_metadata(hit["passage_id"])  # type: ignore[misc]  # a hit of it
         hit["citations"] = citations(report, passage, root + passage.url())
     for row in body["reports"] or ():
         row["citations"] = citations(snap.report(row["report_id"]), None, f"{root}/reports/{row['report_id']}")

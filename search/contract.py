@@ -278,6 +278,14 @@ class Snapshot:
             return None
         return self.report_of(row), self.passages[row]
 
+    def passage_and_metadata(self, passage_id: str) -> tuple[Report, Passage] | None:
+        """The passage with this id and its report's metadata, without the report's passages (what a citation, a
+        link or an export line needs: no other passage of the report is read), or None."""
+        row = self.store.passage_row(passage_id)
+        if row is None:
+            return None
+        return self.report_metadata(int(self.report_rows[row])), self.passages[row]
+
     @property
     def passage_count(self) -> int:
         """Passages in the generation (rows)."""

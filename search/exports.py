@@ -155,7 +155,7 @@ def kwic_export(snap: Snapshot, request: ConcordanceRequest, base_url: str = "")
     def records() -> Iterator[dict]:
         for line in iter_lines(snap, kept, request):
             permalink = base_url + line.url
-            report, passage = snap.passage(line.passage_id)  # type: ignore[misc]  # a line of this snapshot
+            report, passage = snap.passage_and_metadata(line.passage_id)  # type: ignore[misc]  # a line of it
             record = line.to_dict()
             del record["region"], record["url"]
             yield {**record, **_region_columns(line.region), "permalink": permalink,

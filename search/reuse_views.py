@@ -82,7 +82,7 @@ def passage_reuse(snap: Snapshot, passage_id: str, links: int = LINKS_SHOWN) -> 
         out["earliest_is_self"] = earliest.passage_id == passage_id
         if reuse.tie:
             key = (earliest.year, earliest.publish_date)
-            found = snap.passage(passage_id)
+            found = snap.passage_and_metadata(passage_id)
             holders = [
                 (link.report_id, link.passage_id, link.year, link.region, link.publish_date) for link in reuse.links
             ]

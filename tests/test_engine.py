@@ -1,10 +1,13 @@
 """The Whoosh engine and the search function on a small index built in tmp_path."""
 
+from dataclasses import replace
+
 import pytest
 from whoosh import index as whoosh_index
 from whoosh import query as wq
 
 from search.analysis import char_tokens, segment
+from search.citation import citations
 from search.core import search
 from search.engines import index_writer, open_engine
 from search.models import SearchRequest
@@ -349,6 +352,13 @@ def test_the_snapshot_gives_reports_and_passages_by_id(snap):
     assert passage.text.startswith("践行新时代“枫桥经验”")
     assert snap.passage("ra-p99") is None and snap.passage("") is None
     assert snap.report("rb").title == "灵武市2023年法治政府建设年度报告"
+    # What a citation or a link needs: the report's metadata alone, the same citations.
+    metadata, same = snap.passage_and_metadata("ra-p3")
+    assert same == passage and metadata.passages == () and metadata == replace(report, passages=())
+    assert citations(metadata, same, "http://x/reports/ra#ra-p3") == citations(
+        report, passage, "http://x/reports/ra#ra-p3"
+    )
+    assert snap.passage_and_metadata("ra-p99") is None and snap.passage_and_metadata("") is None
     assert snap.report("nope") is None
     assert snap.passage_count == 12
 

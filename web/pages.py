@@ -192,7 +192,7 @@ def unknown_report(e: UnknownReportError):
 
 @bp.get("/p/<passage_id>")
 def passage(passage_id: str):
-    found = snapshot().passage(passage_id)
+    found = snapshot().passage_and_metadata(passage_id)
     if found is None:
         return error_page(404, "找不到段落", f"没有编号为“{passage_id}”的段落。它可能已从索引中移除。")
     report_id = found[0].report_id

@@ -393,7 +393,7 @@ def _kwic(concordance: ConcordanceResponse | None, links: SearchLinks, snap: Sna
     root = url_root.rstrip("/")
     lines = []
     for n, line in enumerate(concordance.lines):
-        report, passage = snap.passage(line.passage_id)  # type: ignore[misc]  # a line of this snapshot
+        report, passage = snap.passage_and_metadata(line.passage_id)  # type: ignore[misc]  # a line of it
         lines.append(
             KwicLine(
                 line=line,
@@ -455,7 +455,7 @@ def build_search_page(
             region=h.region.label(),
             more=h.report_matches - 1 if req.group else 0,
             more_url=with_query(f"/reports/{quote(h.report_id)}", req.query),
-            citations=citations(*snap.passage(h.passage_id), root + h.url)  # type: ignore[misc]
+            citations=citations(*snap.passage_and_metadata(h.passage_id), root + h.url)  # type: ignore[misc]
             if snap is not None
             else {},
             cite_id=f"hit-cite-{n}",
