@@ -371,7 +371,7 @@ def ready(snap: Snapshot, cache_size: int = 0) -> Snapshot:
 def make_hit(snap: Snapshot, row: int, parsed: ParsedQuery, score: float = 0.0, report_matches: int = 1) -> Hit:
     """The hit of one row: the passage, its report's metadata, its snippet and its occurrences."""
     passage = snap.passages[row]
-    report = snap.report_of(row)
+    report = snap.report_metadata(int(snap.report_rows[row]))  # no other passage of the report is read
     spans, count = query_spans(passage.text, parsed)
     return Hit(
         report_id=report.report_id,
