@@ -135,6 +135,10 @@ def test_a_tie_is_said_to_be_a_tie(rclient):
     assert holders == {"ta20", "tb20"}
     page = rclient.get("/reports/ta20").get_data(as_text=True)
     assert "并列" in page
+    # A page of hits carries the summary without the holders: the tie is said, no empty list after it.
+    text = passage_of(rclient.get("/api/reports/ta20").get_json(), 2)["text"]
+    hits = rclient.get("/search", query_string={"q": text[:8]}).get_data(as_text=True)
+    assert "（并列）" in hits and "并列：）" not in hits
 
 
 def test_every_hit_carries_its_reuse(rclient):
