@@ -284,7 +284,7 @@ class Snapshot:
         row = self.store.passage_row(passage_id)
         if row is None:
             return None
-        return self.report_metadata(int(self.report_rows[row])), self.passages[row]
+        return self.report_metadata_of(row), self.passages[row]
 
     @property
     def passage_count(self) -> int:
@@ -298,6 +298,10 @@ class Snapshot:
 
     def report_of(self, row: int) -> Report:
         return self.report_list[int(self.report_rows[row])]
+
+    def report_metadata_of(self, row: int) -> Report:
+        """The metadata of the report holding ``row``, without its passages (:meth:`report_metadata`)."""
+        return self.report_metadata(int(self.report_rows[row]))
 
     @cached_property
     def responses(self) -> ResponseCache:
@@ -371,7 +375,7 @@ def ready(snap: Snapshot, cache_size: int = 0) -> Snapshot:
 def make_hit(snap: Snapshot, row: int, parsed: ParsedQuery, score: float = 0.0, report_matches: int = 1) -> Hit:
     """The hit of one row: the passage, its report's metadata, its snippet and its occurrences."""
     passage = snap.passages[row]
-    report = snap.report_metadata(int(snap.report_rows[row]))  # no other passage of the report is read
+    report = snap.report_metadata_of(row)  # no other passage of the report is read
     spans, count = query_spans(passage.text, parsed)
     return Hit(
         report_id=report.report_id,
