@@ -116,8 +116,8 @@ def test_positions_are_sorted_by_unit_then_next_unit_then_offset_beside_a_table_
     for k, key in enumerate(corpus.bigram_key.tolist()):
         assert set(bigrams[first[k] : first[k + 1]].tolist()) == {key}
     assert corpus.bigram_key.tolist() == sorted(set(bigrams.tolist()))
-    hits = corpus.starts_of("法治")  # two units: its bigram's entries, nothing checked
-    assert hits.tolist() == [0, 2, 7, 15]
+    rows, per_row = corpus.row_counts("法治")  # two units: its bigram's entries, nothing checked
+    assert rows.tolist() == [0, 1, 3] and per_row.tolist() == [2, 1, 1]
 
 
 def test_the_row_of_an_offset_is_read_from_the_row_rank_table():
@@ -136,8 +136,7 @@ def test_the_row_of_an_offset_is_read_from_the_row_rank_table():
 def test_counts_from_the_rarest_bigram_equal_a_scan_of_random_texts(monkeypatch, floor, split):
     if floor is not None:  # every bigram frequent: each one's rows as stored (CorpusText.frequent)
         monkeypatch.setattr(arrays_module, "FREQUENT_FLOOR", floor)
-    if split:  # chunks of 3 entries, every literal's counted in two halves (a row's starts across both)
-        monkeypatch.setattr(arrays_module, "COUNT_CHUNK", 3)
+    if split:  # every literal's counted in two halves (a row's starts across both)
         monkeypatch.setattr(arrays_module, "SPLIT_FROM", 1)
     rng = random.Random(3)
     alphabet = "法治政府建设哈𠀀ab"
@@ -368,3 +367,22 @@ def test_module_doctests():
 
     for module in (search.arrays, search.counting):
         assert doctest.testmod(module).failed == 0, module.__name__
+
+
+def test_the_compiled_loop_writes_runs_of_rows_and_names_a_wrong_argument():
+    from search._count import literal_runs
+
+    corpus = CorpusText(["法治法治", "治法", "法治"])
+    lit = np.frombuffer("法治".encode("utf-16-le"), dtype=np.uint16)
+    entries = np.array([0, 2, 8], dtype=np.int32)  # the starts of 法治, as positions hold them
+    rows, counts = np.empty(3, dtype=np.int64), np.empty(3, dtype=np.int64)
+    assert literal_runs(corpus.units, entries, corpus.row_rank, lit, 0, rows, counts) == 2
+    assert rows[:2].tolist() == [0, 2] and counts[:2].tolist() == [2, 1]
+    with pytest.raises(TypeError, match="units"):
+        literal_runs(corpus.units.astype(np.int32), entries, corpus.row_rank, lit, 0, rows, counts)
+    with pytest.raises(ValueError, match="rows_out"):
+        literal_runs(corpus.units, entries, corpus.row_rank, lit, 0, rows[:2], counts)
+    with pytest.raises(ValueError, match="anchor"):
+        literal_runs(corpus.units, entries, corpus.row_rank, lit, 1, rows, counts)
+    with pytest.raises(TypeError, match="entries"):
+        literal_runs(corpus.units, [0, 2], corpus.row_rank, lit, 0, rows, counts)

@@ -359,7 +359,7 @@ assert not [o for o in gc.get_objects() if isinstance(o, concurrent.futures.Thre
 from gevent import monkey
 monkey.patch_all()  # as the worker does
 import search.arrays
-search.arrays.SPLIT_FROM, search.arrays.COUNT_CHUNK = 1, 2  # every literal in two halves
+search.arrays.SPLIT_FROM = 1  # every literal in two halves
 from search import SearchRequest, open_engine, search
 snap = open_engine(Path(sys.argv[1]), "tantivy").snapshot()
 for q in ("法治", "行政复议", "依法行政 法治", "法治政府建设"):
