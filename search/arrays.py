@@ -176,14 +176,6 @@ class CorpusText:
         entries = self.positions[first[anchor] : first[anchor] + size[anchor]]
         return lit, entries, anchor, [k for k in range(len(lit)) if k not in (anchor, anchor + 1)]
 
-    def _runs(self, lit: np.ndarray, entries: np.ndarray, anchor: int) -> tuple[np.ndarray, np.ndarray]:
-        """The rows holding a start of ``lit`` among ``entries`` (:meth:`_anchor`) and the starts in each run of
-        equal rows, in entry order: one compiled pass (``search/_count.c``), without the interpreter's lock."""
-        rows = np.empty(len(entries), dtype=np.int64)
-        counts = np.empty(len(entries), dtype=np.int64)
-        n = literal_runs(self.units, entries, self.row_rank, lit, anchor, rows, counts)
-        return rows[:n], counts[:n]
-
     def rows_of(self, offsets: np.ndarray) -> np.ndarray:
         """The row of each offset (int64), read from ``row_rank`` (:func:`rows_at`)."""
         return rows_at(self.row_rank, offsets)
@@ -204,7 +196,7 @@ class CorpusText:
     def row_counts(self, literal: str) -> tuple[np.ndarray, np.ndarray]:
         """The rows holding a start of ``literal`` (ascending) and the starts in each (overlapping ones
         included: see :func:`search.counting.self_overlaps`): the runs of equal rows among the checked starts
-        (:meth:`_runs`), in two halves at once from :data:`SPLIT_FROM` entries; a frequent bigram's are read
+        (``search/_count.c``), in two halves at once from :data:`SPLIT_FROM` entries; a frequent bigram's are read
         as stored (:meth:`frequent`)."""
         stored = self.frequent(literal)
         if stored is not None:
@@ -213,23 +205,26 @@ class CorpusText:
         if found is None:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         lit, entries, anchor, _others = found
+        rows, per_row = np.empty(len(entries), dtype=np.int64), np.empty(len(entries), dtype=np.int64)
         if len(entries) < SPLIT_FROM:
-            rows, per_row = self._runs(lit, entries, anchor)
+            n = literal_runs(self.units, entries, self.row_rank, lit, anchor, rows, per_row)
         else:  # the later half of the entries on the other core: the reads of the text and ranks wait on memory
             half = len(entries) // 2
-            later = _counting().submit(self._runs, lit, entries[half:], anchor)
-            (a, ca), (b, cb) = self._runs(lit, entries[:half], anchor), later.result()
-            rows, per_row = np.concatenate((a, b)), np.concatenate((ca, cb))
-        if not len(rows):
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        if len(literal.encode("utf-16-le")) == 2:  # one unit: entries in bigram order, rows not ascending
+            rows_b, per_row_b = np.empty((2, len(entries) - half), dtype=np.int64)
+            args = (self.units, entries[half:], self.row_rank, lit, anchor, rows_b, per_row_b)
+            later = _counting().submit(literal_runs, *args)
+            n = literal_runs(self.units, entries[:half], self.row_rank, lit, anchor, rows, per_row)
+            m, b = later.result(), 0
+            if n and m and rows[n - 1] == rows_b[0]:  # a row whose starts the two halves share
+                per_row[n - 1] += per_row_b[0]
+                b = 1
+            rows[n : n + m - b], per_row[n : n + m - b] = rows_b[b:m], per_row_b[b:m]
+            n += m - b
+        rows, per_row = rows[:n], per_row[:n]
+        if len(lit) == 1 and n:  # one unit: entries in bigram order, rows not ascending
             total = np.bincount(rows, weights=per_row, minlength=self.rows).astype(np.int64)
             rows = np.flatnonzero(total)
             return rows, total[rows]
-        seams = np.flatnonzero(rows[1:] == rows[:-1])  # a row whose starts the two halves share
-        if len(seams):
-            first = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1])))
-            return rows[first], np.add.reduceat(per_row, first)
         return rows, per_row
 
     def counts(self, literal: str) -> np.ndarray:

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from search._count import and_rows
 from search.models import (
     DOC_TYPES,
     REGION_LEVELS,
@@ -41,7 +42,7 @@ from search.models import (
     SearchRequest,
     region_keys,
 )
-from search.query import And, Near, Node, Or, ParsedQuery, Term, near_occurrences
+from search.query import And, Near, Node, Not, Or, ParsedQuery, Term, near_occurrences
 
 if TYPE_CHECKING:
     from search.contract import Snapshot
@@ -128,6 +129,13 @@ def _corpus_matches(snap: Snapshot, parsed: ParsedQuery) -> Matches:
         return Matches(np.arange(corpus.rows, dtype=np.int64), np.zeros(corpus.rows, dtype=np.int64))
     if isinstance(parsed.root, Term):  # one literal (the commonest query): its rows and counts are the answer
         return Matches(*literal_rows(snap, parsed.root.literal))
+    terms = terms_of_and(parsed.root)
+    if terms is not None and not parsed.has_proximity:  # the commonest shape after one term: a merge of rows
+        required = sorted((literal_rows(snap, lit) for lit in terms[0]), key=lambda found: len(found[0]))
+        without = [literal_rows(snap, lit)[0] for lit in terms[1]]
+        rows, occ = np.empty((2, len(required[0][0])), dtype=np.int64)
+        n = and_rows([r for r, _ in required], [c for _, c in required], without, rows, occ)
+        return Matches(rows[:n], occ[:n])
     held: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     def rows_of(lit: str) -> tuple[np.ndarray, np.ndarray]:
@@ -188,6 +196,30 @@ def required_literals(root: Node) -> set[str]:
     if isinstance(root, Term):
         return {root.literal}
     return {c.literal for c in root.children if isinstance(c, Term)} if isinstance(root, And) else set()
+
+
+def terms_of_and(root: Node) -> tuple[list[str], list[str]] | None:
+    """An AND of terms and excluded terms as its literals, required (each once) and excluded; None for any
+    other query (a term alone, an OR, a proximity pair, an AND with either inside).
+
+    >>> from search.query import parse_query
+    >>> terms_of_and(parse_query("行政执法 监督 -诉讼 监督").root)
+    (['行政执法', '监督'], ['诉讼'])
+    >>> terms_of_and(parse_query("行政执法 (复议 OR 诉讼)").root) is None
+    True
+    """
+    if not isinstance(root, And):
+        return None
+    required: list[str] = []
+    excluded: list[str] = []
+    for child in root.children:
+        if isinstance(child, Term):
+            required.append(child.literal)
+        elif isinstance(child, Not) and isinstance(child.child, Term):
+            excluded.append(child.child.literal)
+        else:
+            return None
+    return (list(dict.fromkeys(required)), excluded) if required else None
 
 
 class RegionColumns:

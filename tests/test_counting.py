@@ -145,6 +145,8 @@ def random_tree_queries(snap, n: int, seed: int) -> list[str]:
         "({a} NEAR/{k} {b}) | {c}",
         "{a} AND ({b} OR -{c})",
         "{a} {b} ({a} OR {c})",
+        "{a} {b} -{c} {a}",  # an AND of terms, one twice, one excluded: merged as rows (terms_of_and)
+        "{a} -{a} {b}",
     ]
 
     def piece(t: str, i: int) -> str:
