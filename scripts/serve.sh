@@ -8,6 +8,7 @@ corpus="${1:?usage: ./scripts/serve.sh CORPUS_DIR [PORT] [HOST]}"
 port="${2:-8000}"
 host="${3:-${FAZHI_HOST:-127.0.0.1}}"
 
+source scripts/compiler.sh
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi

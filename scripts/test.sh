@@ -27,6 +27,7 @@ if ! command -v searchd >/dev/null; then
   fi
 fi
 
+source scripts/compiler.sh
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi

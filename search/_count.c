@@ -24,6 +24,8 @@
 #define WITH_POPCNT
 #endif
 
+#define AHEAD 64 /* entries ahead whose memory is prefetched: each load is a likely miss, so keep many in flight */
+#define ENTRY(i) (wide ? ((const int64_t *)entries)[i] : (int64_t)((const int32_t *)entries)[i])
 #define CHUNK 4096 /* entries whose rows are worked out before their runs are written (32 KB on the stack) */
 
 /* Two passes over each chunk of entries, neither with a branch on what a load from memory returns: the
@@ -44,7 +46,13 @@ static Py_ssize_t runs_of(const uint16_t *units, Py_ssize_t n_units, const void 
     for (Py_ssize_t first = 0; first < n_entries; first += CHUNK) {
         Py_ssize_t end = first + CHUNK < n_entries ? first + CHUNK : n_entries, n_held = 0;
         for (Py_ssize_t i = first; i < end; i++) {
-            int64_t pos = (wide ? ((const int64_t *)entries)[i] : (int64_t)((const int32_t *)entries)[i]) - anchor;
+            if (i + AHEAD < n_entries) { /* the text and rank of a start a little ahead, asked for now */
+                int64_t ahead = ENTRY(i + AHEAD) - anchor;
+                ahead = ahead > 0 ? ahead : 0;
+                __builtin_prefetch(units + ahead);
+                __builtin_prefetch(rank + (ahead >> 5));
+            }
+            int64_t pos = ENTRY(i) - anchor;
             int64_t inside = (pos >= 0) & (pos + n_lit <= n_units);
             pos = inside ? pos : 0; /* a start outside the text reads the first units, and is dropped */
             const uint16_t *at = units + pos;

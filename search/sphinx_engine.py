@@ -695,11 +695,13 @@ class SphinxSnapshot(Snapshot):
         regions = _POOL.submit(self._group, match, attr_filters, "region", max(1, len(self.region_list)))
         by_attr = self._group(match, region_filter, "attr_code", self._attr_bound)
         by_region = regions.result()
-        numbers = {self._region_number[k]: n for k, n in by_region.items()}
+        per_number = np.zeros(len(self._region_key_ids_of_number), dtype=np.int64)
+        for key, n in by_region.items():
+            per_number[self._region_number[key]] = n
         years, sections, doc_types, total = _attr_facets(by_attr, request)
         facets: dict[str, Sequence[FacetValue]] = {
             **facet_lists(Counter(), years, sections, doc_types),
-            "region": self._region_facet(numbers),
+            "region": self._region_facet(per_number),
         }
         return facets, total
 

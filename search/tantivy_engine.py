@@ -394,11 +394,10 @@ class TantivySnapshot(Snapshot):
         per_report *= filters.reports(skip="region")
         numbers = self._report_region_numbers
         per_number = np.bincount(numbers, weights=per_report, minlength=len(self._region_key_ids_of_number))
-        by_region = {k: int(per_number[k]) for k in np.flatnonzero(per_number).tolist()}
         years, sections, doc_types, _ = _attr_facets(by_attr, request)
         facets: dict[str, Sequence[FacetValue]] = {
             **facet_lists(Counter(), years, sections, doc_types),
-            "region": self._region_facet(by_region),  # counted on region numbers, as columns
+            "region": self._region_facet(per_number),  # counted on region numbers, as columns
         }
         return facets
 
@@ -448,22 +447,26 @@ class TantivySnapshot(Snapshot):
         of_region = np.array([self._region_numbers[region_key(r)] for r in self.region_list], dtype=np.int64)
         return of_region[self.row_table.report_region] if len(of_region) else np.zeros(0, dtype=np.int64)
 
-    def _region_facet(self, by_number: dict[int, int]) -> FacetRows:
-        """Counts per region number spread to every level (province, prefecture, county), biggest first.
+    def _region_facet(self, per_number: np.ndarray) -> FacetRows:
+        """Counts per region number (an array by number) spread to every level (province, prefecture, county),
+        biggest first.
 
-        Thousands of rows at county level for a national corpus: the loops work on small integers, the keys
-        are numbered in name order, so one stable sort by count finishes the order, and the rows stay
-        columns (see :class:`FacetRows`).
+        Thousands of rows at county level for a national corpus: each number's keys are one flat pair of
+        arrays, so the spreading is one bincount; the keys are numbered in name order, so one stable sort by
+        count finishes the order, and the rows stay columns (see :class:`FacetRows`).
         """
-        ids_of = self._region_key_ids_of_number
-        acc = [0] * len(self._region_rank_base)
-        for number, n in by_number.items():
-            for kid in ids_of[number]:
-                acc[kid] += n
-        order = [base - n for base, n in zip(self._region_rank_base, acc, strict=True)]
-        kids = sorted((kid for kid, n in enumerate(acc) if n), key=order.__getitem__)
+        spread = vars(self).get("_region_spread")
+        if spread is None:  # worked out at the first facet, kept with the snapshot
+            ids_of = self._region_key_ids_of_number
+            flat_number = np.repeat(np.arange(len(ids_of)), [len(ids) for ids in ids_of])
+            flat_key = np.fromiter((k for ids in ids_of for k in ids), dtype=np.int64, count=len(flat_number))
+            spread = self._region_spread = (flat_number, flat_key, np.asarray(self._region_rank_base, dtype=np.int64))
+        flat_number, flat_key, base = spread
+        acc = np.bincount(flat_key, weights=per_number[flat_number], minlength=len(base)).astype(np.int64)
+        kids = np.flatnonzero(acc)
+        kids = kids[np.argsort(base[kids] - acc[kids], kind="stable")]
         names, levels, parents = self._region_columns
-        return FacetRows(kids, names, acc, levels, parents)
+        return FacetRows(kids.tolist(), names, acc.tolist(), levels, parents)
 
     def _words_query(self, parsed: ParsedQuery) -> tantivy.Query | None:
         """BM25 over the jieba words of the query's positive literals (a heading's words weigh more)."""
