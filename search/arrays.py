@@ -161,20 +161,20 @@ class CorpusText:
         size = np.where(found, self.bigram_start[np.minimum(at + 1, len(self.bigram_key))] - first, 0)
         return first, size
 
-    def _anchor(self, literal: str) -> tuple[np.ndarray, np.ndarray, int, list[int]] | None:
+    def _anchor(self, literal: str) -> tuple[np.ndarray, np.ndarray, int] | None:
         """Where the starts of ``literal`` are looked for: its units, the entries of positions to check (those
-        of its rarest bigram, or of its one unit), the bigram's offset in it and the offsets of the units left
-        to check; None when nothing can hold it."""
+        of its rarest bigram, or of its one unit) and the bigram's offset in it (the other units are checked);
+        None when nothing can hold it."""
         lit = np.frombuffer(literal.encode("utf-16-le"), dtype=np.uint16)
         if len(lit) == 0 or len(self.units) == 0:
             return None
         if len(lit) == 1:
             unit = int(lit[0])
-            return lit, self.positions[self.unit_start[unit] : self.unit_start[unit + 1]], 0, []
+            return lit, self.positions[self.unit_start[unit] : self.unit_start[unit + 1]], 0
         first, size = self._bigram_runs(lit)
         anchor = int(np.argmin(size))
         entries = self.positions[first[anchor] : first[anchor] + size[anchor]]
-        return lit, entries, anchor, [k for k in range(len(lit)) if k not in (anchor, anchor + 1)]
+        return lit, entries, anchor
 
     def rows_of(self, offsets: np.ndarray) -> np.ndarray:
         """The row of each offset (int64), read from ``row_rank`` (:func:`rows_at`)."""
@@ -204,7 +204,7 @@ class CorpusText:
         found = self._anchor(literal)
         if found is None:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        lit, entries, anchor, _others = found
+        lit, entries, anchor = found
         rows, per_row = np.empty(len(entries), dtype=np.int64), np.empty(len(entries), dtype=np.int64)
         if len(entries) < SPLIT_FROM:
             n = literal_runs(self.units, entries, self.row_rank, lit, anchor, rows, per_row)
