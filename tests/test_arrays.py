@@ -376,8 +376,9 @@ def test_the_compiled_loop_writes_runs_of_rows_and_names_a_wrong_argument():
     lit = np.frombuffer("法治".encode("utf-16-le"), dtype=np.uint16)
     entries = np.array([0, 2, 8], dtype=np.int32)  # the starts of 法治, as positions hold them
     rows, counts = np.empty(3, dtype=np.int64), np.empty(3, dtype=np.int64)
-    assert literal_runs(corpus.units, entries, corpus.row_rank, lit, 0, rows, counts) == 2
-    assert rows[:2].tolist() == [0, 2] and counts[:2].tolist() == [2, 1]
+    for wide in (entries, entries.astype(np.int64)):  # positions are int64 past 2**31 units
+        assert literal_runs(corpus.units, wide, corpus.row_rank, lit, 0, rows, counts) == 2
+        assert rows[:2].tolist() == [0, 2] and counts[:2].tolist() == [2, 1]
     with pytest.raises(TypeError, match="units"):
         literal_runs(corpus.units.astype(np.int32), entries, corpus.row_rank, lit, 0, rows, counts)
     with pytest.raises(ValueError, match="rows_out"):
@@ -386,3 +387,24 @@ def test_the_compiled_loop_writes_runs_of_rows_and_names_a_wrong_argument():
         literal_runs(corpus.units, entries, corpus.row_rank, lit, 1, rows, counts)
     with pytest.raises(TypeError, match="entries"):
         literal_runs(corpus.units, [0, 2], corpus.row_rank, lit, 0, rows, counts)
+
+
+def test_and_rows_keeps_the_rows_in_every_array_and_none_excluded_with_their_counts_summed():
+    from search._count import and_rows
+
+    rng = np.random.default_rng(11)
+    for _ in range(200):
+        n_req, n_without = int(rng.integers(1, 4)), int(rng.integers(0, 3))
+        sets = [np.unique(rng.integers(0, 60, int(rng.integers(0, 50)))) for _ in range(n_req + n_without)]
+        required, without = sets[:n_req], sets[n_req:]
+        counts = [rng.integers(1, 5, len(r)) for r in required]
+        expected = [
+            (int(r), sum(int(c[np.searchsorted(a, r)]) for a, c in zip(required, counts, strict=True)))
+            for r in required[0]
+            if all(r in a for a in required[1:]) and not any(r in w for w in without)
+        ]
+        rows, occ = np.empty((2, len(required[0])), dtype=np.int64)
+        n = and_rows(required, counts, without, rows, occ)
+        assert list(zip(rows[:n].tolist(), occ[:n].tolist(), strict=True)) == expected
+    with pytest.raises(ValueError, match="counts"):
+        and_rows([np.arange(3)], [np.ones(2, dtype=np.int64)], [], np.empty(3, np.int64), np.empty(3, np.int64))
