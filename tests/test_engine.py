@@ -10,9 +10,9 @@ from search.analysis import char_tokens, segment
 from search.citation import citations
 from search.core import search
 from search.engines import index_writer, open_engine
-from search.models import SearchRequest
+from search.models import Region, SearchRequest
 from search.whoosh_engine import FoldingTokenizer
-from tests.conftest import SMALL_REPORTS, open_as_served
+from tests.conftest import SMALL_REPORTS, make_report, open_as_served
 
 
 def ids(resp):
@@ -243,11 +243,57 @@ def test_ranking_by_keys_and_by_word_candidates_agree(snap, engine_name, monkeyp
             for p in (1, 2, 3)
         ]
 
-    monkeypatch.setattr(tantivy_engine, "KEYS_LIMIT", 10**9)
-    expected = [pages(per_page=3), pages(per_page=3, group=True), pages(per_page=3, years=(2023,))]
-    monkeypatch.setattr(tantivy_engine, "KEYS_LIMIT", 0)
-    assert [pages(per_page=3), pages(per_page=3, group=True), pages(per_page=3, years=(2023,))] == expected
+    def all_pages():
+        return [pages(per_page=3), pages(per_page=3, group=True), pages(per_page=3, years=(2023,))]
+
+    ways = {  # KEYS_LIMIT, SET_LIMIT, TIE_CHUNK, TIE_SCAN_LIMIT, first round
+        "set of keys": (10**9, 0, 256, 0, None),
+        "word candidates, widened": (0, 0, 256, 0, None),
+        "candidates, then the set": (0, 10**9, 256, 0, 1),
+        "candidates, ties scanned in row order": (0, 0, 1, 10**9, 1),
+        "candidates, a tie scan given up": (0, 0, 1, 2, 1),
+    }
+    answers = {}
+    for way, (keys, set_limit, chunk, scan, first) in ways.items():
+        with monkeypatch.context() as m:
+            m.setattr(tantivy_engine, "KEYS_LIMIT", keys)
+            m.setattr(tantivy_engine, "SET_LIMIT", set_limit)
+            m.setattr(tantivy_engine, "TIE_CHUNK", chunk)
+            m.setattr(tantivy_engine, "TIE_SCAN_LIMIT", scan)
+            if first is not None:  # a first round of one passage: most pages end in a tie or with too few
+                m.setattr(tantivy_engine, "_first_k", lambda need, share, first=first: first)
+            answers[way] = all_pages()
+    expected = answers.pop("set of keys")
+    assert answers == dict.fromkeys(answers, expected)
     assert any(expected[0])
+
+
+def test_a_page_ending_in_a_tie_orders_the_tied_by_row(tmp_path, engine_name, monkeypatch):
+    """BM25 ties across passages of the same length holding a word as often: a page that ends inside such a
+    block lists its lowest rows, whether the block is scanned in row order or widened until seen whole."""
+    if engine_name != "tantivy":
+        pytest.skip("tantivy's ranking")
+    from search import tantivy_engine
+
+    texts = [f"第{i}段落工作安排。" if i % 3 else f"第{i}段落工作部署。" for i in range(60)]
+    report = make_report("r1", "r1.txt", Region("山西省", "长治市", None), 2024, [(t, "举措成效", "") for t in texts])
+    index_writer("tantivy")(tmp_path, [report])
+    tied = open_engine(tmp_path, "tantivy").snapshot()
+
+    def page():
+        resp = search(tied, SearchRequest("工作", per_page=7, page=2), use_cache=False)
+        return [(h.passage_id, h.score) for h in resp.hits]
+
+    monkeypatch.setattr(tantivy_engine, "KEYS_LIMIT", 0)
+    monkeypatch.setattr(tantivy_engine, "SET_LIMIT", 0)
+    monkeypatch.setattr(tantivy_engine, "_first_k", lambda need, share: 2)
+    with monkeypatch.context() as m:
+        m.setattr(tantivy_engine, "TIE_SCAN_LIMIT", 0)  # widened until the tied block is seen whole
+        widened = page()
+    monkeypatch.setattr(tantivy_engine, "TIE_CHUNK", 4)
+    assert page() == widened and len({s for _, s in widened}) == 1
+    rows = [tied.row_of[p] for p, _ in widened]
+    assert rows == sorted(rows) and rows[0] == 7  # the second page of 7: the tie broken by row
 
 
 @pytest.mark.parametrize("query", ["法治 建设", "法治 -枫桥", "行政 OR 复议", "，"])
