@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Iterator, Sequence
+from functools import cached_property
 
 import numpy as np
 
@@ -377,6 +378,20 @@ class Store:
         if len(keys) and (at.max() >= len(self.key_sorted) or not np.array_equal(self.key_sorted[at], keys)):
             raise KeyError("a passage key that is not in this generation's store")
         return self.key_row[at]
+
+    @cached_property
+    def _key_at(self) -> np.ndarray:
+        """Each row's place in ``key_sorted`` (the inverse of ``key_row``): worked out at the first use, 4
+        bytes a passage (8.5 MB at 100,000 reports), since only a relevance page that scores a set of
+        passages asks for their keys."""
+        at = np.empty(len(self.key_row), dtype=np.int32 if len(self.key_row) < 2**31 else np.int64)
+        at[self.key_row] = np.arange(len(self.key_row), dtype=at.dtype)
+        at.flags.writeable = False
+        return at
+
+    def keys_of_rows(self, rows: np.ndarray) -> np.ndarray:
+        """The tantivy passage keys (:func:`fast_key` of their ids) of ``rows``, read rather than hashed again."""
+        return self.key_sorted[self._key_at[rows]]
 
     def regions(self) -> list[Region]:
         """The generation's distinct regions, in the order ``RowTable.report_region`` numbers them."""

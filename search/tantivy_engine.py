@@ -321,10 +321,15 @@ KEYS_LIMIT = 256
 checked against the kept matches first. A key costs about 5 µs (its hash, then tantivy's set) and its
 lookup in the words' postings more, so a set serves at once only where checking candidates could take many
 rounds."""
-SET_LIMIT = 4096
-"""Up to this many kept matches, a first round of candidates that holds too few of them is followed by
-scoring them as a set rather than by wider rounds (`"学习思想"` at 100,000 reports: 803 matches among the
-passages of two common words; six rounds, 0.34 s, before)."""
+SET_LIMIT = 65536
+"""Up to this many kept matches, a round of candidates that holds too few of them may be followed by scoring
+them as a set rather than by wider rounds (`"学习思想"` at 100,000 reports: 803 matches among the passages of
+two common words, six rounds and 0.34 s before; `不足 国家`'s second page, 14,070 matches, long passages
+that score low: six rounds, 0.3 s): when :data:`SET_COST` times the matches is at most the candidates the
+rounds would need at the rate the last round held them."""
+SET_COST = 4
+"""A kept match scored as a key costs about this many candidates of a round (tantivy's lookups, against the
+hits' rows and checks in numpy)."""
 TIE_CHUNK = 256
 """Kept matches scored in row order at first when the page ends in a tie (:meth:`TantivySnapshot._ties`)."""
 TIE_SCAN_LIMIT = 16384
@@ -498,8 +503,7 @@ class TantivySnapshot(Snapshot):
         postings, rather than walking every passage of a common word: 256 keys of `工作`'s 1.6 million
         passages in about 14 ms, against 52 with the words required). The scores are those of any other
         search of the same words, bit for bit: a key's clause adds 0."""
-        ids = self.store.passage_ids
-        keys = Q.term_set_query(self._schema, "pkey", [fast_key(ids[r]) for r in rows.tolist()])
+        keys = Q.term_set_query(self._schema, "pkey", self.store.keys_of_rows(rows).tolist())
         query = Q.boolean_query([(Occur.Must, Q.const_score_query(keys, 0.0)), *self._word_clauses(parsed)])
         hits = self._searcher.search(query, limit=max(len(rows), 1), count=False).hits
         found = self._rows([a for _, a in hits])
@@ -667,7 +671,9 @@ class TantivySnapshot(Snapshot):
                 if tied is not None:
                     return tied
                 scan_ties = False
-            elif len(kept) <= SET_LIMIT:  # few matches among many passages holding the words
+            elif len(kept) <= SET_LIMIT and len(kept) * SET_COST <= k * need / max(len(ranked), 0.5):
+                # few matches among many passages holding the words: scoring them all costs less than the
+                # rounds that would find enough of them at this round's rate
                 return self._scored_set(parsed, kept, need)
             k *= 4
         if len(ranked) < need:  # every passage holding a word was seen: the rest score 0

@@ -258,6 +258,7 @@ def test_ranking_by_keys_and_by_word_candidates_agree(snap, engine_name, monkeyp
         with monkeypatch.context() as m:
             m.setattr(tantivy_engine, "KEYS_LIMIT", keys)
             m.setattr(tantivy_engine, "SET_LIMIT", set_limit)
+            m.setattr(tantivy_engine, "SET_COST", 0)  # a set whenever a round holds too few
             m.setattr(tantivy_engine, "TIE_CHUNK", chunk)
             m.setattr(tantivy_engine, "TIE_SCAN_LIMIT", scan)
             if first is not None:  # a first round of one passage: most pages end in a tie or with too few
