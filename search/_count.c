@@ -249,6 +249,96 @@ done:
     return result;
 }
 
+static inline int64_t item(const void *buf, int wide, Py_ssize_t i) {
+    return wide ? ((const int64_t *)buf)[i] : (int64_t)((const int32_t *)buf)[i];
+}
+
+/* Buffers of int32 or int64 items (rows, a table by row), one pass each; the GIL released. */
+static int index_views(PyObject *o_rows, PyObject *o_table, Py_buffer *rows, Py_buffer *table, const char *fn) {
+    if (PyObject_GetBuffer(o_rows, rows, PyBUF_C_CONTIGUOUS) < 0) {
+        PyErr_Format(PyExc_TypeError, "%s: rows must be a C-contiguous int32 or int64 array", fn);
+        return -1;
+    }
+    if (PyObject_GetBuffer(o_table, table, PyBUF_C_CONTIGUOUS) < 0) {
+        PyBuffer_Release(rows);
+        PyErr_Format(PyExc_TypeError, "%s: table must be a C-contiguous int32 or int64 array", fn);
+        return -1;
+    }
+    if ((rows->itemsize != 4 && rows->itemsize != 8) || (table->itemsize != 4 && table->itemsize != 8)) {
+        PyBuffer_Release(rows);
+        PyBuffer_Release(table);
+        PyErr_Format(PyExc_TypeError, "%s: rows and table must hold int32 or int64 items", fn);
+        return -1;
+    }
+    return 0;
+}
+
+/* count_at(rows, table, out) -> None: out[table[row]] += 1 for each row of rows (numpy's
+ * bincount(table[rows]) without the gathered array: one pass). A row outside table, or a value outside out,
+ * is an IndexError. */
+static PyObject *count_at(PyObject *self, PyObject *args) {
+    PyObject *o_rows, *o_table, *o_out;
+    if (!PyArg_ParseTuple(args, "OOO", &o_rows, &o_table, &o_out)) return NULL;
+    Py_buffer rows, table, out;
+    if (index_views(o_rows, o_table, &rows, &table, "count_at") < 0) return NULL;
+    int got_out = PyObject_GetBuffer(o_out, &out, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE) == 0;
+    if (!got_out || out.itemsize != 8) {
+        if (got_out) PyBuffer_Release(&out);
+        PyBuffer_Release(&rows);
+        PyBuffer_Release(&table);
+        PyErr_SetString(PyExc_TypeError, "count_at: out must be a writable C-contiguous int64 array");
+        return NULL;
+    }
+    Py_ssize_t n = rows.len / rows.itemsize, n_table = table.len / table.itemsize, n_out = out.len / 8, bad = -1;
+    int wide_rows = rows.itemsize == 8, wide_table = table.itemsize == 8;
+    int64_t *counts = out.buf;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; i < n; i++) {
+        int64_t row = item(rows.buf, wide_rows, i);
+        if (row < 0 || row >= n_table) { bad = i; break; }
+        int64_t at = item(table.buf, wide_table, row);
+        if (at < 0 || at >= n_out) { bad = i; break; }
+        counts[at]++;
+    }
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&rows);
+    PyBuffer_Release(&table);
+    PyBuffer_Release(&out);
+    if (bad >= 0) {
+        PyErr_Format(PyExc_IndexError, "count_at: rows[%zd] or its table value lies outside table or out", bad);
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+/* runs_at(rows, table) -> int: how many runs of equal values table[rows[0]], table[rows[1]] … holds (the
+ * distinct reports among ascending rows, whose reports ascend too). */
+static PyObject *runs_at(PyObject *self, PyObject *args) {
+    PyObject *o_rows, *o_table;
+    if (!PyArg_ParseTuple(args, "OO", &o_rows, &o_table)) return NULL;
+    Py_buffer rows, table;
+    if (index_views(o_rows, o_table, &rows, &table, "runs_at") < 0) return NULL;
+    Py_ssize_t n = rows.len / rows.itemsize, n_table = table.len / table.itemsize, runs = 0, bad = -1;
+    int wide_rows = rows.itemsize == 8, wide_table = table.itemsize == 8;
+    Py_BEGIN_ALLOW_THREADS
+    int64_t last = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        int64_t row = item(rows.buf, wide_rows, i);
+        if (row < 0 || row >= n_table) { bad = i; break; }
+        int64_t value = item(table.buf, wide_table, row);
+        runs += i == 0 || value != last;
+        last = value;
+    }
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&rows);
+    PyBuffer_Release(&table);
+    if (bad >= 0) {
+        PyErr_Format(PyExc_IndexError, "runs_at: rows[%zd] lies outside table", bad);
+        return NULL;
+    }
+    return PyLong_FromSsize_t(runs);
+}
+
 static PyMethodDef methods[] = {
     {"literal_runs", literal_runs, METH_VARARGS,
      "literal_runs(units, entries, rank, lit, anchor, rows_out, counts_out) -> int: the runs of rows holding the "
@@ -256,6 +346,8 @@ static PyMethodDef methods[] = {
     {"and_rows", and_rows, METH_VARARGS,
      "and_rows(rows, counts, without, rows_out, occ_out) -> int: the rows in every array of rows and none of "
      "without, with their counts summed (see search/_count.c)."},
+    {"count_at", count_at, METH_VARARGS, "count_at(rows, table, out): out[table[row]] += 1 for each row."},
+    {"runs_at", runs_at, METH_VARARGS, "runs_at(rows, table) -> int: the runs of equal table[row] over rows."},
     {NULL, NULL, 0, NULL},
 };
 

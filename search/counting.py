@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from search._count import and_rows
+from search._count import and_rows, runs_at
 from search.models import (
     DOC_TYPES,
     REGION_LEVELS,
@@ -352,10 +352,7 @@ class Filters:
 def report_count(snap: Snapshot, rows: np.ndarray) -> int:
     """Distinct reports among ``rows`` (份): ascending rows (as :class:`Matches` holds them) are each report's
     rows together, so its reports are counted where the report changes, without sorting them again."""
-    if not len(rows):
-        return 0
-    reports = snap.row_table.report[rows]
-    return 1 + int(np.count_nonzero(reports[1:] != reports[:-1]))
+    return runs_at(rows, snap.row_table.report)
 
 
 def distinct_ascending(values: np.ndarray) -> np.ndarray:

@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 import tantivy
 
+from search._count import count_at
 from search.analysis import fold_with_offsets, segment
 from search.arrays import (
     GenerationArrays,
@@ -424,7 +425,9 @@ class TantivySnapshot(Snapshot):
         rows = query_matches(self, parsed).rows
         if reuse is not None:
             rows = rows[reuse[rows]]
-        return np.bincount(self._row_cells[rows], minlength=self._cell_count).reshape(-1, len(SECTIONS))
+        cells = np.zeros(self._cell_count, dtype=np.int64)
+        count_at(rows, self._row_cells, cells)  # bincount(_row_cells[rows]) in one pass
+        return cells.reshape(-1, len(SECTIONS))
 
     @property
     def _cell_count(self) -> int:

@@ -408,3 +408,24 @@ def test_and_rows_keeps_the_rows_in_every_array_and_none_excluded_with_their_cou
         assert list(zip(rows[:n].tolist(), occ[:n].tolist(), strict=True)) == expected
     with pytest.raises(ValueError, match="counts"):
         and_rows([np.arange(3)], [np.ones(2, dtype=np.int64)], [], np.empty(3, np.int64), np.empty(3, np.int64))
+
+
+def test_count_at_and_runs_at_equal_numpy_and_name_what_lies_outside():
+    from search._count import count_at, runs_at
+
+    rng = np.random.default_rng(5)
+    for dtype in (np.int32, np.int64):
+        table = rng.integers(0, 9, 40).astype(dtype)
+        rows = np.sort(rng.integers(0, 40, 100)).astype(dtype)
+        out = np.zeros(9, dtype=np.int64)
+        count_at(rows, table, out)
+        assert out.tolist() == np.bincount(table[rows], minlength=9).tolist()
+        values = np.sort(table)[rows]  # ascending, as a report per ascending row is
+        assert runs_at(rows, np.sort(table)) == len(np.unique(values))
+    assert runs_at(np.zeros(0, dtype=np.int64), table) == 0
+    with pytest.raises(IndexError, match="rows"):
+        count_at(np.array([40]), table, np.zeros(9, dtype=np.int64))
+    with pytest.raises(IndexError, match="rows"):
+        count_at(np.array([0]), table, np.zeros(1, dtype=np.int64) if table[0] else np.zeros(0, dtype=np.int64))
+    with pytest.raises(IndexError, match="rows"):
+        runs_at(np.array([-1]), table)
