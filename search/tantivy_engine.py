@@ -645,8 +645,10 @@ class TantivySnapshot(Snapshot):
 
         Few kept matches are scored inside tantivy as a set of their keys. Otherwise the passages best scored
         by their words within the filters are cheap to find (no positions), and those that are kept matches
-        are the best of them: widen until enough are found, or every passage holding a word was seen. The
-        first search may have been started ahead (``ahead``: its size and its future), when it is this one.
+        are the best of them: widen until enough are found, or every passage holding a word was seen; unless
+        the page ends in a tie (:meth:`_ties`) or the matches are few enough to score as a set sooner
+        (:data:`SET_LIMIT`). The first search may have been started ahead (``ahead``: its size and its
+        future), when it is this one.
         """
         need = min(need, len(kept))
         words = self._words_query(parsed)
