@@ -316,6 +316,11 @@ def _years(snap) -> list[int]:
     return sorted(set(years[years > 0].tolist()))
 
 
+def _provinces(snap) -> list[str]:
+    """The provinces of the index's distinct regions (not read report by report)."""
+    return sorted({r.province for r in snap.region_list if r.province})
+
+
 def time_query_mix(snap, years: list[int], repeat: int) -> tuple[dict[str, dict], dict]:
     """Each query type of the mix (:func:`_cases`) through ``search()`` ``repeat`` + 1 times, with the
     response cache off and the kept matches dropped before each run: its hits, the first (cold) run and
@@ -351,7 +356,7 @@ def _phase_serve(index_dir: str, engine: str, repeat: int) -> dict:
     snap = open_engine(Path(index_dir), engine).snapshot()
     load_s = time.perf_counter() - t0
     years = _years(snap)
-    provinces = sorted({r.province for r in snap.region_list if r.province})  # the distinct regions, not reports
+    provinces = _provinces(snap)
     queries, requests = time_query_mix(snap, years, repeat)
     # What a worker holds after the query mix, before the scan's own copy of the text below is made.
     worker_memory = smaps_memory_mb()

@@ -36,8 +36,7 @@ def _serving(tree: Path):
 
 def main(index_dir: Path, corpus_dir: Path, seconds: int = 30) -> None:
     snap = open_engine(index_dir, "tantivy").snapshot()
-    years = bench._years(snap)
-    provinces = sorted({r.province for r in snap.region_list if r.province})
+    years, provinces = bench._years(snap), bench._provinces(snap)
     del snap
     files = sorted(corpus_dir.glob("*.txt"))
     if not files:

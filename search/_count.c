@@ -1,4 +1,8 @@
-/* The loop at the heart of counting a literal (search.arrays.CorpusText.row_counts), compiled.
+/* The loops of counting that numpy does in many passes, compiled: a literal's rows (literal_runs, for
+ * search.arrays.CorpusText.row_counts), an AND of terms merged as rows (and_rows), and a pass over the
+ * matches for the facets' cells and the distinct reports (count_at, runs_at). Each releases the
+ * interpreter's lock while it loops. Only the buffer protocol is used, so the module builds with Python's
+ * headers alone.
  *
  * literal_runs(units, entries, rank, lit, anchor, rows_out, counts_out) -> int
  *
@@ -7,16 +11,12 @@
  * (uint16); anchor: the anchor's offset within the literal. For each entry, in order, the literal's start is
  * the entry minus anchor; a start whose units all equal the literal's is turned into its row (read from rank
  * as search.arrays.rows_at does), and runs of equal rows are written to rows_out and counts_out (int64, at
- * least as long as entries: a row and its starts in the run). Returns the number of runs written.
- *
- * One pass over the entries with nothing in between, against numpy's dozen passes of temporary arrays, and
- * without the interpreter's lock: two halves of the entries run on two threads at once. Only the buffer
- * protocol is used, so the module builds with Python's headers alone.
+ * least as long as entries: a row and its starts in the run). Returns the number of runs written. Two
+ * halves of the entries run on two threads at once (search.arrays.SPLIT_FROM).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
-#include <string.h>
 
 #if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
 #define WITH_POPCNT __attribute__((target_clones("popcnt", "default")))
@@ -25,15 +25,20 @@
 #endif
 
 #define AHEAD 64 /* entries ahead whose memory is prefetched: each load is a likely miss, so keep many in flight */
-#define ENTRY(i) (wide ? ((const int64_t *)entries)[i] : (int64_t)((const int32_t *)entries)[i])
 #define CHUNK 4096 /* entries whose rows are worked out before their runs are written (32 KB on the stack) */
 
-/* Two passes over each chunk of entries, neither with a branch on what a load from memory returns: the
- * first checks each start and reads its row (the units and ranks of ascending but scattered offsets, each
- * load likely a cache miss: without a branch waiting on it, the processor keeps many in flight), keeping
- * the rows of those that hold; the second writes the runs of equal rows from that cached buffer. A branch
- * on the loaded values costs a whole miss each time it is guessed wrong, about half the time for a run's
- * end: 45 ns an entry, against about 10 like this. */
+/* Item i of an array of int32 (wide = 0) or int64 (wide = 1) items. */
+static inline int64_t item(const void *buf, int wide, Py_ssize_t i) {
+    return wide ? ((const int64_t *)buf)[i] : (int64_t)((const int32_t *)buf)[i];
+}
+
+/* Three passes over each chunk of entries: the first checks each start against the text, the text and rank
+ * of the entry AHEAD asked for in advance (the units and ranks of ascending but scattered offsets: each load
+ * likely a cache miss), and stores the start, or -1, at the entry's own place (no load waits on where an
+ * earlier store goes); the second reads the rows of the starts that hold from the rank table; the third
+ * writes the runs of equal rows from that cached buffer. No pass branches on a value it has just loaded from
+ * the text: a guessed-wrong branch waits for the whole miss (a loop branching on them took 60 ns an entry at
+ * 100,000 reports, this one about 20). */
 WITH_POPCNT
 static Py_ssize_t runs_of(const uint16_t *units, Py_ssize_t n_units, const void *entries, int wide,
                           Py_ssize_t n_entries, const uint64_t *rank, const uint16_t *lit, Py_ssize_t n_lit,
@@ -47,12 +52,12 @@ static Py_ssize_t runs_of(const uint16_t *units, Py_ssize_t n_units, const void 
         Py_ssize_t end = first + CHUNK < n_entries ? first + CHUNK : n_entries, n_held = 0;
         for (Py_ssize_t i = first; i < end; i++) {
             if (i + AHEAD < n_entries) { /* the text and rank of a start a little ahead, asked for now */
-                int64_t ahead = ENTRY(i + AHEAD) - anchor;
+                int64_t ahead = item(entries, wide, i + AHEAD) - anchor;
                 ahead = ahead > 0 ? ahead : 0;
                 __builtin_prefetch(units + ahead);
                 __builtin_prefetch(rank + (ahead >> 5));
             }
-            int64_t pos = ENTRY(i) - anchor;
+            int64_t pos = item(entries, wide, i) - anchor;
             int64_t inside = (pos >= 0) & (pos + n_lit <= n_units);
             pos = inside ? pos : 0; /* a start outside the text reads the first units, and is dropped */
             const uint16_t *at = units + pos;
@@ -249,11 +254,8 @@ done:
     return result;
 }
 
-static inline int64_t item(const void *buf, int wide, Py_ssize_t i) {
-    return wide ? ((const int64_t *)buf)[i] : (int64_t)((const int32_t *)buf)[i];
-}
-
-/* Buffers of int32 or int64 items (rows, a table by row), one pass each; the GIL released. */
+/* The buffers of count_at's and runs_at's rows and table, each of int32 or int64 items; -1 with an error
+ * set (and nothing held) when either is not. */
 static int index_views(PyObject *o_rows, PyObject *o_table, Py_buffer *rows, Py_buffer *table, const char *fn) {
     if (PyObject_GetBuffer(o_rows, rows, PyBUF_C_CONTIGUOUS) < 0) {
         PyErr_Format(PyExc_TypeError, "%s: rows must be a C-contiguous int32 or int64 array", fn);
