@@ -1,8 +1,8 @@
 /* The loops of counting that numpy does in many passes, compiled: a literal's rows (literal_runs, for
- * search.arrays.CorpusText.row_counts), an AND of terms merged as rows (and_rows), and a pass over the
- * matches for the facets' cells and the distinct reports (count_at, runs_at). Each releases the
- * interpreter's lock while it loops. Only the buffer protocol is used, so the module builds with Python's
- * headers alone.
+ * search.arrays.CorpusText.row_counts), an AND or an OR of terms merged as rows (and_rows, or_rows), a pass over the
+ * matches for the facets' cells and the distinct reports (count_at, runs_at), and the cells' sums by code
+ * (sum_at). Each releases the interpreter's lock while it loops. Only the buffer protocol is used, so the module
+ * builds with Python's headers alone.
  *
  * literal_runs(units, entries, rank, lit, anchor, rows_out, counts_out) -> int
  *
@@ -254,22 +254,97 @@ done:
     return result;
 }
 
-/* The buffers of count_at's and runs_at's rows and table, each of int32 or int64 items; -1 with an error
- * set (and nothing held) when either is not. */
-static int index_views(PyObject *o_rows, PyObject *o_table, Py_buffer *rows, Py_buffer *table, const char *fn) {
+/* or_rows(rows, counts, rows_out, occ_out) -> int
+ *
+ * rows: a list of ascending int64 arrays of rows (each literal of an OR), counts: the occurrences in each of
+ * those rows (int64, as long as its rows). Writes every row in any array, ascending and once, to rows_out and
+ * the sum of its counts over the arrays holding it to occ_out (int64, at least as long as the arrays
+ * together); returns how many. One merge: each step takes the least row among the arrays' next ones. */
+static PyObject *or_rows(PyObject *self, PyObject *args) {
+    PyObject *o_rows, *o_counts, *o_out, *o_occ;
+    if (!PyArg_ParseTuple(args, "O!O!OO", &PyList_Type, &o_rows, &PyList_Type, &o_counts, &o_out, &o_occ)) {
+        return NULL;
+    }
+    Py_ssize_t n_lists = PyList_GET_SIZE(o_rows);
+    if (n_lists < 1 || n_lists > MAX_LISTS || PyList_GET_SIZE(o_counts) != n_lists) {
+        PyErr_SetString(PyExc_ValueError, "or_rows: rows and counts: as many arrays, 1 to 64");
+        return NULL;
+    }
+    Py_buffer views[2 * MAX_LISTS + 2];
+    int got = 0;
+    PyObject *result = NULL;
+    const int64_t *rows[MAX_LISTS], *counts[MAX_LISTS];
+    Py_ssize_t n_rows[MAX_LISTS], at[MAX_LISTS], total = 0;
+    for (Py_ssize_t i = 0; i < 2 * n_lists + 2; i++) {
+        PyObject *obj = i < n_lists ? PyList_GET_ITEM(o_rows, i)
+                        : i < 2 * n_lists ? PyList_GET_ITEM(o_counts, i - n_lists)
+                        : i == 2 * n_lists ? o_out : o_occ;
+        int writable = i >= 2 * n_lists;
+        if (PyObject_GetBuffer(obj, &views[got], PyBUF_C_CONTIGUOUS | (writable ? PyBUF_WRITABLE : 0)) < 0) {
+            PyErr_SetString(PyExc_TypeError, "or_rows: C-contiguous int64 arrays expected (outputs writable)");
+            goto done;
+        }
+        got++;
+        if (views[got - 1].itemsize != 8) {
+            PyErr_SetString(PyExc_TypeError, "or_rows: int64 arrays expected");
+            goto done;
+        }
+    }
+    for (Py_ssize_t j = 0; j < n_lists; j++) {
+        rows[j] = views[j].buf;
+        counts[j] = views[n_lists + j].buf;
+        n_rows[j] = views[j].len / 8;
+        at[j] = 0;
+        total += n_rows[j];
+        if (views[n_lists + j].len / 8 != n_rows[j]) {
+            PyErr_SetString(PyExc_ValueError, "or_rows: each counts array as long as its rows");
+            goto done;
+        }
+    }
+    int64_t *out = views[got - 2].buf, *occ = views[got - 1].buf;
+    if (views[got - 2].len / 8 < total || views[got - 1].len / 8 < total) {
+        PyErr_SetString(PyExc_ValueError, "or_rows: rows_out and occ_out at least as long as the rows together");
+        goto done;
+    }
+    Py_ssize_t n = 0;
+    Py_BEGIN_ALLOW_THREADS
+    for (;;) {
+        int64_t row = INT64_MAX, sum = 0;
+        for (Py_ssize_t j = 0; j < n_lists; j++) {
+            if (at[j] < n_rows[j] && rows[j][at[j]] < row) row = rows[j][at[j]];
+        }
+        if (row == INT64_MAX) break;
+        for (Py_ssize_t j = 0; j < n_lists; j++) {
+            if (at[j] < n_rows[j] && rows[j][at[j]] == row) sum += counts[j][at[j]++];
+        }
+        out[n] = row;
+        occ[n] = sum;
+        n++;
+    }
+    Py_END_ALLOW_THREADS
+    result = PyLong_FromSsize_t(n);
+done:
+    for (int i = 0; i < got; i++) PyBuffer_Release(&views[i]);
+    return result;
+}
+
+/* The buffers of two arrays of int32 or int64 items (count_at's and runs_at's rows and table, sum_at's index
+ * and values), named in the error: -1 with an error set (and nothing held) when either is not. */
+static int index_views(PyObject *o_rows, PyObject *o_table, Py_buffer *rows, Py_buffer *table, const char *fn,
+                       const char *rows_name, const char *table_name) {
     if (PyObject_GetBuffer(o_rows, rows, PyBUF_C_CONTIGUOUS) < 0) {
-        PyErr_Format(PyExc_TypeError, "%s: rows must be a C-contiguous int32 or int64 array", fn);
+        PyErr_Format(PyExc_TypeError, "%s: %s must be a C-contiguous int32 or int64 array", fn, rows_name);
         return -1;
     }
     if (PyObject_GetBuffer(o_table, table, PyBUF_C_CONTIGUOUS) < 0) {
         PyBuffer_Release(rows);
-        PyErr_Format(PyExc_TypeError, "%s: table must be a C-contiguous int32 or int64 array", fn);
+        PyErr_Format(PyExc_TypeError, "%s: %s must be a C-contiguous int32 or int64 array", fn, table_name);
         return -1;
     }
     if ((rows->itemsize != 4 && rows->itemsize != 8) || (table->itemsize != 4 && table->itemsize != 8)) {
         PyBuffer_Release(rows);
         PyBuffer_Release(table);
-        PyErr_Format(PyExc_TypeError, "%s: rows and table must hold int32 or int64 items", fn);
+        PyErr_Format(PyExc_TypeError, "%s: %s and %s must hold int32 or int64 items", fn, rows_name, table_name);
         return -1;
     }
     return 0;
@@ -282,7 +357,7 @@ static PyObject *count_at(PyObject *self, PyObject *args) {
     PyObject *o_rows, *o_table, *o_out;
     if (!PyArg_ParseTuple(args, "OOO", &o_rows, &o_table, &o_out)) return NULL;
     Py_buffer rows, table, out;
-    if (index_views(o_rows, o_table, &rows, &table, "count_at") < 0) return NULL;
+    if (index_views(o_rows, o_table, &rows, &table, "count_at", "rows", "table") < 0) return NULL;
     int got_out = PyObject_GetBuffer(o_out, &out, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE) == 0;
     if (!got_out || out.itemsize != 8) {
         if (got_out) PyBuffer_Release(&out);
@@ -319,7 +394,7 @@ static PyObject *runs_at(PyObject *self, PyObject *args) {
     PyObject *o_rows, *o_table;
     if (!PyArg_ParseTuple(args, "OO", &o_rows, &o_table)) return NULL;
     Py_buffer rows, table;
-    if (index_views(o_rows, o_table, &rows, &table, "runs_at") < 0) return NULL;
+    if (index_views(o_rows, o_table, &rows, &table, "runs_at", "rows", "table") < 0) return NULL;
     Py_ssize_t n = rows.len / rows.itemsize, n_table = table.len / table.itemsize, runs = 0, bad = -1;
     int wide_rows = rows.itemsize == 8, wide_table = table.itemsize == 8;
     Py_BEGIN_ALLOW_THREADS
@@ -341,6 +416,44 @@ static PyObject *runs_at(PyObject *self, PyObject *args) {
     return PyLong_FromSsize_t(runs);
 }
 
+/* sum_at(index, values, out) -> None: out[index[i]] += values[i] for each i (numpy's bincount(index,
+ * weights=values) in integers, without the float copy: one pass). values and out hold int64 items; an index
+ * outside out is an IndexError. */
+static PyObject *sum_at(PyObject *self, PyObject *args) {
+    PyObject *o_index, *o_values, *o_out;
+    if (!PyArg_ParseTuple(args, "OOO", &o_index, &o_values, &o_out)) return NULL;
+    Py_buffer index, values, out;
+    if (index_views(o_index, o_values, &index, &values, "sum_at", "index", "values") < 0) return NULL;
+    int got_out = PyObject_GetBuffer(o_out, &out, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE) == 0;
+    Py_ssize_t n = index.len / index.itemsize, n_out = got_out ? out.len / 8 : 0, bad = -1;
+    if (!got_out || out.itemsize != 8 || values.itemsize != 8 || values.len / values.itemsize != n) {
+        if (got_out) PyBuffer_Release(&out);
+        PyBuffer_Release(&index);
+        PyBuffer_Release(&values);
+        PyErr_SetString(PyExc_TypeError,
+                        "sum_at: values (as many as index) and out must be C-contiguous int64 arrays, out writable");
+        return NULL;
+    }
+    int wide_index = index.itemsize == 8;
+    const int64_t *v = values.buf;
+    int64_t *sums = out.buf;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; i < n; i++) {
+        int64_t at = item(index.buf, wide_index, i);
+        if (at < 0 || at >= n_out) { bad = i; break; }
+        sums[at] += v[i];
+    }
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&index);
+    PyBuffer_Release(&values);
+    PyBuffer_Release(&out);
+    if (bad >= 0) {
+        PyErr_Format(PyExc_IndexError, "sum_at: index[%zd] lies outside out", bad);
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
     {"literal_runs", literal_runs, METH_VARARGS,
      "literal_runs(units, entries, rank, lit, anchor, rows_out, counts_out) -> int: the runs of rows holding the "
@@ -348,7 +461,11 @@ static PyMethodDef methods[] = {
     {"and_rows", and_rows, METH_VARARGS,
      "and_rows(rows, counts, without, rows_out, occ_out) -> int: the rows in every array of rows and none of "
      "without, with their counts summed (see search/_count.c)."},
+    {"or_rows", or_rows, METH_VARARGS,
+     "or_rows(rows, counts, rows_out, occ_out) -> int: the rows in any array of rows, once each, with their counts "
+     "summed (see search/_count.c)."},
     {"count_at", count_at, METH_VARARGS, "count_at(rows, table, out): out[table[row]] += 1 for each row."},
+    {"sum_at", sum_at, METH_VARARGS, "sum_at(index, values, out): out[index[i]] += values[i] for each i."},
     {"runs_at", runs_at, METH_VARARGS, "runs_at(rows, table) -> int: the runs of equal table[row] over rows."},
     {NULL, NULL, 0, NULL},
 };

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from search._count import and_rows, runs_at
+from search._count import and_rows, or_rows, runs_at
 from search.models import (
     DOC_TYPES,
     REGION_LEVELS,
@@ -136,6 +136,12 @@ def _corpus_matches(snap: Snapshot, parsed: ParsedQuery) -> Matches:
         rows, occ = np.empty((2, len(required[0][0])), dtype=np.int64)
         n = and_rows([r for r, _ in required], [c for _, c in required], without, rows, occ)
         return Matches(rows[:n], occ[:n])
+    either = terms_of_or(parsed.root)
+    if either is not None:  # an OR of terms: a merge too (the masks below cost a pass over every row)
+        found = [literal_rows(snap, lit) for lit in either]
+        rows, occ = np.empty((2, sum(len(r) for r, _ in found)), dtype=np.int64)
+        n = or_rows([r for r, _ in found], [c for _, c in found], rows, occ)
+        return Matches(rows[:n].copy(), occ[:n].copy())
     held: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     def rows_of(lit: str) -> tuple[np.ndarray, np.ndarray]:
@@ -220,6 +226,20 @@ def terms_of_and(root: Node) -> tuple[list[str], list[str]] | None:
         else:
             return None
     return (list(dict.fromkeys(required)), excluded) if required else None
+
+
+def terms_of_or(root: Node) -> list[str] | None:
+    """An OR of terms as its literals (each once); None for any other query.
+
+    >>> from search.query import parse_query
+    >>> terms_of_or(parse_query("枫桥经验 OR 首违不罚 OR 枫桥经验").root)
+    ['枫桥经验', '首违不罚']
+    >>> terms_of_or(parse_query("枫桥经验 OR (首违 不罚)").root) is None
+    True
+    """
+    if not isinstance(root, Or) or not all(isinstance(child, Term) for child in root.children):
+        return None
+    return list(dict.fromkeys(child.literal for child in root.children))  # type: ignore[attr-defined]
 
 
 class RegionColumns:

@@ -364,7 +364,15 @@ class Store:
         return Report.from_metadata_json(self.report_meta[int(index)], ())
 
     def passage_row(self, passage_id: str) -> int | None:
-        """The row of a passage id (binary search), or None."""
+        """The row of a passage id, or None: by its key (:func:`fast_key`, one binary search in numpy), the id read
+        back to make sure; two ids of one key (a hash collision) are told apart by the ids themselves."""
+        key = fast_key(passage_id)
+        at = int(np.searchsorted(self.key_sorted, np.uint64(key)))  # (a Python int would copy the array)
+        if at == len(self.key_sorted) or int(self.key_sorted[at]) != key:
+            return None  # (no passage has its key, so none has its id)
+        row = int(self.key_row[at])
+        if self.passage_ids[row] == passage_id:
+            return row
         return self.passage_ids.find(passage_id, self.passage_id_order)
 
     def report_index(self, report_id: str) -> int | None:

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import tantivy
 
-from search._count import count_at
+from search._count import count_at, sum_at
 from search.analysis import fold_with_offsets, segment
 from search.arrays import (
     GenerationArrays,
@@ -402,9 +402,11 @@ class TantivySnapshot(Snapshot):
         region = filters.report_masks.get("region")
         by_cell = cells if region is None else cells * region[:, None]
         codes, code_of_cell = self._cell_codes
-        per_code = np.bincount(code_of_cell, weights=by_cell.ravel(), minlength=len(codes)).astype(np.int64)
+        per_code = np.zeros(len(codes), dtype=np.int64)
+        sum_at(code_of_cell, by_cell.ravel(), per_code)  # (numpy's bincount with weights: a float copy, 3× slower)
         by_attr = {int(codes[k]): int(per_code[k]) for k in np.flatnonzero(per_code).tolist()}
-        per_report = (cells if filters.sections is None else cells[:, filters.sections]).sum(axis=1)
+        # (einsum: numpy's sum over a row of six is 4× slower)
+        per_report = np.einsum("ij->i", cells if filters.sections is None else cells[:, filters.sections])
         per_report *= filters.reports(skip="region")
         numbers = self._report_region_numbers
         per_number = np.bincount(numbers, weights=per_report, minlength=len(self._region_key_ids_of_number))

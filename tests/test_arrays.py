@@ -410,6 +410,43 @@ def test_and_rows_keeps_the_rows_in_every_array_and_none_excluded_with_their_cou
         and_rows([np.arange(3)], [np.ones(2, dtype=np.int64)], [], np.empty(3, np.int64), np.empty(3, np.int64))
 
 
+def test_or_rows_keeps_the_rows_in_any_array_once_with_their_counts_summed():
+    from search._count import or_rows
+
+    rng = np.random.default_rng(12)
+    for _ in range(200):
+        sets = [np.unique(rng.integers(0, 60, int(rng.integers(0, 50)))) for _ in range(int(rng.integers(1, 5)))]
+        counts = [rng.integers(1, 5, len(r)) for r in sets]
+        expected = [
+            (r, sum(int(c[np.searchsorted(a, r)]) for a, c in zip(sets, counts, strict=True) if r in a))
+            for r in sorted({int(r) for a in sets for r in a})
+        ]
+        total = sum(len(a) for a in sets)
+        rows, occ = np.empty((2, total), dtype=np.int64)
+        n = or_rows(sets, counts, rows, occ)
+        assert list(zip(rows[:n].tolist(), occ[:n].tolist(), strict=True)) == expected
+    with pytest.raises(ValueError, match="counts"):
+        or_rows([np.arange(3)], [np.ones(2, dtype=np.int64)], np.empty(3, np.int64), np.empty(3, np.int64))
+    with pytest.raises(ValueError, match="together"):
+        or_rows([np.arange(3), np.arange(2)], [np.ones(3, np.int64), np.ones(2, np.int64)], *np.empty((2, 4), np.int64))
+
+
+def test_sum_at_equals_numpy_and_names_what_lies_outside():
+    from search._count import sum_at
+
+    rng = np.random.default_rng(6)
+    for dtype in (np.int32, np.int64):
+        index = rng.integers(0, 9, 300).astype(dtype)
+        values = rng.integers(0, 1000, 300)
+        out = np.zeros(9, dtype=np.int64)
+        sum_at(index, values, out)
+        assert out.tolist() == np.bincount(index, weights=values, minlength=9).astype(np.int64).tolist()
+    with pytest.raises(IndexError, match="index"):
+        sum_at(np.array([9]), np.array([1]), np.zeros(9, dtype=np.int64))
+    with pytest.raises(TypeError, match="values"):
+        sum_at(np.array([0]), np.array([1], dtype=np.int32), np.zeros(9, dtype=np.int64))
+
+
 def test_count_at_and_runs_at_equal_numpy_and_name_what_lies_outside():
     from search._count import count_at, runs_at
 

@@ -147,6 +147,8 @@ def random_tree_queries(snap, n: int, seed: int) -> list[str]:
         "{a} {b} ({a} OR {c})",
         "{a} {b} -{c} {a}",  # an AND of terms, one twice, one excluded: merged as rows (terms_of_and)
         "{a} -{a} {b}",
+        "{a} OR {b} OR {c}",  # an OR of terms: merged as rows (terms_of_or)
+        "{a} OR {b} OR {a}",
     ]
 
     def piece(t: str, i: int) -> str:

@@ -74,6 +74,20 @@ def test_the_store_gives_back_every_passage_and_report_as_written(tmp_path):
     assert [r.names() for r in store.regions()] == sorted(r.region.names() for r in reports[:3])
 
 
+def test_a_passage_is_found_by_its_key_and_by_its_id_when_keys_collide(tmp_path, monkeypatch):
+    """passage_row looks a passage up by its key and reads the id back: ids whose keys collide (every key the same
+    here) are found by the ids themselves, and an id whose key no passage has is None at once."""
+    import search.store
+
+    monkeypatch.setattr(search.store, "fast_key", lambda text: 7 if text.startswith("r") else 9)
+    reports = generation_order(many_reports(4))
+    write_arrays(tmp_path / "arrays-1", reports, {p.passage_id: p.text for r in reports for p in r.passages})
+    store = load_arrays(tmp_path / "arrays-1").store
+    passages = [p for r in reports for p in r.passages]
+    assert [store.passage_row(p.passage_id) for p in passages] == list(range(len(passages)))
+    assert store.passage_row("r999#p1") is None and store.passage_row("nope") is None
+
+
 @pytest.mark.parametrize("chunk", [1, 7, 1 << 22])
 def test_original_text_is_kept_as_its_differences_from_the_folded(monkeypatch, chunk):
     from search import store as store_module
