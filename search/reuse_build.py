@@ -883,24 +883,13 @@ def reuse_arrays(
     links = {}
     for part in _in_two(verified, np.diff(runs), workers):
         links.update(part)
-    # Links among kept passages, from the previous generation.
-    if prev is not None:
-        new_of_old = np.full(len(prev["passage_sig"]), -1, dtype=np.int64)
-        kept = np.flatnonzero(old_row >= 0)
-        new_of_old[old_row[kept]] = kept
-        for old_a in np.flatnonzero(np.diff(prev["link_start"]) > 0).tolist():
-            a = int(new_of_old[old_a])
-            if a < 0:
-                continue
-            for k in range(int(prev["link_start"][old_a]), int(prev["link_start"][old_a + 1])):
-                b = int(new_of_old[int(prev["link_other"][k])])
-                if b < 0 or b < a:
-                    continue
-                s0, s1 = int(prev["link_span_start"][k]), int(prev["link_span_start"][k + 1])
-                spans = [tuple(int(x) for x in prev["span"][q]) for q in range(s0, s1)]
-                links[(a, b)] = (bool(prev["link_whole"][k]), spans)  # type: ignore[assignment]
+    kept_links = _kept_links(prev, old_row)  # among kept passages, from the previous generation: these win
+    if len(kept_links["x"]) and links:
+        pair = kept_links["x"] * n + kept_links["y"]
+        again = set(pair[kept_links["x"] < kept_links["y"]].tolist())
+        links = {(a, b): link for (a, b), link in links.items() if a * n + b not in again}
 
-    arrays = _assemble(generation, sigs, keys, chars, nchars, links, records, texts, old_row, prev)
+    arrays = _assemble(generation, sigs, keys, chars, nchars, (links, kept_links), records, texts, old_row, prev)
     arrays["min_span"] = np.array([min_span], dtype=np.int64)
     arrays["fp_window"] = window
     arrays["fp_start"] = fp_start.astype(np.int64)
@@ -930,14 +919,20 @@ _STRETCH_COLUMNS = ("rep", "member", "diag", "m0", "r0", "size", "counts")
 hold, on one diagonal (member offset minus representative offset); ``counts`` when it is long enough to count."""
 
 
+def _new_of_old(prev: dict, old_row: np.ndarray) -> np.ndarray:
+    """Each previous row's row in this generation (-1: not kept), from each row's previous row (``old_row``)."""
+    new_of_old = np.full(len(prev["passage_sig"]), -1, dtype=np.int64)
+    kept = np.flatnonzero(old_row >= 0)
+    new_of_old[old_row[kept]] = kept
+    return new_of_old
+
+
 def _prior_stretches(prev: dict | None, old_row: np.ndarray) -> dict[str, np.ndarray]:
     """The previous generation's stretches between two passages this one keeps, on this one's rows (columns
     :data:`_STRETCH_COLUMNS`)."""
     if prev is None or "stretch_rep" not in prev:
         return {c: np.zeros(0, np.int64) for c in _STRETCH_COLUMNS}
-    new_of_old = np.full(len(prev["passage_sig"]), -1, dtype=np.int64)
-    kept = np.flatnonzero(old_row >= 0)
-    new_of_old[old_row[kept]] = kept
+    new_of_old = _new_of_old(prev, old_row)
     rep, member = new_of_old[prev["stretch_rep"]], new_of_old[prev["stretch_member"]]
     keep = (rep >= 0) & (member >= 0)
     out = {"rep": rep[keep], "member": member[keep]}
@@ -1103,19 +1098,7 @@ def _assemble(
     a["report_rank"] = time_ranks(a["report_year"], a["report_date"])
     a["report_first_row"] = np.searchsorted(report_of, np.arange(len(reports) + 1)).astype(np.int64)
 
-    # Links in both directions, by row.
-    directed = []
-    for (x, y), (whole, spans) in links.items():
-        directed.append((x, y, whole, spans))
-        directed.append((y, x, whole, [(s[2], s[3], s[0], s[1]) for s in spans]))
-    directed.sort(key=lambda d: (d[0], d[1]))
-    a["link_start"] = np.searchsorted(np.array([d[0] for d in directed], dtype=np.int64), np.arange(n + 1)).astype(
-        np.int64
-    )
-    a["link_other"] = np.array([d[1] for d in directed], dtype=np.int32)
-    a["link_whole"] = np.array([d[2] for d in directed], dtype=bool)
-    a["link_span_start"] = np.cumsum([0] + [len(d[3]) for d in directed]).astype(np.int64)
-    a["span"] = np.array([s for d in directed for s in d[3]], dtype=np.int32).reshape(-1, 4)
+    a.update(_link_arrays(*links, n))
 
     # Groups: members by representative, each with its map from comparison-form to original offsets.
     recs = sorted(records.items())
@@ -1134,6 +1117,64 @@ def _assemble(
     a["row_member"] = by_row.astype(np.int64)
     a["row_member_start"] = np.searchsorted(a["member_row"][by_row], np.arange(n + 1)).astype(np.int64)
     return a
+
+
+_LINK_COLUMNS = ("x", "y", "whole", "spans", "span")
+"""Links in both directions as arrays: from row x to row y, whether whole, how many spans, and the spans one after
+another (x's start and end, then y's)."""
+
+
+def _kept_links(prev: dict | None, old_row: np.ndarray) -> dict[str, np.ndarray]:
+    """The previous generation's links between two passages this one keeps, in both directions, on this one's
+    rows (columns :data:`_LINK_COLUMNS`)."""
+    if prev is None:
+        return {
+            "x": np.zeros(0, np.int64),
+            "y": np.zeros(0, np.int64),
+            "whole": np.zeros(0, bool),
+            "spans": np.zeros(0, np.int64),
+            "span": np.zeros((0, 4), np.int32),
+        }
+    new_of_old = _new_of_old(prev, old_row)
+    start = np.asarray(prev["link_start"])
+    x = new_of_old[np.repeat(np.arange(len(start) - 1), np.diff(start))]
+    y = new_of_old[np.asarray(prev["link_other"])]
+    keep = np.flatnonzero((x >= 0) & (y >= 0))
+    span_start = np.asarray(prev["link_span_start"])
+    spans = (span_start[keep + 1] - span_start[keep]).astype(np.int64)
+    span = np.asarray(prev["span"])[np.repeat(span_start[keep], spans) + ranges(spans)]
+    return {"x": x[keep], "y": y[keep], "whole": np.asarray(prev["link_whole"])[keep], "spans": spans, "span": span}
+
+
+def _link_arrays(links: dict, kept: dict[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
+    """The link arrays (by row, in both directions, ordered by row then other row) of the pairs verified here
+    (``links``: (a, b) -> (whole, spans), each pair once) and of the ``kept`` ones (both directions already)."""
+    made: dict[str, list] = {c: [] for c in _LINK_COLUMNS}
+    for (x, y), (whole, spans) in links.items():
+        made["x"] += [x, y]
+        made["y"] += [y, x]
+        made["whole"] += [whole, whole]
+        made["spans"] += [len(spans), len(spans)]
+        made["span"] += [*spans, *((s[2], s[3], s[0], s[1]) for s in spans)]
+    dtypes = {"x": np.int64, "y": np.int64, "whole": bool, "spans": np.int64, "span": np.int32}
+    c = {
+        name: np.concatenate([np.asarray(kept[name], dtype=dtypes[name]), np.array(made[name], dtype=dtypes[name])])
+        for name in ("x", "y", "whole", "spans")
+    }
+    # every entry's spans, in the entries' order: the kept ones', then those made here
+    pool = np.concatenate(
+        [np.asarray(kept["span"], dtype=np.int32).reshape(-1, 4), np.array(made["span"], dtype=np.int32).reshape(-1, 4)]
+    )
+    first = np.cumsum(c["spans"]) - c["spans"]
+    order = np.lexsort((c["y"], c["x"]))
+    counts = c["spans"][order]
+    return {
+        "link_start": np.searchsorted(c["x"][order], np.arange(n + 1)).astype(np.int64),
+        "link_other": c["y"][order].astype(np.int32),
+        "link_whole": c["whole"][order],
+        "link_span_start": np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
+        "span": pool[np.repeat(first[order], counts) + ranges(counts)],
+    }
 
 
 def _put_breaks(a: dict[str, np.ndarray], texts: _Texts, old_row: np.ndarray, prev: dict | None) -> None:
