@@ -1277,9 +1277,9 @@ def _summarise(a: dict[str, np.ndarray], workers: int = 1) -> None:
             )
         return found
 
-    cost = np.diff(row_member_start)[candidates] + np.diff(link_start)[candidates]
     found = {}
-    for part in _in_two(summaries, cost, workers):
+    costs = _summary_costs(key_ids, sets, np.diff(link_start)[candidates], np.diff(row_member_start)[candidates])
+    for part in _in_two(summaries, costs, workers):
         found.update(part)
     covered = np.zeros(n, dtype=np.int64)
     if found:
@@ -1297,6 +1297,29 @@ def _summarise(a: dict[str, np.ndarray], workers: int = 1) -> None:
         a["report_originality"] = np.where(chars > 0, 1.0 - shared / np.maximum(chars, 1), 1.0)
 
 
+def _summary_costs(
+    key_ids: list[tuple[int, ...]], sets: list[_KeySet], links: np.ndarray, records: np.ndarray
+) -> np.ndarray:
+    """What summarising each candidate costs, in nanoseconds (fitted at 100,000 reports), to cut the work in two
+    halves of equal time: the row, its links and records, the intervals of its keys (:func:`_earlier_cover`), and
+    where its keys differ from the last row's, the unions of their sets after the prefix both share
+    (:class:`_PrefixUnions`)."""
+    cost = 1750 + 2600 * links.astype(np.int64) + 3300 * records.astype(np.int64)
+    last: tuple[int, ...] = ()
+    spans = 0
+    for i, ids in enumerate(key_ids):
+        if ids != last:
+            common = 0
+            while common < min(len(ids), len(last)) and ids[common] == last[common]:
+                common += 1
+            sizes = [len(sets[k].rows) for k in ids]
+            cost[i] += 39000 * (len(ids) - common) + (5 * sum(sizes[common:]) + 3 * sum(sizes)) // 2
+            spans = 660 * sum(len(sets[k].spans) for k in ids)
+            last = ids
+        cost[i] += spans
+    return cost
+
+
 def _member_keys(a: dict[str, np.ndarray], nchars: np.ndarray, min_span: int) -> np.ndarray:
     """Each group member record's key: records with the same key have the same partners in their group. The key
     is (group, interval); a passage short enough to be a whole near-duplicate below ``min_span`` adds its length."""
@@ -1305,17 +1328,17 @@ def _member_keys(a: dict[str, np.ndarray], nchars: np.ndarray, min_span: int) ->
         return np.zeros(0, np.int64)
     length = nchars[rows]
     short = WHOLE_SHARE * length < min_span  # else "whole" implies min_span: the length does not matter
-    columns = np.stack(
-        [
-            np.asarray(a["member_group"]),
-            np.asarray(a["member_r0"]),
-            np.asarray(a["member_r1"]),
-            np.where(short, length, -1),
-        ],
-        axis=1,
-    ).astype(np.int64)
-    _, inverse = np.unique(columns, axis=0, return_inverse=True)
-    return inverse.reshape(-1).astype(np.int64)
+    columns = [np.asarray(a[f"member_{c}"]).astype(np.int64) for c in ("group", "r0", "r1")]
+    columns.append(np.where(short, length, -1))
+    # the distinct rows of the columns, numbered in their order (numpy's unique along an axis, 4× faster)
+    order = np.lexsort(columns[::-1])
+    differs = np.zeros(len(order), dtype=bool)
+    differs[0] = True
+    for c in columns:
+        differs[1:] |= c[order[1:]] != c[order[:-1]]
+    keys = np.empty(len(order), dtype=np.int64)
+    keys[order] = np.cumsum(differs) - 1
+    return keys
 
 
 @dataclass
