@@ -454,6 +454,93 @@ static PyObject *sum_at(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+#define RADIX_BITS 11
+#define RADIX_PASSES 6 /* 66 bits: a uint64 in six passes, an even number, so the last lands in the outputs */
+
+/* radix_order(keys, keys_out, order_out, keys_tmp, order_tmp) -> None
+ *
+ * keys: uint64 items (read only). Writes keys sorted ascending to keys_out and, to order_out, the index in keys
+ * of each: numpy's argsort(keys, kind="stable") (equal keys keep their order), by a least-significant-digit
+ * radix sort of six passes of 11 bits, each a stable scatter through the tmp arrays. order_out and order_tmp
+ * hold int32 or int64 items (int32: fewer than 2**31 keys); all five as long as keys. */
+static PyObject *radix_order(PyObject *self, PyObject *args) {
+    PyObject *objs[5];
+    if (!PyArg_ParseTuple(args, "OOOOO", &objs[0], &objs[1], &objs[2], &objs[3], &objs[4])) return NULL;
+    Py_buffer views[5];
+    int got = 0;
+    PyObject *result = NULL;
+    int64_t(*counts)[1 << RADIX_BITS] = NULL;
+    for (int i = 0; i < 5; i++) {
+        if (PyObject_GetBuffer(objs[i], &views[got], PyBUF_C_CONTIGUOUS | (i ? PyBUF_WRITABLE : 0)) < 0) {
+            PyErr_SetString(PyExc_TypeError, "radix_order: C-contiguous arrays expected (all but keys writable)");
+            goto done;
+        }
+        got++;
+    }
+    Py_ssize_t n = views[0].len / 8;
+    int wide = views[2].itemsize == 8;
+    if (views[0].itemsize != 8 || views[1].itemsize != 8 || views[3].itemsize != 8 ||
+        (views[2].itemsize != 4 && views[2].itemsize != 8) || views[4].itemsize != views[2].itemsize) {
+        PyErr_SetString(PyExc_TypeError, "radix_order: keys as uint64, orders as int32 or int64 (both alike)");
+        goto done;
+    }
+    for (int i = 1; i < 5; i++) {
+        if (views[i].len / views[i].itemsize != n) {
+            PyErr_SetString(PyExc_ValueError, "radix_order: every array as long as keys");
+            goto done;
+        }
+    }
+    if (!wide && n >= ((Py_ssize_t)1 << 31)) {
+        PyErr_SetString(PyExc_ValueError, "radix_order: int32 orders hold fewer than 2**31 keys");
+        goto done;
+    }
+    counts = PyMem_Calloc(RADIX_PASSES, sizeof *counts);
+    if (counts == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    const uint64_t *keys = views[0].buf;
+    const uint64_t mask = (1 << RADIX_BITS) - 1;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; i < n; i++) {
+        uint64_t k = keys[i];
+        for (int d = 0; d < RADIX_PASSES; d++) counts[d][(k >> (d * RADIX_BITS)) & mask]++;
+    }
+    for (int d = 0; d < RADIX_PASSES; d++) { /* each digit's counts become the first place of its bucket */
+        int64_t at = 0;
+        for (int b = 0; b < (1 << RADIX_BITS); b++) {
+            int64_t c = counts[d][b];
+            counts[d][b] = at;
+            at += c;
+        }
+    }
+    for (int d = 0; d < RADIX_PASSES; d++) {
+        /* pass d reads what pass d - 1 wrote (the keys themselves at first) and writes the tmp arrays on
+         * even passes, the outputs on odd ones: the sixth lands in the outputs */
+        const uint64_t *from_keys = d == 0 ? keys : d % 2 ? views[3].buf : views[1].buf;
+        const void *from_order = d % 2 ? views[4].buf : views[2].buf;
+        uint64_t *to_keys = d % 2 ? views[1].buf : views[3].buf;
+        void *to_order = d % 2 ? views[2].buf : views[4].buf;
+        int64_t *place = counts[d];
+        int shift = d * RADIX_BITS;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            uint64_t k = from_keys[i];
+            int64_t at = place[(k >> shift) & mask]++;
+            int64_t index = d == 0 ? i : item(from_order, wide, i);
+            to_keys[at] = k;
+            if (wide) ((int64_t *)to_order)[at] = index;
+            else ((int32_t *)to_order)[at] = (int32_t)index;
+        }
+    }
+    Py_END_ALLOW_THREADS
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    PyMem_Free(counts);
+    for (int i = 0; i < got; i++) PyBuffer_Release(&views[i]);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"literal_runs", literal_runs, METH_VARARGS,
      "literal_runs(units, entries, rank, lit, anchor, rows_out, counts_out) -> int: the runs of rows holding the "
@@ -464,6 +551,9 @@ static PyMethodDef methods[] = {
     {"or_rows", or_rows, METH_VARARGS,
      "or_rows(rows, counts, rows_out, occ_out) -> int: the rows in any array of rows, once each, with their counts "
      "summed (see search/_count.c)."},
+    {"radix_order", radix_order, METH_VARARGS,
+     "radix_order(keys, keys_out, order_out, keys_tmp, order_tmp): uint64 keys sorted, and numpy's stable argsort "
+     "of them (see search/_count.c)."},
     {"count_at", count_at, METH_VARARGS, "count_at(rows, table, out): out[table[row]] += 1 for each row."},
     {"sum_at", sum_at, METH_VARARGS, "sum_at(index, values, out): out[index[i]] += values[i] for each i."},
     {"runs_at", runs_at, METH_VARARGS, "runs_at(rows, table) -> int: the runs of equal table[row] over rows."},

@@ -36,6 +36,7 @@ from typing import TypeVar
 import numpy as np
 from pyroaring import BitMap
 
+from search._count import radix_order
 from search.analysis import fold_with_extents, folds_one_for_one_each
 from search.arrays import generation_rows, load_arrays, save_arrays
 from search.divisions import areas, division_years, divisions_during, zones
@@ -774,8 +775,8 @@ def reuse_arrays(
 
     # One entry per fingerprint and row (its first position), grouped by fingerprint: a stable sort by
     # fingerprint keeps the row-and-position order within each.
-    order = np.argsort(hash_all, kind="stable")
-    h, r, p = hash_all[order], rows_all[order], pos_all[order]
+    h, order = _by_hash(hash_all)
+    r, p = rows_all[order], pos_all[order]
     del order, rows_all
     first = np.ones(len(h), dtype=bool)
     first[1:] = (h[1:] != h[:-1]) | (r[1:] != r[:-1])
@@ -902,6 +903,16 @@ def reuse_arrays(
     arrays.update(stretch_arrays)
     _summarise(arrays, workers)
     return arrays
+
+
+def _by_hash(hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The hashes sorted, and numpy's ``argsort(hashes, kind="stable")`` (a compiled radix sort: 4× faster than
+    numpy's at a hundred million fingerprints, and the sorted hashes come with it)."""
+    n = len(hashes)
+    index = np.int32 if n < 2**31 else np.int64
+    keys, order = np.empty(n, dtype=np.uint64), np.empty(n, dtype=index)
+    radix_order(np.ascontiguousarray(hashes, dtype=np.uint64), keys, order, np.empty(n, np.uint64), np.empty(n, index))
+    return keys, order
 
 
 def _memberships(records: dict[tuple[int, int, int, int], int], rows: int) -> tuple[np.ndarray, ...]:

@@ -431,6 +431,25 @@ def test_or_rows_keeps_the_rows_in_any_array_once_with_their_counts_summed():
         or_rows([np.arange(3), np.arange(2)], [np.ones(3, np.int64), np.ones(2, np.int64)], *np.empty((2, 4), np.int64))
 
 
+def test_radix_order_is_numpy_s_stable_argsort_of_uint64_keys():
+    from search._count import radix_order
+
+    rng = np.random.default_rng(7)
+    for n in (0, 1, 2, 5000):
+        keys = rng.integers(0, 2**64, n, dtype=np.uint64)
+        keys[: n // 3] = rng.choice(keys[: max(n // 50, 1)], n // 3) if n else keys[:0]  # runs of equal keys
+        keys[::7] = np.uint64(2**64 - 1)  # every digit at its top
+        for index in (np.int32, np.int64):
+            out, order = np.empty(n, np.uint64), np.empty(n, index)
+            radix_order(keys, out, order, np.empty(n, np.uint64), np.empty(n, index))
+            assert order.tolist() == np.argsort(keys, kind="stable").tolist()
+            assert out.tolist() == np.sort(keys).tolist()
+    with pytest.raises(TypeError, match="uint64"):
+        radix_order(np.zeros(3, np.int32), *(np.zeros(3, np.int64) for _ in range(4)))
+    with pytest.raises(ValueError, match="as long as keys"):
+        radix_order(np.zeros(3, np.uint64), np.zeros(3, np.uint64), np.zeros(2, np.int64), *np.zeros((2, 3), np.int64))
+
+
 def test_sum_at_equals_numpy_and_names_what_lies_outside():
     from search._count import sum_at
 
