@@ -1,8 +1,8 @@
 /* The loops of counting that numpy does in many passes, compiled: a literal's rows (literal_runs, for
- * search.arrays.CorpusText.row_counts), an AND or an OR of terms merged as rows (and_rows, or_rows), a pass over the
- * matches for the facets' cells and the distinct reports (count_at, runs_at), and the cells' sums by code
- * (sum_at). Each releases the interpreter's lock while it loops. Only the buffer protocol is used, so the module
- * builds with Python's headers alone.
+ * search.arrays.CorpusText.row_counts), an AND or an OR of terms merged as rows (and_rows, or_rows), a pass
+ * over the matches for the facets' cells and the distinct reports (count_at, runs_at), the cells' sums by code
+ * (sum_at), and for the indexer, fingerprints sorted by hash (radix_order). Each releases the interpreter's lock
+ * while it loops. Only the buffer protocol is used, so the module builds with Python's headers alone.
  *
  * literal_runs(units, entries, rank, lit, anchor, rows_out, counts_out) -> int
  *

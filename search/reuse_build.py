@@ -890,7 +890,7 @@ def reuse_arrays(
         again = set(pair[kept_links["x"] < kept_links["y"]].tolist())
         links = {(a, b): link for (a, b), link in links.items() if a * n + b not in again}
 
-    arrays = _assemble(generation, sigs, keys, chars, nchars, (links, kept_links), records, texts, old_row, prev)
+    arrays = _assemble(generation, sigs, keys, chars, nchars, links, kept_links, records, texts, old_row, prev)
     arrays["min_span"] = np.array([min_span], dtype=np.int64)
     arrays["fp_window"] = window
     arrays["fp_start"] = fp_start.astype(np.int64)
@@ -1088,7 +1088,7 @@ def _group_stretches(
 
 
 def _assemble(
-    generation: Generation, sigs, keys, chars, nchars, links, records, texts, old_row, previous
+    generation: Generation, sigs, keys, chars, nchars, links, kept_links, records, texts, old_row, previous
 ) -> dict[str, np.ndarray]:
     n, reports, report_of = generation.rows, generation.reports, generation.report_of
     a = empty_arrays(n, len(reports))
@@ -1109,7 +1109,7 @@ def _assemble(
     a["report_rank"] = time_ranks(a["report_year"], a["report_date"])
     a["report_first_row"] = np.searchsorted(report_of, np.arange(len(reports) + 1)).astype(np.int64)
 
-    a.update(_link_arrays(*links, n))
+    a.update(_link_arrays(links, kept_links, n))
 
     # Groups: members by representative, each with its map from comparison-form to original offsets.
     recs = sorted(records.items())
