@@ -167,6 +167,51 @@ static Py_ssize_t gallop(const int64_t *values, Py_ssize_t n, Py_ssize_t at, int
 
 #define MAX_LISTS 64
 
+/* The buffers of a merge's int64 arrays (and_rows, or_rows): every array of each Python list of `lists`, one
+ * list after another, then the two outputs, writable. 0 with *got views held; -1 with an error set when one is
+ * not a C-contiguous int64 array (the *got views held so far are the caller's to release). */
+static int merge_views(const char *fn, PyObject *const *lists, int n_lists, PyObject *o_out, PyObject *o_occ,
+                       Py_buffer *views, int *got) {
+    Py_ssize_t n_in = 0;
+    for (int l = 0; l < n_lists; l++) n_in += PyList_GET_SIZE(lists[l]);
+    for (Py_ssize_t i = 0, l = 0, in_list = 0; i < n_in + 2; i++) {
+        PyObject *obj;
+        if (i < n_in) {
+            while (in_list == PyList_GET_SIZE(lists[l])) l++, in_list = 0;
+            obj = PyList_GET_ITEM(lists[l], in_list++);
+        } else {
+            obj = i == n_in ? o_out : o_occ;
+        }
+        if (PyObject_GetBuffer(obj, &views[*got], PyBUF_C_CONTIGUOUS | (i >= n_in ? PyBUF_WRITABLE : 0)) < 0) {
+            PyErr_Format(PyExc_TypeError, "%s: C-contiguous int64 arrays expected (outputs writable)", fn);
+            return -1;
+        }
+        (*got)++;
+        if (views[*got - 1].itemsize != 8) {
+            PyErr_Format(PyExc_TypeError, "%s: int64 arrays expected", fn);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* A merge's n arrays of rows (views[0..n)) and their counts (views[n..2n)), each walked from its start:
+ * -1 with an error set when a counts array is not as long as its rows. */
+static int rows_and_counts(const char *fn, const Py_buffer *views, Py_ssize_t n, const int64_t **rows,
+                           const int64_t **counts, Py_ssize_t *n_rows, Py_ssize_t *at) {
+    for (Py_ssize_t j = 0; j < n; j++) {
+        rows[j] = views[j].buf;
+        counts[j] = views[n + j].buf;
+        n_rows[j] = views[j].len / 8;
+        at[j] = 0;
+        if (views[n + j].len / 8 != n_rows[j]) {
+            PyErr_Format(PyExc_ValueError, "%s: each counts array as long as its rows", fn);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* and_rows(rows, counts, without, rows_out, occ_out) -> int
  *
  * rows: a list of ascending int64 arrays of rows (each literal an AND requires), counts: the occurrences in
@@ -191,31 +236,10 @@ static PyObject *and_rows(PyObject *self, PyObject *args) {
     PyObject *result = NULL;
     const int64_t *rows[MAX_LISTS], *counts[MAX_LISTS], *without[MAX_LISTS];
     Py_ssize_t n_rows[MAX_LISTS], n_without[MAX_LISTS], at[MAX_LISTS], at_without[MAX_LISTS];
-    for (Py_ssize_t i = 0; i < 2 * n_pos + n_neg + 2; i++) {
-        PyObject *obj = i < n_pos ? PyList_GET_ITEM(o_rows, i)
-                        : i < 2 * n_pos ? PyList_GET_ITEM(o_counts, i - n_pos)
-                        : i < 2 * n_pos + n_neg ? PyList_GET_ITEM(o_without, i - 2 * n_pos)
-                        : i == 2 * n_pos + n_neg ? o_out : o_occ;
-        int writable = i >= 2 * n_pos + n_neg;
-        if (PyObject_GetBuffer(obj, &views[got], PyBUF_C_CONTIGUOUS | (writable ? PyBUF_WRITABLE : 0)) < 0) {
-            PyErr_SetString(PyExc_TypeError, "and_rows: C-contiguous int64 arrays expected (outputs writable)");
-            goto done;
-        }
-        got++;
-        if (views[got - 1].itemsize != 8) {
-            PyErr_SetString(PyExc_TypeError, "and_rows: int64 arrays expected");
-            goto done;
-        }
-    }
-    for (Py_ssize_t j = 0; j < n_pos; j++) {
-        rows[j] = views[j].buf;
-        counts[j] = views[n_pos + j].buf;
-        n_rows[j] = views[j].len / 8;
-        at[j] = 0;
-        if (views[n_pos + j].len / 8 != n_rows[j]) {
-            PyErr_SetString(PyExc_ValueError, "and_rows: each counts array as long as its rows");
-            goto done;
-        }
+    PyObject *lists[] = {o_rows, o_counts, o_without};
+    if (merge_views("and_rows", lists, 3, o_out, o_occ, views, &got) < 0 ||
+        rows_and_counts("and_rows", views, n_pos, rows, counts, n_rows, at) < 0) {
+        goto done;
     }
     for (Py_ssize_t j = 0; j < n_neg; j++) {
         without[j] = views[2 * n_pos + j].buf;
@@ -275,32 +299,12 @@ static PyObject *or_rows(PyObject *self, PyObject *args) {
     PyObject *result = NULL;
     const int64_t *rows[MAX_LISTS], *counts[MAX_LISTS];
     Py_ssize_t n_rows[MAX_LISTS], at[MAX_LISTS], total = 0;
-    for (Py_ssize_t i = 0; i < 2 * n_lists + 2; i++) {
-        PyObject *obj = i < n_lists ? PyList_GET_ITEM(o_rows, i)
-                        : i < 2 * n_lists ? PyList_GET_ITEM(o_counts, i - n_lists)
-                        : i == 2 * n_lists ? o_out : o_occ;
-        int writable = i >= 2 * n_lists;
-        if (PyObject_GetBuffer(obj, &views[got], PyBUF_C_CONTIGUOUS | (writable ? PyBUF_WRITABLE : 0)) < 0) {
-            PyErr_SetString(PyExc_TypeError, "or_rows: C-contiguous int64 arrays expected (outputs writable)");
-            goto done;
-        }
-        got++;
-        if (views[got - 1].itemsize != 8) {
-            PyErr_SetString(PyExc_TypeError, "or_rows: int64 arrays expected");
-            goto done;
-        }
+    PyObject *lists[] = {o_rows, o_counts};
+    if (merge_views("or_rows", lists, 2, o_out, o_occ, views, &got) < 0 ||
+        rows_and_counts("or_rows", views, n_lists, rows, counts, n_rows, at) < 0) {
+        goto done;
     }
-    for (Py_ssize_t j = 0; j < n_lists; j++) {
-        rows[j] = views[j].buf;
-        counts[j] = views[n_lists + j].buf;
-        n_rows[j] = views[j].len / 8;
-        at[j] = 0;
-        total += n_rows[j];
-        if (views[n_lists + j].len / 8 != n_rows[j]) {
-            PyErr_SetString(PyExc_ValueError, "or_rows: each counts array as long as its rows");
-            goto done;
-        }
-    }
+    for (Py_ssize_t j = 0; j < n_lists; j++) total += n_rows[j];
     int64_t *out = views[got - 2].buf, *occ = views[got - 1].buf;
     if (views[got - 2].len / 8 < total || views[got - 1].len / 8 < total) {
         PyErr_SetString(PyExc_ValueError, "or_rows: rows_out and occ_out at least as long as the rows together");
