@@ -81,6 +81,15 @@ def get_page(client, url: str, status: int = 200) -> tuple[Page, str]:
 # The home page
 
 
+def test_counts_are_grouped_by_thousands_on_the_pages(client):
+    from web import thousands
+
+    assert [thousands(n) for n in (0, 999, 1000, 4080630)] == ["0", "999", "1,000", "4,080,630"]
+    assert thousands(True) == "True" and thousands("—") == "—" and thousands(0.5) == "0.5"
+    render = client.application.jinja_env.from_string
+    assert render("{{ n|thousands }} 处").render(n=1362589) == "1,362,589 处"
+
+
 def test_home_has_search_box_syntax_and_overview(client):
     page, html = get_page(client, "/")
     assert 'name="q"' in html and "A OR B" in html and "-词" in html

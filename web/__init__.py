@@ -53,6 +53,16 @@ def _refuse_bad_requests() -> None:
         raise BadRequest(description="the Host header does not name a host")
 
 
+def thousands(value: object) -> str:
+    """A count as a reader reads it on the pages: digits grouped by thousands (``4,080,630``); anything but an
+    integer unchanged.
+
+    >>> thousands(4080630), thousands(12), thousands("—")
+    ('4,080,630', '12', '—')
+    """
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: settings from defaults, then ``FAZHI_*`` environment variables, then ``test_config``."""
     app = Flask(__name__)
@@ -77,6 +87,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
+    app.add_template_filter(thousands)
     app.before_request(_refuse_bad_requests)
     app.wsgi_app = SiteAddress(app.wsgi_app, app.config["BASE_URL"] or "")
     return app

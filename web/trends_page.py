@@ -197,7 +197,7 @@ def _chart(response: TrendsResponse, drawn: list[TrendSeries], labels: dict[int,
                 url=point_url(args, s.query, p.year, response.split_level, s.split_value),
                 title=(
                     f"{label} · {p.year}年：{format_value(norm, p.value)}"
-                    f"（{p.reports_matching}/{p.reports} 份报告提及，{p.occurrences} 处，{p.chars:,} 字）"
+                    f"（{p.reports_matching:,}/{p.reports:,} 份报告提及，{p.occurrences:,} 处，{p.chars:,} 字）"
                 ),
             )
             for i, p in enumerate(s.points)
