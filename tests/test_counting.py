@@ -17,6 +17,7 @@ from collections import Counter, defaultdict
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import search.counting as counting
@@ -431,6 +432,33 @@ def test_generated_collection_counts_equal_the_scan(generated_snap, counting_pat
     hit_reports = {snap.passages[r].report_id for r, _ in scan(snap, "法治")}
     assert sum(v.count for v in resp.facets["year"]) == len(hit_reports)
     assert sum(v.count for v in resp.facets["doc_type"]) == len(hit_reports)
+
+
+@pytest.mark.parametrize("runs_per_row", [0, 1 << 40], ids=["binary-search", "every-row"])
+def test_the_rows_passing_filters_are_found_the_same_either_way(generated_snap, monkeypatch, runs_per_row):
+    """Filters.passing_at finds a run of kept reports' matches by binary search or reads every row's report:
+    both give the positions of the rows the masks pass, for every mix of report, section and reuse filters."""
+    snap = generated_snap
+    monkeypatch.setattr(counting, "RUNS_PER_ROW", runs_per_row)
+    years = sorted({r.year for r in snap.reports.values() if r.year})
+    province = next(r.region.province for r in snap.reports.values() if r.region.province)
+    rows = counting.query_matches(snap, parse_query("法治")).rows
+    assert len(rows) > 100
+    for request in (
+        SearchRequest("法治", years=(years[0],)),
+        SearchRequest("法治", years=tuple(years[1:])),
+        SearchRequest("法治", regions=(province,), sections=("举措成效", "问题不足")),
+        SearchRequest("法治", years=(years[-1],), reuse=("shared",), doc_types=("法治政府建设年度报告",)),
+        SearchRequest("法治", years=(1999,)),
+        SearchRequest("法治", sections=("举措成效",)),
+    ):
+        filters = counting.Filters(snap, request)
+        for skip in (None, "year", "section", "reuse", "region"):
+            at = filters.passing_at(rows, skip)
+            assert at.tolist() == np.flatnonzero(filters.rows(rows, skip)).tolist(), (request, skip)
+            assert filters.subset(rows, skip).tolist() == rows[at].tolist()
+        kept = filters.keep(counting.query_matches(snap, parse_query("法治")))
+        assert kept.rows.tolist() == rows[filters.rows(rows)].tolist()
 
 
 # --- one pass over the matches per search ---------------------------------------------------------------------
