@@ -282,7 +282,8 @@ def reuse_mask(snap: Snapshot, status: str) -> np.ndarray:
 
 RUNS_PER_ROW = 64
 """The report filters' runs of kept reports are found in a search's rows by binary search when there are at
-most one per this many rows (:meth:`Filters.passing_at`; two binary searches cost about 200 ns, a row read about 3), otherwise every row's report is read."""
+most one per this many rows (:meth:`Filters.passing_at`: two binary searches cost about 200 ns at 100,000
+reports, reading a row's report about 3); otherwise every row's report is read."""
 
 
 class Filters:
