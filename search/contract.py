@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import ItemsView, Iterator, Mapping, Sequence, ValuesView
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from search.arrays import GenerationArrays, MappedFolded
+from search.counting import facet_lists, region_counts
 from search.models import FacetValue, Hit, Passage, Region, Report, SearchRequest, SearchResponse, region_keys
 from search.query import ParsedQuery, parse_query
 from search.regions import IndexPlace, index_places
@@ -253,7 +254,9 @@ class Snapshot:
 
     # What an engine must answer.
     def execute(self, parsed: ParsedQuery, request: SearchRequest) -> Execution:
-        """Match, filter, count facets (each ignoring its own filter), order and page."""
+        """Match, filter, count facets (each ignoring its own filter), order and page. Facets are counted in
+        passages; a request counting them in reports (``facet_count="reports"``) has them counted by the entry
+        point (:func:`search.counting.report_facets`), and the engine may leave them out."""
         raise NotImplementedError
 
     def query_rows(self, parsed: ParsedQuery, limit: int) -> np.ndarray | None:
@@ -265,6 +268,13 @@ class Snapshot:
         """Optionally start what :meth:`execute` of the same query and request will need and that does not
         depend on the matches (tantivy: its word ranking), while the entry point counts the matches. Engines
         that gain nothing from it leave it as it is: a no-op."""
+
+    def region_facet(self, per_report: np.ndarray) -> Sequence[FacetValue]:
+        """The region facet of counts per report (by report index: passages or 1 per report): each count
+        spread to the report's region at every level, biggest first within a level, as every engine orders
+        it. An engine may answer it over its own region numbering (tantivy: as columns); this one walks the
+        distinct regions counted (:func:`search.counting.region_counts`)."""
+        return facet_lists(region_counts(self, per_report), Counter(), Counter(), Counter())["region"]
 
     # Reports and passages by id and by row.
     def report(self, report_id: str) -> Report | None:

@@ -163,7 +163,7 @@ def execute_rows(
     passages by the counting layer (:func:`search.counting.passage_facets`), ordered (``rank`` scores the
     kept rows), grouped and paged."""
     filters = Filters.of(snap, request)
-    facets = passage_facets(snap, rows, filters)
+    facets = passage_facets(snap, rows, filters) if request.facet_count == "passages" else {}
     kept = filters.subset(rows).tolist()
     if parsed.has_positive or request.sort != "relevance":
         scores = rank(kept)

@@ -52,7 +52,7 @@ from search.contract import (
     no_index,
     ready,
 )
-from search.counting import Filters, facet_lists, query_matches, region_columns
+from search.counting import Filters, facet_lists, query_matches, region_columns, row_cells
 from search.models import (
     DOC_TYPES,
     REGION_LEVELS,
@@ -408,14 +408,18 @@ class TantivySnapshot(Snapshot):
         # (einsum: numpy's sum over a row of six is 4× slower)
         per_report = np.einsum("ij->i", cells if filters.sections is None else cells[:, filters.sections])
         per_report *= filters.reports(skip="region")
-        numbers = self._report_region_numbers
-        per_number = np.bincount(numbers, weights=per_report, minlength=len(self._region_key_ids_of_number))
         years, sections, doc_types, _ = _attr_facets(by_attr, request)
         facets: dict[str, Sequence[FacetValue]] = {
             **facet_lists(Counter(), years, sections, doc_types),
-            "region": self._region_facet(per_number),  # counted on region numbers, as columns
+            "region": self.region_facet(per_report),
         }
         return facets
+
+    def region_facet(self, per_report: np.ndarray) -> Sequence[FacetValue]:
+        """The region facet of counts per report, counted on the index's region numbers, as columns
+        (:meth:`_region_facet`)."""
+        size = len(self._region_key_ids_of_number)
+        return self._region_facet(np.bincount(self._report_region_numbers, weights=per_report, minlength=size))
 
     def _match_cells(self, parsed: ParsedQuery, filters: Filters) -> np.ndarray:
         """Matching passages per report and section (reports × sections), within the reuse filter (a row
@@ -427,7 +431,7 @@ class TantivySnapshot(Snapshot):
         if reuse is not None:
             rows = rows[reuse[rows]]
         cells = np.zeros(self._cell_count, dtype=np.int64)
-        count_at(rows, self._row_cells, cells)  # bincount(_row_cells[rows]) in one pass
+        count_at(rows, row_cells(self), cells)  # bincount(row_cells[rows]) in one pass
         return cells.reshape(-1, len(SECTIONS))
 
     @property
@@ -435,17 +439,8 @@ class TantivySnapshot(Snapshot):
         return len(self.row_table.report_year) * len(SECTIONS)
 
     @cached_property
-    def _row_cells(self) -> np.ndarray:
-        """Each row's (report, section) cell number (int32: 4 bytes a passage, 8.5 MB at 100,000 reports), so
-        that counting a query's matches per cell reads one array."""
-        table = self.row_table
-        cells = (table.report * len(SECTIONS) + table.section).astype(np.int32)
-        cells.flags.writeable = False
-        return cells
-
-    @cached_property
     def _all_cells(self) -> np.ndarray:
-        cells = np.bincount(self._row_cells, minlength=self._cell_count)
+        cells = np.bincount(row_cells(self), minlength=self._cell_count)
         cells.flags.writeable = False
         return cells.reshape(-1, len(SECTIONS))
 
@@ -562,7 +557,7 @@ class TantivySnapshot(Snapshot):
         kept = filters.subset(matches.rows)
         share = len(kept) / max(len(matches.rows), 1)
         paging = _POOL.submit(self._page, kept, share, request, parsed, ahead)
-        facets = self._counts(parsed, request, filters)
+        facets = self._counts(parsed, request, filters) if request.facet_count == "passages" else {}
         rows, scores, hits = paging.result()
         return Execution(total=len(kept), rows=rows, facets=facets, scores=scores, hits=hits)
 

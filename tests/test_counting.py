@@ -461,6 +461,18 @@ def test_the_rows_passing_filters_are_found_the_same_either_way(generated_snap, 
         assert kept.rows.tolist() == rows[filters.rows(rows)].tolist()
 
 
+def test_an_engine_s_region_facet_equals_the_contract_s(generated_snap):
+    """tantivy counts the region facet on its own region numbers, as columns; any engine's answer is the
+    contract's (the distinct regions walked), order and ties included."""
+    from search.contract import Snapshot
+
+    snap = generated_snap
+    rng = np.random.default_rng(7)
+    n = len(snap.report_list)
+    for per_report in (np.ones(n, dtype=np.int64), rng.integers(0, 3, n), np.zeros(n, dtype=np.int64)):
+        assert list(snap.region_facet(per_report)) == list(Snapshot.region_facet(snap, per_report))
+
+
 # --- one pass over the matches per search ---------------------------------------------------------------------
 
 
