@@ -284,25 +284,38 @@ class ReuseIndex:
         )
 
     # What is shared, worked out from the links and groups (index time and request time alike).
-    def links_of(self, row: int) -> dict[int, tuple[bool, list[tuple[int, int, int, int]]]]:
-        """Other row → (whole, spans in original offsets: start, end, other_start, other_end) for one row."""
+    def links_of(
+        self, row: int, only: np.ndarray | None = None
+    ) -> dict[int, tuple[bool, list[tuple[int, int, int, int]]]]:
+        """Other row → (whole, spans in original offsets: start, end, other_start, other_end) for one row;
+        with ``only`` (ascending rows), for those other rows alone: a boilerplate passage shares text with tens
+        of thousands at 100,000 reports, and its spans are worked out only for the rows asked about."""
         a = self.a
         found: dict[int, tuple[bool, list[tuple[int, int, int, int]]]] = {}
         lo, hi = int(a["link_start"][row]), int(a["link_start"][row + 1])
         for n in range(lo, hi):
             other = int(a["link_other"][n])
+            if only is not None and not _holds(only, other):
+                continue
             s0, s1 = int(a["link_span_start"][n]), int(a["link_span_start"][n + 1])
             spans = [tuple(int(x) for x in a["span"][k]) for k in range(s0, s1)]
             whole, old = found.get(other, (False, []))
             found[other] = (whole or bool(a["link_whole"][n]), old + spans)  # type: ignore[operator]
-        for other, whole, spans in self._group_links(row):
-            was_whole, old = found.get(other, (False, []))
-            merged = old + [s for s in spans if s not in old]
-            found[other] = (was_whole or whole, merged)
+        for rec, g0, rows, whole, lo_g, hi_g, keep in self._memberships(row):
+            if only is not None:
+                keep = keep & np.isin(rows, only)
+            for k in np.flatnonzero(keep).tolist():
+                lo_k, hi_k = int(lo_g[k]), int(hi_g[k])
+                span = (*self._original(rec, lo_k, hi_k), *self._original(g0 + k, lo_k, hi_k))
+                other = int(rows[k])
+                was_whole, old = found.get(other, (False, []))
+                found[other] = (was_whole or bool(whole[k]), old if span in old else [*old, span])
         return found
 
-    def _group_links(self, row: int):
-        """(other row, whole, spans) through the groups this row is a member of."""
+    def _memberships(self, row: int):
+        """For each group this row is a member of: (its member record, the group's first record, the members'
+        rows, whether each shares this row's text whole, the shared interval of the representative (lo, hi)
+        with each, and which members share text with it: another report's, by ``min_span`` or whole)."""
         a = self.a
         m0, m1 = int(a["row_member_start"][row]), int(a["row_member_start"][row + 1])
         if m0 == m1:
@@ -310,32 +323,44 @@ class ReuseIndex:
         report = a["passage_report"]
         nchars = a["passage_nchars"]
         own_report = int(report[row])
-        for rec in a["row_member"][m0:m1]:
-            rec = int(rec)
+        for rec in a["row_member"][m0:m1].tolist():
             group = int(a["member_group"][rec])
             g0, g1 = int(a["group_member_start"][group]), int(a["group_member_start"][group + 1])
             rows = np.asarray(a["member_row"][g0:g1])
-            r0 = np.asarray(a["member_r0"][g0:g1])
-            r1 = np.asarray(a["member_r1"][g0:g1])
-            my_r0, my_r1 = int(a["member_r0"][rec]), int(a["member_r1"][rec])
-            lo = np.maximum(r0, my_r0)
-            hi = np.minimum(r1, my_r1)
+            lo = np.maximum(np.asarray(a["member_r0"][g0:g1]), int(a["member_r0"][rec]))
+            hi = np.minimum(np.asarray(a["member_r1"][g0:g1]), int(a["member_r1"][rec]))
             size = hi - lo
             longest = np.maximum(nchars[rows], nchars[row])
             whole = (size >= MIN_WHOLE) & (size >= WHOLE_SHARE * longest)
             keep = ((size >= self.min_span) | whole) & (np.asarray(report[rows]) != own_report)
-            for k in np.flatnonzero(keep):
-                other_rec = g0 + int(k)
-                yield (
-                    int(rows[k]),
-                    bool(whole[k]),
-                    [
-                        (
-                            *self._original(rec, int(lo[k]), int(hi[k])),
-                            *self._original(other_rec, int(lo[k]), int(hi[k])),
-                        )
-                    ],
-                )
+            yield rec, g0, rows, whole, lo, hi, keep
+
+    def _others(self, row: int) -> np.ndarray:
+        """The other rows sharing text with a row, ascending, without their spans (arrays only)."""
+        a = self.a
+        lo, hi = int(a["link_start"][row]), int(a["link_start"][row + 1])
+        parts = [np.asarray(a["link_other"][lo:hi], dtype=np.int64)]
+        parts += [rows[keep].astype(np.int64) for _, _, rows, _, _, _, keep in self._memberships(row)]
+        return np.unique(np.concatenate(parts))
+
+    def _own_spans(self, row: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every span a row shares, on its own side: (other row, start, end) in its original offsets, one entry
+        per span of a link and per group member (a member's interval mapped once per distinct interval)."""
+        a = self.a
+        lo, hi = int(a["link_start"][row]), int(a["link_start"][row + 1])
+        span_lo, span_hi = int(a["link_span_start"][lo]), int(a["link_span_start"][hi])
+        per_link = np.diff(np.asarray(a["link_span_start"][lo : hi + 1]))
+        others = [np.repeat(np.asarray(a["link_other"][lo:hi], dtype=np.int64), per_link)]
+        spans = np.asarray(a["span"][span_lo:span_hi]).reshape(-1, 4)
+        starts, ends = [spans[:, 0].astype(np.int64)], [spans[:, 1].astype(np.int64)]
+        for rec, _, rows, _, lo_g, hi_g, keep in self._memberships(row):
+            pairs, at = np.unique((lo_g[keep].astype(np.int64) << 32) | hi_g[keep], return_inverse=True)
+            mapped = np.array([self._original(rec, p >> 32, p & 0xFFFFFFFF) for p in pairs.tolist()], dtype=np.int64)
+            mapped = mapped.reshape(-1, 2)[at.ravel()]
+            others.append(rows[keep].astype(np.int64))
+            starts.append(mapped[:, 0])
+            ends.append(mapped[:, 1])
+        return np.concatenate(others), np.concatenate(starts), np.concatenate(ends)
 
     def _original(self, rec: int, lo: int, hi: int) -> tuple[int, int]:
         """Original offsets in a member's passage of the group interval [lo, hi) (the representative's offsets)."""
@@ -344,8 +369,10 @@ class ReuseIndex:
         return original_span(a, int(a["member_row"][rec]), lo + shift, hi + shift)
 
     # The interface.
-    def passage(self, passage_id: str, links: bool = True) -> PassageReuse:
-        """Where else the passage's text appears; nothing when it shares none (or is unknown)."""
+    def passage(self, passage_id: str, links: bool = True, first: int | None = None) -> PassageReuse:
+        """Where else the passage's text appears; nothing when it shares none (or is unknown). With ``first``,
+        ``links`` holds only the first links in order (at least ``first``, and every holder tied with the
+        earliest): a page lists ten of a boilerplate passage's tens of thousands, and only those are built."""
         row = self.row(passage_id)
         if row is None or not self.a["passage_shared"][row]:
             return NO_REUSE
@@ -354,10 +381,19 @@ class ReuseIndex:
         listed: tuple[ReuseLink, ...] = ()
         earliest: ReuseLink | None = None
         if links:
-            found = self.links_of(row)
             ranks = a["report_rank"]
             report = a["passage_report"]
-            order = sorted(found, key=lambda r: (int(ranks[int(report[r])]), r))
+            if first is None:
+                found = self.links_of(row)
+                order = sorted(found, key=lambda r: (int(ranks[int(report[r])]), r))
+            else:  # the earliest first (report rank, then row); the tied with the earliest hold its rank, the least
+                others = self._others(row)
+                rank = np.asarray(ranks)[np.asarray(report)[others]]
+                by_time = np.lexsort((others, rank))
+                tied = int(np.count_nonzero(rank <= int(ranks[int(report[earliest_row])])))
+                chosen = others[by_time[: max(first, tied)]]
+                found = self.links_of(row, only=np.sort(chosen))
+                order = chosen.tolist()
             listed = tuple(self._link(row, r, *found[r]) for r in order)
             if earliest_row == row:
                 earliest = self._self_link(row)
@@ -401,22 +437,25 @@ class ReuseIndex:
 
     def related_reports(self, report_id: str, limit: int = 10) -> list[tuple[str, int]]:
         """The reports sharing most text with this one: (report id, characters of this report they share),
-        most first (then by report id)."""
-        per_report: dict[int, list[tuple[int, int, int]]] = {}
-        report = self.a["passage_report"]
+        most first (then by report id). Worked out on arrays: for each of the report's passages, the union of
+        the spans it shares with each other report (on its own side), summed over its passages."""
+        report = np.asarray(self.a["passage_report"])
+        reports, shared = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
         for row in self._report_rows(report_id):
             if not self.a["passage_shared"][row]:
                 continue
-            for other, (_, spans) in self.links_of(row).items():
-                per_report.setdefault(int(report[other]), []).extend((row, s[0], s[1]) for s in spans)
-        totals = []
-        for other_report, spans in per_report.items():
-            by_row: dict[int, list[tuple[int, int]]] = {}
-            for row, s, e in spans:
-                by_row.setdefault(row, []).append((s, e))
-            totals.append((str(self.a["report_id"][other_report]), sum(union_length(v) for v in by_row.values())))
-        totals.sort(key=lambda t: (-t[1], t[0]))
-        return totals[:limit]
+            others, starts, ends = self._own_spans(row)
+            other_reports, chars = union_lengths(report[others], starts, ends)
+            reports.append(np.asarray(other_reports, dtype=np.int64))
+            shared.append(np.asarray(chars, dtype=np.int64))
+        n_reports = len(self.a["report_id"])
+        totals = np.bincount(np.concatenate(reports), weights=np.concatenate(shared), minlength=n_reports)
+        held = np.flatnonzero(totals)
+        if len(held) > limit:  # those tied with the limit-th most are all kept: ties go by report id
+            held = held[totals[held] >= np.partition(totals[held], len(held) - limit)[len(held) - limit]]
+        ranked = [(str(self.a["report_id"][r]), int(totals[r])) for r in held.tolist()]
+        ranked.sort(key=lambda t: (-t[1], t[0]))
+        return ranked[:limit]
 
     def between(self, report_a: str, report_b: str) -> list[tuple[str, str, tuple[SharedSpan, ...]]]:
         """Every pair of passages (one in each report) sharing text, in a's passage order, then b's."""
@@ -424,14 +463,43 @@ class ReuseIndex:
         if b is None:
             return []
         pairs = []
-        report, pid = self.a["passage_report"], self.a["passage_id"]
+        pid = self.a["passage_id"]
+        b_range = self._report_rows(report_b)
+        b_rows = np.arange(b_range.start, b_range.stop, dtype=np.int64)
         for row in self._report_rows(report_a):
             if not self.a["passage_shared"][row]:
                 continue
-            for other, (_, spans) in sorted(self.links_of(row).items()):
-                if int(report[other]) == b:
-                    pairs.append((str(pid[row]), str(pid[other]), tuple(SharedSpan(*s) for s in sorted(spans))))
+            for other, (_, spans) in sorted(self.links_of(row, only=b_rows).items()):
+                pairs.append((str(pid[row]), str(pid[other]), tuple(SharedSpan(*s) for s in sorted(spans))))
         return pairs
+
+
+def _holds(ascending: np.ndarray, value: int) -> bool:
+    i = int(np.searchsorted(ascending, value))
+    return i < len(ascending) and int(ascending[i]) == value
+
+
+def union_lengths(keys: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[list[int], list[int]]:
+    """For each distinct key (ascending), the characters covered by its intervals [start, end): what
+    :func:`union_length` gives each key's intervals, in one pass over arrays.
+
+    >>> union_lengths(np.array([7, 3, 7, 7]), np.array([0, 4, 5, 30]), np.array([10, 6, 20, 31]))
+    ([3, 7], [2, 21])
+    """
+    if not len(keys):
+        return [], []
+    distinct, key_at = np.unique(keys, return_inverse=True)
+    key_at = key_at.ravel()
+    width = int(max(int(ends.max()), 0)) + 1  # each key's intervals moved past the last one's: no two keys overlap
+    moved_start = key_at * width + starts
+    moved_end = key_at * width + ends
+    order = np.lexsort((moved_end, moved_start))
+    moved_start, moved_end, key_at = moved_start[order], moved_end[order], key_at[order]
+    reach = np.maximum.accumulate(moved_end)
+    before = np.concatenate(([np.iinfo(np.int64).min], reach[:-1]))
+    covered = np.maximum(moved_end - np.maximum(moved_start, before), 0)
+    per_key = np.bincount(key_at, weights=covered, minlength=len(distinct)).astype(np.int64)
+    return distinct.tolist(), per_key.tolist()
 
 
 _STRING_ARRAYS = ("passage_id", "report_id", "report_date") + tuple(

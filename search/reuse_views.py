@@ -62,7 +62,7 @@ def passage_reuse(snap: Snapshot, passage_id: str, links: int = LINKS_SHOWN) -> 
     links, links_total}``. ``earliest`` (report year, then publish date) may be the passage itself; when
     other holders share its year and date, ``tie`` is true and ``tied`` lists them (并列). With ``links=0``
     (every hit of a search) only the summary is read: ``links`` and ``tied`` stay empty."""
-    reuse = snap.reuse.passage(passage_id, links=links > 0)
+    reuse = snap.reuse.passage(passage_id, links=links > 0, first=links)
     earliest = reuse.earliest
     out: dict = {
         "reports": reuse.reports,

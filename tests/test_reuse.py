@@ -14,7 +14,7 @@ from fazhi.reuse_corpus import generated_reports
 from search import fold, index_writer, open_engine
 from search.arrays import ARRAYS_PREFIX, remove_arrays
 from search.models import Region
-from search.reuse import MIN_SPAN, REUSE_PREFIX, ReuseIndex, time_ranks, union_length
+from search.reuse import MIN_SPAN, REUSE_PREFIX, ReuseIndex, SharedSpan, time_ranks, union_length, union_lengths
 from search.reuse_build import (
     GROUP_DF,
     K,
@@ -663,6 +663,70 @@ def test_an_update_reads_only_new_passages_and_representatives_of_the_groups_the
     assert np.array_equal(ReuseIndex(updated).originality(), scratch.originality())
 
 
+def test_a_passage_s_first_links_related_reports_and_pairs_are_what_all_its_links_say():
+    """A page lists a passage's first links (its boilerplate may be shared by tens of thousands) and the
+    reports sharing most with a report, worked out on arrays; each equals what the full links say."""
+    reports = _overlapping_boilerplate_reports(3 * GROUP_DF)
+    index = ReuseIndex(build_reuse(reports, {p.passage_id: fold(p.text) for r in reports for p in r.passages}))
+    a = index.a
+    rank = a["report_rank"][a["passage_report"]]
+    rng = np.random.default_rng(3)
+    for row in range(index.rows):
+        full = index.links_of(row)
+        assert index._others(row).tolist() == sorted(full)
+        only = np.sort(rng.choice(index.rows, size=index.rows // 3, replace=False))
+        assert index.links_of(row, only=only) == {o: v for o, v in full.items() if o in set(only.tolist())}
+        pid = str(a["passage_id"][row])
+        everything = index.passage(pid)
+        for first in (1, 3):
+            some = index.passage(pid, first=first)
+            assert some.links == everything.links[: len(some.links)]
+            assert len(some.links) >= min(first, len(everything.links))
+            assert (some.reports, some.passages, some.earliest, some.tie) == (
+                everything.reports,
+                everything.passages,
+                everything.earliest,
+                everything.tie,
+            )
+            if full:  # every holder tied with the earliest is listed
+                best = min(int(rank[h]) for h in [row, *full])
+                assert {o for o in full if rank[o] == best} <= {index.row(link.passage_id) for link in some.links}
+    assert any(len(index.passage(str(a["passage_id"][r]), first=1).links) > 1 for r in range(index.rows))  # ties
+    report = a["passage_report"]
+    for r in reports:
+        per_report: dict[int, dict[int, list]] = {}
+        for row in index._report_rows(r.report_id):
+            for other, (_, spans) in index.links_of(row).items():
+                per_report.setdefault(int(report[other]), {}).setdefault(row, []).extend((s[0], s[1]) for s in spans)
+        expected = sorted(
+            ((str(a["report_id"][o]), sum(union_length(v) for v in rows.values())) for o, rows in per_report.items()),
+            key=lambda t: (-t[1], t[0]),
+        )
+        assert index.related_reports(r.report_id, limit=5) == expected[:5]
+        assert index.related_reports(r.report_id, limit=1000) == expected
+    for x, y in [(reports[1], reports[3]), (reports[3], reports[1]), (reports[7], reports[0])]:
+        expected = [
+            (str(a["passage_id"][row]), str(a["passage_id"][o]), tuple(SharedSpan(*s) for s in sorted(spans)))
+            for row in index._report_rows(x.report_id)
+            for o, (_, spans) in sorted(index.links_of(row).items())
+            if int(report[o]) == index._report_index[y.report_id]
+        ]
+        assert index.between(x.report_id, y.report_id) == expected and expected
+
+
+def test_union_lengths_are_union_length_per_key():
+    rng = np.random.default_rng(11)
+    keys = rng.integers(0, 6, 300)
+    starts = rng.integers(0, 500, 300)
+    ends = starts + rng.integers(1, 60, 300)
+    distinct, covered = union_lengths(keys, starts, ends)
+    assert distinct == sorted(set(keys.tolist()))
+    for key, n in zip(distinct, covered, strict=True):
+        mine = zip(starts[keys == key].tolist(), ends[keys == key].tolist(), strict=True)
+        assert n == union_length(list(mine))
+    assert union_lengths(np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0)) == ([], [])
+
+
 def test_place_names_are_found_leftmost_longest_as_a_scan_of_every_position_finds_them():
     import random
 
@@ -681,3 +745,11 @@ def test_place_names_are_found_leftmost_longest_as_a_scan_of_every_position_find
                 expected.append((i, i + size))
             i += size or 1
         assert name_spans(text) == expected, text
+
+
+def test_module_doctests():
+    import doctest
+
+    import search.reuse
+
+    assert doctest.testmod(search.reuse).failed == 0
