@@ -193,8 +193,13 @@ def trends(snap: Snapshot, request: TrendsRequest) -> TrendsResponse:
         row_cells = year_index[table.year[rows]] * n_groups + group_of_row
         occurrences = np.bincount(row_cells, weights=occ, minlength=size).astype(np.int64)
         # A report counts once per cell it matches in (once per year; per section when split by section).
-        pairs = np.unique(report_of_row * size + row_cells)
-        matching = np.bincount(pairs % size, minlength=size)
+        if level == "section":  # the (report, section) pairs held, from a count over reports × sections
+            pairs = report_of_row * n_groups + group_of_row
+            held = np.flatnonzero(np.bincount(pairs, minlength=len(table.report_year) * n_groups))
+            report_cells = year_index[table.report_year[held // n_groups]] * n_groups + held % n_groups
+        else:  # a report's rows share its year and group, and are together (rows ascend): its first row's cell
+            report_cells = row_cells[np.flatnonzero(np.diff(report_of_row, prepend=-1))]
+        matching = np.bincount(report_cells, minlength=size)
         query_series = []
         for g, value in enumerate(group_values):
             points = []
