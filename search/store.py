@@ -156,6 +156,22 @@ class Strings(Sequence[str]):
         return None
 
 
+def _by_key(
+    value: str, key_sorted: np.ndarray, index_of: np.ndarray, strings: Strings, order: np.ndarray
+) -> int | None:
+    """The index of ``value`` among ``strings`` by its key (:func:`fast_key`): one binary search over the sorted
+    keys (``index_of``: the index at each), the string read back to make sure; on a collision (two strings of
+    one key), a binary search over the strings themselves (``order``: their indexes sorted by UTF-8 bytes)."""
+    key = fast_key(value)
+    at = int(np.searchsorted(key_sorted, np.uint64(key)))  # (a Python int would copy the array)
+    if at == len(key_sorted) or int(key_sorted[at]) != key:
+        return None  # (no string has its key, so none is it)
+    index = int(index_of[at])
+    if strings[index] == value:
+        return index
+    return strings.find(value, order)
+
+
 TEXT_CHUNK_UNITS = 1 << 22
 """Units compared at a time by :func:`text_against_folded` (its index arrays are 8 bytes a unit)."""
 
@@ -366,18 +382,19 @@ class Store:
     def passage_row(self, passage_id: str) -> int | None:
         """The row of a passage id, or None: by its key (:func:`fast_key`, one binary search in numpy), the id read
         back to make sure; two ids of one key (a hash collision) are told apart by the ids themselves."""
-        key = fast_key(passage_id)
-        at = int(np.searchsorted(self.key_sorted, np.uint64(key)))  # (a Python int would copy the array)
-        if at == len(self.key_sorted) or int(self.key_sorted[at]) != key:
-            return None  # (no passage has its key, so none has its id)
-        row = int(self.key_row[at])
-        if self.passage_ids[row] == passage_id:
-            return row
-        return self.passage_ids.find(passage_id, self.passage_id_order)
+        return _by_key(passage_id, self.key_sorted, self.key_row, self.passage_ids, self.passage_id_order)
 
     def report_index(self, report_id: str) -> int | None:
-        """The index of a report id (binary search), or None."""
-        return self.report_ids.find(report_id, self.report_id_order)
+        """The index of a report id, or None: by its key, as :meth:`passage_row` finds a passage (the reports'
+        keys are worked out at the first lookup: 16 bytes a report, 1.6 MB at 100,000 reports)."""
+        keys, order = self._report_keys
+        return _by_key(report_id, keys, order, self.report_ids, self.report_id_order)
+
+    @cached_property
+    def _report_keys(self) -> tuple[np.ndarray, np.ndarray]:
+        keys = np.fromiter((fast_key(r) for r in self.report_ids), dtype=np.uint64, count=len(self.report_ids))
+        order = np.argsort(keys, kind="stable")
+        return keys[order], order
 
     def rows_of_keys(self, keys: Sequence[int] | np.ndarray) -> np.ndarray:
         """The rows of tantivy passage keys (:func:`fast_key` of their ids), by binary search."""

@@ -75,8 +75,8 @@ def test_the_store_gives_back_every_passage_and_report_as_written(tmp_path):
 
 
 def test_a_passage_is_found_by_its_key_and_by_its_id_when_keys_collide(tmp_path, monkeypatch):
-    """passage_row looks a passage up by its key and reads the id back: ids whose keys collide (every key the same
-    here) are found by the ids themselves, and an id whose key no passage has is None at once."""
+    """passage_row (and report_index) look a passage (a report) up by its key and read the id back: ids whose keys
+    collide (every key the same here) are found by the ids themselves, and an id whose key none has is None."""
     import search.store
 
     monkeypatch.setattr(search.store, "fast_key", lambda text: 7 if text.startswith("r") else 9)
@@ -86,6 +86,8 @@ def test_a_passage_is_found_by_its_key_and_by_its_id_when_keys_collide(tmp_path,
     passages = [p for r in reports for p in r.passages]
     assert [store.passage_row(p.passage_id) for p in passages] == list(range(len(passages)))
     assert store.passage_row("r999#p1") is None and store.passage_row("nope") is None
+    assert [store.report_index(r.report_id) for r in reports] == list(range(len(reports)))  # reports alike
+    assert store.report_index("r999") is None and store.report_index("nope") is None
 
 
 @pytest.mark.parametrize("chunk", [1, 7, 1 << 22])
