@@ -141,6 +141,16 @@ def test_a_tie_is_said_to_be_a_tie(rclient):
     assert "（并列）" in hits and "并列：）" not in hits
 
 
+def test_a_tie_with_many_holders_names_ten_and_says_how_many(rclient):
+    holder = {"url": "/reports/x#p", "title": "t", "place": "灵武市", "year": 2021}
+    reuse = {"reports": 15, "passages": 15, "earliest": holder, "earliest_is_self": False, "tie": True}
+    macros = rclient.application.jinja_env.get_template("_macros.html").module
+    many = str(macros.reuse_line({**reuse, "tied": [holder] * 14}))
+    assert many.count("灵武市 2021") == 1 + 10 and "等 15 段）" in many
+    few = str(macros.reuse_line({**reuse, "tied": [holder] * 2}))
+    assert few.count("灵武市 2021") == 3 and "等" not in few
+
+
 def test_every_hit_carries_its_reuse(rclient):
     body = rclient.get("/api/search", query_string={"q": "一站式矛盾纠纷调处中心"}).get_json()
     assert body["total"] == 3
