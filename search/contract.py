@@ -372,10 +372,12 @@ class Snapshot:
 
 def ready(snap: Snapshot, cache_size: int = 0) -> Snapshot:
     """A freshly loaded snapshot made ready to serve: its response cache sized, the browse page's facets
-    counted (no passage or report is built for that), and what it holds for the generation exempted from the
-    garbage collector's scans, which would otherwise stall a search now and then."""
+    counted (no passage or report is built for that), the report ids' keys worked out (0.2 s at 100,000
+    reports, which the first request would otherwise wait for), and what it holds for the generation exempted
+    from the garbage collector's scans, which would otherwise stall a search now and then."""
     snap.cache_size = cache_size
     snap.responses, snap.browse_facets, snap.report_first_rows, snap.report_sizes  # noqa: B018 - worked out now
+    snap.store.report_keys  # noqa: B018
     gc.unfreeze()  # the generation this one replaces: collectable again once its last request is done
     gc.collect()
     gc.freeze()

@@ -386,12 +386,13 @@ class Store:
 
     def report_index(self, report_id: str) -> int | None:
         """The index of a report id, or None: by its key, as :meth:`passage_row` finds a passage (the reports'
-        keys are worked out at the first lookup: 16 bytes a report, 1.6 MB at 100,000 reports)."""
-        keys, order = self._report_keys
+        keys: :attr:`report_keys`, 16 bytes a report, 1.6 MB at 100,000 reports)."""
+        keys, order = self.report_keys
         return _by_key(report_id, keys, order, self.report_ids, self.report_id_order)
 
     @cached_property
-    def _report_keys(self) -> tuple[np.ndarray, np.ndarray]:
+    def report_keys(self) -> tuple[np.ndarray, np.ndarray]:
+        """The report ids' keys, sorted, and the index of the report at each (:meth:`report_index`)."""
         keys = np.fromiter((fast_key(r) for r in self.report_ids), dtype=np.uint64, count=len(self.report_ids))
         order = np.argsort(keys, kind="stable")
         return keys[order], order
