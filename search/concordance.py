@@ -102,7 +102,7 @@ def passage_lines(snap: Snapshot, row: int, parsed: ParsedQuery, width: int) -> 
     """The lines of one passage, one per occurrence, in text order (a longer literal first where two start
     together); a proximity pair gives the occurrences that have a partner."""
     passage = snap.passages[row]
-    report = snap.report_of(row)
+    report = snap.report_metadata_of(row)  # its metadata: no other passage of the report is read
     text = passage.text
     spans = occurrence_spans(text, parsed)
     url = passage.url()

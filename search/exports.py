@@ -90,7 +90,7 @@ def hits_export(snap: Snapshot, request: SearchRequest, base_url: str = "") -> E
     def records() -> Iterator[dict]:
         for k in positions.tolist():
             row = int(kept.rows[k])
-            p, report = snap.passages[row], snap.report_of(row)
+            p, report = snap.passages[row], snap.report_metadata_of(row)  # no other passage of its report is read
             permalink = base_url + p.url()
             ref = reference(report, p, permalink)
             yield {
@@ -125,7 +125,7 @@ def reports_export(snap: Snapshot, request: SearchRequest, base_url: str = "") -
 
     def records() -> Iterator[dict]:
         for row in table:
-            report = snap.reports[row.report_id]
+            report = snap.report_metadata(snap.store.report_index(row.report_id))  # its metadata alone
             permalink = base_url + row.url
             record = row.to_dict()
             del record["region"], record["sections"], record["url"]

@@ -37,7 +37,7 @@ class ReportTable:
 
     def row(self, i: int) -> ReportRow:
         """The table row of report index ``i``."""
-        report = self.snap.report_list[i]
+        report = self.snap.report_metadata(i)  # its metadata: none of its passages is read
         occ = self.section_occurrences[i]
         return ReportRow(
             report_id=report.report_id,

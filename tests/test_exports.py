@@ -211,3 +211,20 @@ def test_report_list_exports_references_and_the_new_columns(client):
     assert rows[0]["citation_fxyz"].startswith(
         "长治市人民政府：《长治市2024年法治政府建设年度报告》，载法治政府建设年度报告检索"
     )
+
+
+def test_an_export_reads_each_report_s_metadata_not_all_its_passages(small_index, engine_name, monkeypatch):
+    """A hit, a line or a report table row names its report: its metadata is read, never the report with every
+    passage (at 100,000 reports an export of 24,000 hits read 500,000 passages that way: 4× its time)."""
+    from search import ConcordanceRequest, SearchRequest, open_engine
+    from search.exports import hits_export, kwic_export, reports_export
+
+    snap = open_engine(small_index, engine_name).snapshot()
+    monkeypatch.setattr(snap.store, "report", lambda index: pytest.fail("a report built with all its passages"))
+    for export in (
+        hits_export(snap, SearchRequest("法治")),
+        kwic_export(snap, ConcordanceRequest(SearchRequest("法治"))),
+        reports_export(snap, SearchRequest("法治")),
+    ):
+        records = list(export.records)
+        assert len(records) == export.rows > 0 and all(r["title"] for r in records)
