@@ -471,7 +471,7 @@ def region_counts(snap: Snapshot, per_report: np.ndarray) -> Counter:
 
 
 def passage_facets(snap: Snapshot, rows: np.ndarray, filters: Filters) -> dict[str, Sequence[FacetValue]]:
-    """Facets counted in passages (段) over the matching ``rows`` (any order, no filter applied): for each
+    """Facets counted in passages (段) over the matching ``rows`` (ascending, no filter applied): for each
     value, the matching passages there that pass every other facet's filter (a facet ignores its own)."""
     table = filters.table
 

@@ -162,6 +162,7 @@ def execute_rows(
     """The execution of a query whose matching ``rows`` are known (verified): filtered, facets counted in
     passages by the counting layer (:func:`search.counting.passage_facets`), ordered (``rank`` scores the
     kept rows), grouped and paged."""
+    rows = np.sort(rows)  # ascending, as the filters read them (a set's rows come in any order)
     filters = Filters.of(snap, request)
     facets = passage_facets(snap, rows, filters) if request.facet_count == "passages" else {}
     kept = filters.subset(rows).tolist()

@@ -461,6 +461,25 @@ def test_the_rows_passing_filters_are_found_the_same_either_way(generated_snap, 
         assert kept.rows.tolist() == rows[filters.rows(rows)].tolist()
 
 
+def test_rows_verified_in_any_order_are_filtered_as_ascending_ones(generated_snap, monkeypatch):
+    """An engine that verifies candidates (a set: any order) hands them to execute_rows, which sorts them: the
+    filters find a report's rows by binary search among ascending rows."""
+    from search.memory import execute_rows
+
+    snap = generated_snap
+    monkeypatch.setattr(counting, "RUNS_PER_ROW", 0)
+    rows = counting.query_matches(snap, parse_query("法治")).rows
+    shuffled = np.random.default_rng(5).permutation(rows)
+    year = sorted({r.year for r in snap.reports.values() if r.year})[0]
+    request = SearchRequest("法治", years=(year,), per_page=500)
+    counting.forget_matches(snap)
+    mixed = execute_rows(snap, shuffled, parse_query("法治"), request, lambda kept: {})
+    counting.forget_matches(snap)
+    ordered = execute_rows(snap, rows.copy(), parse_query("法治"), request, lambda kept: {})
+    assert mixed.total == ordered.total > 0 and mixed.rows == ordered.rows
+    assert {k: list(v) for k, v in mixed.facets.items()} == {k: list(v) for k, v in ordered.facets.items()}
+
+
 def test_an_engine_s_region_facet_equals_the_contract_s(generated_snap):
     """tantivy counts the region facet on its own region numbers, as columns; any engine's answer is the
     contract's (the distinct regions walked), order and ties included."""
