@@ -9,7 +9,7 @@ handed out by the snapshot as ``snap.reuse``. Nothing here walks the generation'
 The interface (for the pages, the API and the CLI)::
 
     snap.reuse -> ReuseIndex                      # an empty one for an index written without reuse
-    ReuseIndex.passage(passage_id, links=True) -> PassageReuse
+    ReuseIndex.passage(passage_id, links=True, first=None) -> PassageReuse   # first=N: the first N links
         # links=False: the summary only (reports, passages, earliest, tie; links == ()), cheap enough per hit
     ReuseIndex.shared_rows() -> np.ndarray[bool]  # by the snapshot's row: shares text with another passage
     ReuseIndex.originality() -> np.ndarray[float] # by report index (the snapshot's report order): share of the
@@ -293,10 +293,9 @@ class ReuseIndex:
         a = self.a
         found: dict[int, tuple[bool, list[tuple[int, int, int, int]]]] = {}
         lo, hi = int(a["link_start"][row]), int(a["link_start"][row + 1])
-        for n in range(lo, hi):
+        wanted = np.isin(a["link_other"][lo:hi], only) if only is not None else np.ones(hi - lo, dtype=bool)
+        for n in (lo + np.flatnonzero(wanted)).tolist():
             other = int(a["link_other"][n])
-            if only is not None and not _holds(only, other):
-                continue
             s0, s1 = int(a["link_span_start"][n]), int(a["link_span_start"][n + 1])
             spans = [tuple(int(x) for x in a["span"][k]) for k in range(s0, s1)]
             whole, old = found.get(other, (False, []))
@@ -472,11 +471,6 @@ class ReuseIndex:
             for other, (_, spans) in sorted(self.links_of(row, only=b_rows).items()):
                 pairs.append((str(pid[row]), str(pid[other]), tuple(SharedSpan(*s) for s in sorted(spans))))
         return pairs
-
-
-def _holds(ascending: np.ndarray, value: int) -> bool:
-    i = int(np.searchsorted(ascending, value))
-    return i < len(ascending) and int(ascending[i]) == value
 
 
 def union_lengths(keys: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[list[int], list[int]]:
