@@ -298,6 +298,11 @@ def test_boilerplate_held_by_many_passages_is_stored_as_a_group_not_as_pairs():
         (span,) = link.spans
         assert FORMULA in text[span.start : span.end]
     assert index.originality()[0] == 1.0 and index.originality()[-1] < 1.0
+    built = []  # a page asks for the first links: only those are built, not one per holder
+    link = index._link
+    index._link = lambda *args: built.append(args) or link(*args)  # type: ignore[method-assign]
+    first = index.passage("r005-p1", first=3)
+    assert [x.report_id for x in first.links] == ["r000", "r001", "r002"] and len(built) == 3
 
 
 def _filler(seed: int) -> str:
