@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from collections.abc import ItemsView, Iterator, Mapping, Sequence, ValuesView
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from search.arrays import GenerationArrays, MappedFolded
-from search.counting import facet_lists, region_counts
+from search.counting import region_counts, region_values
 from search.models import FacetValue, Hit, Passage, Region, Report, SearchRequest, SearchResponse, region_keys
 from search.query import ParsedQuery, parse_query
 from search.regions import IndexPlace, index_places
@@ -274,7 +274,7 @@ class Snapshot:
         spread to the report's region at every level, biggest first within a level, as every engine orders
         it. An engine may answer it over its own region numbering (tantivy: as columns); this one walks the
         distinct regions counted (:func:`search.counting.region_counts`)."""
-        return facet_lists(region_counts(self, per_report), Counter(), Counter(), Counter())["region"]
+        return region_values(region_counts(self, per_report))
 
     # Reports and passages by id and by row.
     def report(self, report_id: str) -> Report | None:

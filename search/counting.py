@@ -436,17 +436,22 @@ def distinct_ascending(values: np.ndarray) -> np.ndarray:
     return values[np.concatenate(([True], step != 0))]
 
 
-def facet_lists(region_c: Counter, year_c: Counter, section_c: Counter, doc_type_c: Counter) -> dict[str, list]:
-    """Facet values from their counts, in the order every engine shows them: regions by level, then count, then
-    name; years newest first; sections and document types in their canonical order. Zero counts are left out."""
+def region_values(region_c: Counter) -> list[FacetValue]:
+    """The region facet from counts per (level, name, parent), in the order every engine shows it: by level,
+    then count, then name. Zero counts are left out."""
     level_rank = {level: n for n, level in enumerate(REGION_LEVELS)}
+    ordered = sorted(region_c.items(), key=lambda kv: (level_rank[kv[0][0]], -kv[1], kv[0][1]))
+    return [FacetValue(value=name, count=n, level=level, parent=parent) for (level, name, parent), n in ordered]
+
+
+def facet_lists(
+    region: Sequence[FacetValue], year_c: Counter, section_c: Counter, doc_type_c: Counter
+) -> dict[str, Sequence[FacetValue]]:
+    """The facets, the region's as given (:meth:`Snapshot.region_facet`), the others from their counts in the
+    order every engine shows them: years newest first; sections and document types in their canonical order.
+    Zero counts are left out."""
     return {
-        "region": [
-            FacetValue(value=name, count=n, level=level, parent=parent)
-            for (level, name, parent), n in sorted(
-                region_c.items(), key=lambda kv: (level_rank[kv[0][0]], -kv[1], kv[0][1])
-            )
-        ],
+        "region": region,
         "year": [FacetValue(value=y, count=n) for y, n in sorted(year_c.items(), reverse=True) if y],
         "section": [FacetValue(value=s, count=section_c[s]) for s in SECTIONS if section_c[s]],
         "doc_type": [FacetValue(value=d, count=doc_type_c[d]) for d in DOC_TYPES if doc_type_c[d]],
@@ -485,7 +490,7 @@ def passage_facets(snap: Snapshot, rows: np.ndarray, filters: Filters) -> dict[s
     section_c = Counter({s: n for s, n in zip(SECTIONS, by_section, strict=True) if n})
     by_type = np.bincount(table.report_doc_type[table.report[kept("doc_type")]], minlength=len(DOC_TYPES)).tolist()
     doc_type_c = Counter({d: n for d, n in zip(DOC_TYPES, by_type, strict=True) if n})
-    return {**facet_lists(Counter(), year_c, section_c, doc_type_c), "region": region}
+    return facet_lists(region, year_c, section_c, doc_type_c)
 
 
 def row_cells(snap: Snapshot) -> np.ndarray:
@@ -501,20 +506,25 @@ def row_cells(snap: Snapshot) -> np.ndarray:
     return found
 
 
+def match_cells(snap: Snapshot, rows: np.ndarray, filters: Filters) -> np.ndarray:
+    """Matching ``rows`` per report and section (reports × sections), within the reuse filter (a row filter: it
+    narrows every facet), counted in one pass over the rows (:func:`row_cells`)."""
+    reuse = filters.row_masks.get("reuse")
+    if reuse is not None:
+        rows = rows[reuse[rows]]
+    cells = np.zeros(len(snap.row_table.report_year) * len(SECTIONS), dtype=np.int64)
+    count_at(rows, row_cells(snap), cells)
+    return cells.reshape(-1, len(SECTIONS))
+
+
 def report_facets(snap: Snapshot, matches: Matches, filters: Filters) -> dict[str, Sequence[FacetValue]]:
     """Facets counted in reports (份): for each value, the distinct reports with a matching passage there,
     each facet ignoring its own filter, as passage counts do. The matches (within the reuse filter, a row
     filter that narrows every facet) are counted once into (report, section) cells; every facet is then worked
     out over the cells, not the matches (the pages count their facets in reports: over a million matches of
     `法治` at 100,000 reports)."""
-    table, rows = filters.table, matches.rows
-    reuse = filters.row_masks.get("reuse")
-    if reuse is not None:
-        rows = rows[reuse[rows]]
-    n_reports = len(table.report_year)
-    cells = np.zeros(n_reports * len(SECTIONS), dtype=np.int64)
-    count_at(rows, row_cells(snap), cells)
-    held = cells.reshape(n_reports, len(SECTIONS)) > 0
+    table = filters.table
+    held = match_cells(snap, matches.rows, filters) > 0
     in_sections = held.any(axis=1) if filters.sections is None else held[:, filters.sections].any(axis=1)
 
     def reports(skip: str) -> np.ndarray:
@@ -527,7 +537,7 @@ def report_facets(snap: Snapshot, matches: Matches, filters: Filters) -> dict[st
     doc_c = Counter({d: n for d, n in zip(DOC_TYPES, by_type.tolist(), strict=True) if n})
     by_section = np.count_nonzero(held & filters.reports()[:, None], axis=0)
     section_c = Counter({s: n for s, n in zip(SECTIONS, by_section.tolist(), strict=True) if n})
-    return {**facet_lists(Counter(), year_c, section_c, doc_c), "region": region}
+    return facet_lists(region, year_c, section_c, doc_c)
 
 
 def reuse_facet(snap: Snapshot, rows: np.ndarray, filters: Filters, unit: str) -> list[FacetValue]:

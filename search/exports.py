@@ -124,8 +124,7 @@ def reports_export(snap: Snapshot, request: SearchRequest, base_url: str = "") -
     table = report_table(snap, filters.keep(query_matches(snap, parse_query(request.query))), effective, filters)
 
     def records() -> Iterator[dict]:
-        for row in table:
-            report = snap.report_metadata(snap.store.report_index(row.report_id))  # its metadata alone
+        for row, report in table.with_reports():
             permalink = base_url + row.url
             record = row.to_dict()
             del record["region"], record["sections"], record["url"]

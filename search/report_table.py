@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from search.counting import Filters, Matches, region_columns
-from search.models import SECTIONS, ReportRow, SearchRequest
+from search.models import SECTIONS, Report, ReportRow, SearchRequest
 
 if TYPE_CHECKING:
     from search.contract import Snapshot
@@ -37,7 +37,9 @@ class ReportTable:
 
     def row(self, i: int) -> ReportRow:
         """The table row of report index ``i``."""
-        report = self.snap.report_metadata(i)  # its metadata: none of its passages is read
+        return self._row(i, self.snap.report_metadata(i))  # its metadata: none of its passages is read
+
+    def _row(self, i: int, report: Report) -> ReportRow:
         occ = self.section_occurrences[i]
         return ReportRow(
             report_id=report.report_id,
@@ -61,6 +63,12 @@ class ReportTable:
 
     def __iter__(self) -> Iterator[ReportRow]:
         return (self.row(i) for i in self.order.tolist())
+
+    def with_reports(self) -> Iterator[tuple[ReportRow, Report]]:
+        """Each row in table order with its report's metadata (read once for both: what an export cites)."""
+        for i in self.order.tolist():
+            report = self.snap.report_metadata(i)
+            yield self._row(i, report), report
 
 
 def report_table(snap: Snapshot, kept: Matches, request: SearchRequest, filters: Filters) -> ReportTable:

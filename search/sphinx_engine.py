@@ -45,7 +45,6 @@ import random
 import re
 import threading
 import uuid
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -699,11 +698,7 @@ class SphinxSnapshot(Snapshot):
         for key, n in by_region.items():
             per_number[self._region_number[key]] = n
         years, sections, doc_types, total = _attr_facets(by_attr, request)
-        facets: dict[str, Sequence[FacetValue]] = {
-            **facet_lists(Counter(), years, sections, doc_types),
-            "region": self._region_facet(per_number),
-        }
-        return facets, total
+        return facet_lists(self._region_facet(per_number), years, sections, doc_types), total
 
     _region_facet = TantivySnapshot._region_facet  # counts per region number spread to every level
 

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import tantivy
 
-from search._count import count_at, sum_at
+from search._count import sum_at
 from search.analysis import fold_with_offsets, segment
 from search.arrays import (
     GenerationArrays,
@@ -52,7 +52,7 @@ from search.contract import (
     no_index,
     ready,
 )
-from search.counting import Filters, facet_lists, query_matches, region_columns, row_cells
+from search.counting import Filters, facet_lists, match_cells, query_matches, region_columns, row_cells
 from search.models import (
     DOC_TYPES,
     REGION_LEVELS,
@@ -409,11 +409,7 @@ class TantivySnapshot(Snapshot):
         per_report = np.einsum("ij->i", cells if filters.sections is None else cells[:, filters.sections])
         per_report *= filters.reports(skip="region")
         years, sections, doc_types, _ = _attr_facets(by_attr, request)
-        facets: dict[str, Sequence[FacetValue]] = {
-            **facet_lists(Counter(), years, sections, doc_types),
-            "region": self.region_facet(per_report),
-        }
-        return facets
+        return facet_lists(self.region_facet(per_report), years, sections, doc_types)
 
     def region_facet(self, per_report: np.ndarray) -> Sequence[FacetValue]:
         """The region facet of counts per report, counted on the index's region numbers, as columns
@@ -422,17 +418,11 @@ class TantivySnapshot(Snapshot):
         return self._region_facet(np.bincount(self._report_region_numbers, weights=per_report, minlength=size))
 
     def _match_cells(self, parsed: ParsedQuery, filters: Filters) -> np.ndarray:
-        """Matching passages per report and section (reports × sections), within the reuse filter (a row
-        filter: it narrows every facet). Every passage's cells are counted once per generation."""
-        reuse = filters.row_masks.get("reuse")
-        if parsed.root is None and reuse is None:
+        """Matching passages per report and section (reports × sections), within the reuse filter
+        (:func:`search.counting.match_cells`); every passage's cells are counted once per generation."""
+        if parsed.root is None and "reuse" not in filters.row_masks:
             return self._all_cells
-        rows = query_matches(self, parsed).rows
-        if reuse is not None:
-            rows = rows[reuse[rows]]
-        cells = np.zeros(self._cell_count, dtype=np.int64)
-        count_at(rows, row_cells(self), cells)  # bincount(row_cells[rows]) in one pass
-        return cells.reshape(-1, len(SECTIONS))
+        return match_cells(self, query_matches(self, parsed).rows, filters)
 
     @property
     def _cell_count(self) -> int:
