@@ -26,6 +26,7 @@ import hashlib
 import multiprocessing
 import os
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -901,7 +902,7 @@ def reuse_arrays(
     arrays["group_fp"] = np.array([hv for hv, _ in group_fps], dtype=np.uint64)
     arrays["group_fp_rep"] = np.array([rep for _, rep in group_fps], dtype=np.int64)
     arrays.update(stretch_arrays)
-    _summarise(arrays, workers)
+    _summarise(arrays, workers, prev, old_row)
     return arrays
 
 
@@ -1218,7 +1219,9 @@ def _put_breaks(a: dict[str, np.ndarray], texts: _Texts, old_row: np.ndarray, pr
         a[name] = out
 
 
-def _summarise(a: dict[str, np.ndarray], workers: int = 1) -> None:
+def _summarise(
+    a: dict[str, np.ndarray], workers: int = 1, prev: dict | None = None, old_row: np.ndarray | None = None
+) -> None:
     """Each passage's counts, earliest holder and tie, and each report's originality, from the links and groups,
     with the rules that answer requests (:meth:`ReuseIndex.links_of`): a group member shares text with another
     member of another report when their intervals of the representative overlap by ``min_span`` characters, or
@@ -1228,7 +1231,12 @@ def _summarise(a: dict[str, np.ndarray], workers: int = 1) -> None:
     row is quadratic. Instead, a member's partners in a group depend only on its interval and, for a short
     passage, its length (its *key*); the partners of each key are worked out once per group, over the group's
     members at once, as a set of rows (a compressed bitmap) with their reports, earliest rank and the
-    representative's intervals held by earlier members. A row's counts are then unions of its keys' sets."""
+    representative's intervals held by earlier members. A row's counts are then unions of its keys' sets.
+
+    An update gives the previous generation's arrays (``prev``) and each row's row there (``old_row``, -1: new):
+    a row whose partners among the passages kept are the ones it had then (:func:`_unchanged_partners`) is
+    summarised from its summary then and its new partners alone (:func:`_carried`), without the unions of its
+    keys' sets; the others afresh."""
     n = int(len(a["passage_id"]))
     reports = len(a["report_id"])
     min_span = int(a["min_span"][0])
@@ -1237,10 +1245,16 @@ def _summarise(a: dict[str, np.ndarray], workers: int = 1) -> None:
     first_row = np.asarray(a["report_first_row"])
     nchars = np.asarray(a["passage_nchars"]).astype(np.int64)
     keys = _member_keys(a, nchars, min_span)
-    sets = _key_sets(a, keys, report, rank, nchars, min_span)
+    kept = old_row >= 0 if prev is not None and old_row is not None and "passage_cover" in prev else None
+    sets = _key_sets(a, keys, report, rank, nchars, min_span, kept)
+    covers = _Covers(sets)
     row_member_start, row_member = np.asarray(a["row_member_start"]), np.asarray(a["row_member"])
     link_start, link_other = np.asarray(a["link_start"]), np.asarray(a["link_other"]).astype(np.int64)
     candidates = np.flatnonzero((np.diff(link_start) > 0) | (np.diff(row_member_start) > 0))
+    carried = tuple(np.zeros(0, np.int64) for _ in range(6))
+    if kept is not None and n:
+        carried = _carried(a, prev, old_row, candidates, keys, covers, rank)
+        candidates = candidates[~np.isin(candidates, carried[0])]
     # Each candidate's keys; candidates taken in the order of their keys, so that rows with the same keys (most
     # holders of one boilerplate: no links of their own) share one union of their sets, made once.
     key_ids = [
@@ -1278,7 +1292,7 @@ def _summarise(a: dict[str, np.ndarray], workers: int = 1) -> None:
             if len(others):
                 at_best = at_best | BitMap(report[others[rank[others] == best]].astype(np.uint32))
             recs = row_member[row_member_start[row] : row_member_start[row + 1]].tolist()
-            cover = _earlier_cover(a, row, own_rank, recs, keys, sets, rank) if best < own_rank else 0
+            cover = _earlier_cover(a, row, own_rank, recs, keys, covers, rank) if best < own_rank else 0
             found[row] = (
                 passages,
                 len(reps_u) - (own in reps_u),
@@ -1288,24 +1302,259 @@ def _summarise(a: dict[str, np.ndarray], workers: int = 1) -> None:
             )
         return found
 
-    found = {}
+    found: dict[int, tuple[int, int, int, bool, int]] = {}
     costs = _summary_costs(key_ids, sets, np.diff(link_start)[candidates], np.diff(row_member_start)[candidates])
     for part in _in_two(summaries, costs, workers):
         found.update(part)
     covered = np.zeros(n, dtype=np.int64)
-    if found:
-        rows = np.fromiter(found, dtype=np.int64, count=len(found))
-        passages, reports_of, earliest, tie, cover = (np.array(c) for c in zip(*found.values(), strict=True))
+    fresh = [np.fromiter(found, dtype=np.int64, count=len(found))]
+    fresh += [np.array(c, dtype=np.int64) for c in zip(*found.values(), strict=True)] if found else [fresh[0]] * 5
+    rows, passages, reports_of, earliest, tie, cover = (
+        np.concatenate([c, f]) for c, f in zip(carried, fresh, strict=True)
+    )
+    shared = passages > 0
+    rows, passages, reports_of, earliest, tie, cover = (
+        x[shared] for x in (rows, passages, reports_of, earliest, tie, cover)
+    )
+    if len(rows):
         a["passage_shared"][rows] = True
         a["passage_passages"][rows] = passages
         a["passage_reports"][rows] = reports_of
         a["passage_earliest"][rows] = earliest
         a["passage_tie"][rows] = tie
         covered[rows] = cover
+    a["passage_cover"] = covered.astype(np.int32)
     chars = np.bincount(report, weights=a["passage_chars"], minlength=reports)
     shared = np.bincount(report, weights=covered, minlength=reports)
     with np.errstate(invalid="ignore", divide="ignore"):
         a["report_originality"] = np.where(chars > 0, 1.0 - shared / np.maximum(chars, 1), 1.0)
+
+
+def _mix(*columns: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each row of the columns (splitmix64's finaliser, chained over them): sums of these
+    hashes (mod 2**64) tell sets of rows apart.
+
+    >>> h = _mix(np.array([1, 2, 1]), np.array([5, 5, 5]))
+    >>> bool(h[0] == h[2]), bool(h[0] == h[1])
+    (True, False)
+    """
+    h = np.zeros(len(columns[0]), dtype=np.uint64)
+    for c in columns:
+        h ^= np.asarray(c).astype(np.int64).view(np.uint64)
+        h += np.uint64(0x9E3779B97F4A7C15)
+        h ^= h >> np.uint64(30)
+        h *= np.uint64(0xBF58476D1CE4E5B9)
+        h ^= h >> np.uint64(27)
+        h *= np.uint64(0x94D049BB133111EB)
+        h ^= h >> np.uint64(31)
+    return h
+
+
+def _sums(index: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+    """``values`` (uint64) summed by ``index``, mod 2**64, into ``size`` bins."""
+    out = np.zeros(size, dtype=np.uint64)
+    np.add.at(out, np.asarray(index, dtype=np.int64), values)
+    return out
+
+
+def _unchanged_partners(a: dict, prev: dict, old_row: np.ndarray) -> np.ndarray:
+    """Which rows (kept from the previous generation) share text with the same kept passages as then, and with
+    no passage removed since: the same group records (representative, interval of it), in groups whose records
+    among kept passages are the same as then and lost no member, and the same links among kept passages. Sets
+    are compared by sums of hashes (:func:`_mix`)."""
+    n = len(old_row)
+    new_of_old = _new_of_old(prev, old_row)
+    kept = old_row >= 0
+    same = kept.copy()
+    rep_now = np.asarray(a["group_rep"]).astype(np.int64)[np.asarray(a["member_group"])]
+    member_now = np.asarray(a["member_row"]).astype(np.int64)
+    r0_now, r1_now = np.asarray(a["member_r0"]), np.asarray(a["member_r1"])
+    rep_then = new_of_old[np.asarray(prev["group_rep"])[np.asarray(prev["member_group"])]]
+    member_then = new_of_old[np.asarray(prev["member_row"])]
+    r0_then, r1_then = np.asarray(prev["member_r0"]), np.asarray(prev["member_r1"])
+    # A row's records, now and then.
+    alive = member_then >= 0
+    whole = (rep_then >= 0) & alive
+    same &= _sums(member_now, _mix(rep_now, r0_now, r1_now), n) == _sums(
+        member_then[alive], _mix(rep_then, r0_then, r1_then)[alive], n
+    )
+    same[member_then[alive & (rep_then < 0)]] = False
+    # A group's records among kept passages, now and then (a group: its representative's row).
+    mine = kept[member_now]
+    unstable = _sums(rep_now[mine], _mix(member_now, r0_now, r1_now)[mine], n) != _sums(
+        rep_then[whole], _mix(member_then, r0_then, r1_then)[whole], n
+    )
+    unstable[rep_then[(rep_then >= 0) & ~alive]] = True
+    same[member_now[unstable[rep_now]]] = False
+    # Links among kept passages, now and then.
+    link_start, other = np.asarray(a["link_start"]), np.asarray(a["link_other"]).astype(np.int64)
+    x_now = np.repeat(np.arange(n), np.diff(link_start))
+    both_now = kept[other]
+    start_then = np.asarray(prev["link_start"])
+    x_then = new_of_old[np.repeat(np.arange(len(start_then) - 1), np.diff(start_then))]
+    y_then = new_of_old[np.asarray(prev["link_other"])]
+    both_then = (x_then >= 0) & (y_then >= 0)
+    same &= _sums(x_now[both_now], _mix(other[both_now]), n) == _sums(x_then[both_then], _mix(y_then[both_then]), n)
+    same[x_then[(x_then >= 0) & (y_then < 0)]] = False
+    return same
+
+
+_FAR = np.iinfo(np.int64).max
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """The distinct values, ascending (a sort: numpy's ``unique`` hashes first, 10× slower on millions of int64).
+
+    >>> _distinct(np.array([3, 1, 3, 2])).tolist()
+    [1, 2, 3]
+    """
+    values = np.sort(values)
+    return values[np.concatenate(([True], values[1:] != values[:-1]))] if len(values) else values
+
+
+def _carried(
+    a: dict, prev: dict, old_row: np.ndarray, candidates: np.ndarray, keys: np.ndarray, covers: _Covers, rank
+) -> tuple[np.ndarray, ...]:
+    """The summaries (rows; passages, reports, earliest, tie, characters shared with earlier reports: 0 passages
+    for a row that shares nothing) of the ``candidates`` whose partners among kept passages are unchanged
+    (:func:`_unchanged_partners`) and whose new partners are in new reports (a report with no kept passage), as
+    :func:`_summarise` finds them, from their summaries then: the new partners' passages and reports added to the
+    counts; the earliest and the tie from the earliest then and the new partners' earliest; the characters
+    shared with earlier reports worked out again only where new partners changed the intervals earlier
+    members hold (:meth:`_Covers.same_as_kept`).
+
+    A row's new partners are the new passages among its keys' sets and among its links. Rows whose keys with new
+    partners are the same (told apart by a sum of hashes of those keys) share them: worked out once, on arrays;
+    a row with a new link, or new partners in its own report, is worked out alone."""
+    n = len(old_row)
+    sets = covers.sets
+    new_of_old = _new_of_old(prev, old_row)
+    kept = old_row >= 0
+    report = np.asarray(a["passage_report"]).astype(np.int64)
+    first_row = np.asarray(a["report_first_row"])
+    reports_n = len(first_row) - 1
+    fresh_report = np.bincount(report[kept], minlength=reports_n) == 0
+    same = _unchanged_partners(a, prev, old_row)
+    shared_then = np.zeros(n, dtype=bool)
+    shared_then[kept] = np.asarray(prev["passage_shared"])[old_row[kept]]
+    earliest_then = np.arange(n)
+    earliest_then[shared_then] = new_of_old[np.asarray(prev["passage_earliest"])[old_row[shared_then]]]
+    same &= earliest_then >= 0
+    rows = candidates[same[candidates]]
+    passages = np.asarray(prev["passage_passages"])[old_row[rows]].astype(np.int64)
+    reports = np.asarray(prev["passage_reports"])[old_row[rows]].astype(np.int64)
+    tie = np.asarray(prev["passage_tie"])[old_row[rows]].astype(bool)
+    cover = np.asarray(prev["passage_cover"])[old_row[rows]].astype(np.int64)
+    earliest = earliest_then[rows]
+    own, own_rank, best = report[rows], rank[rows], rank[earliest]
+
+    # The new passages in each key's set (keys of groups with a new member), one key after another.
+    new_rows = BitMap(np.flatnonzero(~kept).astype(np.uint32))
+    member_group, member_row = np.asarray(a["member_group"]), np.asarray(a["member_row"]).astype(np.int64)
+    with_new = np.zeros(len(a["group_rep"]), dtype=bool)
+    with_new[member_group[~kept[member_row]]] = True
+    delta_size = np.zeros(len(sets) + 1, dtype=np.int64)
+    delta: list[np.ndarray] = []
+    for k in np.unique(keys[with_new[member_group]]).tolist():
+        d = sets[k].rows & new_rows
+        if d:
+            delta_size[k + 1] = len(d)
+            delta.append(np.array(d, dtype=np.int64))
+    delta_start = np.cumsum(delta_size)
+    delta_rows = np.concatenate(delta) if delta else np.zeros(0, np.int64)
+    rec_delta = delta_size[1:][keys] > 0
+    tuple_hash = _sums(member_row[rec_delta], _mix(keys[rec_delta]), n)[rows]
+    link_start, link_other = np.asarray(a["link_start"]), np.asarray(a["link_other"]).astype(np.int64)
+    new_link = np.zeros(n, dtype=bool)
+    new_link[np.repeat(np.arange(n), np.diff(link_start))[~kept[link_other]]] = True
+    new_link = new_link[rows]
+
+    # Each distinct set of keys with new partners (tuple t; 0: none): the union of their new passages.
+    hashes, first_at, which = np.unique(tuple_hash, return_index=True, return_inverse=True)
+    which = which.reshape(-1)
+    t = len(hashes)
+    row_member_start, row_member = np.asarray(a["row_member_start"]), np.asarray(a["row_member"])
+    t_row = rows[first_at]  # a row of each tuple
+    held = row_member_start[t_row + 1] - row_member_start[t_row]
+    rec = row_member[np.repeat(row_member_start[t_row], held) + ranges(held)]
+    rec_t, rec_key = np.repeat(np.arange(t), held), keys[rec]
+    on = delta_size[1:][rec_key] > 0
+    rec_t, rec_key = rec_t[on], rec_key[on]
+    size = delta_size[rec_key + 1]
+    pair_t = np.repeat(rec_t, size)
+    pair_row = delta_rows[np.repeat(delta_start[rec_key], size) + ranges(size)]
+    code = _distinct(pair_t * n + pair_row)
+    pair_t, pair_row = code // n, code % n
+    t_count = np.bincount(pair_t, minlength=t)
+    t_start = np.concatenate([[0], np.cumsum(t_count)])
+    of_report = _distinct(pair_t * reports_n + report[pair_row])  # (tuple, report), ascending
+    t_reports = np.bincount(of_report // reports_n, minlength=t)
+    t_stale = np.zeros(t, dtype=bool)
+    t_stale[(of_report // reports_n)[~fresh_report[of_report % reports_n]]] = True
+    by_time = np.lexsort((pair_row, rank[pair_row], pair_t))
+    firsts = by_time[t_start[:-1][t_count > 0]]
+    t_least, t_first = np.full(t, _FAR), np.zeros(t, np.int64)
+    t_least[t_count > 0], t_first[t_count > 0] = rank[pair_row[firsts]], pair_row[firsts]
+    at_least = rank[pair_row] == t_least[pair_t]
+    t_tie = (
+        np.bincount(_distinct(pair_t[at_least] * reports_n + report[pair_row[at_least]]) // reports_n, minlength=t) > 1
+    )
+    at = np.searchsorted(of_report, which * reports_n + own)
+    in_own = at < len(of_report)
+    in_own[in_own] = of_report[at[in_own]] == (which * reports_n + own)[in_own]
+
+    # On arrays: rows whose new partners are their keys' alone, none in their own report.
+    fast = ~(new_link | in_own | t_stale[which])
+    least = t_least[which]
+    earlier = fast & (least < best)
+    even = fast & (least == best)
+    out_passages = passages + np.where(fast, t_count[which], 0)
+    out_reports = reports + np.where(fast, t_reports[which], 0)
+    out_earliest = np.where(earlier, t_first[which], earliest)
+    out_earliest = np.where(even & (best < own_rank), np.minimum(earliest, t_first[which]), out_earliest)
+    out_tie = np.where(earlier, t_tie[which], tie) | even
+    out_cover = cover.copy()
+    check = fast & (least < own_rank)
+    if check.any():  # is any of the row's keys' earlier intervals not what the kept passages held?
+        held = row_member_start[rows[check] + 1] - row_member_start[rows[check]]
+        rec = row_member[np.repeat(row_member_start[rows[check]], held) + ranges(held)]
+        rec_i = np.repeat(np.flatnonzero(check), held)
+        on = delta_size[1:][keys[rec]] > 0
+        changed = covers.changed(keys[rec[on]], own_rank[rec_i[on]])
+        for i in np.unique(rec_i[on][changed]).tolist():
+            row, mine = int(rows[i]), int(own_rank[i])
+            recs = row_member[row_member_start[row] : row_member_start[row + 1]].tolist()
+            out_cover[i] = _earlier_cover(a, row, mine, recs, keys, covers, rank)
+    # One at a time: rows with new links, or new partners in their own report.
+    settled = fast.copy()
+    for i in np.flatnonzero(~fast & ~t_stale[which]).tolist():
+        row, j, o = int(rows[i]), int(which[i]), int(own[i])
+        others = link_other[link_start[row] : link_start[row + 1]]
+        found = (
+            BitMap(pair_row[t_start[j] : t_start[j + 1]]) | BitMap(others[~kept[others]].astype(np.uint32))
+        ) - BitMap(range(int(first_row[o]), int(first_row[o + 1])))
+        new = np.array(found, dtype=np.int64)
+        new_reports, new_rank = report[new], rank[new]
+        if not fresh_report[new_reports].all():
+            continue  # a report that had passages then: worked out afresh
+        settled[i] = True
+        if not len(new):
+            continue
+        least_i, b, mine = int(new_rank.min()), int(best[i]), int(own_rank[i])
+        at_least_i = new_rank == least_i
+        if least_i < b:
+            out_earliest[i] = int(new[at_least_i].min())
+            out_tie[i] = len(np.unique(new_reports[at_least_i])) > 1
+        elif least_i == b:
+            out_tie[i] = True
+            if b < mine:
+                out_earliest[i] = min(int(earliest[i]), int(new[at_least_i].min()))
+        if least_i < mine:
+            recs = row_member[row_member_start[row] : row_member_start[row + 1]].tolist()
+            out_cover[i] = _earlier_cover(a, row, mine, recs, keys, covers, rank)
+        out_passages[i] += len(new)
+        out_reports[i] += len(np.unique(new_reports))
+    return tuple(x[settled] for x in (rows, out_passages, out_reports, out_earliest, out_tie, out_cover))
 
 
 def _summary_costs(
@@ -1365,9 +1614,13 @@ class _KeySet:
     best_reports: BitMap
     spans: list[tuple[int, int, int]]  # the representative's intervals they share (distinct, sorted), each with
     # the earliest rank holding it
+    kept_firsts: list[int] | None = None  # the earliest rank among kept passages holding each (when a passage
+    # of the set is new: see _key_sets)
 
 
-def _key_sets(a, keys, report, rank, nchars, min_span) -> list[_KeySet]:
+def _key_sets(a, keys, report, rank, nchars, min_span, kept: np.ndarray | None = None) -> list[_KeySet]:
+    """Each key's set (:class:`_KeySet`); with ``kept`` (rows an update kept), a set holding a new row also says
+    when the passages kept first held each interval (``kept_firsts``)."""
     if not len(keys):
         return []
     group_of = np.asarray(a["member_group"])
@@ -1399,7 +1652,15 @@ def _key_sets(a, keys, report, rank, nchars, min_span) -> list[_KeySet]:
                 best = int(q_rank.min())
                 at = q_rank == best
                 order = np.lexsort((q_hi, q_lo, q_rank))
-                spans, where = np.unique(np.stack([q_lo[order], q_hi[order]], axis=1), axis=0, return_index=True)
+                spans, where, which = np.unique(
+                    np.stack([q_lo[order], q_hi[order]], axis=1), axis=0, return_index=True, return_inverse=True
+                )
+                kept_firsts = None
+                if kept is not None and not kept[q_rows].all():
+                    old = kept[q_rows[order]]
+                    firsts = np.full(len(spans), np.iinfo(np.int64).max)
+                    np.minimum.at(firsts, which.reshape(-1)[old], q_rank[order][old])
+                    kept_firsts = firsts.tolist()
                 sets[key] = _KeySet(
                     rows=BitMap(q_rows.astype(np.uint32)),
                     reports=BitMap(report_g[q].astype(np.uint32)),
@@ -1409,6 +1670,7 @@ def _key_sets(a, keys, report, rank, nchars, min_span) -> list[_KeySet]:
                     spans=list(
                         zip(spans[:, 0].tolist(), spans[:, 1].tolist(), q_rank[order][where].tolist(), strict=True)
                     ),
+                    kept_firsts=kept_firsts,
                 )
     return sets
 
@@ -1446,7 +1708,66 @@ class _PrefixUnions:
         return self.prefix[-1] if self.prefix else (BitMap(), BitMap(), self._NOBODY, BitMap())
 
 
-def _earlier_cover(a: dict, row: int, own_rank: int, recs: list[int], keys, sets, rank) -> int:
+class _Covers:
+    """The representative's intervals each key shares with members of reports earlier than a rank, merged
+    (:func:`_earlier_cover`): the same for every row of the key whose rank leaves the same of its spans earlier,
+    so kept by key and the number of those spans. ``kept=True``: those the passages an update kept share
+    (:attr:`_KeySet.kept_firsts`), as the previous generation had them."""
+
+    def __init__(self, sets: list[_KeySet]) -> None:
+        self.sets = sets
+        self._firsts: dict[tuple[int, bool], list[int]] = {}
+        self._merged: dict[tuple[int, bool, int], list[tuple[int, int]]] = {}
+
+    def merged(self, key: int, own_rank: int, kept: bool = False) -> list[tuple[int, int]]:
+        s = self.sets[key]
+        kept = kept and s.kept_firsts is not None
+        of_spans = s.kept_firsts if kept else [first for _, _, first in s.spans]
+        firsts = self._firsts.get((key, kept))
+        if firsts is None:
+            firsts = self._firsts[(key, kept)] = sorted(of_spans)
+        earlier = bisect_left(firsts, own_rank)
+        if not earlier:
+            return []
+        found = self._merged.get((key, kept, earlier))
+        if found is None:
+            merged: list[list[int]] = []  # the spans held by earlier members, sorted by start: merged
+            for (lo, hi, _), first in zip(s.spans, of_spans, strict=True):
+                if first >= own_rank:
+                    continue
+                if merged and lo <= merged[-1][1]:
+                    merged[-1][1] = max(merged[-1][1], hi)
+                else:
+                    merged.append([lo, hi])
+            found = self._merged[(key, kept, earlier)] = [(lo, hi) for lo, hi in merged]
+        return found
+
+    def changed(self, keys: np.ndarray, own_ranks: np.ndarray) -> np.ndarray:
+        """For each key and rank, whether the new passages of the key's set changed its intervals earlier than
+        the rank (:meth:`merged` with and without them differ). Worked out at each rank where a span of the key
+        turns earlier, once per key; then looked up."""
+        at_key, at_rank, differs = [], [], []
+        for key in np.unique(keys).tolist():
+            s = self.sets[key]
+            if s.kept_firsts is None:
+                continue
+            for first in sorted({f for _, _, f in s.spans} | set(s.kept_firsts) - {_FAR}):
+                at_key.append(key)
+                at_rank.append(first + 1)  # from this rank on, a span held first at ``first`` is earlier
+                differs.append(self.merged(key, first + 1) != self.merged(key, first + 1, True))
+        if not at_key:
+            return np.zeros(len(keys), dtype=bool)
+        points = np.array(at_key, dtype=np.int64) * (1 << 32) + np.array(at_rank, dtype=np.int64)
+        order = np.argsort(points)
+        points, flags = points[order], np.array(differs, dtype=bool)[order]
+        asked = keys.astype(np.int64) * (1 << 32) + own_ranks
+        at = np.searchsorted(points, asked, side="right") - 1
+        found = at >= 0
+        found[found] = points[at[found]] >> 32 == keys[found]
+        return found & flags[np.maximum(at, 0)]
+
+
+def _earlier_cover(a: dict, row: int, own_rank: int, recs: list[int], keys, covers: _Covers, rank) -> int:
     """Characters of the row's original text inside spans it shares with passages of earlier reports (plain
     Python over the few intervals of a row: numpy's cost per call is what would count here)."""
     intervals: list[tuple[int, int]] = []
@@ -1457,14 +1778,7 @@ def _earlier_cover(a: dict, row: int, own_rank: int, recs: list[int], keys, sets
                 intervals.append((int(a["span"][k][0]), int(a["span"][k][1])))
     breaks = None
     for rec in recs:
-        merged: list[list[int]] = []  # the key's intervals held by earlier members, sorted by start: merged
-        for lo, hi, first in sets[int(keys[rec])].spans:
-            if first >= own_rank:
-                continue
-            if merged and lo <= merged[-1][1]:
-                merged[-1][1] = max(merged[-1][1], hi)
-            else:
-                merged.append([lo, hi])
+        merged = covers.merged(int(keys[rec]), own_rank)
         if not merged:
             continue
         if breaks is None:

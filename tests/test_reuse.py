@@ -633,6 +633,77 @@ def test_each_passages_summary_is_what_its_links_say():
     assert (index.originality() < 1).any() and a["passage_tie"].any()
 
 
+_SUMMARY = (
+    "passage_shared",
+    "passage_passages",
+    "passage_reports",
+    "passage_earliest",
+    "passage_tie",
+    "passage_cover",
+    "report_originality",
+)
+
+
+def _edited(report, n: int):
+    """The report with its first passage's text changed (a new passage in a report that keeps the others)."""
+    texts = [(p.text + ("再补充一句。" if i == 0 else ""), p.section, "") for i, p in enumerate(report.passages)]
+    return make_report(report.report_id, report.source, report.region, report.year, texts)
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["add later", "add earlier", "add a year earlier", "add between", "remove", "add and remove", "edit", "generated"],
+)
+def test_an_update_s_summaries_are_those_of_a_fresh_build(monkeypatch, change):
+    """A row whose partners among kept passages are unchanged keeps its summary then, with its new partners
+    added; every summary (counts, earliest, tie, characters shared with earlier reports, originality) equals a
+    fresh build's, whether the new reports are later, earlier or as early as the others, reports go, or a
+    report's passage changes."""
+    import search.reuse_build as rb
+
+    if change == "generated":
+        everything, _ = generated_reports(60, seed=5)
+    else:
+        everything = _overlapping_boilerplate_reports(3 * GROUP_DF)
+    years = np.array([r.year or 0 for r in everything])
+    by_year = np.argsort(years, kind="stable")
+    third = len(everything) // 3
+    if change == "add later":
+        before, after = [everything[i] for i in sorted(by_year[: 2 * third])], everything
+    elif change == "add earlier":
+        before, after = [everything[i] for i in sorted(by_year[third:])], everything
+    elif change == "add a year earlier":  # the first year before has no earlier holder, then one
+        least = int(years.min())
+        before = [r for r in everything if r.year > least + 1]
+        after = [r for r in everything if r.year > least]
+    elif change in ("add between", "generated"):
+        before, after = everything[::2] + everything[1::4], everything
+    elif change == "remove":
+        before, after = everything, [r for i, r in enumerate(everything) if i % 5]
+    elif change == "add and remove":
+        before, after = everything[: 2 * third], everything[third:]
+    else:
+        before, after = everything, [_edited(r, i) if i % 7 == 3 else r for i, r in enumerate(everything)]
+    folded = {p.passage_id: fold(p.text) for r in [*everything, *after] for p in r.passages}
+    carried: list[int] = []
+    real = rb._carried
+
+    def counted(*args):
+        found = real(*args)
+        carried.append(len(found))
+        return found
+
+    monkeypatch.setattr(rb, "_carried", counted)
+    updated = build_reuse(after, folded, previous=ReuseIndex(build_reuse(before, folded)))
+    scratch = build_reuse(after, folded)
+    for name in _SUMMARY:
+        assert np.array_equal(updated[name], scratch[name]), name
+    if (
+        change.startswith("add") and change != "add and remove" or change == "generated"
+    ):  # (a removal changes most groups)
+        assert carried[-1] > 0
+
+
 def test_an_update_reads_only_new_passages_and_representatives_of_the_groups_they_join(monkeypatch):
     """The stretches between a group's representative and its members are carried over: adding two holders of
     boilerplate makes the forms of those two (and the representative) only, and gives what a fresh build gives."""
