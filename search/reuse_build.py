@@ -916,6 +916,18 @@ def _by_hash(hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return keys, order
 
 
+def _lexsort2(minor: np.ndarray, major: np.ndarray) -> np.ndarray:
+    """``np.lexsort((minor, major))`` of two non-negative int64 arrays, by two stable radix sorts (3× faster at
+    tens of millions).
+
+    >>> _lexsort2(np.array([5, 1, 5, 0]), np.array([2, 2, 1, 2])).tolist()
+    [2, 3, 1, 0]
+    """
+    _, by_minor = _by_hash(np.ascontiguousarray(minor, dtype=np.int64).view(np.uint64))
+    _, by_major = _by_hash(np.ascontiguousarray(np.asarray(major)[by_minor], dtype=np.int64).view(np.uint64))
+    return by_minor[by_major].astype(np.int64)
+
+
 def _memberships(records: dict[tuple[int, int, int, int], int], rows: int) -> tuple[np.ndarray, ...]:
     """Each row's group memberships as arrays, for the compiled loops: start by row into representatives, r0,
     r1 and m0 (a record (rep, member, r0, r1) -> m0: the member's verbatim interval [r0, r1) of the
@@ -976,7 +988,7 @@ def _containing(stretches: dict[str, np.ndarray], rep, member, diagonal, offset)
     place = (diag_all + span) * (span + 1) + at_all
     place <<= 1
     place[ns:] += 1
-    order = np.lexsort((place, pair))
+    order = _lexsort2(place, pair)
     del place
     seen = np.where(order < ns, np.arange(len(order)), -1)
     np.maximum.accumulate(seen, out=seen)  # in sorted order: the last stretch so far
@@ -1012,8 +1024,12 @@ def _group_stretches(
     at = np.repeat(run_start[big], lens) + ranges(lens)
     gid = np.repeat(np.arange(len(big)), lens)
     rows, pos = r[at].astype(np.int64), p[at].astype(np.int64)
-    by_key = np.lexsort((np.arange(len(at)), keys[rows], gid))
-    first = by_key[np.searchsorted(gid[by_key], np.arange(len(big)))]  # the first member of least key
+    # Each group's first holder of least key (its entries are consecutive: a minimum per run, no sort).
+    key_at = keys[rows]
+    starts = np.cumsum(lens) - lens
+    least = np.flatnonzero(key_at == np.repeat(np.minimum.reduceat(key_at, starts), lens) if len(at) else [])
+    first = least[np.searchsorted(least, starts)]
+    del key_at, least
     rep_row, rep_pos = rows[first], pos[first]
     group_fps = list(zip(h[run_start[big]].tolist(), sigs[rep_row].tolist(), strict=True))
     is_member = np.ones(len(at), dtype=bool)
@@ -1021,7 +1037,7 @@ def _group_stretches(
     group = gid[is_member]
     rep, member, offset = rep_row[group], rows[is_member], pos[is_member]
     diagonal = offset - rep_pos[group]
-    del at, gid, rows, pos, by_key, is_member
+    del at, gid, rows, pos, is_member
 
     stretches = {c: np.asarray(v, dtype=np.int64) for c, v in prior.items()}
     holder = np.full(len(member), -1, dtype=np.int64)
@@ -1060,7 +1076,7 @@ def _group_stretches(
     met = met[stretches["counts"][holder[met]] > 0]
     s = holder[met]
     key = (rep[met], member[met], stretches["r0"][s], stretches["r0"][s] + stretches["size"][s])
-    order = np.lexsort((met, key[3], key[2], _pair_codes(key[0], key[1])))
+    order = _lexsort2(key[2] * (1 << 31) + key[3], _pair_codes(key[0], key[1]))  # (met ascending: stable sorts)
     last = np.ones(len(order), dtype=bool)
     if len(order):
         last[:-1] = np.any([c[order[1:]] != c[order[:-1]] for c in key], axis=0)
