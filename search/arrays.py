@@ -387,11 +387,15 @@ def write_arrays(
 
     An update gives the ``previous`` generation's arrays and the indexes of the reports it ``keep``\ s: the
     generation is then those and ``reports``, in source order, the kept ones copied from the previous arrays
-    (see :func:`merged_arrays`)."""
+    (see :func:`merged_arrays`), and ``meta.json`` names the previous folder (``before``), whose rows the
+    kept ones were (``row_before``)."""
     arrays = generation_arrays(generation_order(reports), folded)
+    meta = None
     if previous is not None:
         arrays = merged_arrays(previous, np.asarray(keep, dtype=np.int64), arrays)
-    save_arrays(folder, arrays)
+        if previous.folder is not None:  # what ``row_before`` numbers (read by search.reuse_build)
+            meta = {"before": previous.folder.name, "rows_before": previous.corpus.rows}
+    save_arrays(folder, arrays, meta)
 
 
 def generation_arrays(reports: Sequence[Report], folded: dict[str, str]) -> dict[str, np.ndarray]:
@@ -793,6 +797,12 @@ def merged_arrays(previous: GenerationArrays, keep: np.ndarray, new: dict[str, n
     # The corpus.
     units, starts = parts.corpus_units()
     out.update(units=units, starts=starts, **corpus_arrays(units, starts, merged_positions(parts, units, starts)))
+
+    # Each row's row in the previous generation (-1: a row of a new report): text reuse carries those over.
+    spans = [(p, *parts.rows(p, lo, hi)) for p, lo, hi in runs]
+    out["row_before"] = np.concatenate(
+        [np.arange(a, b) if p == 0 else np.full(b - a, -1) for p, a, b in spans] or [np.zeros(0)]
+    ).astype(np.int64)
 
     # Per report, then per row.
     for name in ("report_year", "report_doc_type", "report_section_chars", "report_has_section", "report_issuer_level"):

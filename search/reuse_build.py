@@ -23,13 +23,14 @@ commit.
 from __future__ import annotations
 
 import hashlib
+import json
 import multiprocessing
 import os
 import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, partial
 from pathlib import Path
 from typing import TypeVar
@@ -39,7 +40,7 @@ from pyroaring import BitMap
 
 from search._count import radix_order
 from search.analysis import fold_with_extents, folds_one_for_one_each
-from search.arrays import generation_rows, load_arrays, save_arrays
+from search.arrays import ARRAYS_PREFIX, generation_rows, load_arrays, save_arrays
 from search.divisions import areas, division_years, divisions_during, zones
 from search.models import Report
 from search.regions import short_name
@@ -410,6 +411,9 @@ class Generation:
     passage_ids: Sequence[str]
     texts: Sequence[str]
     folded: Sequence[str]
+    row_before: np.ndarray | None = None  # each row's row in the generation before (-1: new), when known
+    before: str | None = None  # the name of that generation's counting arrays folder
+    rows_before: int = 0  # and its rows
 
     @property
     def rows(self) -> int:
@@ -432,7 +436,14 @@ class Generation:
         store = arrays.store
         reports = [store.report_metadata(i) for i in range(store.report_count)]
         report_of = np.asarray(store.report_of_row, dtype=np.int64)
-        return cls(reports, report_of, store.passage_ids, store.text, _FoldedRows(arrays.corpus))
+        generation = cls(reports, report_of, store.passage_ids, store.text, _FoldedRows(arrays.corpus))
+        try:  # an update's arrays: which rows were copied from the generation before (search.arrays.write_arrays)
+            meta = json.loads((folder / "meta.json").read_text())
+        except FileNotFoundError:
+            return generation
+        return replace(
+            generation, row_before=arrays.raw["row_before"], before=meta["before"], rows_before=meta["rows_before"]
+        )
 
 
 class _FoldedRows(Sequence[str]):
@@ -714,16 +725,33 @@ def reuse_arrays(
     texts = _Texts(generation)
     sigs, keys = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
     chars = np.zeros(n, dtype=np.int32)
-    for row, text in enumerate(generation.texts):  # (a store's texts decode fastest in order)
-        pid = ids[row]
-        sigs[row], keys[row], chars[row] = passage_signature(pid, text), passage_key(pid), len(text)
-
-    # Fingerprints: kept from the previous generation for passages it had, made for the others.
-    old_row = np.full(n, -1, dtype=np.int64)
     prev = previous.a if previous is not None and "group_fp" in previous.a else None
+    before = generation.row_before
+    if prev is None or before is None or generation.rows_before != len(prev["passage_sig"]):
+        before = None
+    old_row = np.full(n, -1, dtype=np.int64)
+    if before is not None:  # rows copied from the generation before: its ids and texts, their signatures known
+        copied = np.flatnonzero(before >= 0)
+        old_row[copied] = before[copied]
+        for name, values in (("passage_sig", sigs), ("passage_key", keys), ("passage_chars", chars)):
+            values[copied] = np.asarray(prev[name])[before[copied]]
+        for row in np.flatnonzero(before < 0).tolist():
+            pid, text = ids[row], generation.texts[row]
+            sigs[row], keys[row], chars[row] = passage_signature(pid, text), passage_key(pid), len(text)
+    else:
+        for row, text in enumerate(generation.texts):  # (a store's texts decode fastest in order)
+            pid = ids[row]
+            sigs[row], keys[row], chars[row] = passage_signature(pid, text), passage_key(pid), len(text)
+
+    # Fingerprints: kept from the previous generation for passages it had (same id and text: found by their
+    # signatures, where the rows copied from it are not known already), made for the others.
     if prev is not None:
-        where = {int(s): r for r, s in enumerate(prev["passage_sig"])}
-        old_row = np.fromiter((where.get(int(s), -1) for s in sigs), dtype=np.int64, count=n)
+        look = np.flatnonzero(old_row < 0)
+        prev_sig = np.asarray(prev["passage_sig"])
+        by_sig = np.argsort(prev_sig, kind="stable")
+        at = np.minimum(np.searchsorted(prev_sig[by_sig], sigs[look]), max(len(by_sig) - 1, 0))
+        found = (prev_sig[by_sig[at]] == sigs[look]) if len(by_sig) else np.zeros(len(look), dtype=bool)
+        old_row[look[found]] = by_sig[at[found]]
     texts.carry(prev, old_row)
     new_rows = np.flatnonzero(old_row < 0)
     nchars = np.zeros(n, dtype=np.int64)
@@ -1805,14 +1833,15 @@ def _earlier_cover(a: dict, row: int, own_rank: int, recs: list[int], keys, cove
     return union_length(intervals)
 
 
-def _previous(index_dir: Path, exclude: str) -> ReuseIndex | None:
-    """The reuse of a previous generation in ``index_dir`` (the newest complete folder), to carry over."""
+def _previous(index_dir: Path, exclude: str) -> tuple[ReuseIndex | None, str | None]:
+    """The reuse of a previous generation in ``index_dir`` (the newest complete folder), to carry over, and its
+    folder's name."""
     folders = [f for f in index_dir.glob(f"{REUSE_PREFIX}*") if f.name != exclude and (f / "meta.json").exists()]
     for folder in sorted(folders, key=lambda f: (f / "meta.json").stat().st_mtime, reverse=True):
         found = load_reuse(folder)
         if found is not None and "passage_sig" in found.a:
-            return found
-    return None
+            return found, folder.name
+    return None, None
 
 
 def write_reuse(folder: Path, generation: Generation | Path, workers: int = 1) -> None:
@@ -1822,7 +1851,9 @@ def write_reuse(folder: Path, generation: Generation | Path, workers: int = 1) -
     carried over: only new passages are fingerprinted and compared. ``workers``: see :func:`reuse_arrays`."""
     if isinstance(generation, Path):
         generation = Generation.of_arrays(generation)
-    previous = _previous(folder.parent, folder.name)
+    previous, name = _previous(folder.parent, folder.name)
+    if generation.before is None or name != REUSE_PREFIX + generation.before.removeprefix(ARRAYS_PREFIX):
+        generation = replace(generation, row_before=None)  # its rows are not those the copied rows were
     arrays = reuse_arrays(generation, previous, workers=workers)
     save_arrays(folder, arrays, meta={"version": FORMAT_VERSION, "passages": len(arrays["passage_id"])})
 

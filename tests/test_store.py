@@ -194,6 +194,10 @@ def stored_arrays(index_dir, engine_name) -> dict[str, np.ndarray]:
     return open_as_served(index_dir, engine_name).arrays.raw
 
 
+def _ids(arrays: dict) -> Strings:
+    return Strings(arrays["passage_id_bytes"], arrays["passage_id_offsets"])
+
+
 def test_an_update_copies_the_kept_reports_and_equals_a_fresh_build(tmp_path, engine_name, monkeypatch):
     reports = [replace(r, publish_date=f"2024-0{1 + i % 9}-01") if i % 4 else r for i, r in enumerate(many_reports(30))]
     write = index_writer(engine_name)
@@ -216,6 +220,7 @@ def test_an_update_copies_the_kept_reports_and_equals_a_fresh_build(tmp_path, en
     def no_kept_passage(*_):  # kept reports are copied as arrays: none is built for the update
         raise AssertionError("a kept passage was read into a Python object")
 
+    ids_then = list(_ids(stored_arrays(tmp_path / "updated", engine_name)))
     monkeypatch.setattr(Store, "passage", no_kept_passage)
     write(tmp_path / "updated", [changed, *added], replace_all=False, remove=gone)
     monkeypatch.undo()
@@ -223,6 +228,11 @@ def test_an_update_copies_the_kept_reports_and_equals_a_fresh_build(tmp_path, en
     write(tmp_path / "fresh", final)
 
     updated, fresh = stored_arrays(tmp_path / "updated", engine_name), stored_arrays(tmp_path / "fresh", engine_name)
+    # Each row copied from the generation before names its row there (text reuse carries those over); the
+    # rows of the changed and the added reports are new.
+    before, ids = updated.pop("row_before"), list(_ids(updated))
+    copied = [ids[r] for r in np.flatnonzero(before >= 0)]
+    assert copied == [ids_then[b] for b in before[before >= 0]] and len(copied) == len(ids) - 4
     assert updated.keys() == fresh.keys()
     for name in updated.keys() - {"heading_bytes", "heading_offsets", "passage_heading"}:
         assert np.array_equal(updated[name], fresh[name]), name
