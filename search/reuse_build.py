@@ -956,14 +956,17 @@ def _lexsort2(minor: np.ndarray, major: np.ndarray) -> np.ndarray:
     return by_minor[by_major].astype(np.int64)
 
 
-def _memberships(records: dict[tuple[int, int, int, int], int], rows: int) -> tuple[np.ndarray, ...]:
+_RECORD_COLUMNS = ("rep", "member", "r0", "r1", "m0")
+"""A group member record: the member's verbatim interval [r0, r1) of the representative, at m0 in the member
+(records are columns of these names: one record per (rep, member, r0, r1))."""
+
+
+def _memberships(records: dict[str, np.ndarray], rows: int) -> tuple[np.ndarray, ...]:
     """Each row's group memberships as arrays, for the compiled loops: start by row into representatives, r0,
-    r1 and m0 (a record (rep, member, r0, r1) -> m0: the member's verbatim interval [r0, r1) of the
-    representative, at m0 in the member), in the records' order."""
-    table = np.array([(m, rep, r0, r1, m0) for (rep, m, r0, r1), m0 in records.items()], dtype=np.int64)
-    table = table.reshape(-1, 5)[np.argsort(table.reshape(-1, 5)[:, 0], kind="stable")]
-    start = np.searchsorted(table[:, 0], np.arange(rows + 1))
-    return (start, *(np.ascontiguousarray(table[:, c]) for c in range(1, 5)))
+    r1 and m0, in the records' order."""
+    order = np.argsort(records["member"], kind="stable")
+    start = np.searchsorted(records["member"][order], np.arange(rows + 1))
+    return (start, *(np.ascontiguousarray(records[c][order], dtype=np.int64) for c in ("rep", "r0", "r1", "m0")))
 
 
 _STRETCH_COLUMNS = ("rep", "member", "diag", "m0", "r0", "size", "counts")
@@ -1034,12 +1037,12 @@ def _containing(stretches: dict[str, np.ndarray], rep, member, diagonal, offset)
 
 def _group_stretches(
     h, r, p, run_start, run_len, keys, sigs, nchars, texts: _Texts, prior: dict[str, np.ndarray], min_span: int
-) -> tuple[dict[tuple[int, int, int, int], int], list[tuple[int, int]], dict[str, np.ndarray]]:
+) -> tuple[dict[str, np.ndarray], list[tuple[int, int]], dict[str, np.ndarray]]:
     """Groups: for each boilerplate fingerprint (held by more than :data:`GROUP_DF` passages), every holder's
-    verbatim stretch of a representative (the holder of least key). Returns the member records
-    ``(rep, member, r0, r1) -> m0`` (for a stretch found at two alignments, the one met last in fingerprint
-    then row order), each group's (fingerprint, its representative's signature), and the stretches of every
-    (representative, member) pair visited, for the next generation.
+    verbatim stretch of a representative (the holder of least key). Returns the member records (columns
+    :data:`_RECORD_COLUMNS`, one per (rep, member, r0, r1): for a stretch found at two alignments, the one met
+    last in fingerprint then row order), each group's (fingerprint, its representative's signature), and the
+    stretches of every (representative, member) pair visited, for the next generation.
 
     A boilerplate stretch holds several fingerprints, each a group over the same passages: a stretch is
     extended once (``prior``: the previous generation's, whose texts are the same), and every fingerprint it
@@ -1109,11 +1112,19 @@ def _group_stretches(
     if len(order):
         last[:-1] = np.any([c[order[1:]] != c[order[:-1]] for c in key], axis=0)
     pick = order[last]
-    records = dict(
-        zip(zip(*(c[pick].tolist() for c in key), strict=True), stretches["m0"][s][pick].tolist(), strict=True)
-    )
-    for g in np.unique(group[met]).tolist():  # a group where a stretch counts: its representative holds it all
-        records[(int(rep_row[g]), int(rep_row[g]), 0, int(nchars[rep_row[g]]))] = 0
+    # A group where a stretch counts: its representative holds it all (each representative once, where met first).
+    holding = rep_row[np.unique(group[met])]
+    holding = holding[np.sort(np.unique(holding, return_index=True)[1])]
+    none = np.zeros(len(holding), dtype=np.int64)
+    records = {
+        name: np.concatenate([column[pick], mine]).astype(np.int64)
+        for name, column, mine in zip(
+            _RECORD_COLUMNS,
+            (*key, stretches["m0"][s]),
+            (holding, holding, none, nchars[holding], none),
+            strict=True,
+        )
+    }
 
     # The stretches of every pair visited, for the next generation: a pair is visited when one of its stretches
     # holds a fingerprint of it, or a fingerprint of it was a collision (every fingerprint is one or the other).
@@ -1137,7 +1148,7 @@ def _assemble(
 ) -> dict[str, np.ndarray]:
     n, reports, report_of = generation.rows, generation.reports, generation.report_of
     a = empty_arrays(n, len(reports))
-    a["passage_id"] = np.array([generation.passage_ids[r] for r in range(n)], dtype=str) if n else a["passage_id"]
+    a["passage_id"] = _passage_ids(generation, old_row, previous) if n else a["passage_id"]
     a["passage_key"] = keys
     a["key_order"] = np.argsort(keys, kind="stable")
     a["key_sorted"] = keys[a["key_order"]]
@@ -1157,22 +1168,35 @@ def _assemble(
     a.update(_link_arrays(links, kept_links, n))
 
     # Groups: members by representative, each with its map from comparison-form to original offsets.
-    recs = sorted(records.items())
-    reps = sorted({rep for (rep, _, _, _), _ in recs})
-    group_of = {rep: g for g, rep in enumerate(reps)}
-    a["group_rep"] = np.array(reps, dtype=np.int32)
-    member_group = np.array([group_of[rep] for (rep, _, _, _), _ in recs], dtype=np.int32)
+    order = np.lexsort((records["r1"], records["r0"], records["member"], records["rep"]))
+    reps = np.unique(records["rep"])
+    a["group_rep"] = reps.astype(np.int32)
+    member_group = np.searchsorted(reps, records["rep"][order]).astype(np.int32)
     a["member_group"] = member_group
     a["group_member_start"] = np.searchsorted(member_group, np.arange(len(reps) + 1)).astype(np.int64)
-    a["member_row"] = np.array([m for (_, m, _, _), _ in recs], dtype=np.int32)
-    a["member_r0"] = np.array([r0 for (_, _, r0, _), _ in recs], dtype=np.int32)
-    a["member_r1"] = np.array([r1 for (_, _, _, r1), _ in recs], dtype=np.int32)
-    a["member_m0"] = np.array([m0 for _, m0 in recs], dtype=np.int32)
+    for name in ("row", "r0", "r1", "m0"):
+        a[f"member_{name}"] = records["member" if name == "row" else name][order].astype(np.int32)
     _put_breaks(a, texts, old_row, previous)
     by_row = np.argsort(a["member_row"], kind="stable")
     a["row_member"] = by_row.astype(np.int64)
     a["row_member_start"] = np.searchsorted(a["member_row"][by_row], np.arange(n + 1)).astype(np.int64)
     return a
+
+
+def _passage_ids(generation: Generation, old_row: np.ndarray, previous: dict | None) -> np.ndarray:
+    """Each row's passage id as one array of strings (``np.array(ids, dtype=str)``): a kept row's is its row's
+    in the previous generation (same id and text), only the others' are read."""
+    ids = generation.passage_ids
+    if previous is None:
+        return np.array([ids[r] for r in range(len(old_row))], dtype=str)
+    kept = np.flatnonzero(old_row >= 0)
+    made = np.flatnonzero(old_row < 0)
+    copied = np.asarray(previous["passage_id"])[old_row[kept]]
+    read = np.array([ids[r] for r in made.tolist()], dtype=str)
+    width = max(int(np.char.str_len(copied).max()) if len(copied) else 1, read.dtype.itemsize // 4 or 1)
+    out = np.empty(len(old_row), dtype=f"<U{width}")
+    out[kept], out[made] = copied, read
+    return out
 
 
 _LINK_COLUMNS = ("x", "y", "whole", "spans", "span")

@@ -717,6 +717,18 @@ def test_an_update_s_summaries_are_those_of_a_fresh_build(monkeypatch, change):
         assert carried[-1] > 0
 
 
+def test_an_update_over_a_generation_without_covered_characters_summarises_afresh():
+    """A generation written before each row's covered characters were kept (``passage_cover``) cannot be
+    carried over: every summary is worked out afresh, and equals a fresh build's."""
+    everything = _overlapping_boilerplate_reports(2 * GROUP_DF)
+    folded = {p.passage_id: fold(p.text) for r in everything for p in r.passages}
+    before = build_reuse(everything[::2], folded)
+    del before["passage_cover"]
+    updated, scratch = build_reuse(everything, folded, previous=ReuseIndex(before)), build_reuse(everything, folded)
+    for name in _SUMMARY:
+        assert np.array_equal(updated[name], scratch[name]), name
+
+
 def test_an_update_reads_only_new_passages_and_representatives_of_the_groups_they_join(monkeypatch):
     """The stretches between a group's representative and its members are carried over: adding two holders of
     boilerplate makes the forms of those two (and the representative) only, and gives what a fresh build gives."""

@@ -86,7 +86,10 @@ def test_what_the_groups_explain_is_decided_as_in_python():
             in_groups.setdefault(m, []).append((rep, r0, r1, m0))
         blocks = [(int(rng.integers(0, 40)), int(rng.integers(0, 40)), int(rng.integers(1, 45))) for _ in range(2)]
         expected = reuse_build._explained_by_groups(0, 1, False, blocks, in_groups, 20)
-        groups = reuse_build._memberships(records, 2)
+        columns = [*zip(*((*k, m0) for k, m0 in records.items()), strict=True)] or [()] * 5
+        groups = reuse_build._memberships(
+            {c: np.array(v, dtype=np.int64) for c, v in zip(reuse_build._RECORD_COLUMNS, columns, strict=True)}, 2
+        )
         bi, bj, bs = (np.array(x, dtype=np.int64) for x in zip(*blocks, strict=True))
         assert kernels.explained_by_groups(0, 1, bi, bj, bs, groups, 20) == expected
 
