@@ -1,7 +1,8 @@
 /* The loops of counting that numpy does in many passes, compiled: a literal's rows (literal_runs, for
  * search.arrays.CorpusText.row_counts), an AND or an OR of terms merged as rows (and_rows, or_rows), a pass
  * over the matches for the facets' cells and the distinct reports (count_at, runs_at), the cells' sums by code
- * (sum_at), and for the indexer, fingerprints sorted by hash (radix_order). Each releases the interpreter's lock
+ * (sum_at), and for the indexer, fingerprints sorted by hash (radix_order) and a kept generation's offsets moved
+ * into the next (moved). Each releases the interpreter's lock
  * while it loops. Only the buffer protocol is used, so the module builds with Python's headers alone.
  *
  * literal_runs(units, entries, rank, lit, anchor, rows_out, counts_out) -> int
@@ -458,6 +459,77 @@ static PyObject *sum_at(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+/* moved(positions, state, block_shift, lo, hi, shift, block_bits, out, kept) -> int
+ *
+ * Offsets moved into a merged generation (search.arrays._moved): positions (int32 or int64, each at least 0
+ * and under len(state) << block_bits) inside the intervals [lo, hi) (int64, ascending, disjoint) are moved by
+ * their interval's shift (int64) and written in order into out (int32 or int64, at least as long), and kept[i]
+ * (one byte each) says whether position i was inside one. state (int8, per block of 2**block_bits offsets): 1,
+ * the block lies in one interval (block_shift, int64, is its shift); 0, in none; 2, across an edge: only then
+ * is the offset searched among the intervals. Returns how many were written. */
+static PyObject *moved(PyObject *self, PyObject *args) {
+    PyObject *o[8];
+    int bits;
+    if (!PyArg_ParseTuple(args, "OOOOOOiOO", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &bits, &o[6], &o[7])) {
+        return NULL;
+    }
+    const char *names[8] = {"positions", "state", "block_shift", "lo", "hi", "shift", "out", "kept"};
+    Py_buffer v[8];
+    int got = 0;
+    PyObject *result = NULL;
+    for (; got < 8; got++) {
+        if (PyObject_GetBuffer(o[got], &v[got], PyBUF_C_CONTIGUOUS | (got >= 6 ? PyBUF_WRITABLE : 0)) < 0) {
+            PyErr_Format(PyExc_TypeError, "moved: %s must be a C-contiguous%s array", names[got],
+                         got >= 6 ? ", writable" : "");
+            goto done;
+        }
+    }
+    Py_ssize_t n = v[0].len / (v[0].itemsize ? v[0].itemsize : 1), blocks = v[1].len, intervals = v[3].len / 8;
+    if ((v[0].itemsize != 4 && v[0].itemsize != 8) || (v[6].itemsize != 4 && v[6].itemsize != 8) ||
+        v[1].itemsize != 1 || v[7].itemsize != 1 || v[2].itemsize != 8 || v[3].itemsize != 8 || v[4].itemsize != 8 ||
+        v[5].itemsize != 8 || v[2].len / 8 != blocks || v[4].len / 8 != intervals || v[5].len / 8 != intervals ||
+        v[6].len / v[6].itemsize < n || v[7].len < n || bits < 0 || bits > 40) {
+        PyErr_SetString(PyExc_TypeError, "moved: arrays of the documented types and lengths expected");
+        goto done;
+    }
+    const int8_t *state = v[1].buf;
+    const int64_t *block_shift = v[2].buf, *lo = v[3].buf, *hi = v[4].buf, *shift = v[5].buf;
+    uint8_t *kept = v[7].buf;
+    int wide_in = v[0].itemsize == 8, wide_out = v[6].itemsize == 8;
+    Py_ssize_t done_n = 0, bad = -1;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; i < n; i++) {
+        int64_t at = item(v[0].buf, wide_in, i), block = at >> bits;
+        if (at < 0 || block >= blocks) { bad = i; break; }
+        int8_t kind = state[block];
+        int64_t to = at + block_shift[block];
+        int keep = kind == 1;
+        if (kind == 2) { /* the last interval starting at or before the offset */
+            Py_ssize_t a = 0, b = intervals;
+            while (a < b) {
+                Py_ssize_t mid = a + (b - a) / 2;
+                if (lo[mid] <= at) a = mid + 1; else b = mid;
+            }
+            keep = a > 0 && at < hi[a - 1];
+            to = keep ? at + shift[a - 1] : at;
+        }
+        kept[i] = (uint8_t)keep;
+        if (keep) {
+            if (wide_out) ((int64_t *)v[6].buf)[done_n] = to; else ((int32_t *)v[6].buf)[done_n] = (int32_t)to;
+            done_n++;
+        }
+    }
+    Py_END_ALLOW_THREADS
+    if (bad >= 0) {
+        PyErr_Format(PyExc_ValueError, "moved: positions[%zd] lies outside the blocks", bad);
+        goto done;
+    }
+    result = PyLong_FromSsize_t(done_n);
+done:
+    for (int i = 0; i < got; i++) PyBuffer_Release(&v[i]);
+    return result;
+}
+
 #define RADIX_BITS 11
 #define RADIX_PASSES 6 /* 66 bits: a uint64 in six passes, an even number, so the last lands in the outputs */
 
@@ -561,6 +633,9 @@ static PyMethodDef methods[] = {
     {"count_at", count_at, METH_VARARGS, "count_at(rows, table, out): out[table[row]] += 1 for each row."},
     {"sum_at", sum_at, METH_VARARGS, "sum_at(index, values, out): out[index[i]] += values[i] for each i."},
     {"runs_at", runs_at, METH_VARARGS, "runs_at(rows, table) -> int: the runs of equal table[row] over rows."},
+    {"moved", moved, METH_VARARGS,
+     "moved(positions, state, block_shift, lo, hi, shift, block_bits, out, kept) -> int: positions inside the "
+     "intervals moved by their shift (see search/_count.c)."},
     {NULL, NULL, 0, NULL},
 };
 

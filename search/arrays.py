@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from search._count import literal_runs
+from search._count import literal_runs, moved
 from search.analysis import fold
 from search.models import DOC_TYPES, ISSUER_LEVELS, SECTIONS, Passage, Region, Report
 from search.reuse import REUSE_PREFIX  # reuse folders go with their generation's arrays
@@ -611,9 +611,6 @@ def _first_not_less(values: np.ndarray, lo: np.ndarray, hi: np.ndarray, x: np.nd
         hi = np.where(active & ~right, mid, hi)
 
 
-_MERGE_CHUNK = 1 << 24  # positions mapped at a time
-
-
 _BLOCK_BITS = 12  # offsets per block of _moved's table: 2**12
 
 
@@ -624,7 +621,7 @@ def _moved(
     interval's ``shift``, written into ``out`` in order; returns whether each position was inside one. A
     table per block of 4,096 offsets (small enough to stay in the processor's cache) says whether the block
     lies in one interval (its shift), in none, or across an edge: only offsets in the few blocks across an
-    edge are searched among the intervals. A chunk of positions at a time."""
+    edge are searched among the intervals (``search/_count.c``: one pass)."""
     kept = np.zeros(len(positions), dtype=bool)
     if not len(lo):
         return kept
@@ -636,25 +633,10 @@ def _moved(
         (after >= len(lo)) | (lo[np.minimum(after, len(lo) - 1)] >= first + (1 << _BLOCK_BITS))
     )
     state = np.where(inside, 1, np.where(clear, 0, 2)).astype(np.int8)  # 1: in one interval, 0: in none, 2: across
-    block_shift = np.where(inside, shift[np.maximum(which, 0)], 0)
-    done = 0
-    for c in range(0, len(positions), _MERGE_CHUNK):
-        part = positions[c : c + _MERGE_CHUNK].astype(np.int64)
-        block = part >> _BLOCK_BITS
-        kind = state[block]
-        moved = part + block_shift[block]
-        edge = np.flatnonzero(kind == 2)
-        keep = kind == 1
-        if len(edge):
-            at = part[edge]
-            w = np.searchsorted(lo, at, "right") - 1
-            ok = (w >= 0) & (at < hi[np.maximum(w, 0)])
-            keep[edge] = ok
-            moved[edge] = at + shift[np.maximum(w, 0)]
-        kept[c : c + _MERGE_CHUNK] = keep
-        moved = moved[keep]
-        out[done : done + len(moved)] = moved
-        done += len(moved)
+    block_shift = np.where(inside, shift[np.maximum(which, 0)], 0).astype(np.int64)
+    kept_bytes = kept.view(np.uint8)
+    as_int64 = [np.ascontiguousarray(x, dtype=np.int64) for x in (lo, hi, shift)]
+    moved(np.ascontiguousarray(positions), state, block_shift, *as_int64, _BLOCK_BITS, out, kept_bytes)
     return kept
 
 

@@ -485,3 +485,21 @@ def test_count_at_and_runs_at_equal_numpy_and_name_what_lies_outside():
         count_at(np.array([0]), table, np.zeros(1, dtype=np.int64) if table[0] else np.zeros(0, dtype=np.int64))
     with pytest.raises(IndexError, match="rows"):
         runs_at(np.array([-1]), table)
+
+
+def test_the_compiled_move_of_offsets_keeps_those_inside_the_intervals_and_names_a_bad_argument():
+    """``moved`` (search/_count.c): offsets in blocks of 4 (state 1: inside one interval, 0: in none, 2: across
+    an edge, searched), written moved and in order; a position outside the blocks or a wrong array is refused."""
+    from search._count import moved
+
+    lo, hi, shift = (np.array(v, dtype=np.int64) for v in ([0, 6], [4, 11], [10, -6]))
+    state = np.array([1, 2, 2], dtype=np.int8)  # blocks [0, 4): inside [0, 4); [4, 8) and [8, 12): across edges
+    block_shift = np.array([10, 0, 0], dtype=np.int64)
+    positions = np.array([0, 3, 4, 5, 6, 10, 11], dtype=np.int32)
+    out, kept = np.zeros(7, dtype=np.int32), np.zeros(7, dtype=np.uint8)
+    n = moved(positions, state, block_shift, lo, hi, shift, 2, out, kept)
+    assert (n, out[:n].tolist(), kept.tolist()) == (4, [10, 13, 0, 4], [1, 1, 0, 0, 1, 1, 0])
+    with pytest.raises(ValueError, match=r"positions\[0\] lies outside"):
+        moved(np.array([12], dtype=np.int32), state, block_shift, lo, hi, shift, 2, out, kept)
+    with pytest.raises(TypeError, match="moved"):
+        moved(positions, state.astype(np.int64), block_shift, lo, hi, shift, 2, out, kept)
