@@ -1468,6 +1468,7 @@ def _unchanged_partners(a: dict, prev: dict, old_row: np.ndarray) -> np.ndarray:
 
 
 _FAR = np.iinfo(np.int64).max
+_LOW = (1 << 32) - 1
 
 
 def _distinct(values: np.ndarray) -> np.ndarray:
@@ -1493,7 +1494,7 @@ def _carried(
 
     A row's new partners are the new passages among its keys' sets and among its links. Rows whose keys with new
     partners are the same (told apart by a sum of hashes of those keys) share them: worked out once, on arrays;
-    a row with a new link, or new partners in its own report, is worked out alone."""
+    a row with a new link is worked out alone."""
     n = len(old_row)
     sets = covers.sets
     new_of_old = _new_of_old(prev, old_row)
@@ -1559,20 +1560,22 @@ def _carried(
     t_reports = np.bincount(of_report // reports_n, minlength=t)
     t_stale = np.zeros(t, dtype=bool)
     t_stale[(of_report // reports_n)[~fresh_report[of_report % reports_n]]] = True
-    by_time = np.lexsort((pair_row, rank[pair_row], pair_t))
-    firsts = by_time[t_start[:-1][t_count > 0]]
+    # Each tuple's earliest rank among its new partners, and its least row there (a tuple's rows ascend).
+    some = t_count > 0
+    pair_rank = rank[pair_row]
     t_least, t_first = np.full(t, _FAR), np.zeros(t, np.int64)
-    t_least[t_count > 0], t_first[t_count > 0] = rank[pair_row[firsts]], pair_row[firsts]
-    at_least = rank[pair_row] == t_least[pair_t]
+    if len(pair_rank):
+        t_least[some] = np.minimum.reduceat(pair_rank, t_start[:-1][some])
+    at_least = pair_rank == t_least[pair_t]
+    earliest_at = np.flatnonzero(at_least)
+    t_first[some] = pair_row[earliest_at[np.searchsorted(earliest_at, t_start[:-1][some])]]
     t_tie = (
         np.bincount(_distinct(pair_t[at_least] * reports_n + report[pair_row[at_least]]) // reports_n, minlength=t) > 1
     )
-    at = np.searchsorted(of_report, which * reports_n + own)
-    in_own = at < len(of_report)
-    in_own[in_own] = of_report[at[in_own]] == (which * reports_n + own)[in_own]
+    # (A row's own report has kept rows, so a tuple holding new rows of it is stale: left to the fresh summaries.)
 
-    # On arrays: rows whose new partners are their keys' alone, none in their own report.
-    fast = ~(new_link | in_own | t_stale[which])
+    # On arrays: rows whose new partners are their keys' alone.
+    fast = ~(new_link | t_stale[which])
     least = t_least[which]
     earlier = fast & (least < best)
     even = fast & (least == best)
@@ -1593,7 +1596,7 @@ def _carried(
             row, mine = int(rows[i]), int(own_rank[i])
             recs = row_member[row_member_start[row] : row_member_start[row + 1]].tolist()
             out_cover[i] = _earlier_cover(a, row, mine, recs, keys, covers, rank)
-    # One at a time: rows with new links, or new partners in their own report.
+    # One at a time: rows with new links.
     settled = fast.copy()
     for i in np.flatnonzero(~fast & ~t_stale[which]).tolist():
         row, j, o = int(rows[i]), int(which[i]), int(own[i])
@@ -1719,25 +1722,24 @@ def _key_sets(a, keys, report, rank, nchars, min_span, kept: np.ndarray | None =
                 q_rows, q_rank, q_lo, q_hi = rows[q], rank_g[q], lo[k, q], hi[k, q]
                 best = int(q_rank.min())
                 at = q_rank == best
-                order = np.lexsort((q_hi, q_lo, q_rank))
-                spans, where, which = np.unique(
-                    np.stack([q_lo[order], q_hi[order]], axis=1), axis=0, return_index=True, return_inverse=True
-                )
+                # The distinct intervals (sorted), each with the earliest rank holding it (and among kept rows).
+                codes, which = np.unique(q_lo * (1 << 32) + q_hi, return_inverse=True)
+                which = which.reshape(-1)
+                firsts = np.full(len(codes), _FAR)
+                np.minimum.at(firsts, which, q_rank)
                 kept_firsts = None
                 if kept is not None and not kept[q_rows].all():
-                    old = kept[q_rows[order]]
-                    firsts = np.full(len(spans), np.iinfo(np.int64).max)
-                    np.minimum.at(firsts, which.reshape(-1)[old], q_rank[order][old])
-                    kept_firsts = firsts.tolist()
+                    old = kept[q_rows]
+                    of_kept = np.full(len(codes), _FAR)
+                    np.minimum.at(of_kept, which[old], q_rank[old])
+                    kept_firsts = of_kept.tolist()
                 sets[key] = _KeySet(
                     rows=BitMap(q_rows.astype(np.uint32)),
                     reports=BitMap(report_g[q].astype(np.uint32)),
                     best=best,
                     best_row=int(q_rows[at].min()),
                     best_reports=BitMap(report_g[q][at].astype(np.uint32)),
-                    spans=list(
-                        zip(spans[:, 0].tolist(), spans[:, 1].tolist(), q_rank[order][where].tolist(), strict=True)
-                    ),
+                    spans=list(zip((codes >> 32).tolist(), (codes & _LOW).tolist(), firsts.tolist(), strict=True)),
                     kept_firsts=kept_firsts,
                 )
     return sets
