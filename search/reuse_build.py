@@ -17,7 +17,10 @@ commit.
    next one only fingerprints new passages, verifies pairs involving them, and keeps the links among passages
    it keeps (a removed report's passages drop out of every list), and the breaks of the passages it keeps.
    Groups are worked out again from the kept fingerprints, their stretches carried over and matched to the
-   fingerprints on arrays (:func:`_group_stretches`); every passage's summary is worked out again.
+   fingerprints on arrays (:func:`_group_stretches`). A passage whose partners among the kept passages are
+   unchanged keeps its summary, with its new partners added (:func:`_carried`); the others' are worked out
+   again. An update's counting arrays say which rows they copied from the generation before
+   (``row_before``), so those passages are not read to be recognised.
 """
 
 from __future__ import annotations
@@ -1380,9 +1383,9 @@ def _summarise(
     rows, passages, reports_of, earliest, tie, cover = (
         np.concatenate([c, f]) for c, f in zip(carried, fresh, strict=True)
     )
-    shared = passages > 0
+    sharing = passages > 0
     rows, passages, reports_of, earliest, tie, cover = (
-        x[shared] for x in (rows, passages, reports_of, earliest, tie, cover)
+        x[sharing] for x in (rows, passages, reports_of, earliest, tie, cover)
     )
     if len(rows):
         a["passage_shared"][rows] = True
