@@ -820,7 +820,7 @@ def reuse_arrays(
     # Groups: for each boilerplate fingerprint, every holder's verbatim stretch of a representative.
     prior = _prior_stretches(prev, old_row)
     records, group_fps, stretch_arrays = _group_stretches(
-        h, r, p, run_start, run_len, keys, sigs, nchars, texts, prior, min_span
+        h, r, p, run_start, run_len, keys, sigs, nchars, texts, prior, min_span, _prior_groups(prev, old_row)
     )
     del prior
 
@@ -999,6 +999,26 @@ def _prior_stretches(prev: dict | None, old_row: np.ndarray) -> dict[str, np.nda
     return out
 
 
+def _prior_groups(prev: dict | None, old_row: np.ndarray) -> dict[str, np.ndarray] | None:
+    """The previous generation's groups as this one's rows see them, for :func:`_group_stretches` to carry
+    over: each boilerplate fingerprint and its representative's signature (``fp``, ``rep_sig``), whether each
+    row was kept (``kept``), and the member records between kept passages (columns :data:`_RECORD_COLUMNS`;
+    the representatives' own records left out)."""
+    if prev is None or "group_fp" not in prev:
+        return None
+    new_of_old = _new_of_old(prev, old_row)
+    rep = new_of_old[np.asarray(prev["group_rep"])[np.asarray(prev["member_group"])]]
+    member = new_of_old[np.asarray(prev["member_row"])]
+    keep = (rep >= 0) & (member >= 0) & (rep != member)
+    columns = (rep, member, *(np.asarray(prev[f"member_{c}"]) for c in ("r0", "r1", "m0")))
+    return {
+        "fp": np.asarray(prev["group_fp"]),
+        "rep_sig": np.asarray(prev["group_fp_rep"]),
+        "kept": old_row >= 0,
+        **{name: np.asarray(c)[keep].astype(np.int64) for name, c in zip(_RECORD_COLUMNS, columns, strict=True)},
+    }
+
+
 def _pair_codes(rep: np.ndarray, member: np.ndarray) -> np.ndarray:
     """One int64 per (representative, member) pair of rows, ordered as the pairs are."""
     return rep.astype(np.int64) * (1 << 31) + member
@@ -1039,7 +1059,18 @@ def _containing(stretches: dict[str, np.ndarray], rep, member, diagonal, offset)
 
 
 def _group_stretches(
-    h, r, p, run_start, run_len, keys, sigs, nchars, texts: _Texts, prior: dict[str, np.ndarray], min_span: int
+    h,
+    r,
+    p,
+    run_start,
+    run_len,
+    keys,
+    sigs,
+    nchars,
+    texts: _Texts,
+    prior: dict[str, np.ndarray],
+    min_span: int,
+    before: dict[str, np.ndarray] | None = None,
 ) -> tuple[dict[str, np.ndarray], list[tuple[int, int]], dict[str, np.ndarray]]:
     """Groups: for each boilerplate fingerprint (held by more than :data:`GROUP_DF` passages), every holder's
     verbatim stretch of a representative (the holder of least key). Returns the member records (columns
@@ -1072,6 +1103,19 @@ def _group_stretches(
     rep, member, offset = rep_row[group], rows[is_member], pos[is_member]
     diagonal = offset - rep_pos[group]
     del at, gid, rows, pos, is_member
+
+    # An update: a (representative, member) pair whose fingerprints in groups are those it had (each of them
+    # boilerplate then and now, with the same representative), both passages kept, keeps its records and
+    # stretches (``before``); only the other pairs' fingerprints are matched and extended below.
+    carried = None
+    if before is not None:
+        affected = _affected_pairs(h, r, run_start, run_len, big, sigs, rep_row, rep, member, group, before)
+        take = np.isin(_pair_codes(rep, member), affected)
+        rep, member, offset, diagonal, group = rep[take], member[take], offset[take], diagonal[take], group[take]
+        del take
+        in_prior = np.isin(_pair_codes(prior["rep"], prior["member"]), affected)
+        carried = (affected, before, {c: np.asarray(v)[~in_prior] for c, v in prior.items()})
+        prior = {c: np.asarray(v)[in_prior] for c, v in prior.items()}
 
     stretches = {c: np.asarray(v, dtype=np.int64) for c, v in prior.items()}
     holder = np.full(len(member), -1, dtype=np.int64)
@@ -1115,18 +1159,20 @@ def _group_stretches(
     if len(order):
         last[:-1] = np.any([c[order[1:]] != c[order[:-1]] for c in key], axis=0)
     pick = order[last]
-    # A group where a stretch counts: its representative holds it all (each representative once, where met first).
-    holding = rep_row[np.unique(group[met])]
+    columns = (*key, stretches["m0"][s])
+    found = {name: column[pick].astype(np.int64) for name, column in zip(_RECORD_COLUMNS, columns, strict=True)}
+    if carried is not None:  # the records of the pairs carried over, after those worked out here
+        affected, before, _ = carried
+        unchanged = ~np.isin(_pair_codes(before["rep"], before["member"]), affected)
+        found = {name: np.concatenate([found[name], before[name][unchanged]]) for name in _RECORD_COLUMNS}
+    # A group where a stretch counts: its representative holds it all (each representative once, where met first;
+    # then those of the records carried over).
+    holding = np.concatenate([rep_row[np.unique(group[met])], found["rep"]])
     holding = holding[np.sort(np.unique(holding, return_index=True)[1])]
     none = np.zeros(len(holding), dtype=np.int64)
     records = {
-        name: np.concatenate([column[pick], mine]).astype(np.int64)
-        for name, column, mine in zip(
-            _RECORD_COLUMNS,
-            (*key, stretches["m0"][s]),
-            (holding, holding, none, nchars[holding], none),
-            strict=True,
-        )
+        name: np.concatenate([found[name], mine]).astype(np.int64)
+        for name, mine in zip(_RECORD_COLUMNS, (holding, holding, none, nchars[holding], none), strict=True)
     }
 
     # The stretches of every pair visited, for the next generation: a pair is visited when one of its stretches
@@ -1142,8 +1188,47 @@ def _group_stretches(
     visited |= np.isin(pair[runs], _pair_codes(rep[collided], member[collided]))
     keep = np.repeat(visited, np.diff(np.append(runs, len(pair))))
     kept = {c: ordered[c][keep] for c in _STRETCH_COLUMNS}
+    if carried is not None:  # every stretch of the pairs carried over (each was visited then, and is now)
+        other = carried[2]
+        both = {c: np.concatenate([kept[c], np.asarray(other[c], dtype=np.int64)]) for c in _STRETCH_COLUMNS}
+        order = np.lexsort(tuple(both[c] for c in ("m0", "diag", "member", "rep")))
+        kept = {c: both[c][order] for c in _STRETCH_COLUMNS}
     out = {f"stretch_{c}": kept[c].astype(bool if c == "counts" else np.int32) for c in _STRETCH_COLUMNS}
     return records, group_fps, out
+
+
+def _affected_pairs(h, r, run_start, run_len, big, sigs, rep_row, rep, member, group, before) -> np.ndarray:
+    """The (representative, member) pair codes (:func:`_pair_codes`, ascending) an update must work out again:
+    those holding a fingerprint whose group is new, gone or has another representative (under its
+    representative now and then), and those with a passage not kept."""
+    fp_now, sig_now = h[run_start[big]], sigs[rep_row]  # (ascending fingerprints)
+    order = np.argsort(before["fp"])
+    fp_then, sig_then = before["fp"][order], before["rep_sig"][order]
+    moved_now = _lookup(fp_then, sig_then, fp_now) != sig_now  # groups new, or with another representative
+    # Each group then that is gone or has another representative: its representative's row now (-1: gone), and
+    # the fingerprint's holders now.
+    lost = np.flatnonzero(_lookup(fp_now, sig_now, fp_then) != sig_then)
+    by_sig = np.argsort(sigs)
+    old_rep = _lookup(sigs[by_sig], by_sig, sig_then[lost])
+    run = _lookup(h[run_start], np.arange(len(run_start)), fp_then[lost])
+    counts = np.where((run >= 0) & (old_rep >= 0), run_len[run], 0)
+    holders = r[np.repeat(run_start[run], counts) + ranges(counts)].astype(np.int64)
+    kept = before["kept"]
+    redo = moved_now[group] | ~(kept[rep] & kept[member])
+    pieces = [_pair_codes(np.repeat(old_rep, counts), holders), _pair_codes(rep[redo], member[redo])]
+    return _distinct(np.concatenate(pieces))
+
+
+def _lookup(keys: np.ndarray, values: np.ndarray, queries: np.ndarray) -> np.ndarray:
+    """The value (int64) of each query's equal among ``keys`` (ascending, distinct), or -1.
+
+    >>> _lookup(np.array([2, 5, 9]), np.array([20, 50, 90]), np.array([5, 6, 9, 1])).tolist()
+    [50, -1, 90, -1]
+    """
+    if not len(keys):
+        return np.full(len(queries), -1, dtype=np.int64)
+    at = np.minimum(np.searchsorted(keys, queries), len(keys) - 1)
+    return np.where(keys[at] == queries, values[at], -1).astype(np.int64)
 
 
 def _assemble(

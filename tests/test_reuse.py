@@ -671,7 +671,8 @@ def test_an_update_s_summaries_are_those_of_a_fresh_build(monkeypatch, change):
     """A row whose partners among kept passages are unchanged keeps its summary then, with its new partners
     added; every summary (counts, earliest, tie, characters shared with earlier reports, originality) equals a
     fresh build's, whether the new reports are later, earlier or as early as the others, reports go, or a
-    report's passage changes."""
+    report's passage changes. So do the groups' records and stretches, those of pairs whose fingerprints'
+    groups are unchanged carried over."""
     import search.reuse_build as rb
 
     if change == "generated":
@@ -707,14 +708,27 @@ def test_an_update_s_summaries_are_those_of_a_fresh_build(monkeypatch, change):
         return found
 
     monkeypatch.setattr(rb, "_carried", counted)
+    pairs: list[tuple[int, int]] = []  # (pairs worked out again, pairs in groups)
+    real_affected = rb._affected_pairs
+
+    def affected(*args):
+        found = real_affected(*args)
+        every = np.unique(rb._pair_codes(args[7], args[8]))  # (rep, member)
+        pairs.append((int(np.isin(every, found).sum()), len(every)))
+        return found
+
+    monkeypatch.setattr(rb, "_affected_pairs", affected)
     updated = build_reuse(after, folded, previous=ReuseIndex(build_reuse(before, folded)))
     scratch = build_reuse(after, folded)
     for name in _SUMMARY:
         assert np.array_equal(updated[name], scratch[name]), name
-    if (
-        change.startswith("add") and change != "add and remove" or change == "generated"
-    ):  # (a removal changes most groups)
+    # The groups too (records and stretches: those of the pairs carried over among them).
+    for name in [n for n in scratch if n.startswith(("group_", "member_", "row_member", "stretch_"))]:
+        assert np.array_equal(updated[name], scratch[name]), name
+    if change not in ("remove", "add and remove", "edit"):  # (a removal changes most groups)
         assert carried[-1] > 0
+        if change != "generated":  # (here every pair holds a fingerprint whose group changed)
+            assert pairs[-1][0] < pairs[-1][1]  # some pairs' records were carried over
 
 
 def test_an_update_over_a_generation_without_covered_characters_summarises_afresh():
