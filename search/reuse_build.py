@@ -752,9 +752,7 @@ def reuse_arrays(
         look = np.flatnonzero(old_row < 0)
         prev_sig = np.asarray(prev["passage_sig"])
         by_sig = np.argsort(prev_sig, kind="stable")
-        at = np.minimum(np.searchsorted(prev_sig[by_sig], sigs[look]), max(len(by_sig) - 1, 0))
-        found = (prev_sig[by_sig[at]] == sigs[look]) if len(by_sig) else np.zeros(len(look), dtype=bool)
-        old_row[look[found]] = by_sig[at[found]]
+        old_row[look] = _lookup(prev_sig[by_sig], by_sig, sigs[look])
     texts.carry(prev, old_row)
     new_rows = np.flatnonzero(old_row < 0)
     nchars = np.zeros(n, dtype=np.int64)
@@ -948,8 +946,8 @@ def _by_hash(hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _lexsort2(minor: np.ndarray, major: np.ndarray) -> np.ndarray:
-    """``np.lexsort((minor, major))`` of two non-negative int64 arrays, by two stable radix sorts (3× faster at
-    tens of millions).
+    """``np.lexsort((minor, major))`` of two non-negative int64 arrays, by two stable radix sorts (about twice
+    as fast at millions).
 
     >>> _lexsort2(np.array([5, 1, 5, 0]), np.array([2, 2, 1, 2])).tolist()
     [2, 3, 1, 0]
@@ -1211,7 +1209,9 @@ def _affected_pairs(h, r, run_start, run_len, big, sigs, rep_row, rep, member, g
     by_sig = np.argsort(sigs)
     old_rep = _lookup(sigs[by_sig], by_sig, sig_then[lost])
     run = _lookup(h[run_start], np.arange(len(run_start)), fp_then[lost])
-    counts = np.where((run >= 0) & (old_rep >= 0), run_len[run], 0)
+    held = (run >= 0) & (old_rep >= 0)
+    run, old_rep = run[held], old_rep[held]
+    counts = run_len[run]
     holders = r[np.repeat(run_start[run], counts) + ranges(counts)].astype(np.int64)
     kept = before["kept"]
     redo = moved_now[group] | ~(kept[rep] & kept[member])
