@@ -1578,11 +1578,11 @@ def _carried(
     :func:`_summarise` finds them, from their summaries then: the new partners' passages and reports added to the
     counts; the earliest and the tie from the earliest then and the new partners' earliest; the characters
     shared with earlier reports worked out again only where new partners changed the intervals earlier
-    members hold (:meth:`_Covers.same_as_kept`).
+    members hold (:meth:`_Covers.changed`).
 
     A row's new partners are the new passages among its keys' sets and among its links. Rows whose keys with new
     partners are the same (told apart by a sum of hashes of those keys) share them: worked out once, on arrays;
-    a row with a new link is worked out alone."""
+    a row with a new link adds them alone, and the same rules then apply to every row on arrays."""
     n = len(old_row)
     sets = covers.sets
     new_of_old = _new_of_old(prev, old_row)
@@ -1603,7 +1603,7 @@ def _carried(
     tie = np.asarray(prev["passage_tie"])[old_row[rows]].astype(bool)
     cover = np.asarray(prev["passage_cover"])[old_row[rows]].astype(np.int64)
     earliest = earliest_then[rows]
-    own, own_rank, best = report[rows], rank[rows], rank[earliest]
+    own_rank, best = rank[rows], rank[earliest]
 
     # The new passages in each key's set (keys of groups with a new member), one key after another.
     new_rows = BitMap(np.flatnonzero(~kept).astype(np.uint32))
@@ -1662,57 +1662,49 @@ def _carried(
     )
     # (A row's own report has kept rows, so a tuple holding new rows of it is stale: left to the fresh summaries.)
 
-    # On arrays: rows whose new partners are their keys' alone.
-    fast = ~(new_link | t_stale[which])
-    least = t_least[which]
-    earlier = fast & (least < best)
-    even = fast & (least == best)
-    out_passages = passages + np.where(fast, t_count[which], 0)
-    out_reports = reports + np.where(fast, t_reports[which], 0)
-    out_earliest = np.where(earlier, t_first[which], earliest)
-    out_earliest = np.where(even & (best < own_rank), np.minimum(earliest, t_first[which]), out_earliest)
-    out_tie = np.where(earlier, t_tie[which], tie) | even
+    # Each row's new partners: its tuple's, and for a row with new links (never in its own report) those too,
+    # worked out alone; a row with a new partner in a report that had passages then is left to the fresh path.
+    settled = ~t_stale[which]
+    count, new_reports, least = t_count[which], t_reports[which], t_least[which]
+    first, least_tie = t_first[which], t_tie[which]
+    alone = np.flatnonzero(new_link & settled)
+    for i in alone.tolist():
+        row, j = int(rows[i]), int(which[i])
+        others = link_other[link_start[row] : link_start[row + 1]]
+        others = others[~kept[others]]
+        if not fresh_report[report[others]].all():
+            settled[i] = False
+            continue
+        new = np.union1d(pair_row[t_start[j] : t_start[j + 1]], others)
+        new_rank = rank[new]
+        at_least = new_rank == new_rank.min()
+        count[i], new_reports[i] = len(new), len(np.unique(report[new]))
+        least[i], first[i] = int(new_rank.min()), int(new[at_least].min())
+        least_tie[i] = len(np.unique(report[new[at_least]])) > 1
+
+    # The summaries then, with the new partners: counts added; the earliest and the tie from the earliest then and
+    # the new partners' earliest; the characters shared with earlier reports again where a new partner is earlier
+    # and it holds a new link or a key's earlier intervals changed.
+    earlier = settled & (least < best)
+    even = settled & (least == best)
+    out_passages = passages + np.where(settled, count, 0)
+    out_reports = reports + np.where(settled, new_reports, 0)
+    out_earliest = np.where(earlier, first, earliest)
+    out_earliest = np.where(even & (best < own_rank), np.minimum(earliest, first), out_earliest)
+    out_tie = np.where(earlier, least_tie, tie) | even
     out_cover = cover.copy()
-    check = fast & (least < own_rank)
+    check = settled & (least < own_rank)
+    again = np.intersect1d(np.flatnonzero(check), alone)
     if check.any():  # is any of the row's keys' earlier intervals not what the kept passages held?
         held = row_member_start[rows[check] + 1] - row_member_start[rows[check]]
         rec = row_member[np.repeat(row_member_start[rows[check]], held) + ranges(held)]
         rec_i = np.repeat(np.flatnonzero(check), held)
         on = delta_size[1:][keys[rec]] > 0
-        changed = covers.changed(keys[rec[on]], own_rank[rec_i[on]])
-        for i in np.unique(rec_i[on][changed]).tolist():
-            row, mine = int(rows[i]), int(own_rank[i])
-            recs = row_member[row_member_start[row] : row_member_start[row + 1]].tolist()
-            out_cover[i] = _earlier_cover(a, row, mine, recs, keys, covers, rank)
-    # One at a time: rows with new links.
-    settled = fast.copy()
-    for i in np.flatnonzero(~fast & ~t_stale[which]).tolist():
-        row, j, o = int(rows[i]), int(which[i]), int(own[i])
-        others = link_other[link_start[row] : link_start[row + 1]]
-        found = (
-            BitMap(pair_row[t_start[j] : t_start[j + 1]]) | BitMap(others[~kept[others]].astype(np.uint32))
-        ) - BitMap(range(int(first_row[o]), int(first_row[o + 1])))
-        new = np.array(found, dtype=np.int64)
-        new_reports, new_rank = report[new], rank[new]
-        if not fresh_report[new_reports].all():
-            continue  # a report that had passages then: worked out afresh
-        settled[i] = True
-        if not len(new):
-            continue
-        least_i, b, mine = int(new_rank.min()), int(best[i]), int(own_rank[i])
-        at_least_i = new_rank == least_i
-        if least_i < b:
-            out_earliest[i] = int(new[at_least_i].min())
-            out_tie[i] = len(np.unique(new_reports[at_least_i])) > 1
-        elif least_i == b:
-            out_tie[i] = True
-            if b < mine:
-                out_earliest[i] = min(int(earliest[i]), int(new[at_least_i].min()))
-        if least_i < mine:
-            recs = row_member[row_member_start[row] : row_member_start[row + 1]].tolist()
-            out_cover[i] = _earlier_cover(a, row, mine, recs, keys, covers, rank)
-        out_passages[i] += len(new)
-        out_reports[i] += len(np.unique(new_reports))
+        again = np.union1d(again, rec_i[on][covers.changed(keys[rec[on]], own_rank[rec_i[on]])])
+    for i in again.tolist():
+        row = int(rows[i])
+        recs = row_member[row_member_start[row] : row_member_start[row + 1]].tolist()
+        out_cover[i] = _earlier_cover(a, row, int(own_rank[i]), recs, keys, covers, rank)
     return tuple(x[settled] for x in (rows, out_passages, out_reports, out_earliest, out_tie, out_cover))
 
 
@@ -1880,17 +1872,16 @@ class _Covers:
     def merged(self, key: int, own_rank: int, kept: bool = False) -> list[tuple[int, int]]:
         s = self.sets[key]
         kept = kept and s.kept_firsts is not None
-        of_spans = s.kept_firsts if kept else [first for _, _, first in s.spans]
         firsts = self._firsts.get((key, kept))
         if firsts is None:
-            firsts = self._firsts[(key, kept)] = sorted(of_spans)
+            firsts = self._firsts[(key, kept)] = sorted(self._of_spans(s, kept))
         earlier = bisect_left(firsts, own_rank)
         if not earlier:
             return []
         found = self._merged.get((key, kept, earlier))
         if found is None:
             merged: list[list[int]] = []  # the spans held by earlier members, sorted by start: merged
-            for (lo, hi, _), first in zip(s.spans, of_spans, strict=True):
+            for (lo, hi, _), first in zip(s.spans, self._of_spans(s, kept), strict=True):
                 if first >= own_rank:
                     continue
                 if merged and lo <= merged[-1][1]:
@@ -1899,6 +1890,11 @@ class _Covers:
                     merged.append([lo, hi])
             found = self._merged[(key, kept, earlier)] = [(lo, hi) for lo, hi in merged]
         return found
+
+    @staticmethod
+    def _of_spans(s: _KeySet, kept: bool) -> list[int]:
+        """The earliest rank holding each span (among kept passages, with ``kept``), in the spans' order."""
+        return s.kept_firsts if kept and s.kept_firsts is not None else [first for _, _, first in s.spans]
 
     def changed(self, keys: np.ndarray, own_ranks: np.ndarray) -> np.ndarray:
         """For each key and rank, whether the new passages of the key's set changed its intervals earlier than
