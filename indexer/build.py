@@ -36,7 +36,7 @@ from indexer.sections import heading_marker
 from search.analysis import fold, traditional_to_simplified
 from search.engines import index_writer, open_engine
 from search.models import HEADING_SEPARATOR, REPORT_DOC_TYPE, Passage, Report, SourceFile
-from search.subprocesses import die_with_parent
+from search.subprocesses import collector_paused, die_with_parent
 
 
 class CorpusError(ValueError):
@@ -513,7 +513,7 @@ def index_corpus(
     corpus_dir = Path(corpus_dir)
     index_dir = Path(index_dir)
     _check_corpus(corpus_dir)
-    with _index_lock(index_dir):
+    with _index_lock(index_dir), collector_paused():
         return _index_locked(corpus_dir, index_dir, progress, engine, rebuild, t0)
 
 

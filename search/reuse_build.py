@@ -65,7 +65,7 @@ from search.reuse import (
     union_length,
 )
 from search.store import ranges
-from search.subprocesses import die_with_parent
+from search.subprocesses import collector_paused, die_with_parent
 
 PLACEHOLDER = "\ue000"
 """What a place name, a self-reference or a run of digits becomes in the comparison form (a private-use
@@ -1993,7 +1993,8 @@ def _reuse_process(folder: Path, arrays_folder: Path, two_from: int) -> None:
     changed it there)."""
     global TWO_FROM
     TWO_FROM = two_from
-    write_reuse(folder, arrays_folder, workers=2)
+    with collector_paused():
+        write_reuse(folder, arrays_folder, workers=2)
 
 
 @contextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 from pathlib import Path
@@ -48,6 +49,29 @@ def reports_of(index_dir: Path) -> dict:
 
 def generation(index_dir: Path) -> int:
     return open_engine(index_dir).snapshot().generation
+
+
+def test_a_run_pauses_the_cyclic_collector_and_restores_it(corpus, tmp_path, monkeypatch):
+    seen = []
+    locked = build._index_locked
+
+    def spy(*args):
+        seen.append(gc.isenabled())
+        return locked(*args)
+
+    monkeypatch.setattr(build, "_index_locked", spy)
+    run(corpus, tmp_path / "idx")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(build.CorpusError):  # and when a run fails
+        run(empty, tmp_path / "idx2")
+    assert seen == [False, False] and gc.isenabled()
+    gc.disable()
+    try:  # a caller that paused it keeps it paused
+        run(corpus, tmp_path / "idx")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_an_unchanged_folder_changes_nothing(corpus, tmp_path):
