@@ -2,7 +2,7 @@
  * search.arrays.CorpusText.row_counts), an AND or an OR of terms merged as rows (and_rows, or_rows), a pass
  * over the matches for the facets' cells and the distinct reports (count_at, runs_at), the cells' sums by code
  * (sum_at), and for the indexer, fingerprints sorted by hash (radix_order) and a kept generation's offsets moved
- * into the next (moved). Each releases the interpreter's lock
+ * into the next (moved), with others put in among them (inserted). Each releases the interpreter's lock
  * while it loops. Only the buffer protocol is used, so the module builds with Python's headers alone.
  *
  * literal_runs(units, entries, rank, lit, anchor, rows_out, counts_out) -> int
@@ -18,6 +18,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
+#include <string.h>
 
 #if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
 #define WITH_POPCNT __attribute__((target_clones("popcnt", "default")))
@@ -463,8 +464,9 @@ static PyObject *sum_at(PyObject *self, PyObject *args) {
  *
  * Offsets moved into a merged generation (search.arrays._moved): positions (int32 or int64, each at least 0
  * and under len(state) << block_bits) inside the intervals [lo, hi) (int64, ascending, disjoint) are moved by
- * their interval's shift (int64) and written in order into out (int32 or int64, at least as long), and kept[i]
- * (one byte each) says whether position i was inside one. state (int8, per block of 2**block_bits offsets): 1,
+ * their interval's shift (int64) and written in order into out (int32 or int64; too short for them is an error),
+ * and kept[i] (one byte each; an empty kept: not recorded) says whether position i was inside one. state (int8,
+ * per block of 2**block_bits offsets): 1,
  * the block lies in one interval (block_shift, int64, is its shift); 0, in none; 2, across an edge: only then
  * is the offset searched among the intervals. Returns how many were written. */
 static PyObject *moved(PyObject *self, PyObject *args) {
@@ -488,15 +490,15 @@ static PyObject *moved(PyObject *self, PyObject *args) {
     if ((v[0].itemsize != 4 && v[0].itemsize != 8) || (v[6].itemsize != 4 && v[6].itemsize != 8) ||
         v[1].itemsize != 1 || v[7].itemsize != 1 || v[2].itemsize != 8 || v[3].itemsize != 8 || v[4].itemsize != 8 ||
         v[5].itemsize != 8 || v[2].len / 8 != blocks || v[4].len / 8 != intervals || v[5].len / 8 != intervals ||
-        v[6].len / v[6].itemsize < n || v[7].len < n || bits < 0 || bits > 40) {
+        (v[7].len != 0 && v[7].len < n) || bits < 0 || bits > 40) {
         PyErr_SetString(PyExc_TypeError, "moved: arrays of the documented types and lengths expected");
         goto done;
     }
     const int8_t *state = v[1].buf;
     const int64_t *block_shift = v[2].buf, *lo = v[3].buf, *hi = v[4].buf, *shift = v[5].buf;
     uint8_t *kept = v[7].buf;
-    int wide_in = v[0].itemsize == 8, wide_out = v[6].itemsize == 8;
-    Py_ssize_t done_n = 0, bad = -1;
+    int wide_in = v[0].itemsize == 8, wide_out = v[6].itemsize == 8, record = v[7].len != 0;
+    Py_ssize_t done_n = 0, bad = -1, room = v[6].len / v[6].itemsize;
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t i = 0; i < n; i++) {
         int64_t at = item(v[0].buf, wide_in, i), block = at >> bits;
@@ -513,8 +515,9 @@ static PyObject *moved(PyObject *self, PyObject *args) {
             keep = a > 0 && at < hi[a - 1];
             to = keep ? at + shift[a - 1] : at;
         }
-        kept[i] = (uint8_t)keep;
+        if (record) kept[i] = (uint8_t)keep;
         if (keep) {
+            if (done_n == room) { bad = -2; break; }
             if (wide_out) ((int64_t *)v[6].buf)[done_n] = to; else ((int32_t *)v[6].buf)[done_n] = (int32_t)to;
             done_n++;
         }
@@ -524,7 +527,66 @@ static PyObject *moved(PyObject *self, PyObject *args) {
         PyErr_Format(PyExc_ValueError, "moved: positions[%zd] lies outside the blocks", bad);
         goto done;
     }
+    if (bad == -2) {
+        PyErr_SetString(PyExc_ValueError, "moved: out is too short for the positions kept");
+        goto done;
+    }
     result = PyLong_FromSsize_t(done_n);
+done:
+    for (int i = 0; i < got; i++) PyBuffer_Release(&v[i]);
+    return result;
+}
+
+/* inserted(base, at, values, out) -> None
+ *
+ * numpy's insert(base, at, values) for at ascending (search.arrays.merged_positions), in one pass of block
+ * copies: out (len(base) + len(values) items) is base with values[i] put before base[at[i]] (at len(base):
+ * after the last), values at one index in their order. base, values and out hold items of one size, 4 or 8
+ * bytes; at holds int64 items, as many as values, ascending, each from 0 to len(base). base may be out's own
+ * tail (out[len(values):]): the copies run forward, each item written at or before where it is read. */
+static PyObject *inserted(PyObject *self, PyObject *args) {
+    PyObject *o[4];
+    if (!PyArg_ParseTuple(args, "OOOO", &o[0], &o[1], &o[2], &o[3])) return NULL;
+    const char *names[4] = {"base", "at", "values", "out"};
+    Py_buffer v[4];
+    int got = 0;
+    PyObject *result = NULL;
+    for (; got < 4; got++) {
+        if (PyObject_GetBuffer(o[got], &v[got], PyBUF_C_CONTIGUOUS | (got == 3 ? PyBUF_WRITABLE : 0)) < 0) {
+            PyErr_Format(PyExc_TypeError, "inserted: %s must be a C-contiguous%s array", names[got],
+                         got == 3 ? ", writable" : "");
+            goto done;
+        }
+    }
+    Py_ssize_t size = v[0].itemsize, n_base = v[0].len / (size ? size : 1), n_at = v[1].len / 8;
+    if ((size != 4 && size != 8) || v[1].itemsize != 8 || v[2].itemsize != size || v[3].itemsize != size ||
+        v[2].len / size != n_at || v[3].len / size != n_base + n_at) {
+        PyErr_SetString(PyExc_TypeError, "inserted: arrays of the documented types and lengths expected");
+        goto done;
+    }
+    const int64_t *at = v[1].buf;
+    for (Py_ssize_t i = 0; i < n_at; i++) {
+        if (at[i] < (i ? at[i - 1] : 0) || at[i] > n_base) {
+            PyErr_Format(PyExc_ValueError, "inserted: at[%zd] is out of order or outside base", i);
+            goto done;
+        }
+    }
+    const char *base = v[0].buf, *values = v[2].buf;
+    char *out = v[3].buf;
+    Py_BEGIN_ALLOW_THREADS
+    Py_ssize_t from = 0; /* base items copied so far */
+    for (Py_ssize_t i = 0; i < n_at; i++) {
+        Py_ssize_t upto = (Py_ssize_t)at[i];
+        memmove(out, base + from * size, (size_t)((upto - from) * size));
+        out += (upto - from) * size;
+        memcpy(out, values + i * size, (size_t)size);
+        out += size;
+        from = upto;
+    }
+    memmove(out, base + from * size, (size_t)((n_base - from) * size));
+    Py_END_ALLOW_THREADS
+    Py_INCREF(Py_None);
+    result = Py_None;
 done:
     for (int i = 0; i < got; i++) PyBuffer_Release(&v[i]);
     return result;
@@ -636,6 +698,9 @@ static PyMethodDef methods[] = {
     {"moved", moved, METH_VARARGS,
      "moved(positions, state, block_shift, lo, hi, shift, block_bits, out, kept) -> int: positions inside the "
      "intervals moved by their shift (see search/_count.c)."},
+    {"inserted", inserted, METH_VARARGS,
+     "inserted(base, at, values, out): numpy's insert(base, at, values) for at ascending, into out (see "
+     "search/_count.c)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from search._count import literal_runs, moved
+from search._count import inserted, literal_runs, moved
 from search.analysis import fold
 from search.models import DOC_TYPES, ISSUER_LEVELS, SECTIONS, Passage, Region, Report
 from search.reuse import REUSE_PREFIX  # reuse folders go with their generation's arrays
@@ -34,6 +34,7 @@ from search.store import (
     Store,
     Strings,
     encode_strings,
+    ranges,
     region_json,
     regions_of,
     sorted_order_of,
@@ -418,7 +419,7 @@ def corpus_arrays(
 ) -> dict[str, np.ndarray]:
     """Every array of :class:`CorpusText` but the text and the row starts, worked out from them; the positions
     sorted by bigram with their keys and starts when given (:func:`merged_positions`)."""
-    unit_frequency = np.bincount(units, minlength=65536).astype(np.int64)
+    unit_frequency = unit_counts(units)
     unit_start = np.zeros(65537, dtype=np.int64)
     np.cumsum(unit_frequency, out=unit_start[1:])
     if sorted_by_bigram is None:
@@ -437,6 +438,19 @@ def corpus_arrays(
         **frequent_rows(positions, bigram_key, bigram_start, rank, len(units)),
         "corpus_version": np.array([CORPUS_VERSION], dtype=np.int64),
     }
+
+
+def unit_counts(units: np.ndarray, chunk: int = 1 << 22) -> np.ndarray:
+    """How many times each UTF-16 unit stands in ``units`` (int64, 65,536 counts), a chunk at a time: numpy's
+    ``bincount`` makes an int64 copy of its input first (3.2 GB for the 400 million units of 100,000 reports).
+
+    >>> unit_counts(np.array([0, 3, 3], dtype=np.uint16), chunk=2)[:4].tolist()
+    [1, 0, 0, 2]
+    """
+    counts = np.zeros(65536, dtype=np.int64)
+    for lo in range(0, len(units), chunk):
+        counts += np.bincount(units[lo : lo + chunk], minlength=65536)
+    return counts
 
 
 def rows_at(rank: np.ndarray, offsets: np.ndarray) -> np.ndarray:
@@ -614,17 +628,14 @@ def _first_not_less(values: np.ndarray, lo: np.ndarray, hi: np.ndarray, x: np.nd
 _BLOCK_BITS = 12  # offsets per block of _moved's table: 2**12
 
 
-def _moved(
-    positions: np.ndarray, lo: np.ndarray, hi: np.ndarray, shift: np.ndarray, size: int, out: np.ndarray
-) -> np.ndarray:
+def _moved(positions: np.ndarray, lo: np.ndarray, hi: np.ndarray, shift: np.ndarray, size: int, out: np.ndarray) -> int:
     """Positions (offsets under ``size``) inside the intervals ``[lo, hi)`` (ascending, disjoint) moved by their
-    interval's ``shift``, written into ``out`` in order; returns whether each position was inside one. A
-    table per block of 4,096 offsets (small enough to stay in the processor's cache) says whether the block
-    lies in one interval (its shift), in none, or across an edge: only offsets in the few blocks across an
-    edge are searched among the intervals (``search/_count.c``: one pass)."""
-    kept = np.zeros(len(positions), dtype=bool)
+    interval's shift, written into ``out`` in order; returns how many. A table per block of 4,096 offsets (small
+    enough to stay in the processor's cache) says whether the block lies in one interval (its shift), in none,
+    or across an edge: only offsets in the few blocks across an edge are searched among the intervals
+    (``search/_count.c``: one pass)."""
     if not len(lo):
-        return kept
+        return 0
     first = np.arange((size >> _BLOCK_BITS) + 1, dtype=np.int64) << _BLOCK_BITS
     which = np.searchsorted(lo, first, "right") - 1
     inside = (which >= 0) & (first + (1 << _BLOCK_BITS) <= hi[np.maximum(which, 0)])
@@ -634,19 +645,19 @@ def _moved(
     )
     state = np.where(inside, 1, np.where(clear, 0, 2)).astype(np.int8)  # 1: in one interval, 0: in none, 2: across
     block_shift = np.where(inside, shift[np.maximum(which, 0)], 0).astype(np.int64)
-    kept_bytes = kept.view(np.uint8)
     as_int64 = [np.ascontiguousarray(x, dtype=np.int64) for x in (lo, hi, shift)]
-    moved(np.ascontiguousarray(positions), state, block_shift, *as_int64, _BLOCK_BITS, out, kept_bytes)
-    return kept
+    nothing = np.zeros(0, dtype=np.uint8)  # (which positions were kept: not recorded)
+    return moved(np.ascontiguousarray(positions), state, block_shift, *as_int64, _BLOCK_BITS, out, nothing)
 
 
 def merged_positions(parts: _Parts, units: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The positions sorted by bigram (with the bigrams' keys and starts) of the corpus ``units`` put together
     from two generations' rows (``parts``; rows starting at ``starts``), without sorting it again: each kept
     passage's text is the same, so its units keep their bigrams (the last one's is the separator in both) and
-    move by their run's shift, in the same order. The previous generation's positions are the base; the new
-    part's, and every separator's (its bigram depends on the passage after it), are put in by binary search.
-    The same arrays as :func:`unit_positions` and :func:`sort_by_bigram` give."""
+    move by their run's shift, in the same order. The separators' bigrams (unit 0 first) come first and are
+    made afresh (each depends on the passage after it); the previous generation's other positions are moved
+    into the final array once, and the new part's (few, already in order) are put in among them by binary
+    search, in place. The same arrays as :func:`unit_positions` and :func:`sort_by_bigram` give."""
     n = len(units)
     intervals: tuple[list[tuple[int, int, int]], list[tuple[int, int, int]]] = ([], [])
     row = 0
@@ -659,45 +670,67 @@ def merged_positions(parts: _Parts, units: np.ndarray, starts: np.ndarray) -> tu
         intervals[p].append((int(own[a]), end, int(starts[row]) - int(own[a])))
         row += b - a
     index_type = np.int32 if n < 2**31 else np.int64
-    moved, kept_keys, kept_sizes = [], [], []
-    for p in (0, 1):
-        arrays = parts.parts[p]
-        keys, first = arrays["bigram_key"], arrays["bigram_start"]
-        z = int(np.searchsorted(keys, 1 << 16))  # bigrams of the separator (unit 0) come first: made afresh
-        span = np.asarray(intervals[p], dtype=np.int64).reshape(-1, 3)
-        base = arrays["positions"][int(first[z]) :]
-        out = np.empty(len(base), dtype=index_type)
-        kept = _moved(base, span[:, 0], span[:, 1], span[:, 2], len(arrays["units"]), out)
-        segment = first[z:] - first[z]
-        dropped = np.flatnonzero(~kept)  # (few: the removed and changed reports' positions)
-        lost = np.bincount(np.searchsorted(segment, dropped, "right") - 1, minlength=len(segment) - 1)
-        moved.append(out[: len(base) - len(dropped)])
-        kept_keys.append(keys[z:])
-        kept_sizes.append(np.diff(segment) - lost)
-    # What goes into the base: the new part's positions and the separators', by (bigram, offset).
-    separators = np.flatnonzero(units == 0)
-    following = units[np.minimum(separators + 1, n - 1)].astype(np.uint32)
-    following[separators == n - 1] = 0
-    add_keys = np.concatenate([np.repeat(kept_keys[1], kept_sizes[1]), following])
-    add_at = np.concatenate([moved[1].astype(np.int64), separators])
-    order = np.lexsort((add_at, add_keys))
-    add_keys, add_at = add_keys[order], add_at[order]
-    base_keys, base_start = kept_keys[0], np.concatenate([[0], np.cumsum(kept_sizes[0])])
-    j = np.searchsorted(base_keys, add_keys)
-    held = np.zeros(len(add_keys), dtype=bool)  # the bigram is the base's too
-    if len(base_keys):
-        held = (j < len(base_keys)) & (base_keys[np.minimum(j, len(base_keys) - 1)] == add_keys)
+    spans = [np.asarray(intervals[p], dtype=np.int64).reshape(-1, 3) for p in (0, 1)]
+    old, new = parts.parts
+    z_old, z_new = (int(np.searchsorted(part["bigram_key"], 1 << 16)) for part in parts.parts)
+
+    # The new part's positions (every new report is kept), moved: in order of bigram, then offset.
+    new_base = new["positions"][int(new["bigram_start"][z_new]) :]
+    add_at = np.empty(len(new_base), dtype=index_type)
+    written = _moved(new_base, spans[1][:, 0], spans[1][:, 1], spans[1][:, 2], len(new["units"]), add_at)
+    assert written == len(add_at), (written, len(add_at))
+    add_keys = np.repeat(new["bigram_key"][z_new:], np.diff(new["bigram_start"][z_new:]))
+
+    # The separators, by the unit after each, then offset.
+    separators = starts[1:] - 1  # (one before each row but the first)
+    following = units[np.minimum(starts[1:], n - 1)]
+    following[starts[1:] == n] = 0  # (an empty last row)
+    by_next = np.argsort(following, kind="stable")  # (uint16: a radix sort)
+    following = following[by_next]
+    sep_first = np.flatnonzero(np.concatenate([[True], following[1:] != following[:-1]])) if len(following) else []
+    sep_keys = following[sep_first].astype(np.uint32)
+    sep_sizes = np.diff(np.append(sep_first, len(following))).astype(np.int64)
+
+    # The previous generation's other positions: those of reports gone or changed (outside every interval of
+    # the previous part) are dropped; their bigrams are read off the previous text.
+    old_units = old["units"]
+    keys = old["bigram_key"][z_old:]
+    segment = old["bigram_start"][z_old:] - old["bigram_start"][z_old]
+    edges = np.concatenate([[0], spans[0][:, :2].reshape(-1), [len(old_units)]]).reshape(-1, 2)
+    gap = ranges(edges[:, 1] - edges[:, 0]) + np.repeat(edges[:, 0], edges[:, 1] - edges[:, 0])
+    gap = gap[old_units[gap] != 0]
+    following_old = np.where(gap + 1 < len(old_units), old_units[np.minimum(gap + 1, len(old_units) - 1)], 0)
+    gap_keys = (old_units[gap].astype(np.uint32) << 16) | following_old.astype(np.uint32)
+    lost = np.bincount(np.searchsorted(keys, gap_keys), minlength=len(keys)).astype(np.int64)
+    kept_sizes = np.diff(segment) - lost
+    old_base = old["positions"][int(old["bigram_start"][z_old]) :]
+    total_kept = len(old_base) - len(gap)
+    positions = np.empty(len(separators) + len(add_at) + total_kept, dtype=index_type)
+    positions[: len(separators)] = separators[by_next]
+    tail = positions[len(separators) + len(add_at) :]
+    written = _moved(old_base, spans[0][:, 0], spans[0][:, 1], spans[0][:, 2], len(old_units), tail)
+    assert written == total_kept, (written, total_kept)
+
+    # The new part's positions put in among them, where their bigram's run holds the next larger offset.
+    base_start = np.concatenate([[0], np.cumsum(kept_sizes)])
+    j = np.searchsorted(keys, add_keys)
+    held = np.zeros(len(add_keys), dtype=bool)  # the bigram is the previous part's too
+    if len(keys):
+        held = (j < len(keys)) & (keys[np.minimum(j, len(keys) - 1)] == add_keys)
     lo = base_start[j]
     hi = np.where(held, base_start[np.minimum(j + 1, len(base_start) - 1)], lo)
-    positions = np.insert(moved[0], _first_not_less(moved[0], lo, hi, add_at), add_at.astype(index_type))
-    # The bigrams: the base's that kept entries and those put in.
-    all_keys = np.concatenate([base_keys, add_keys])
+    at = _first_not_less(tail, lo, hi, add_at)
+    inserted(tail, at.astype(np.int64), add_at, positions[len(separators) :])
+
+    # The bigrams: the separators', then the previous part's that kept entries and the new part's.
+    all_keys = np.concatenate([keys, new["bigram_key"][z_new:]])
     bigrams, where = np.unique(all_keys, return_inverse=True)
-    sizes = np.bincount(where.reshape(-1), weights=np.concatenate([kept_sizes[0], np.ones(len(add_keys))]))
+    sizes = np.bincount(where.reshape(-1), weights=np.concatenate([kept_sizes, np.diff(new["bigram_start"][z_new:])]))
     present = sizes > 0
-    bigram_start = np.zeros(int(present.sum()) + 1, dtype=np.int64)
-    np.cumsum(sizes[present].astype(np.int64), out=bigram_start[1:])
-    return positions, bigrams[present].astype(np.uint32), bigram_start
+    all_sizes = np.concatenate([sep_sizes, sizes[present].astype(np.int64)])
+    bigram_start = np.zeros(len(all_sizes) + 1, dtype=np.int64)
+    np.cumsum(all_sizes, out=bigram_start[1:])
+    return positions, np.concatenate([sep_keys, bigrams[present].astype(np.uint32)]), bigram_start
 
 
 def _runs(old_sources: list[str], keep: np.ndarray, new_sources: list[str]) -> list[tuple[int, int, int]]:

@@ -831,7 +831,9 @@ def reuse_arrays(
         now = dict(group_fps)
         changed = [hv for hv, rep in before.items() if now.get(hv) != rep]
         if changed:
-            fresh[np.unique(r[np.isin(h, np.array(changed, dtype=np.uint64))])] = True
+            changed_fp = np.array(changed, dtype=np.uint64)  # (h ascending: each one's run of holders)
+            lo, hi = np.searchsorted(h, changed_fp, "left"), np.searchsorted(h, changed_fp, "right")
+            fresh[r[np.repeat(lo, hi - lo) + ranges(hi - lo)]] = True
     small = np.repeat(run_len <= GROUP_DF, run_len)
     left, right = _pairs(h[small], r[small], GROUP_DF)
     keep = (report_of[left] != report_of[right]) & (fresh[left] | fresh[right])
@@ -1108,10 +1110,10 @@ def _group_stretches(
     carried = None
     if before is not None:
         affected = _affected_pairs(h, r, run_start, run_len, big, sigs, rep_row, rep, member, group, before)
-        take = np.isin(_pair_codes(rep, member), affected)
+        take = _among(_pair_codes(rep, member), affected)
         rep, member, offset, diagonal, group = rep[take], member[take], offset[take], diagonal[take], group[take]
         del take
-        in_prior = np.isin(_pair_codes(prior["rep"], prior["member"]), affected)
+        in_prior = _among(_pair_codes(prior["rep"], prior["member"]), affected)
         carried = (affected, before, {c: np.asarray(v)[~in_prior] for c, v in prior.items()})
         prior = {c: np.asarray(v)[in_prior] for c, v in prior.items()}
 
@@ -1161,7 +1163,7 @@ def _group_stretches(
     found = {name: column[pick].astype(np.int64) for name, column in zip(_RECORD_COLUMNS, columns, strict=True)}
     if carried is not None:  # the records of the pairs carried over, after those worked out here
         affected, before, _ = carried
-        unchanged = ~np.isin(_pair_codes(before["rep"], before["member"]), affected)
+        unchanged = ~_among(_pair_codes(before["rep"], before["member"]), affected)
         found = {name: np.concatenate([found[name], before[name][unchanged]]) for name in _RECORD_COLUMNS}
     # A group where a stretch counts: its representative holds it all (each representative once, where met first;
     # then those of the records carried over).
@@ -1183,7 +1185,7 @@ def _group_stretches(
     runs = np.flatnonzero(np.concatenate([[True], pair[1:] != pair[:-1]])) if len(pair) else np.zeros(0, np.int64)
     visited = np.logical_or.reduceat(held[order], runs) if len(runs) else np.zeros(0, dtype=bool)
     collided = np.concatenate(dead_all) if dead_all else np.zeros(0, np.int64)
-    visited |= np.isin(pair[runs], _pair_codes(rep[collided], member[collided]))
+    visited |= _among(pair[runs], np.sort(_pair_codes(rep[collided], member[collided])))
     keep = np.repeat(visited, np.diff(np.append(runs, len(pair))))
     kept = {c: ordered[c][keep] for c in _STRETCH_COLUMNS}
     if carried is not None:  # every stretch of the pairs carried over (each was visited then, and is now)
@@ -1229,6 +1231,18 @@ def _lookup(keys: np.ndarray, values: np.ndarray, queries: np.ndarray) -> np.nda
         return np.full(len(queries), -1, dtype=np.int64)
     at = np.minimum(np.searchsorted(keys, queries), len(keys) - 1)
     return np.where(keys[at] == queries, values[at], -1).astype(np.int64)
+
+
+def _among(values: np.ndarray, ascending: np.ndarray) -> np.ndarray:
+    """Whether each value is among ``ascending`` (sorted): numpy's ``isin`` by binary search (numpy 2.4's hashes
+    the values first, several times slower on tens of millions).
+
+    >>> _among(np.array([5, 6, 9, 1]), np.array([2, 5, 9])).tolist()
+    [True, False, True, False]
+    """
+    if not len(ascending):
+        return np.zeros(len(values), dtype=bool)
+    return ascending[np.minimum(np.searchsorted(ascending, values), len(ascending) - 1)] == values
 
 
 def _assemble(
@@ -1410,7 +1424,7 @@ def _summarise(
     carried = tuple(np.zeros(0, np.int64) for _ in range(6))
     if kept is not None and n:
         carried = _carried(a, prev, old_row, candidates, keys, covers, rank)
-        candidates = candidates[~np.isin(candidates, carried[0])]
+        candidates = candidates[~_among(candidates, np.sort(carried[0]))]
     # Each candidate's keys; candidates taken in the order of their keys, so that rows with the same keys (most
     # holders of one boilerplate: no links of their own) share one union of their sets, made once.
     key_ids = [
@@ -1567,6 +1581,22 @@ def _distinct(values: np.ndarray) -> np.ndarray:
     """
     values = np.sort(values)
     return values[np.concatenate(([True], values[1:] != values[:-1]))] if len(values) else values
+
+
+def _distinct_with_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """numpy's ``unique(values, return_inverse=True)`` by one sort (its hashing costs more on the many small
+    arrays of :func:`_key_sets`).
+
+    >>> [x.tolist() for x in _distinct_with_inverse(np.array([7, 3, 7, 5]))]
+    [[3, 5, 7], [2, 0, 2, 1]]
+    """
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    first = np.ones(len(values), dtype=bool)
+    first[1:] = ordered[1:] != ordered[:-1]
+    which = np.empty(len(values), dtype=np.int64)
+    which[order] = np.cumsum(first) - 1
+    return ordered[first], which
 
 
 def _carried(
@@ -1803,8 +1833,7 @@ def _key_sets(a, keys, report, rank, nchars, min_span, kept: np.ndarray | None =
                 best = int(q_rank.min())
                 at = q_rank == best
                 # The distinct intervals (sorted), each with the earliest rank holding it (and among kept rows).
-                codes, which = np.unique(q_lo * (1 << 32) + q_hi, return_inverse=True)
-                which = which.reshape(-1)
+                codes, which = _distinct_with_inverse(q_lo * (1 << 32) + q_hi)
                 firsts = np.full(len(codes), _FAR)
                 np.minimum.at(firsts, which, q_rank)
                 kept_firsts = None

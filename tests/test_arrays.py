@@ -503,3 +503,30 @@ def test_the_compiled_move_of_offsets_keeps_those_inside_the_intervals_and_names
         moved(np.array([12], dtype=np.int32), state, block_shift, lo, hi, shift, 2, out, kept)
     with pytest.raises(TypeError, match="moved"):
         moved(positions, state.astype(np.int64), block_shift, lo, hi, shift, 2, out, kept)
+    nothing = np.zeros(0, dtype=np.uint8)  # which were kept, not recorded
+    assert moved(positions, state, block_shift, lo, hi, shift, 2, out[:4], nothing) == 4
+    with pytest.raises(ValueError, match="out is too short"):
+        moved(positions, state, block_shift, lo, hi, shift, 2, out[:3], nothing)
+
+
+def test_the_compiled_insert_equals_numpy_s_even_into_its_own_tail_and_names_a_bad_argument():
+    """``inserted`` (search/_count.c): numpy's ``insert`` for ascending indexes (at both ends, several at one
+    index), into a separate array or in place, the base being the output's own tail."""
+    from search._count import inserted
+
+    rng = np.random.default_rng(3)
+    for dtype in (np.int32, np.int64):
+        base = np.sort(rng.integers(0, 1000, 50)).astype(dtype)
+        at = np.sort(np.concatenate([[0, 0, 50, 50], rng.integers(0, 51, 20)])).astype(np.int64)
+        values = rng.integers(0, 1000, len(at)).astype(dtype)
+        want = np.insert(base, at, values)
+        out = np.empty(len(want), dtype=dtype)
+        inserted(base, at, values, out)
+        assert out.tolist() == want.tolist()
+        out[len(values) :] = base  # the base already in the output's tail
+        inserted(out[len(values) :], at, values, out)
+        assert out.tolist() == want.tolist()
+    with pytest.raises(ValueError, match=r"at\[1\] is out of order"):
+        inserted(base, np.array([3, 2], dtype=np.int64), values[:2], np.empty(52, dtype=np.int64))
+    with pytest.raises(TypeError, match="inserted"):
+        inserted(base, at, values.astype(np.int32), np.empty(len(want), dtype=np.int64))
