@@ -834,7 +834,9 @@ def reuse_arrays(
             changed_fp = np.array(changed, dtype=np.uint64)  # (h ascending: each one's run of holders)
             lo, hi = np.searchsorted(h, changed_fp, "left"), np.searchsorted(h, changed_fp, "right")
             fresh[r[np.repeat(lo, hi - lo) + ranges(hi - lo)]] = True
-    small = np.repeat(run_len <= GROUP_DF, run_len)
+    # (Only fingerprints a fresh passage holds: an update's pairs are among a few thousand, not every one.)
+    with_fresh = np.logical_or.reduceat(fresh[r], run_start) if len(run_start) else np.zeros(0, dtype=bool)
+    small = np.repeat((run_len <= GROUP_DF) & (run_len > 1) & with_fresh, run_len)
     left, right = _pairs(h[small], r[small], GROUP_DF)
     keep = (report_of[left] != report_of[right]) & (fresh[left] | fresh[right])
     left, right = np.minimum(left[keep], right[keep]), np.maximum(left[keep], right[keep])
@@ -957,6 +959,18 @@ def _lexsort2(minor: np.ndarray, major: np.ndarray) -> np.ndarray:
     _, by_minor = _by_hash(np.ascontiguousarray(minor, dtype=np.int64).view(np.uint64))
     _, by_major = _by_hash(np.ascontiguousarray(np.asarray(major)[by_minor], dtype=np.int64).view(np.uint64))
     return by_minor[by_major].astype(np.int64)
+
+
+def _stretch_order(stretches: dict[str, np.ndarray]) -> np.ndarray:
+    """``np.lexsort`` of stretches by representative, member, diagonal, then m0 (rows and offsets under 2**31),
+    as :func:`_lexsort2` of two codes.
+
+    >>> _stretch_order({"rep": np.array([1, 0, 0]), "member": np.array([2, 2, 2]), "diag": np.array([0, 3, -3]),
+    ...                 "m0": np.array([0, 0, 9])}).tolist()
+    [2, 1, 0]
+    """
+    minor = ((np.asarray(stretches["diag"], dtype=np.int64) + (1 << 31)) << 31) | stretches["m0"]
+    return _lexsort2(minor, _pair_codes(stretches["rep"], stretches["member"]))
 
 
 _RECORD_COLUMNS = ("rep", "member", "r0", "r1", "m0")
@@ -1177,7 +1191,7 @@ def _group_stretches(
 
     # The stretches of every pair visited, for the next generation: a pair is visited when one of its stretches
     # holds a fingerprint of it, or a fingerprint of it was a collision (every fingerprint is one or the other).
-    order = np.lexsort(tuple(stretches[c] for c in ("m0", "diag", "member", "rep")))
+    order = _stretch_order(stretches)
     ordered = {c: stretches[c][order] for c in _STRETCH_COLUMNS}
     held = np.zeros(len(order), dtype=bool)
     held[holder[holder >= 0]] = True
@@ -1191,7 +1205,7 @@ def _group_stretches(
     if carried is not None:  # every stretch of the pairs carried over (each was visited then, and is now)
         other = carried[2]
         both = {c: np.concatenate([kept[c], np.asarray(other[c], dtype=np.int64)]) for c in _STRETCH_COLUMNS}
-        order = np.lexsort(tuple(both[c] for c in ("m0", "diag", "member", "rep")))
+        order = _stretch_order(both)
         kept = {c: both[c][order] for c in _STRETCH_COLUMNS}
     out = {f"stretch_{c}": kept[c].astype(bool if c == "counts" else np.int32) for c in _STRETCH_COLUMNS}
     return records, group_fps, out
@@ -1379,13 +1393,16 @@ def _put_breaks(a: dict[str, np.ndarray], texts: _Texts, old_row: np.ndarray, pr
     start = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     a["bp_start"] = start
     made_breaks = np.concatenate([texts.breaks_of(r) for r in made.tolist()], axis=1) if len(made) else None
+    made_at = np.repeat(start[made], counts[made]) + ranges(counts[made]) if made_breaks is not None else None
+    if len(copied):
+        source = np.repeat(p0, counts[copied]) + ranges(counts[copied])
+        copied_at = np.repeat(start[copied], counts[copied]) + ranges(counts[copied])
     for k, name in enumerate(("bp_at", "bp_ds", "bp_de")):
         out = np.zeros(int(start[-1]), dtype=np.int32)
         if made_breaks is not None:
-            out[np.repeat(start[made], counts[made]) + ranges(counts[made])] = made_breaks[k]
+            out[made_at] = made_breaks[k]
         if len(copied):
-            source = np.repeat(p0, counts[copied]) + ranges(counts[copied])
-            out[np.repeat(start[copied], counts[copied]) + ranges(counts[copied])] = np.asarray(prev[name])[source]
+            out[copied_at] = np.asarray(prev[name])[source]
         a[name] = out
 
 
