@@ -45,7 +45,7 @@ from search._count import radix_order
 from search.analysis import fold_with_extents, folds_one_for_one_each
 from search.arrays import ARRAYS_PREFIX, generation_rows, load_arrays, save_arrays
 from search.divisions import areas, division_years, divisions_during, zones
-from search.models import Report
+from search.models import Region, Report
 from search.regions import short_name
 from search.reuse import (
     FORMAT_VERSION,
@@ -64,7 +64,7 @@ from search.reuse import (
     time_ranks,
     union_length,
 )
-from search.store import ranges
+from search.store import Strings, ranges
 from search.subprocesses import collector_paused, die_with_parent
 
 PLACEHOLDER = "\ue000"
@@ -405,11 +405,11 @@ def compare(a: str, b: str, min_span: int = MIN_SPAN) -> tuple[bool, list[tuple[
 @dataclass(frozen=True)
 class Generation:
     """What finding text reuse reads of a generation, by row: each passage's id, original text and folded text
-    (sequences read one item at a time), its report's index, and the reports' metadata (their passages are not
-    read). :meth:`of_reports` wraps Python objects; :meth:`of_arrays` reads a generation's mapped store, so that
-    the indexer builds no object per passage for it."""
+    (sequences read one item at a time) and its report's index; and by report, the columns the reuse arrays keep
+    of each (:func:`report_columns`). :meth:`of_reports` wraps Python objects; :meth:`of_arrays` reads a
+    generation's mapped store, so that the indexer builds no object per passage or report for it."""
 
-    reports: Sequence[Report]
+    report_table: dict[str, np.ndarray]  # report columns (report_id, report_year, ...), one item per report
     report_of: np.ndarray
     passage_ids: Sequence[str]
     texts: Sequence[str]
@@ -422,13 +422,23 @@ class Generation:
     def rows(self) -> int:
         return len(self.report_of)
 
+    @property
+    def report_count(self) -> int:
+        return len(self.report_table["report_id"])
+
     @classmethod
     def of_reports(cls, reports: Sequence[Report], folded: Mapping[str, str]) -> Generation:
         """``reports`` in row order with their passages, and each passage's folded text by id."""
         passages = [p for r in reports for p in r.passages]
         report_of = np.fromiter((i for i, r in enumerate(reports) for _ in r.passages), np.int64, len(passages))
         ids = [p.passage_id for p in passages]
-        return cls(reports, report_of, ids, [p.text for p in passages], [folded[i] for i in ids])
+        columns = report_columns(
+            [r.report_id for r in reports],
+            [r.year or 0 for r in reports],
+            [r.publish_date or "" for r in reports],
+            [r.region for r in reports],
+        )
+        return cls(columns, report_of, ids, [p.text for p in passages], [folded[i] for i in ids])
 
     @classmethod
     def of_arrays(cls, folder: Path) -> Generation:
@@ -436,17 +446,49 @@ class Generation:
         arrays = load_arrays(folder)
         if arrays is None:
             raise FileNotFoundError(f"no arrays in {folder}")
-        store = arrays.store
-        reports = [store.report_metadata(i) for i in range(store.report_count)]
+        store, raw = arrays.store, arrays.raw
+        regions = store.regions()
+        columns = report_columns(
+            list(Strings(raw["report_id_bytes"], raw["report_id_offsets"])),
+            raw["report_year"],
+            list(Strings(raw["report_publish_date_bytes"], raw["report_publish_date_offsets"])),
+            regions,
+            raw["report_region"],
+        )
         report_of = np.asarray(store.report_of_row, dtype=np.int64)
-        generation = cls(reports, report_of, store.passage_ids, store.text, _FoldedRows(arrays.corpus))
+        generation = cls(columns, report_of, store.passage_ids, store.text, _FoldedRows(arrays.corpus))
         try:  # an update's arrays: which rows were copied from the generation before (search.arrays.write_arrays)
             meta = json.loads((folder / "meta.json").read_text())
         except FileNotFoundError:
             return generation
-        return replace(
-            generation, row_before=arrays.raw["row_before"], before=meta["before"], rows_before=meta["rows_before"]
-        )
+        return replace(generation, row_before=raw["row_before"], before=meta["before"], rows_before=meta["rows_before"])
+
+
+_REGION_FIELDS = ("province", "prefecture", "county", "code", "division_id")
+
+
+def report_columns(
+    ids: Sequence[str], years, dates: Sequence[str], regions: Sequence[Region], region_of=None
+) -> dict[str, np.ndarray]:
+    """The reports' columns the reuse arrays keep: id, year (0: none), publish date ("": none) and the region's
+    fields ("": none), one item per report; ``regions`` per report, or the distinct ones numbered by
+    ``region_of`` (a generation's region table: every one of them some report's).
+
+    >>> c = report_columns(["a", "b"], [2024, 0], ["2025-01-02", ""], [Region("山西省")], np.array([0, 0]))
+    >>> c["report_year"].tolist(), c["report_date"].tolist(), c["report_province"].tolist(), c["report_county"].dtype
+    ([2024, 0], ['2025-01-02', ''], ['山西省', '山西省'], dtype('<U1'))
+    """
+    if not len(ids):
+        return {"report_id": np.zeros(0, dtype="<U1")}
+    columns = {
+        "report_id": np.array(ids, dtype=str),
+        "report_year": np.asarray(years).astype(np.int32),
+        "report_date": np.array(dates, dtype=str),
+    }
+    for f in _REGION_FIELDS:
+        values = np.array([getattr(r, f) or "" for r in regions], dtype=str)
+        columns[f"report_{f}"] = values if region_of is None else values[np.asarray(region_of)]
+    return columns
 
 
 class _FoldedRows(Sequence[str]):
@@ -1262,8 +1304,8 @@ def _among(values: np.ndarray, ascending: np.ndarray) -> np.ndarray:
 def _assemble(
     generation: Generation, sigs, keys, chars, nchars, links, kept_links, records, texts, old_row, previous
 ) -> dict[str, np.ndarray]:
-    n, reports, report_of = generation.rows, generation.reports, generation.report_of
-    a = empty_arrays(n, len(reports))
+    n, report_of = generation.rows, generation.report_of
+    a = empty_arrays(n, generation.report_count)
     a["passage_id"] = _passage_ids(generation, old_row, previous) if n else a["passage_id"]
     a["passage_key"] = keys
     a["key_order"] = np.argsort(keys, kind="stable")
@@ -1272,14 +1314,10 @@ def _assemble(
     a["passage_report"] = report_of.astype(np.int32)
     a["passage_chars"] = chars
     a["passage_nchars"] = nchars.astype(np.int32)
-    if reports:
-        a["report_id"] = np.array([r.report_id for r in reports], dtype=str)
-        a["report_year"] = np.array([r.year or 0 for r in reports], dtype=np.int32)
-        a["report_date"] = np.array([r.publish_date or "" for r in reports], dtype=str)
-        for f in ("province", "prefecture", "county", "code", "division_id"):
-            a[f"report_{f}"] = np.array([getattr(r.region, f) or "" for r in reports], dtype=str)
+    if generation.report_count:
+        a.update(generation.report_table)
     a["report_rank"] = time_ranks(a["report_year"], a["report_date"])
-    a["report_first_row"] = np.searchsorted(report_of, np.arange(len(reports) + 1)).astype(np.int64)
+    a["report_first_row"] = np.searchsorted(report_of, np.arange(generation.report_count + 1)).astype(np.int64)
 
     a.update(_link_arrays(links, kept_links, n))
 
