@@ -32,7 +32,7 @@ import os
 import re
 from bisect import bisect_left
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 from functools import cache, partial
 from pathlib import Path
@@ -87,8 +87,8 @@ _CELLS = 4_000_000  # keys × members compared at once when summarising groups
 _NEAR_SHARE = 0.3  # seeded blocks covering this share of the longer passage: compared whole (perhaps near-duplicates)
 _PAIRS_AT_ONCE = 200_000  # pairs verified by one call of the compiled loops (their blocks are held at once)
 BESIDE_FROM = 50_000
-"""A generation's passages from which :func:`reuse_beside` finds reuse in a process of its own (starting one
-costs about a second)."""
+"""A generation's passages from which :func:`reuse_ahead` finds reuse in a process of its own (starting one
+costs a few seconds, while the counting arrays are written)."""
 TWO_FROM = 20_000
 """Work (passages to fingerprint, pairs to verify, passages to summarise) from which :func:`_in_two` splits it
 over two processes."""
@@ -2055,28 +2055,63 @@ def write_reuse(folder: Path, generation: Generation | Path, workers: int = 1) -
 @contextmanager
 def reuse_beside(folder: Path, arrays_folder: Path) -> Iterator[None]:
     """:func:`write_reuse` of the generation whose counting arrays are in ``arrays_folder``, into ``folder``,
-    beside the block (where the engine makes its own documents): for a generation of :data:`BESIDE_FROM`
-    passages or more in a process of its own, which does most of its work in two halves (``workers=2``), so
-    that the work takes both cores; else in this one after the block. The block's end waits for it and raises
-    what it raised (the writer then rolls back); an exception in the block, or an interrupt while waiting,
-    stops it. A killed writer takes the process with it (:func:`die_with_parent`)."""
-    if generation_rows(arrays_folder) < BESIDE_FROM:
+    beside the block (where the engine makes its own documents): :func:`reuse_ahead` started once the arrays
+    are written."""
+    with reuse_ahead(folder, generation_rows(arrays_folder)) as beside, beside(arrays_folder):
         yield
-        write_reuse(folder, arrays_folder)
+
+
+@contextmanager
+def reuse_ahead(folder: Path, rows: int) -> Iterator[Callable[[Path], AbstractContextManager[None]]]:
+    """Finding text reuse for a generation of about ``rows`` passages, made ready before its counting arrays are
+    written. The block gets ``beside(arrays_folder)``: a context manager to enter once they are written, which
+    runs :func:`write_reuse` into ``folder`` beside its own block (where the engine makes its own documents).
+    From :data:`BESIDE_FROM` passages that work runs in a process of its own, started here: it loads what it
+    needs (its modules, the place names) while the arrays are written, then waits for them; it does most of its
+    work in two halves (``workers=2``), so that the work takes both cores. Under that size it runs in this
+    process after ``beside``'s block. The end of ``beside``'s block waits for it and raises what it raised (the
+    writer then rolls back); an exception in either block, or an interrupt while waiting, stops it. A killed
+    writer takes the process with it (:func:`die_with_parent`)."""
+    if rows < BESIDE_FROM:
+
+        @contextmanager
+        def here(arrays_folder: Path) -> Iterator[None]:
+            yield
+            write_reuse(folder, arrays_folder)
+
+        yield here
         return
     context = multiprocessing.get_context("spawn")  # the writer holds threads (tantivy's): forking is unsafe
-    work = partial(_reuse_process, folder, arrays_folder, TWO_FROM)
-    died = f"finding text reuse for {arrays_folder} stopped (exit code {{code}}); nothing was committed"
+    jobs, job = context.Pipe(duplex=False)
+    work = partial(_reuse_process, folder, jobs, TWO_FROM)
+    died = f"finding text reuse for {folder} stopped (exit code {{code}}); nothing was committed"
     with _elsewhere(context, work, "fazhi-reuse", died) as outcome:
-        yield
-        outcome()
+        jobs.close()
+
+        @contextmanager
+        def beside(arrays_folder: Path) -> Iterator[None]:
+            job.send(str(arrays_folder))
+            yield
+            outcome()
+
+        try:
+            yield beside
+        finally:
+            job.close()
 
 
-def _reuse_process(folder: Path, arrays_folder: Path, two_from: int) -> None:
-    """:func:`reuse_beside`'s work in its process; ``two_from``: the writer's :data:`TWO_FROM` (a test may have
-    changed it there)."""
+def _reuse_process(folder: Path, jobs, two_from: int) -> None:
+    """:func:`reuse_ahead`'s work in its process: made ready, then the arrays folder received from ``jobs`` (none
+    when the writer gave up); ``two_from``: the writer's :data:`TWO_FROM` (a test may have changed it there)."""
     global TWO_FROM
     TWO_FROM = two_from
+    _name_starts()  # (the place names every new passage's comparison form needs)
+    from search import reuse_kernels  # noqa: F401 - (numba, for the groups and pairs)
+
+    try:
+        arrays_folder = Path(jobs.recv())
+    except EOFError:
+        return
     with collector_paused():
         write_reuse(folder, arrays_folder, workers=2)
 

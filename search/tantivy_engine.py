@@ -68,7 +68,7 @@ from search.models import (
 )
 from search.query import ParsedQuery
 from search.reuse import reuse_folder
-from search.reuse_build import reuse_beside
+from search.reuse_build import reuse_ahead
 from search.store import fast_key
 
 Q = tantivy.Query
@@ -220,21 +220,23 @@ def write_reports(
         folded = fold_passages(reports)
         name = uuid.uuid4().hex[:16]
         folder = arrays_folder(index_dir, name)
-        if previous is None:
-            write_arrays(folder, reports, folded)
-        else:  # the reports this commit keeps are copied from the previous generation's arrays
-            gone = set(remove) | {r.report_id for r in reports}
-            write_arrays(folder, reports, folded, previous=previous, keep=kept_indexes(previous, gone))
-        with reuse_beside(reuse_folder(index_dir, name), folder):
-            for report in reports:
-                if not replace_all:
-                    writer.delete_documents_by_term("report_id", report.report_id)
-                numbers.number(report.region)  # a new region gets its number
-                for p in report.passages:
-                    writer.add_document(_passage_document(report, p, folded[p.passage_id]))
-            folded.clear()
-            writer.delete_documents_by_term("kind", _REGISTRY_KIND)
-            writer.add_document(numbers.document())
+        rows = sum(len(r.passages) for r in reports) + (previous.corpus.rows if previous is not None else 0)
+        with reuse_ahead(reuse_folder(index_dir, name), rows) as beside:  # (made ready while the arrays are written)
+            if previous is None:
+                write_arrays(folder, reports, folded)
+            else:  # the reports this commit keeps are copied from the previous generation's arrays
+                gone = set(remove) | {r.report_id for r in reports}
+                write_arrays(folder, reports, folded, previous=previous, keep=kept_indexes(previous, gone))
+            with beside(folder):
+                for report in reports:
+                    if not replace_all:
+                        writer.delete_documents_by_term("report_id", report.report_id)
+                    numbers.number(report.region)  # a new region gets its number
+                    for p in report.passages:
+                        writer.add_document(_passage_document(report, p, folded[p.passage_id]))
+                folded.clear()
+                writer.delete_documents_by_term("kind", _REGISTRY_KIND)
+                writer.add_document(numbers.document())
         writer.delete_documents_by_term("kind", _ARRAYS_KIND)
         writer.add_document(_arrays_document(name))
         writer.commit()

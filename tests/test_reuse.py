@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import os
 import shutil
+from contextlib import contextmanager
 
 import numpy as np
 import pytest
 
 from fazhi.reuse_corpus import generated_reports
 from search import fold, index_writer, open_engine
-from search.arrays import ARRAYS_PREFIX, remove_arrays
+from search.arrays import ARRAYS_PREFIX, remove_arrays, write_arrays
 from search.models import Region
 from search.reuse import MIN_SPAN, REUSE_PREFIX, ReuseIndex, SharedSpan, time_ranks, union_length, union_lengths
 from search.reuse_build import (
@@ -571,6 +572,42 @@ def test_reuse_beside_raises_what_its_process_raised_and_stops_when_the_block_fa
         with rb.reuse_beside(index_dir / f"{REUSE_PREFIX}again", arrays):
             raise KeyError("the engine's own indexing failed")
     assert not (index_dir / f"{REUSE_PREFIX}again").exists()
+
+
+def test_a_tantivy_writer_whose_arrays_fail_stops_the_reuse_process_it_started_ahead(tmp_path, monkeypatch):
+    """The reuse process starts before the counting arrays are written and waits for them: when writing them
+    fails, it is stopped, and the index stays as it was; the next writer commits."""
+    import multiprocessing
+
+    import search.reuse_build as rb
+    import search.tantivy_engine as te
+
+    reports, _ = generated_reports(12, seed=6)
+    index_dir = tmp_path / "idx"
+    write = index_writer("tantivy")
+    write(index_dir, reports[:8])
+    monkeypatch.setattr(rb, "BESIDE_FROM", 0)
+    started = []
+    ahead = rb.reuse_ahead
+
+    @contextmanager
+    def watched(folder, rows):
+        with ahead(folder, rows) as beside:
+            started.extend(multiprocessing.active_children())
+            yield beside
+
+    def failing(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(te, "reuse_ahead", watched)
+    monkeypatch.setattr(te, "write_arrays", failing)
+    with pytest.raises(OSError, match="disk full"):
+        write(index_dir, reports[8:], replace_all=False)
+    assert [p.name for p in started] == ["fazhi-reuse"] and multiprocessing.active_children() == []
+    assert len(open_engine(index_dir, "tantivy").snapshot().reports) == 8
+    monkeypatch.setattr(te, "write_arrays", write_arrays)
+    write(index_dir, reports[8:], replace_all=False)  # a process ahead again, given the arrays this time
+    assert len(open_engine(index_dir, "tantivy").snapshot().reports) == 12
 
 
 def test_a_whoosh_writer_failing_after_its_writer_processes_started_stops_them(tmp_path, monkeypatch):
