@@ -2090,7 +2090,11 @@ def reuse_ahead(folder: Path, rows: int) -> Iterator[Callable[[Path], AbstractCo
 
         @contextmanager
         def beside(arrays_folder: Path) -> Iterator[None]:
-            job.send(str(arrays_folder))
+            try:
+                job.send(str(arrays_folder))
+            except OSError:  # it ended while waiting (killed): say so, with its exit code
+                outcome()
+                raise
             yield
             outcome()
 

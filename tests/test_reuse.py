@@ -556,6 +556,8 @@ def test_work_split_over_two_processes_comes_back_in_order_and_failures_are_rais
 
 
 def test_reuse_beside_raises_what_its_process_raised_and_stops_when_the_block_fails(tmp_path, monkeypatch):
+    import multiprocessing
+
     import search.reuse_build as rb
 
     monkeypatch.setattr(rb, "BESIDE_FROM", 0)
@@ -572,6 +574,13 @@ def test_reuse_beside_raises_what_its_process_raised_and_stops_when_the_block_fa
         with rb.reuse_beside(index_dir / f"{REUSE_PREFIX}again", arrays):
             raise KeyError("the engine's own indexing failed")
     assert not (index_dir / f"{REUSE_PREFIX}again").exists()
+    with pytest.raises(OSError, match=r"stopped \(exit code -9\); nothing was committed"):
+        with rb.reuse_ahead(index_dir / f"{REUSE_PREFIX}killed", 10) as beside:
+            (waiting,) = multiprocessing.active_children()
+            waiting.kill()  # (the kernel's out-of-memory killer, say) while it waits for the arrays
+            waiting.join()
+            with beside(arrays):
+                pass
 
 
 def test_a_tantivy_writer_whose_arrays_fail_stops_the_reuse_process_it_started_ahead(tmp_path, monkeypatch):
