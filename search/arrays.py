@@ -548,6 +548,28 @@ def row_rank(starts: np.ndarray, n_units: int) -> np.ndarray:
     return (before << np.uint64(32)) | bits.astype(np.uint64)
 
 
+def next_units(units: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """The unit after each offset (uint16; 0 after the corpus's last unit): the second half of its bigram.
+
+    >>> next_units(np.array([5, 6, 7], dtype=np.uint16), np.array([0, 2])).tolist()
+    [6, 0]
+    """
+    offsets = np.asarray(offsets, dtype=np.int64)
+    following = units[np.minimum(offsets + 1, len(units) - 1)] if len(units) else np.zeros(0, dtype=np.uint16)
+    following[offsets + 1 >= len(units)] = 0
+    return following
+
+
+def key_runs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of sorted ``keys`` and how many times each stands (int64).
+
+    >>> [x.tolist() for x in key_runs(np.array([3, 3, 5]))]
+    [[3, 5], [2, 1]]
+    """
+    first = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1]))) if len(keys) else np.zeros(0, np.int64)
+    return keys[first], np.diff(np.append(first, len(keys))).astype(np.int64)
+
+
 def sort_by_bigram(
     units: np.ndarray, positions: np.ndarray, unit_start: np.ndarray, block: int = 1 << 21
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -555,7 +577,6 @@ def sort_by_bigram(
     last unit), then offset; return the distinct bigrams (``unit << 16 | next``, ascending) and the first
     entry of each (one more: the end). Blocks of whole units' runs, about ``block`` entries, are sorted
     at a time, each by two stable radix sorts on 16-bit values."""
-    n = len(positions)
     keys, sizes = [], []
     present = np.flatnonzero(np.diff(unit_start))
     a = 0
@@ -566,17 +587,14 @@ def sort_by_bigram(
             b += 1
         hi = int(unit_start[present[b - 1] + 1])
         pos = positions[lo:hi]
-        nxt = units[np.minimum(pos.astype(np.int64) + 1, n - 1)]
-        nxt[pos == n - 1] = 0  # the corpus's last unit: nothing follows it
+        nxt = next_units(units, pos)
         unit = np.repeat(present[a:b].astype(np.uint16), np.diff(unit_start[present[a:b]], append=hi))
         order = np.argsort(nxt, kind="stable")
         order = order[np.argsort(unit[order], kind="stable")]
         positions[lo:hi] = pos[order]
-        key = (unit[order].astype(np.uint32) << 16) | nxt[order]
-        edges = np.flatnonzero(key[1:] != key[:-1]) + 1
-        first = np.concatenate(([0], edges))
-        keys.append(key[first])
-        sizes.append(np.diff(np.append(first, len(key))))
+        distinct, size = key_runs((unit[order].astype(np.uint32) << 16) | nxt[order])
+        keys.append(distinct)
+        sizes.append(size)
         a = b
     bigram_key = np.concatenate(keys) if keys else np.zeros(0, dtype=np.uint32)
     bigram_start = np.zeros(len(bigram_key) + 1, dtype=np.int64)
@@ -679,17 +697,14 @@ def merged_positions(parts: _Parts, units: np.ndarray, starts: np.ndarray) -> tu
     add_at = np.empty(len(new_base), dtype=index_type)
     written = _moved(new_base, spans[1][:, 0], spans[1][:, 1], spans[1][:, 2], len(new["units"]), add_at)
     assert written == len(add_at), (written, len(add_at))
-    add_keys = np.repeat(new["bigram_key"][z_new:], np.diff(new["bigram_start"][z_new:]))
+    new_sizes = np.diff(new["bigram_start"][z_new:])
+    add_keys = np.repeat(new["bigram_key"][z_new:], new_sizes)
 
     # The separators, by the unit after each, then offset.
     separators = starts[1:] - 1  # (one before each row but the first)
-    following = units[np.minimum(starts[1:], n - 1)]
-    following[starts[1:] == n] = 0  # (an empty last row)
+    following = next_units(units, separators)
     by_next = np.argsort(following, kind="stable")  # (uint16: a radix sort)
-    following = following[by_next]
-    sep_first = np.flatnonzero(np.concatenate([[True], following[1:] != following[:-1]])) if len(following) else []
-    sep_keys = following[sep_first].astype(np.uint32)
-    sep_sizes = np.diff(np.append(sep_first, len(following))).astype(np.int64)
+    sep_keys, sep_sizes = key_runs(following[by_next])
 
     # The previous generation's other positions: those of reports gone or changed (outside every interval of
     # the previous part) are dropped; their bigrams are read off the previous text.
@@ -699,8 +714,7 @@ def merged_positions(parts: _Parts, units: np.ndarray, starts: np.ndarray) -> tu
     edges = np.concatenate([[0], spans[0][:, :2].reshape(-1), [len(old_units)]]).reshape(-1, 2)
     gap = ranges(edges[:, 1] - edges[:, 0]) + np.repeat(edges[:, 0], edges[:, 1] - edges[:, 0])
     gap = gap[old_units[gap] != 0]
-    following_old = np.where(gap + 1 < len(old_units), old_units[np.minimum(gap + 1, len(old_units) - 1)], 0)
-    gap_keys = (old_units[gap].astype(np.uint32) << 16) | following_old.astype(np.uint32)
+    gap_keys = (old_units[gap].astype(np.uint32) << 16) | next_units(old_units, gap)
     lost = np.bincount(np.searchsorted(keys, gap_keys), minlength=len(keys)).astype(np.int64)
     kept_sizes = np.diff(segment) - lost
     old_base = old["positions"][int(old["bigram_start"][z_old]) :]
@@ -725,12 +739,12 @@ def merged_positions(parts: _Parts, units: np.ndarray, starts: np.ndarray) -> tu
     # The bigrams: the separators', then the previous part's that kept entries and the new part's.
     all_keys = np.concatenate([keys, new["bigram_key"][z_new:]])
     bigrams, where = np.unique(all_keys, return_inverse=True)
-    sizes = np.bincount(where.reshape(-1), weights=np.concatenate([kept_sizes, np.diff(new["bigram_start"][z_new:])]))
+    sizes = np.bincount(where.reshape(-1), weights=np.concatenate([kept_sizes, new_sizes]))
     present = sizes > 0
     all_sizes = np.concatenate([sep_sizes, sizes[present].astype(np.int64)])
     bigram_start = np.zeros(len(all_sizes) + 1, dtype=np.int64)
     np.cumsum(all_sizes, out=bigram_start[1:])
-    return positions, np.concatenate([sep_keys, bigrams[present].astype(np.uint32)]), bigram_start
+    return positions, np.concatenate([sep_keys.astype(np.uint32), bigrams[present].astype(np.uint32)]), bigram_start
 
 
 def _runs(old_sources: list[str], keep: np.ndarray, new_sources: list[str]) -> list[tuple[int, int, int]]:
