@@ -50,13 +50,14 @@ static Py_ssize_t runs_of(const uint16_t *units, Py_ssize_t n_units, const void 
     int64_t last = -1, count = 0;
     if (n_units < n_lit) return 0;
     Py_ssize_t after = anchor + (n_lit > 1 ? 2 : 1); /* the anchor (its bigram, or one unit) holds by construction */
+    int checks = anchor > 0 || after < n_lit; /* any unit beyond the anchor to read (none for one or two units) */
     for (Py_ssize_t first = 0; first < n_entries; first += CHUNK) {
         Py_ssize_t end = first + CHUNK < n_entries ? first + CHUNK : n_entries, n_held = 0;
         for (Py_ssize_t i = first; i < end; i++) {
             if (i + AHEAD < n_entries) { /* the text and rank of a start a little ahead, asked for now */
                 int64_t ahead = item(entries, wide, i + AHEAD) - anchor;
                 ahead = ahead > 0 ? ahead : 0;
-                __builtin_prefetch(units + ahead);
+                if (checks) __builtin_prefetch(units + ahead);
                 __builtin_prefetch(rank + (ahead >> 5));
             }
             int64_t pos = item(entries, wide, i) - anchor;
