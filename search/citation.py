@@ -24,6 +24,7 @@ access date is given only when known (a manifest or a saved archive says it), ne
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -89,14 +90,19 @@ def _chinese_date(iso: str) -> str:
     return f"{int(year)}年{int(month)}月{int(day)}日"
 
 
-def _gb7714(report: Report, passage: Passage | None, permalink: str, *, fullwidth: bool) -> str:
+def _number(passage: Passage | None) -> int | None:
+    return passage.number if passage is not None else None
+
+
+def _gb7714(report: Report, number: int | None, permalink: str, *, fullwidth: bool) -> str:
+    """GB/T 7714 of ``report``, with paragraph ``number`` as its pinpoint (None: the report as a whole)."""
     author = issuer_of(report)
     title = f"[{report.title}]" if report.title_inferred else report.title
     head = f"{author}. {title}[EB/OL]" if author else f"{title}[EB/OL]"
     opening, closing, colon = ("（", "）", "：") if fullwidth else ("(", ")", ": ")
     dates = f"{opening}{report.publish_date}{closing}" if report.publish_date else ""
     dates += f"[{report.accessed}]" if report.accessed else ""
-    pinpoint = f"{colon}第{passage.number}段" if passage is not None else ""
+    pinpoint = f"{colon}第{number}段" if number is not None else ""
     parts = [head + (pinpoint if not dates else ""), *([dates + pinpoint] if dates else [])]
     return ". ".join([*parts, citation_url(report, permalink)]) + "."
 
@@ -113,7 +119,7 @@ def gb7714_2025(report: Report, passage: Passage | None, permalink: str) -> str:
     （2025-02-28）[2026-12-02]：第5段.
     https://www.yuelu.gov.cn/a.html.
     """
-    return _gb7714(report, passage, permalink, fullwidth=True)
+    return _gb7714(report, _number(passage), permalink, fullwidth=True)
 
 
 def gb7714_2015(report: Report, passage: Passage | None, permalink: str) -> str:
@@ -124,7 +130,7 @@ def gb7714_2015(report: Report, passage: Passage | None, permalink: str) -> str:
     >>> gb7714_2015(r, None, "http://x/reports/r1")
     '长治市人民政府. [长治市2024年法治政府建设年度报告][EB/OL]. http://x/reports/r1.'
     """
-    return _gb7714(report, passage, permalink, fullwidth=False)
+    return _gb7714(report, _number(passage), permalink, fullwidth=False)
 
 
 def _site(report: Report, author: str | None) -> str:
@@ -149,32 +155,47 @@ def fxyz(report: Report, passage: Passage | None, permalink: str) -> str:
     https://www.yuelu.gov.cn/a.html，
     最后访问日期：2026年12月2日。
     """
+    return _fxyz(report, _number(passage), permalink)
+
+
+def _fxyz(report: Report, number: int | None, permalink: str) -> str:
     author = issuer_of(report)
     title = f"[{report.title}]（{COMPOSED_TITLE_NOTE}）" if report.title_inferred else f"《{report.title}》"
     carried = "载" + _site(report, author) + (_chinese_date(report.publish_date) if report.publish_date else "")
     parts = [f"{author}：{title}" if author else title, carried]
-    if passage is not None:
-        parts.append(f"第{passage.number}段")
+    if number is not None:
+        parts.append(f"第{number}段")
     parts.append(citation_url(report, permalink))
     if report.accessed:
         parts.append(f"最后访问日期：{_chinese_date(report.accessed)}")
     return "，".join(parts) + "。"
 
 
-FORMATTERS = {"gb7714_2025": gb7714_2025, "gb7714_2015": gb7714_2015, "fxyz": fxyz}
+FORMATTERS = {
+    "gb7714_2025": partial(_gb7714, fullwidth=True),
+    "gb7714_2015": partial(_gb7714, fullwidth=False),
+    "fxyz": _fxyz,
+}
+"""Each style's citation of a report and a paragraph number (None: the report as a whole)."""
 
 
 def citations(report: Report, passage: Passage | None, permalink: str) -> dict[str, str]:
     """The citation in every style, keyed as :data:`STYLES` (the API's ``citations`` object)."""
-    return {key: FORMATTERS[key](report, passage, permalink) for key in STYLES}
+    return citations_at(report, _number(passage), permalink)
+
+
+def citations_at(report: Report, number: int | None, permalink: str) -> dict[str, str]:
+    """:func:`citations` of paragraph ``number`` of ``report`` (None: the report as a whole): what a hit
+    already says of its passage is all a citation reads."""
+    return {key: FORMATTERS[key](report, number, permalink) for key in STYLES}
 
 
 def with_citations(body: dict, snap: Snapshot, root: str) -> dict:
     """``body`` (a search's JSON, as ``/api/search`` and ``fazhi search --json`` give it) with the citations of
     every hit and report row, their links made absolute with ``root`` (the site's address)."""
-    for hit in body["hits"]:
-        report, passage = snap.passage_and_metadata(hit["passage_id"])  # type: ignore[misc]  # a hit of it
-        hit["citations"] = citations(report, passage, root + passage.url())
+    for hit in body["hits"]:  # the report's metadata (a hit says its paragraph and link): no text is read
+        report = snap.report_metadata_of(snap.store.passage_row(hit["passage_id"]))  # type: ignore[arg-type]
+        hit["citations"] = citations_at(report, hit["number"], root + hit["url"])
     for row in body["reports"] or ():
         row["citations"] = citations(snap.report(row["report_id"]), None, f"{root}/reports/{row['report_id']}")
     return body

@@ -131,6 +131,7 @@ class PassageReuse:
     passages: int  # other passages sharing text with this passage
     earliest: ReuseLink | None  # the earliest holder, this passage included; None when nothing is shared
     tie: bool  # the earliest is tied (same year and date) with another holder
+    own: ReuseLink | None = None  # when tied: the passage itself as a holder (its report, year, region, date)
 
     def to_dict(self) -> dict:
         earliest = self.earliest
@@ -402,12 +403,14 @@ class ReuseIndex:
             earliest = (
                 self._self_link(earliest_row) if earliest_row == row else self._link(row, earliest_row, False, [])
             )
+        tie = bool(a["passage_tie"][row])
         return PassageReuse(
             links=listed,
             reports=int(a["passage_reports"][row]),
             passages=int(a["passage_passages"][row]),
             earliest=earliest,
-            tie=bool(a["passage_tie"][row]),
+            tie=tie,
+            own=self._self_link(row) if tie else None,
         )
 
     def _self_link(self, row: int) -> ReuseLink:

@@ -82,13 +82,11 @@ def passage_reuse(snap: Snapshot, passage_id: str, links: int = LINKS_SHOWN) -> 
         out["earliest_is_self"] = earliest.passage_id == passage_id
         if reuse.tie:
             key = (earliest.year, earliest.publish_date)
-            found = snap.passage_and_metadata(passage_id)
             holders = [
-                (link.report_id, link.passage_id, link.year, link.region, link.publish_date) for link in reuse.links
+                (link.report_id, link.passage_id, link.year, link.region, link.publish_date)
+                for link in (*reuse.links, reuse.own)
+                if link is not None
             ]
-            if found is not None:
-                report, _ = found
-                holders.append((report.report_id, passage_id, report.year, report.region, report.publish_date))
             out["tied"] = [_holder(snap, *h) for h in holders if (h[2], h[4]) == key and h[1] != earliest.passage_id]
     for link in reuse.links[:links]:
         row = _holder(snap, link.report_id, link.passage_id, link.year, link.region, link.publish_date)
