@@ -1,9 +1,10 @@
 /* The loops of counting that numpy does in many passes, compiled: a literal's rows (literal_runs, for
  * search.arrays.CorpusText.row_counts), an AND or an OR of terms merged as rows (and_rows, or_rows), a pass
  * over the matches for the facets' cells and the distinct reports (count_at, runs_at), the cells' sums by code
- * (sum_at), and for the indexer, fingerprints sorted by hash (radix_order) and a kept generation's offsets moved
- * into the next (moved), with others put in among them (inserted). Each releases the interpreter's lock
- * while it loops. Only the buffer protocol is used, so the module builds with Python's headers alone.
+ * (sum_at), the facets' two sums over the matches in one pass (cell_sums), and for the indexer, fingerprints
+ * sorted by hash (radix_order) and a kept generation's offsets moved into the next (moved), with others put in
+ * among them (inserted). Each releases the interpreter's lock while it loops. Only the buffer protocol is used,
+ * so the module builds with Python's headers alone.
  *
  * literal_runs(units, entries, rank, lit, anchor, rows_out, counts_out) -> int
  *
@@ -680,6 +681,108 @@ done:
     return result;
 }
 
+struct cell_tables {
+    const void *rows, *cells, *codes;
+    const uint8_t *kept, *section_kept;
+    int64_t *per_code, *per_report;
+    Py_ssize_t n, n_cells, n_codes, n_kept, n_section_kept, n_per_code, n_per_report;
+    int wide_rows, wide_cells, wide_codes;
+};
+
+#define SIX_SECTIONS 6 /* search.models.SECTIONS: a constant divisor is a multiplication, a variable one 40 cycles */
+
+/* cell_sums's loop; returns the first row out of bounds (or whose cell or code is), or -1. Inlined, so that a
+ * constant n_sections divides without a division instruction; the tables' fields are read into locals once (a
+ * count written through an int64_t pointer could otherwise be any of them, read again after each). */
+static inline Py_ssize_t cells_summed(const struct cell_tables *t, Py_ssize_t n_sections) {
+    const void *rows = t->rows, *cells = t->cells, *codes = t->codes;
+    const uint8_t *kept = t->kept, *section_kept = t->section_kept;
+    int64_t *per_code = t->per_code, *per_report = t->per_report;
+    const Py_ssize_t n = t->n, n_cells = t->n_cells, n_codes = t->n_codes, n_per_code = t->n_per_code;
+    const Py_ssize_t n_per_report = t->n_per_report;
+    const int all_reports = !t->n_kept, all_sections = !t->n_section_kept;
+    const int wide_rows = t->wide_rows, wide_cells = t->wide_cells, wide_codes = t->wide_codes;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        int64_t row = item(rows, wide_rows, i);
+        if (row < 0 || row >= n_cells) return i;
+        int64_t cell = item(cells, wide_cells, row);
+        if (cell < 0 || cell >= n_codes) return i;
+        int64_t report = cell / n_sections, section = cell - report * n_sections;
+        if (report >= n_per_report) return i;
+        int64_t code = item(codes, wide_codes, cell);
+        if (code < 0 || code >= n_per_code) return i;
+        per_code[code] += all_reports || kept[report];
+        per_report[report] += all_sections || section_kept[section];
+    }
+    return -1;
+}
+
+/* cell_sums(rows, cells, codes, report_kept, section_kept, n_sections, per_code, per_report) -> None
+ *
+ * The facets' two sums over the matches, in one pass (search.tantivy_engine's facet counts; before, the
+ * matches were counted into every (report, section) cell and each sum was a pass over all the cells). For
+ * each row of rows: its cell c = cells[row] (report * n_sections + section); per_code[codes[c]] += 1 when
+ * report_kept is empty or report_kept[report] is not 0 (the region filter: it narrows the year, section and
+ * document type facets), and per_report[report] += 1 when section_kept is empty or section_kept[section] is
+ * not 0 (the section filter: it narrows the region facet). rows, cells and codes hold int32 or int64 items,
+ * the masks one byte each, per_code and per_report int64 (writable). Anything outside its array is an
+ * IndexError. */
+static PyObject *cell_sums(PyObject *self, PyObject *args) {
+    PyObject *o[7];
+    Py_ssize_t n_sections;
+    if (!PyArg_ParseTuple(args, "OOOOOnOO", &o[0], &o[1], &o[2], &o[3], &o[4], &n_sections, &o[5], &o[6])) {
+        return NULL;
+    }
+    const char *names[7] = {"rows", "cells", "codes", "report_kept", "section_kept", "per_code", "per_report"};
+    const Py_ssize_t sizes[7] = {0, 0, 0, 1, 1, 8, 8}; /* 0: int32 or int64 */
+    Py_buffer v[7];
+    int got = 0;
+    PyObject *result = NULL;
+    for (; got < 7; got++) {
+        int flags = PyBUF_C_CONTIGUOUS | (got >= 5 ? PyBUF_WRITABLE : 0);
+        if (PyObject_GetBuffer(o[got], &v[got], flags) < 0) {
+            PyErr_Format(PyExc_TypeError, "cell_sums: %s must be a C-contiguous%s array", names[got],
+                         got >= 5 ? ", writable" : "");
+            goto done;
+        }
+        Py_ssize_t size = v[got].itemsize;
+        if (sizes[got] ? size != sizes[got] : (size != 4 && size != 8)) {
+            got++;
+            PyErr_Format(PyExc_TypeError, "cell_sums: %s holds items of %zd bytes", names[got - 1], size);
+            goto done;
+        }
+    }
+    if (n_sections < 1) {
+        PyErr_SetString(PyExc_ValueError, "cell_sums: n_sections must be at least 1");
+        goto done;
+    }
+    Py_ssize_t n = v[0].len / v[0].itemsize, n_cells = v[1].len / v[1].itemsize, n_codes = v[2].len / v[2].itemsize;
+    Py_ssize_t n_kept = v[3].len, n_section_kept = v[4].len, n_per_code = v[5].len / 8, n_per_report = v[6].len / 8;
+    if ((n_kept && n_kept != n_per_report) || (n_section_kept && n_section_kept != n_sections)) {
+        PyErr_SetString(PyExc_ValueError, "cell_sums: a mask must be empty or one byte per report (per section)");
+        goto done;
+    }
+    int wide_rows = v[0].itemsize == 8, wide_cells = v[1].itemsize == 8, wide_codes = v[2].itemsize == 8;
+    const uint8_t *kept = v[3].buf, *section_kept = v[4].buf;
+    int64_t *per_code = v[5].buf, *per_report = v[6].buf;
+    Py_ssize_t bad;
+    Py_BEGIN_ALLOW_THREADS
+    struct cell_tables t = {v[0].buf, v[1].buf, v[2].buf, kept, section_kept, per_code, per_report, n, n_cells,
+                            n_codes, n_kept, n_section_kept, n_per_code, n_per_report, wide_rows, wide_cells,
+                            wide_codes};
+    bad = n_sections == SIX_SECTIONS ? cells_summed(&t, SIX_SECTIONS) : cells_summed(&t, n_sections);
+    Py_END_ALLOW_THREADS
+    if (bad >= 0) {
+        PyErr_Format(PyExc_IndexError, "cell_sums: rows[%zd], its cell or its code lies outside its array", bad);
+        goto done;
+    }
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    for (int i = 0; i < got; i++) PyBuffer_Release(&v[i]);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"literal_runs", literal_runs, METH_VARARGS,
      "literal_runs(units, entries, rank, lit, anchor, rows_out, counts_out) -> int: the runs of rows holding the "
@@ -696,6 +799,9 @@ static PyMethodDef methods[] = {
     {"count_at", count_at, METH_VARARGS, "count_at(rows, table, out): out[table[row]] += 1 for each row."},
     {"sum_at", sum_at, METH_VARARGS, "sum_at(index, values, out): out[index[i]] += values[i] for each i."},
     {"runs_at", runs_at, METH_VARARGS, "runs_at(rows, table) -> int: the runs of equal table[row] over rows."},
+    {"cell_sums", cell_sums, METH_VARARGS,
+     "cell_sums(rows, cells, codes, report_kept, section_kept, n_sections, per_code, per_report): the matches "
+     "counted by their cell's code (reports kept) and by report (sections kept) in one pass (see search/_count.c)."},
     {"moved", moved, METH_VARARGS,
      "moved(positions, state, block_shift, lo, hi, shift, block_bits, out, kept) -> int: positions inside the "
      "intervals moved by their shift (see search/_count.c)."},

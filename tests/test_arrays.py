@@ -487,6 +487,38 @@ def test_count_at_and_runs_at_equal_numpy_and_name_what_lies_outside():
         runs_at(np.array([-1]), table)
 
 
+def test_cell_sums_equal_numpy_and_name_what_lies_outside():
+    """``cell_sums`` (search/_count.c): the matches summed by their cell's code where the report is kept, and by
+    report where the section is kept, as numpy's bincounts give them; an empty mask keeps everything."""
+    from search._count import cell_sums
+
+    rng = np.random.default_rng(8)
+    reports, sections = 7, 6
+    cells = rng.integers(0, reports * sections, 50)  # row -> cell
+    codes = rng.integers(0, 5, reports * sections)  # cell -> code
+    none = np.zeros(0, dtype=np.uint8)
+    for dtype in (np.int32, np.int64):
+        rows = np.sort(rng.integers(0, 50, 80))
+        for kept, section_kept in ((none, none), (rng.random(reports) < 0.5, rng.random(sections) < 0.5)):
+            per_code, per_report = np.zeros(5, dtype=np.int64), np.zeros(reports, dtype=np.int64)
+            cell_sums(rows.astype(dtype), cells.astype(dtype), codes.astype(dtype), kept, section_kept, sections,
+                      per_code, per_report)  # fmt: skip
+            report, section = cells[rows] // sections, cells[rows] % sections
+            in_region = kept[report] if len(kept) else np.ones(len(rows), dtype=bool)
+            in_section = section_kept[section] if len(section_kept) else np.ones(len(rows), dtype=bool)
+            assert per_code.tolist() == np.bincount(codes[cells[rows]][in_region], minlength=5).tolist()
+            assert per_report.tolist() == np.bincount(report[in_section], minlength=reports).tolist()
+    out = np.zeros(5, dtype=np.int64), np.zeros(reports, dtype=np.int64)
+    with pytest.raises(IndexError, match="rows"):
+        cell_sums(np.array([50]), cells, codes, none, none, sections, *out)
+    with pytest.raises(IndexError, match="rows"):  # a code outside per_code
+        cell_sums(np.array([0]), cells, codes + 5, none, none, sections, *out)
+    with pytest.raises(ValueError, match="mask"):
+        cell_sums(np.array([0]), cells, codes, np.ones(3, dtype=bool), none, sections, *out)
+    with pytest.raises(TypeError, match="per_code"):
+        cell_sums(np.array([0]), cells, codes, none, none, sections, np.zeros(5, dtype=np.int32), out[1])
+
+
 def test_the_compiled_move_of_offsets_keeps_those_inside_the_intervals_and_names_a_bad_argument():
     """``moved`` (search/_count.c): offsets in blocks of 4 (state 1: inside one interval, 0: in none, 2: across
     an edge, searched), written moved and in order; a position outside the blocks or a wrong array is refused."""

@@ -492,6 +492,33 @@ def test_an_engine_s_region_facet_equals_the_contract_s(generated_snap):
         assert list(snap.region_facet(per_report)) == list(Snapshot.region_facet(snap, per_report))
 
 
+@pytest.mark.parametrize(
+    "request_",
+    [
+        SearchRequest("法治"),
+        SearchRequest("经验", years=(2024,), sections=("举措成效", "工作计划")),
+        SearchRequest("法治 建设", regions=("山西省",), sections=("问题不足",)),
+        SearchRequest("工作 -矛盾", reuse=("shared",), regions=("河北省",)),
+        SearchRequest("", years=(2023,), reuse=("original",)),
+    ],
+    ids=repr,
+)
+def test_facets_summed_over_the_matches_equal_those_summed_over_cells(generated_snap, request_, monkeypatch):
+    """tantivy sums few matches' facets in one pass (``cell_sums``), many over their (report, section) cells:
+    both give the same facets, whichever filters narrow which facet."""
+    import search.tantivy_engine as tantivy_engine
+
+    if not isinstance(generated_snap, tantivy_engine.TantivySnapshot):
+        pytest.skip("tantivy's facet counting")
+    got = []
+    for share in (0.0, float("inf")):  # every search over cells; every search over the matches
+        monkeypatch.setattr(tantivy_engine, "CELLS_FROM", share)
+        counting.forget_matches(generated_snap)
+        resp = search(generated_snap, request_, use_cache=False)
+        got.append({k: [(v.value, v.count) for v in vals] for k, vals in resp.facets.items()})
+    assert got[0] == got[1] and any(got[0].values())
+
+
 # --- one pass over the matches per search ---------------------------------------------------------------------
 
 
