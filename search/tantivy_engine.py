@@ -64,6 +64,7 @@ from search.models import (
     Region,
     Report,
     SearchRequest,
+    facet_json_parts,
     region_keys,
 )
 from search.query import ParsedQuery
@@ -467,13 +468,14 @@ class TantivySnapshot(Snapshot):
             ids_of = self._region_key_ids_of_number
             flat_number = np.repeat(np.arange(len(ids_of)), [len(ids) for ids in ids_of])
             flat_key = np.fromiter((k for ids in ids_of for k in ids), dtype=np.int64, count=len(flat_number))
-            spread = self._region_spread = (flat_number, flat_key, np.asarray(self._region_rank_base, dtype=np.int64))
-        flat_number, flat_key, base = spread
+            base = np.asarray(self._region_rank_base, dtype=np.int64)
+            spread = self._region_spread = (flat_number, flat_key, base, facet_json_parts(*self._region_columns))
+        flat_number, flat_key, base, json_parts = spread
         acc = np.bincount(flat_key, weights=per_number[flat_number], minlength=len(base)).astype(np.int64)
         kids = np.flatnonzero(acc)
         kids = kids[np.argsort(base[kids] - acc[kids], kind="stable")]
         names, levels, parents = self._region_columns
-        return FacetRows(kids.tolist(), names, acc.tolist(), levels, parents)
+        return FacetRows(kids.tolist(), names, acc.tolist(), levels, parents, json_parts)
 
     def _word_clauses(self, parsed: ParsedQuery) -> list[tuple[Occur, tantivy.Query]]:
         """BM25 over the jieba words of the query's positive literals (a heading's words weigh more), as the

@@ -116,7 +116,7 @@ def api_search():
     if fmt is None:
         snap = snapshot()
         response = search(snap, req)
-        return jsonify(with_citations(response.to_dict(), snap, base_url()))
+        return jsonify(with_citations(response.to_dict(json_fragments=True), snap, base_url()))
     make = reports_export if req.view == "reports" else hits_export
     return send_export(make(snapshot(), req, base_url()), fmt)
 
