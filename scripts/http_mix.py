@@ -23,12 +23,16 @@ from search import open_engine  # noqa: E402
 
 
 def _serving(tree: Path):
-    """``subprocess.Popen`` that hands TREE to the processes it starts (gunicorn imports ``web`` from there)."""
+    """``subprocess.Popen`` that hands TREE to the processes it starts (gunicorn imports ``web`` from there). They
+    start in TREE too: gunicorn puts its working folder first on the import path, before ``PYTHONPATH``, so a
+    server started from this checkout would serve this checkout's code whatever TREE says (until session 20, the
+    comparisons of two trees over HTTP compared this checkout with itself)."""
     popen = subprocess.Popen
 
     def start(*args, **kwargs):
         if kwargs.get("env") is not None:
             kwargs["env"] = {**kwargs["env"], "PYTHONPATH": str(tree)}
+            kwargs["cwd"] = str(tree)
         return popen(*args, **kwargs)
 
     return start

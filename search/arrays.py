@@ -41,6 +41,7 @@ from search.store import (
     store_arrays,
     text_against_folded,
 )
+from search.subprocesses import threads_take_turns
 
 ARRAYS_PREFIX = "arrays-"
 """Folders of counting arrays in an index folder are named ``arrays-NAME``, NAME given by the generation."""
@@ -64,14 +65,15 @@ bigram table and the row-rank table. An index whose arrays are of another layout
 _RANK_BITS = 32  # units per word of CorpusText.row_rank
 SPLIT_FROM = 1 << 18
 """A literal whose anchor has this many entries or more is counted in two halves, the later one in a thread
-of its own (:func:`_counting`): the compiled loop releases the lock, so the two halves run on two cores."""
+of its own (:func:`_counting`): the compiled loop releases the lock, so the two halves run on two cores.
+Not where threads take turns (a gevent worker: :func:`search.subprocesses.threads_take_turns`)."""
 
 
 @cache
 def _counting() -> ThreadPoolExecutor:
     """The thread of :data:`SPLIT_FROM`, made at its first use, never at import: gunicorn's master imports this
     package before a gevent worker patches threading, and a pool made then would wait on an unpatched queue,
-    holding the worker's one thread (its every request) for good. Under gevent the halves take turns."""
+    holding the worker's one thread (its every request) for good."""
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix="fazhi-counting")
 
 
@@ -207,7 +209,7 @@ class CorpusText:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         lit, entries, anchor = found
         rows, per_row = np.empty(len(entries), dtype=np.int64), np.empty(len(entries), dtype=np.int64)
-        if len(entries) < SPLIT_FROM:
+        if len(entries) < SPLIT_FROM or threads_take_turns():
             n = literal_runs(self.units, entries, self.row_rank, lit, anchor, rows, per_row)
         else:  # the later half of the entries on the other core: the reads of the text and ranks wait on memory
             half = len(entries) // 2

@@ -25,7 +25,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 
 import numpy as np
@@ -71,6 +71,7 @@ from search.query import ParsedQuery
 from search.reuse import reuse_folder
 from search.reuse_build import reuse_ahead
 from search.store import fast_key
+from search.subprocesses import threads_take_turns
 
 Q = tantivy.Query
 _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="tantivy-search")
@@ -517,7 +518,7 @@ class TantivySnapshot(Snapshot):
         not depend on the matches, and tantivy releases the GIL. Its size is the one :meth:`_ranked` would
         ask for first, the filters' share of the matches guessed from their share of all passages; a search
         whose matches turn out to be few (scored as a set of keys) drops it."""
-        if request.sort != "relevance" or not parsed.has_positive:
+        if request.sort != "relevance" or not parsed.has_positive or threads_take_turns():
             return
         words = self._words_query(parsed)
         if words is None:
@@ -552,9 +553,10 @@ class TantivySnapshot(Snapshot):
         filters = Filters.of(self, request)
         kept = filters.subset(matches.rows)
         share = len(kept) / max(len(matches.rows), 1)
-        paging = _POOL.submit(self._page, kept, share, request, parsed, ahead)
+        page = partial(self._page, kept, share, request, parsed, ahead)
+        paging = None if threads_take_turns() else _POOL.submit(page)
         facets = self._counts(parsed, request, filters) if request.facet_count == "passages" else {}
-        rows, scores, hits = paging.result()
+        rows, scores, hits = page() if paging is None else paging.result()
         return Execution(total=len(kept), rows=rows, facets=facets, scores=scores, hits=hits)
 
     def _page(
