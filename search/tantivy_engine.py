@@ -21,6 +21,7 @@ import fcntl
 import json
 import shutil
 import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -556,6 +557,8 @@ class TantivySnapshot(Snapshot):
         page = partial(self._page, kept, share, request, parsed, ahead)
         paging = None if threads_take_turns() else _POOL.submit(page)
         facets = self._counts(parsed, request, filters) if request.facet_count == "passages" else {}
+        if paging is None:  # the worker's other requests get a turn before the page, as a wait for its thread gave
+            time.sleep(0)
         rows, scores, hits = page() if paging is None else paging.result()
         return Execution(total=len(kept), rows=rows, facets=facets, scores=scores, hits=hits)
 
