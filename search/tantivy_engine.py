@@ -418,8 +418,8 @@ class TantivySnapshot(Snapshot):
             reuse = filters.row_masks.get("reuse")
             rows = rows if reuse is None else rows[reuse[rows]]
             per_report = np.zeros(len(self.row_table.report_year), dtype=np.int64)
-            kept, sections = (m if m is not None else _NO_MASK for m in (region, filters.sections))
-            cell_sums(rows, row_cells(self), code_of_cell, kept, sections, len(SECTIONS), per_code, per_report)
+            kept, section_kept = (m if m is not None else _NO_MASK for m in (region, filters.sections))
+            cell_sums(rows, row_cells(self), code_of_cell, kept, section_kept, len(SECTIONS), per_code, per_report)
         by_attr = {int(codes[k]): int(per_code[k]) for k in np.flatnonzero(per_code).tolist()}
         per_report *= filters.reports(skip="region")
         years, sections, doc_types, _ = _attr_facets(by_attr, request)
