@@ -506,12 +506,16 @@ def row_cells(snap: Snapshot) -> np.ndarray:
     return found
 
 
-def match_cells(snap: Snapshot, rows: np.ndarray, filters: Filters) -> np.ndarray:
-    """Matching ``rows`` per report and section (reports × sections), within the reuse filter (a row filter: it
-    narrows every facet), counted in one pass over the rows (:func:`row_cells`)."""
+def within_reuse(rows: np.ndarray, filters: Filters) -> np.ndarray:
+    """The ``rows`` the reuse filter keeps (a row filter: it narrows every facet); all of them without one."""
     reuse = filters.row_masks.get("reuse")
-    if reuse is not None:
-        rows = rows[reuse[rows]]
+    return rows if reuse is None else rows[reuse[rows]]
+
+
+def match_cells(snap: Snapshot, rows: np.ndarray, filters: Filters) -> np.ndarray:
+    """Matching ``rows`` per report and section (reports × sections), within the reuse filter
+    (:func:`within_reuse`), counted in one pass over the rows (:func:`row_cells`)."""
+    rows = within_reuse(rows, filters)
     cells = np.zeros(len(snap.row_table.report_year) * len(SECTIONS), dtype=np.int64)
     count_at(rows, row_cells(snap), cells)
     return cells.reshape(-1, len(SECTIONS))

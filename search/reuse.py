@@ -410,7 +410,7 @@ class ReuseIndex:
             passages=int(a["passage_passages"][row]),
             earliest=earliest,
             tie=tie,
-            own=self._self_link(row) if tie else None,
+            own=(earliest if earliest_row == row else self._self_link(row)) if tie else None,
         )
 
     def _self_link(self, row: int) -> ReuseLink:

@@ -53,7 +53,15 @@ from search.contract import (
     no_index,
     ready,
 )
-from search.counting import Filters, facet_lists, match_cells, query_matches, region_columns, row_cells
+from search.counting import (
+    Filters,
+    facet_lists,
+    match_cells,
+    query_matches,
+    region_columns,
+    row_cells,
+    within_reuse,
+)
 from search.models import (
     DOC_TYPES,
     REGION_LEVELS,
@@ -415,10 +423,9 @@ class TantivySnapshot(Snapshot):
             # (einsum: numpy's sum over a row of six is 4× slower)
             per_report = np.einsum("ij->i", cells if filters.sections is None else cells[:, filters.sections])
         else:  # fewer matches than cells: both sums in one pass over the matches
-            reuse = filters.row_masks.get("reuse")
-            rows = rows if reuse is None else rows[reuse[rows]]
             per_report = np.zeros(len(self.row_table.report_year), dtype=np.int64)
             kept, section_kept = (m if m is not None else _NO_MASK for m in (region, filters.sections))
+            rows = within_reuse(rows, filters)
             cell_sums(rows, row_cells(self), code_of_cell, kept, section_kept, len(SECTIONS), per_code, per_report)
         by_attr = {int(codes[k]): int(per_code[k]) for k in np.flatnonzero(per_code).tolist()}
         per_report *= filters.reports(skip="region")
